@@ -1,0 +1,62 @@
+# The two commands of the README: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# With no settings, the portal runs in development mode on embedded defaults.
+export DEBUG ?= true
+
+.PHONY: run test lint check deps dev-deps messages translations serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.deps: pyproject.toml scripts/requirements.py | $(BIN)/python
+	$(BIN)/python scripts/requirements.py > $(VENV)/requirements.txt
+	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements.txt
+	touch $@
+
+$(VENV)/.dev-deps: $(VENV)/.deps
+	$(BIN)/python scripts/requirements.py dev > $(VENV)/requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements-dev.txt
+	touch $@
+
+deps: $(VENV)/.deps
+dev-deps: $(VENV)/.dev-deps
+
+translations: deps
+	$(BIN)/python scripts/compile_translations.py
+
+run: deps translations
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo
+	@echo "Serving http://$(HOST):$(PORT)  (emails: console and var/mail/)"
+ifeq ($(strip $(REDIS_URL)),)
+	$(MANAGE) runserver $(HOST):$(PORT)
+else
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+endif
+
+lint: dev-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+	DEBUG=false SECRET_KEY=lint-only-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM ALLOWED_HOSTS=iapt.example.org \
+		$(MANAGE) check --deploy --fail-level WARNING
+
+test: lint translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Developers: refresh the catalogues after changing strings (needs GNU gettext), then translate.
+messages: dev-deps
+	$(MANAGE) makemessages --locale es --locale en --locale pt_BR --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*'
+	$(BIN)/python scripts/fill_english_catalogue.py
+
+clean:
+	rm -rf $(VENV) staticfiles var db.sqlite3

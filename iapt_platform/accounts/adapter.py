@@ -1,0 +1,49 @@
+import zoneinfo
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from iapt_platform.lib import emails
+
+from . import roles
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    """Routes allauth's emails through the platform's one email helper and sets up new accounts."""
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=False)
+        # A new account starts in the language the person was reading in, and in the time zone
+        # their browser reported (cookie set by static/js/tz.js), when it is a real zone.
+        user.language = _supported_language(translation.get_language())
+        browser_zone = request.COOKIES.get("tz", "") if request else ""
+        if browser_zone in zoneinfo.available_timezones():
+            user.time_zone = browser_zone
+        if commit:
+            user.save()
+            roles.grant_role(user, roles.MEMBER)
+        return user
+
+    def send_mail(self, template_prefix, email, context):
+        user = context.get("user") or self._user_for(email)
+        language = getattr(user, "language", None) or translation.get_language()
+        with translation.override(language):
+            context = {**context, "current_site": context.get("current_site")}
+            subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
+            subject = self.format_email_subject(" ".join(subject.splitlines()))
+            text = render_to_string(f"{template_prefix}_message.txt", context)
+        emails.send_rendered(
+            to=email, subject=subject, text=text, language=language, html_template=None
+        )
+
+    def _user_for(self, email):
+        from .models import User
+
+        return User.objects.filter(email__iexact=email).first()
+
+
+def _supported_language(code: str | None) -> str:
+    codes = [c for c, _name in settings.LANGUAGES]
+    return code if code in codes else settings.LANGUAGE_CODE

@@ -1,0 +1,31 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "iapt_platform.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from iapt_platform.lib import demo as demo_registry
+
+        from . import demo, menu
+
+        demo_registry.register_seeder("accounts", demo.seed, order=10)
+
+        menu.register_account_link(
+            _("Your profile"), "accounts:profile", order=10, description=_("Name, organisation, language and time zone")
+        )
+        menu.register_account_link(
+            _("Email addresses"), "account_email", order=20, description=_("Add, verify or change your email")
+        )
+        menu.register_account_link(
+            _("Password"), "account_change_password", order=30, description=_("Change your password")
+        )
+        menu.register_account_link(
+            _("Two-factor authentication"),
+            "mfa_index",
+            order=40,
+            description=_("Protect your account with an authenticator app"),
+        )

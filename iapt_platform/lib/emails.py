@@ -1,0 +1,127 @@
+"""The one way the platform sends an email.
+
+An email is a template triple under `templates/emails/`: `<name>_subject.txt`, `<name>_body.txt` and
+`<name>_body.html` (the HTML extends `emails/base.html`). It is rendered in the recipient's language and
+time zone, its CSS is inlined, and it is handed to a Celery task only after the surrounding transaction
+commits, so a rolled-back request sends nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import css_inline
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+_inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+
+
+@dataclass
+class RenderedEmail:
+    """A message ready to send; plain data, so that it travels to a Celery task as JSON."""
+
+    to: list[str]
+    subject: str
+    text: str
+    html: str
+    language: str
+    headers: dict[str, str] = field(default_factory=dict)
+    attachments: list[tuple[str, str, str]] = field(default_factory=list)  # (name, content, type)
+    from_email: str = ""
+
+    def to_message(self, connection=None) -> EmailMultiAlternatives:
+        message = EmailMultiAlternatives(
+            subject=self.subject,
+            body=self.text,
+            from_email=self.from_email or settings.DEFAULT_FROM_EMAIL,
+            to=self.to,
+            headers={"Content-Language": self.language, **self.headers},
+            connection=connection,
+        )
+        message.attach_alternative(self.html, "text/html")
+        for name, content, mimetype in self.attachments:
+            message.attach(name, content, mimetype)
+        return message
+
+
+def recipient_of(to: Any) -> tuple[str, str, str]:
+    """(address, language, time zone) for a user, or for a bare address in the current language."""
+    if isinstance(to, str):
+        return to, translation.get_language() or settings.LANGUAGE_CODE, settings.DEFAULT_READER_TIME_ZONE
+    return to.email, to.language, to.time_zone
+
+
+def render(
+    *,
+    template: str,
+    to: Any,
+    context: dict[str, Any] | None = None,
+    language: str | None = None,
+    time_zone: str | None = None,
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, str]] | None = None,
+) -> RenderedEmail:
+    """Render `emails/<template>_*` for one recipient (a user, or an address with a language)."""
+    address, user_language, user_zone = recipient_of(to)
+    language = language or user_language
+    with translation.override(language), timezone.override(time_zone or user_zone):
+        ctx = {
+            "recipient": None if isinstance(to, str) else to,
+            "site_url": settings.SITE_URL,
+            "LANGUAGE_CODE": language,
+            **(context or {}),
+        }
+        subject = render_to_string(f"emails/{template}_subject.txt", ctx)
+        text = render_to_string(f"emails/{template}_body.txt", ctx)
+        html = render_to_string(f"emails/{template}_body.html", ctx)
+    return RenderedEmail(
+        to=[address],
+        subject=_one_line(subject),
+        text=text.strip() + "\n",
+        html=_inliner.inline(html),
+        language=language,
+        headers=headers or {},
+        attachments=attachments or [],
+    )
+
+
+def send(**kwargs: Any) -> None:
+    """Render an email (see `render`) and send it once the current transaction commits."""
+    queue(render(**kwargs))
+
+
+def send_rendered(*, to: str, subject: str, text: str, language: str, html_template=None) -> None:
+    """Send a message whose subject and text were rendered elsewhere (allauth's templates).
+
+    The HTML part is the text inside the platform's email frame, with links made clickable.
+    """
+    with translation.override(language):
+        html = render_to_string(
+            html_template or "emails/text_as_html.html",
+            {"text": text, "subject": subject, "site_url": settings.SITE_URL, "LANGUAGE_CODE": language},
+        )
+    queue(
+        RenderedEmail(
+            to=[to],
+            subject=_one_line(subject),
+            text=text.strip() + "\n",
+            html=_inliner.inline(html),
+            language=language,
+        )
+    )
+
+
+def queue(email: RenderedEmail) -> None:
+    from . import tasks  # the task module imports this one
+
+    payload = asdict(email)
+    transaction.on_commit(lambda: tasks.send_email.delay(payload))
+
+
+def _one_line(subject: str) -> str:
+    return " ".join(subject.split())

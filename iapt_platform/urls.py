@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from . import views
+
+admin.site.site_header = "IAPT Platform"
+admin.site.site_title = "IAPT Platform"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("language/", views.set_language, name="set_language"),
+    # Staff sign in through allauth, so that two-factor authentication applies to the admin too.
+    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("iapt_platform.accounts.urls")),
+    path("initiatives/", include("initiatives.urls")),
+    path("community/", include("community.urls")),
+    path("library/", include("library.urls")),
+    path("bulletin/", include("newsletter.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,91 @@
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from iapt_platform.accounts import services as account_services
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language: a cookie for everyone, the profile for signed-in users."""
+    code = request.POST.get("language", "")
+    if code not in dict(settings.LANGUAGES) or not check_for_language(code):
+        return HttpResponseBadRequest("Unknown language.")
+    next_url = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = redirect(next_url)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        httponly=True,
+    )
+    if request.user.is_authenticated:
+        account_services.user_set_language(user=request.user, language=code)
+    return response
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database, cache and (when configured) broker: 200 when all answer, 503 otherwise."""
+    checks = {
+        "database": _check(_database),
+        "cache": _check(_cache),
+    }
+    if settings.REDIS_URL:
+        checks["broker"] = _check(_broker)
+    healthy = all(c["ok"] for c in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
+
+
+def _check(probe) -> dict:
+    started = time.perf_counter()
+    try:
+        probe()
+    except Exception as exc:  # any failure of a dependency is a failed check, never a 500
+        logger.warning("healthz: %s failed: %s", probe.__name__, exc)
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _cache() -> None:
+    cache.set("healthz", "1", 10)
+    if cache.get("healthz") != "1":
+        raise RuntimeError("cache did not return what was written")
+
+
+def _broker() -> None:
+    from iapt_platform.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)

@@ -1,0 +1,25 @@
+"""Source strings are English: fill locale/en with msgstr = msgid so that it is complete.
+
+Run by `make messages` after makemessages. Entries someone already wrote are kept.
+"""
+
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+
+for po_path in (ROOT / "locale" / "en" / "LC_MESSAGES").glob("*.po"):
+    with po_path.open("rb") as f:
+        catalog = read_po(f, locale="en")
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            if not all(message.string):
+                message.string = (message.id[0], message.id[1])
+        elif not message.string:
+            message.string = message.id
+        message.flags.discard("fuzzy")
+    with po_path.open("wb") as f:
+        write_po(f, catalog, width=100)
