@@ -26,6 +26,13 @@ class AccountAdapter(DefaultAccountAdapter):
             roles.grant_role(user, roles.MEMBER)
         return user
 
+    def confirm_email(self, request, email_address):
+        """Verifying the first address completes the sign-up: welcome the new member."""
+        first_time = not email_address.user.emailaddress_set.filter(verified=True).exists()
+        super().confirm_email(request, email_address)
+        if first_time:
+            emails.send(template="welcome", to=email_address.user)
+
     def send_mail(self, template_prefix, email, context):
         user = context.get("user") or self._user_for(email)
         language = getattr(user, "language", None) or translation.get_language()
