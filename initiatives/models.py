@@ -81,8 +81,12 @@ class Initiative(models.Model):
     country = CountryField(_("country"), countries=RegionCountries)
     territory = models.CharField(_("territory"), max_length=120, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
-    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
-    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
     sectors = models.ManyToManyField(Sector, related_name="initiatives", verbose_name=_("sectors"))
     programme = models.ForeignKey(
         Programme,
@@ -98,9 +102,14 @@ class Initiative(models.Model):
         _("language of the description"), max_length=8, choices=settings.LANGUAGES, default="es"
     )
     year_founded = models.PositiveSmallIntegerField(_("year founded"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
     managers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="managed_initiatives", verbose_name=_("managers")
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="managed_initiatives",
+        verbose_name=_("managers"),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

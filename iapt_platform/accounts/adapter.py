@@ -1,9 +1,11 @@
 import zoneinfo
+from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext
 
 from iapt_platform.lib import emails
 
@@ -37,7 +39,11 @@ class AccountAdapter(DefaultAccountAdapter):
         user = context.get("user") or self._user_for(email)
         language = getattr(user, "language", None) or translation.get_language()
         with translation.override(language):
-            context = {**context, "current_site": context.get("current_site")}
+            # allauth's templates greet "from {{ current_site.name }}": the platform's own name.
+            site = SimpleNamespace(
+                name=gettext("IAPT Platform"), domain=settings.SITE_URL.split("://")[-1]
+            )
+            context = {"email": email, "current_site": site, **context}
             subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
             subject = self.format_email_subject(" ".join(subject.splitlines()))
             text = render_to_string(f"{template_prefix}_message.txt", context)

@@ -15,7 +15,16 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("email", "password")}),
         (
             _("Profile"),
-            {"fields": ("display_name", "organisation", "position", "country", "language", "time_zone")},
+            {
+                "fields": (
+                    "display_name",
+                    "organisation",
+                    "position",
+                    "country",
+                    "language",
+                    "time_zone",
+                )
+            },
         ),
         (_("Roles"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),

@@ -15,13 +15,22 @@ class AccountsConfig(AppConfig):
         demo_registry.register_seeder("accounts", demo.seed, order=10)
 
         menu.register_account_link(
-            _("Your profile"), "accounts:profile", order=10, description=_("Name, organisation, language and time zone")
+            _("Your profile"),
+            "accounts:profile",
+            order=10,
+            description=_("Name, organisation, language and time zone"),
         )
         menu.register_account_link(
-            _("Email addresses"), "account_email", order=20, description=_("Add, verify or change your email")
+            _("Email addresses"),
+            "account_email",
+            order=20,
+            description=_("Add, verify or change your email"),
         )
         menu.register_account_link(
-            _("Password"), "account_change_password", order=30, description=_("Change your password")
+            _("Password"),
+            "account_change_password",
+            order=30,
+            description=_("Change your password"),
         )
         menu.register_account_link(
             _("Two-factor authentication"),

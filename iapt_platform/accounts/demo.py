@@ -9,14 +9,42 @@ DEMO_PASSWORD = "demo-iapt-2026"  # noqa: S105 (printed by make run for newcomer
 
 DEMO_ACCOUNTS = [
     # email, display name, organisation, country, language, time zone, roles
-    ("moderator@demo.iapt.local", "Carmen Rojas", "CEPAL", "CL", "es", "America/Santiago",
-     [roles.MEMBER, roles.MODERATOR]),
-    ("promoter@demo.iapt.local", "Lucía Andrade", "Programa Nacional de Clústeres", "EC", "es",
-     "America/Guayaquil", [roles.MEMBER, roles.PROMOTER]),
-    ("member@demo.iapt.local", "João Pereira", "Arranjo Produtivo Local de Software", "BR", "pt-br",
-     "America/Sao_Paulo", [roles.MEMBER]),
-    ("member.en@demo.iapt.local", "Andrea Clarke", "Jamaica Tourism Cluster", "JM", "en",
-     "America/Jamaica", [roles.MEMBER]),
+    (
+        "moderator@demo.iapt.local",
+        "Carmen Rojas",
+        "CEPAL",
+        "CL",
+        "es",
+        "America/Santiago",
+        [roles.MEMBER, roles.MODERATOR],
+    ),
+    (
+        "promoter@demo.iapt.local",
+        "Lucía Andrade",
+        "Programa Nacional de Clústeres",
+        "EC",
+        "es",
+        "America/Guayaquil",
+        [roles.MEMBER, roles.PROMOTER],
+    ),
+    (
+        "member@demo.iapt.local",
+        "João Pereira",
+        "Arranjo Produtivo Local de Software",
+        "BR",
+        "pt-br",
+        "America/Sao_Paulo",
+        [roles.MEMBER],
+    ),
+    (
+        "member.en@demo.iapt.local",
+        "Andrea Clarke",
+        "Jamaica Tourism Cluster",
+        "JM",
+        "en",
+        "America/Jamaica",
+        [roles.MEMBER],
+    ),
 ]
 
 
@@ -40,6 +68,6 @@ def seed(write) -> None:
         )
         for role in user_roles:
             roles.grant_role(user, role)
-    write("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+    write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, name, _org, _c, language, _z, user_roles in DEMO_ACCOUNTS:
         write(f"  {email:<28} {', '.join(user_roles):<20} {language}  {name}")

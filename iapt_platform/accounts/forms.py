@@ -23,4 +23,6 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "organisation", "position", "country", "language", "time_zone"]
-        help_texts = {"display_name": _("How other members see you. Leave empty to use your email's name.")}
+        help_texts = {
+            "display_name": _("How other members see you. Leave empty to use your email's name.")
+        }

@@ -21,7 +21,9 @@ _links: dict[str, AccountLink] = {}
 
 
 def register_account_link(label, url_name: str, *, order: int = 100, description="") -> None:
-    _links[url_name] = AccountLink(label=label, url_name=url_name, order=order, description=description)
+    _links[url_name] = AccountLink(
+        label=label, url_name=url_name, order=order, description=description
+    )
 
 
 def account_links() -> list[AccountLink]:

@@ -9,11 +9,8 @@ def user_set_language(*, user: User, language: str) -> None:
 
 def user_update_profile(*, user: User, data: dict) -> User:
     """Save the profile fields of `data` (already cleaned by ProfileForm)."""
-    fields = []
     for name, value in data.items():
-        if getattr(user, name) != value:
-            setattr(user, name, value)
-            fields.append(name)
-    if fields:
-        user.save(update_fields=fields)
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=list(data))
     return user

@@ -52,7 +52,11 @@ class RenderedEmail:
 def recipient_of(to: Any) -> tuple[str, str, str]:
     """(address, language, time zone) for a user, or for a bare address in the current language."""
     if isinstance(to, str):
-        return to, translation.get_language() or settings.LANGUAGE_CODE, settings.DEFAULT_READER_TIME_ZONE
+        return (
+            to,
+            translation.get_language() or settings.LANGUAGE_CODE,
+            settings.DEFAULT_READER_TIME_ZONE,
+        )
     return to.email, to.language, to.time_zone
 
 
@@ -103,7 +107,12 @@ def send_rendered(*, to: str, subject: str, text: str, language: str, html_templ
     with translation.override(language):
         html = render_to_string(
             html_template or "emails/text_as_html.html",
-            {"text": text, "subject": subject, "site_url": settings.SITE_URL, "LANGUAGE_CODE": language},
+            {
+                "text": text,
+                "subject": subject,
+                "site_url": settings.SITE_URL,
+                "LANGUAGE_CODE": language,
+            },
         )
     queue(
         RenderedEmail(

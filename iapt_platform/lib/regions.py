@@ -6,10 +6,58 @@ or lie in the region. django-countries names them in the reader's language.
 
 from django_countries import Countries
 
-COUNTRIES = (
-    "AG AR BS BB BZ BO BR CL CO CR CU DM DO EC SV GD GT GY HT HN JM MX NI PA PY PE KN LC VC SR TT UY VE"
-).split()
-TERRITORIES = "AI AW BM BQ VG KY CW GF GP MQ MS PR SX TC VI".split()
+COUNTRIES = [
+    "AG",
+    "AR",
+    "BS",
+    "BB",
+    "BZ",
+    "BO",
+    "BR",
+    "CL",
+    "CO",
+    "CR",
+    "CU",
+    "DM",
+    "DO",
+    "EC",
+    "SV",
+    "GD",
+    "GT",
+    "GY",
+    "HT",
+    "HN",
+    "JM",
+    "MX",
+    "NI",
+    "PA",
+    "PY",
+    "PE",
+    "KN",
+    "LC",
+    "VC",
+    "SR",
+    "TT",
+    "UY",
+    "VE",
+]
+TERRITORIES = [
+    "AI",
+    "AW",
+    "BM",
+    "BQ",
+    "VG",
+    "KY",
+    "CW",
+    "GF",
+    "GP",
+    "MQ",
+    "MS",
+    "PR",
+    "SX",
+    "TC",
+    "VI",
+]
 REGION = COUNTRIES + TERRITORIES
 
 

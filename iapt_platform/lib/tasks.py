@@ -6,7 +6,12 @@ from .emails import RenderedEmail
 
 
 @shared_task(
-    autoretry_for=(smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError),
+    autoretry_for=(
+        smtplib.SMTPServerDisconnected,
+        smtplib.SMTPConnectError,
+        ConnectionError,
+        TimeoutError,
+    ),
     retry_backoff=30,
     retry_backoff_max=1800,
     max_retries=8,

@@ -1,0 +1,82 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import InitiativeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_account_page_needs_a_sign_in(client):
+    response = client.get(reverse("accounts:home"))
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def test_the_account_page_links_to_profile_email_password_and_two_factor(member_client):
+    response = member_client.get(reverse("accounts:home"))
+    assert response.status_code == 200
+    for name in ["accounts:profile", "account_email", "account_change_password", "mfa_index"]:
+        assert f'href="{reverse(name)}"' in response.text
+
+
+def test_a_member_saves_the_profile_and_pages_follow_language_and_time_zone(member_client, member):
+    response = member_client.post(
+        reverse("accounts:profile"),
+        {
+            "display_name": "Marta M.",
+            "organisation": "Clúster Textil",
+            "position": "Gerente",
+            "country": "PE",
+            "language": "en",
+            "time_zone": "Asia/Tokyo",
+        },
+        follow=True,
+    )
+    assert "Your profile was saved." in response.text
+    member.refresh_from_db()
+    assert (member.display_name, member.country.code, member.language, member.time_zone) == (
+        "Marta M.",
+        "PE",
+        "en",
+        "Asia/Tokyo",
+    )
+    assert '<html lang="en">' in member_client.get("/").text
+    assert "Times are shown in Asia/Tokyo." in member_client.get("/").text
+
+
+def test_dates_are_shown_in_the_readers_time_zone(client, member):
+    verified = datetime.datetime(2026, 3, 1, 2, 30, tzinfo=datetime.UTC)
+    initiative = InitiativeFactory(last_verified_at=verified)
+    url = initiative.get_absolute_url()
+    member.time_zone = "America/Lima"  # UTC-5: still 28 February there
+    member.save()
+    client.force_login(member)
+    assert 'datetime="2026-02-28T21:30:00-05:00"' in client.get(url).text
+    member.time_zone = "Asia/Tokyo"
+    member.save()
+    assert 'datetime="2026-03-01T11:30:00+09:00"' in client.get(url).text
+    assert timezone.get_current_timezone_name() == "UTC"  # nothing leaks out of the request
+
+
+def test_an_unknown_time_zone_is_refused_and_nothing_changes(member_client, member):
+    response = member_client.post(
+        reverse("accounts:profile"),
+        {"display_name": "X", "language": "es", "time_zone": "Mars/Olympus"},
+    )
+    assert response.status_code == 200
+    assert "Mars/Olympus" in response.text
+    member.refresh_from_db()
+    assert member.display_name == "Marta Miembro"
+    assert member.time_zone == "America/Guayaquil"
+
+
+def test_a_visitor_time_zone_cookie_is_used_when_valid(client):
+    client.cookies["tz"] = "America/Mexico_City"
+    assert (
+        "Times are shown in America/Mexico_City." in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+    )
+    client.cookies["tz"] = "<script>"
+    assert "Times are shown in America/Santiago." in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text

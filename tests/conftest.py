@@ -1,0 +1,103 @@
+"""Personas (after healthchecks' hc/test.py) and the browser for Playwright journeys."""
+
+import os
+
+import pytest
+from django.core.cache import cache
+
+from iapt_platform.accounts import roles
+
+from .factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # allauth's rate limits live in the cache: every test starts with clean counters.
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def visitor(client):
+    return client
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(email="member@example.org", display_name="Marta Miembro")
+
+
+@pytest.fixture
+def promoter(db):
+    return UserFactory(
+        email="promoter@example.org",
+        display_name="Pedro Promotor",
+        roles=[roles.MEMBER, roles.PROMOTER],
+    )
+
+
+@pytest.fixture
+def other_promoter(db):
+    return UserFactory(
+        email="other.promoter@example.org",
+        display_name="Olga Otra",
+        roles=[roles.MEMBER, roles.PROMOTER],
+    )
+
+
+@pytest.fixture
+def moderator(db):
+    return UserFactory(
+        email="moderator@example.org",
+        display_name="Mónica Moderadora",
+        roles=[roles.MEMBER, roles.MODERATOR],
+    )
+
+
+@pytest.fixture
+def moderator_with_totp(moderator):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(moderator, generate_totp_secret())
+    return moderator
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+# --- Browser ---------------------------------------------------------------------------------------
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
+    # body are still synchronous and safe (tests only).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="es-ES", base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()

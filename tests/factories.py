@@ -1,0 +1,73 @@
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+
+from iapt_platform.accounts import roles
+from iapt_platform.accounts.models import User
+from initiatives.models import Initiative, Programme, Sector
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    display_name = factory.Faker("name")
+    organisation = "Clúster de Prueba"
+    country = "EC"
+    language = "es"
+    time_zone = "America/Guayaquil"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        if create:
+            for role in extracted or [roles.MEMBER]:
+                self.groups.add(Group.objects.get_or_create(name=role)[0])
+            self.save()
+
+
+class SectorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Sector
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"sector-{n}")
+    name_es = factory.Sequence(lambda n: f"Sector {n}")
+    name_en = factory.Sequence(lambda n: f"Sector {n}")
+    name_pt_br = factory.Sequence(lambda n: f"Setor {n}")
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    name = factory.Sequence(lambda n: f"Programa {n}")
+    country = "EC"
+
+
+class InitiativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Initiative
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"initiative-{n}")
+    name = factory.Sequence(lambda n: f"Clúster número {n}")
+    country = "EC"
+    city = "Quito"
+    status = Initiative.Status.PUBLISHED
+    published_at = factory.Faker("date_time_this_year", tzinfo=__import__("datetime").UTC)
+
+    @factory.post_generation
+    def sectors(self, create, extracted, **kwargs):
+        if create:
+            self.sectors.set(extracted if extracted is not None else [SectorFactory()])

@@ -1,0 +1,71 @@
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.urls import reverse
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+CATALOGUES = sorted(LOCALE.glob("*/LC_MESSAGES/django.po"))
+
+
+def test_there_is_a_catalogue_per_language():
+    assert sorted(p.parent.parent.name for p in CATALOGUES) == ["en", "es", "pt_BR"]
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.parent.parent.name)
+def test_every_catalogue_is_complete_and_has_no_fuzzy_entry(path):
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    untranslated, fuzzy = [], []
+    for message in catalog:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(strings):
+            untranslated.append(message.id)
+        if message.fuzzy:
+            fuzzy.append(message.id)
+    assert len(catalog) > 50  # the catalogue holds the interface, not an empty file
+    assert untranslated == []
+    assert fuzzy == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("es", "Iniciativas clúster de América Latina y el Caribe, conectadas"),
+        ("en", "Cluster initiatives of Latin America and the Caribbean, connected"),
+        ("pt-br", "Iniciativas de clusters da América Latina e do Caribe, conectadas"),
+    ],
+)
+def test_the_language_switcher_sets_the_language_for_visitors(client, language, heading):
+    response = client.post(reverse("set_language"), {"language": language, "next": "/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    page = client.get("/")
+    assert f'<html lang="{language}">' in page.text
+    assert heading in page.text
+
+
+@pytest.mark.django_db
+def test_switching_language_while_signed_in_updates_the_profile(member_client, member):
+    member_client.post(reverse("set_language"), {"language": "pt-br", "next": "/library/"})
+    member.refresh_from_db()
+    assert member.language == "pt-br"
+
+
+@pytest.mark.django_db
+def test_the_switcher_refuses_unknown_languages_and_foreign_redirects(client):
+    assert client.post(reverse("set_language"), {"language": "fr"}).status_code == 400
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/"
+    assert client.get(reverse("set_language")).status_code == 405
+
+
+@pytest.mark.django_db
+def test_spanish_is_the_default_language(client):
+    assert '<html lang="es">' in client.get("/", HTTP_ACCEPT_LANGUAGE="de").text
