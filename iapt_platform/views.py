@@ -2,7 +2,6 @@ import logging
 import time
 
 import kombu
-
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection

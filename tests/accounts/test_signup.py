@@ -109,7 +109,10 @@ def test_a_tampered_verification_link_verifies_nothing(client, django_capture_on
     link = confirmation_link(mail.outbox[0])
     tampered = link[:-3] + ("A" if link[-3] != "A" else "B") + link[-2:]
     response = client.get(tampered, HTTP_ACCEPT_LANGUAGE="es")
-    assert "Este enlace de confirmación por correo electrónico ha caducado o no es válido." in response.text
+    assert (
+        "Este enlace de confirmación por correo electrónico ha caducado o no es válido."
+        in response.text
+    )
     client.post(tampered)
     assert not EmailAddress.objects.get(email="tamper@example.org").verified
 
@@ -121,7 +124,10 @@ def test_a_wrong_password_is_refused_with_a_clear_message(client, member):
         HTTP_ACCEPT_LANGUAGE="es",
     )
     assert response.status_code == 200
-    assert "La dirección de correo electrónico y/o la contraseña que ha indicado no son correctas." in response.text
+    assert (
+        "La dirección de correo electrónico y/o la contraseña que ha indicado no son correctas."
+        in response.text
+    )
     assert "_auth_user_id" not in client.session
     response = client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
     assert response.status_code == 302
