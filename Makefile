@@ -47,7 +47,7 @@ lint: dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
-	DEBUG=false SECRET_KEY=lint-only-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM-$$RANDOM ALLOWED_HOSTS=iapt.example.org \
+	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=iapt.example.org \
 		$(MANAGE) check --deploy --fail-level WARNING
 
 test: lint translations
