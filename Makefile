@@ -46,6 +46,7 @@ endif
 lint: dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy iapt_platform initiatives community library newsletter
 	$(MANAGE) makemigrations --check --dry-run
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=iapt.example.org \
 		$(MANAGE) check --deploy --fail-level WARNING

@@ -39,7 +39,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         code,
         max_age=365 * 24 * 3600,
         secure=settings.LANGUAGE_COOKIE_SECURE,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite="Lax",
         httponly=True,
     )
     if request.user.is_authenticated:

@@ -16,6 +16,9 @@ class Sector(models.Model):
     name = models.CharField(_("name"), max_length=120)
     order = models.PositiveSmallIntegerField(default=0)
 
+    # modeltranslation swaps the manager class at start-up, which the stubs cannot follow.
+    objects = models.Manager()  # type: ignore[django-manager-missing]
+
     class Meta:
         ordering = ["order", "name"]
         verbose_name = _("sector")
@@ -105,8 +108,8 @@ class Initiative(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
-    managers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL,
+    managers: models.ManyToManyField = models.ManyToManyField(
+        "accounts.User",
         blank=True,
         related_name="managed_initiatives",
         verbose_name=_("managers"),

@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import path
 
@@ -9,7 +10,11 @@ def _boom(request):
     raise RuntimeError("boom")
 
 
-urlpatterns = [*project_urls, path("boom/", _boom)]
+def _forbidden(request):
+    raise PermissionDenied
+
+
+urlpatterns = [*project_urls, path("boom/", _boom), path("forbidden/", _forbidden)]
 
 
 @pytest.mark.django_db
@@ -46,8 +51,16 @@ def test_a_server_error_is_friendly_in_three_languages(language, text):
 
 
 @pytest.mark.django_db
-def test_a_forbidden_page_is_friendly(client, member):
-    client.force_login(member)
-    response = client.get("/admin/")
-    # A member is not staff: the admin sends them to sign in with another account.
-    assert response.status_code == 302
+@pytest.mark.urls("tests.test_errors")
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("es", "Usted no tiene acceso a esta página"),
+        ("en", "You do not have access to this page"),
+        ("pt-br", "Você não tem acesso a esta página"),
+    ],
+)
+def test_a_forbidden_page_is_friendly_in_three_languages(client, language, text):
+    response = client.get("/forbidden/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 403
+    assert text in response.text

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import User
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
+def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     # The region's zones first, since that is where most members live; then every other zone.
     zones = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
     america = [z for z in zones if z.startswith("America/")]

@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -72,9 +73,9 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = AccountManager()
+    objects: ClassVar[AccountManager] = AccountManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("user")
