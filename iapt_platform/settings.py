@@ -53,8 +53,10 @@ INSTALLED_APPS = [
     "import_export",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI files served from here, not from a CDN
     "csp",
     "iapt_platform.accounts",
+    "iapt_platform.moderation",
     "initiatives",
     "library",
     "community",
@@ -254,6 +256,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "iapt_platform.accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "initiatives-request-freshness": {
+        "task": "initiatives.tasks.request_freshness_confirmations",
+        "schedule": crontab(hour=13, minute=5),  # mid-morning across the region
+    },
+    "initiatives-flag-stale": {
+        "task": "initiatives.tasks.flag_stale_initiatives",
+        "schedule": crontab(hour=4, minute=40),
+    },
 }
 
 # --- Security ------------------------------------------------------------------------------------
@@ -306,6 +316,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read-only open data of the IAPT Platform: the published registry and library.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Swagger UI would otherwise load a badge from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "ENUM_NAME_OVERRIDES": {
+        "InitiativeKindEnum": "initiatives.models.Initiative.Kind",
+        "ProgrammeKindEnum": "initiatives.models.Programme.Kind",
+    },
 }
 
 # --- Logging -------------------------------------------------------------------------------------

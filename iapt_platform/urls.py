@@ -18,9 +18,11 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include("iapt_platform.accounts.urls")),
     path("initiatives/", include("initiatives.urls")),
+    path("api/", include("iapt_platform.api_urls")),
     path("community/", include("community.urls")),
     path("library/", include("library.urls")),
     path("bulletin/", include("newsletter.urls")),
+    path("moderation/", include("iapt_platform.moderation.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,7 +1,13 @@
 from django.contrib import admin
+from django.db import transaction
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
 from modeltranslation.admin import TranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
+from . import selectors, services
 from .models import Initiative, Programme, Sector
+from .resources import InitiativeResource
 
 
 @admin.register(Sector)
@@ -19,9 +25,27 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    """The registry for staff, with bulk import (dry run first, per-row errors) and history."""
+
     list_display = ["name", "kind", "country", "status", "updated_at"]
     list_filter = ["status", "kind", "country", "sectors"]
     search_fields = ["name", "acronym", "city"]
     filter_horizontal = ["sectors", "managers"]
     prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ["programme"]
+    resource_classes = [InitiativeResource]
+    import_formats = [base_formats.CSV, base_formats.XLSX]
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+
+    def has_import_permission(self, request):
+        # An import creates and publishes initiatives: it takes both rights, not just access.
+        return request.user.has_perm("initiatives.add_initiative") and request.user.has_perm(
+            "initiatives.change_initiative"
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # After the sectors are saved, so that the search document includes them.
+        services.initiative_refresh_search(initiative=form.instance)
+        transaction.on_commit(selectors.registry_changed)

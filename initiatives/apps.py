@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,8 +8,66 @@ class InitiativesConfig(AppConfig):
     verbose_name = _("Registry of initiatives")
 
     def ready(self) -> None:
+        from iapt_platform.accounts import menu
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo
+        from . import demo, services
+        from .models import Initiative, ManagementRequest
 
         demo_registry.register_seeder("initiatives", demo.seed, order=20)
+        menu.register_account_link(
+            _("Your initiatives"),
+            "initiatives:mine",
+            order=50,
+            description=_("Register an initiative, keep it current, invite co-managers"),
+        )
+
+        def preview(obj):
+            return reverse("initiatives:draft_preview", args=[obj.pk])
+
+        for key, label in (
+            ("initiative", _("New initiative")),
+            ("initiative_edit", _("Edit of an initiative")),
+        ):
+            register(
+                ModerationKind(
+                    key=key,
+                    label=label,
+                    model=Initiative,
+                    title=lambda obj: obj.name,
+                    country=lambda obj: obj.country.code,
+                    preview_url=preview,
+                    approve=services.approve,
+                    request_changes=services.request_changes,
+                    reject=services.reject,
+                    submitter_url=lambda obj: reverse("initiatives:mine"),
+                )
+            )
+        register(
+            ModerationKind(
+                key="stale_initiative",
+                label=_("Unconfirmed for 18 months"),
+                model=Initiative,
+                title=lambda obj: obj.name,
+                country=lambda obj: obj.country.code,
+                preview_url=lambda obj: obj.get_absolute_url(),
+                approve=services.stale_verified_by_staff,
+                request_changes=services.stale_ask_again,
+                reject=services.stale_unpublish,
+            )
+        )
+        register(
+            ModerationKind(
+                key="comanagement",
+                label=_("Co-management request"),
+                model=ManagementRequest,
+                title=lambda obj: f"{obj.user} → {obj.initiative.name}",
+                country=lambda obj: obj.initiative.country.code,
+                preview_url=lambda obj: obj.initiative.get_absolute_url(),
+                approve=services.approve_management_request,
+                request_changes=services.refuse_management_request,
+                reject=services.refuse_management_request,
+                submitter_url=lambda obj: obj.initiative.get_absolute_url(),
+            )
+        )

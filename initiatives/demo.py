@@ -1,9 +1,12 @@
 """Demo registry: the sector taxonomy, a few programmes and initiatives across the region."""
 
+from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from iapt_platform.accounts.models import User
 
+from . import selectors, services
 from .models import Initiative, Programme, Sector
 
 # slug, ISIC Rev. 4 anchor, Spanish, English, Portuguese
@@ -257,6 +260,185 @@ INITIATIVES = [
 ]
 
 
+# More initiatives, generated from places and sectors so that every facet has something to show.
+# country, territory, city, lat, lng, language
+PLACES = [
+    ("MX", "Jalisco", "Guadalajara", 20.67, -103.35, "es"),
+    ("MX", "Nuevo León", "Monterrey", 25.69, -100.32, "es"),
+    ("MX", "Querétaro", "Querétaro", 20.59, -100.39, "es"),
+    ("GT", "Guatemala", "Ciudad de Guatemala", 14.63, -90.51, "es"),
+    ("CR", "San José", "San José", 9.93, -84.08, "es"),
+    ("PA", "Panamá", "Ciudad de Panamá", 8.98, -79.52, "es"),
+    ("DO", "Santiago", "Santiago de los Caballeros", 19.45, -70.69, "es"),
+    ("CO", "Valle del Cauca", "Cali", 3.45, -76.53, "es"),
+    ("CO", "Atlántico", "Barranquilla", 10.96, -74.80, "es"),
+    ("EC", "Azuay", "Cuenca", -2.90, -79.00, "es"),
+    ("EC", "Pichincha", "Quito", -0.18, -78.47, "es"),
+    ("PE", "Arequipa", "Arequipa", -16.41, -71.54, "es"),
+    ("PE", "La Libertad", "Trujillo", -8.11, -79.03, "es"),
+    ("CL", "Biobío", "Concepción", -36.83, -73.05, "es"),
+    ("CL", "Los Lagos", "Puerto Montt", -41.47, -72.94, "es"),
+    ("AR", "Mendoza", "Mendoza", -32.89, -68.83, "es"),
+    ("AR", "Santa Fe", "Rosario", -32.95, -60.66, "es"),
+    ("UY", "Montevideo", "Montevideo", -34.90, -56.16, "es"),
+    ("PY", "Central", "Asunción", -25.26, -57.58, "es"),
+    ("BO", "Santa Cruz", "Santa Cruz de la Sierra", -17.78, -63.18, "es"),
+    ("BR", "Minas Gerais", "Belo Horizonte", -19.92, -43.94, "pt-br"),
+    ("BR", "Santa Catarina", "Joinville", -26.30, -48.85, "pt-br"),
+    ("BR", "Ceará", "Fortaleza", -3.73, -38.52, "pt-br"),
+    ("BR", "Amazonas", "Manaus", -3.12, -60.02, "pt-br"),
+    ("TT", "Port of Spain", "Port of Spain", 10.66, -61.51, "en"),
+    ("BB", "Saint Michael", "Bridgetown", 13.10, -59.61, "en"),
+]
+# sector slug, kind, stage, Spanish name, Portuguese name, English name, digital
+PATTERNS = [
+    (
+        "software-it",
+        "cluster",
+        "developing",
+        "Clúster TIC de {city}",
+        "Cluster de TI de {city}",
+        "{city} ICT Cluster",
+        True,
+    ),
+    (
+        "agrifood",
+        "value_chain",
+        "consolidated",
+        "Cadena Agroalimentaria de {territory}",
+        "Cadeia Agroalimentar de {territory}",
+        "{territory} Agrifood Chain",
+        False,
+    ),
+    (
+        "tourism",
+        "network",
+        "emerging",
+        "Red de Turismo de {city}",
+        "Rede de Turismo de {city}",
+        "{city} Tourism Network",
+        False,
+    ),
+    (
+        "logistics",
+        "cluster",
+        "mature",
+        "Clúster Logístico de {city}",
+        "Cluster Logístico de {city}",
+        "{city} Logistics Cluster",
+        True,
+    ),
+    (
+        "health",
+        "cluster",
+        "developing",
+        "Clúster de Salud de {city}",
+        "Cluster da Saúde de {city}",
+        "{city} Health Cluster",
+        True,
+    ),
+    (
+        "creative-industries",
+        "network",
+        "emerging",
+        "Red de Industrias Creativas de {city}",
+        "Rede de Economia Criativa de {city}",
+        "{city} Creative Network",
+        True,
+    ),
+    (
+        "energy",
+        "agenda",
+        "developing",
+        "Agenda de Energías Renovables de {territory}",
+        "Agenda de Energias Renováveis de {territory}",
+        "{territory} Renewable Energy Agenda",
+        False,
+    ),
+    (
+        "metalworking",
+        "cluster",
+        "consolidated",
+        "Clúster Metalmecánico de {city}",
+        "Cluster Metalmecânico de {city}",
+        "{city} Metalworking Cluster",
+        False,
+    ),
+    (
+        "textiles-apparel",
+        "cluster",
+        "developing",
+        "Clúster Textil de {city}",
+        "Polo Têxtil de {city}",
+        "{city} Apparel Cluster",
+        False,
+    ),
+    (
+        "education",
+        "park",
+        "emerging",
+        "Parque Científico y Tecnológico de {city}",
+        "Parque Tecnológico de {city}",
+        "{city} Science Park",
+        True,
+    ),
+    (
+        "automotive",
+        "value_chain",
+        "mature",
+        "Programa de Proveedores Automotrices de {territory}",
+        "Programa de Fornecedores Automotivos de {territory}",
+        "{territory} Automotive Supplier Programme",
+        False,
+    ),
+    (
+        "fisheries-aquaculture",
+        "cluster",
+        "developing",
+        "Clúster Acuícola de {territory}",
+        "Cluster Aquícola de {territory}",
+        "{territory} Aquaculture Cluster",
+        False,
+    ),
+]
+
+
+def generated_initiatives():
+    """(slug, name, kind, country, territory, city, lat, lng, sectors, programme, year, language,
+    description, stage, digital) for the generated demo initiatives."""
+    rows = []
+    for index, (country, territory, city, lat, lng, language) in enumerate(PLACES):
+        for offset in (0, 7):
+            sector, kind, stage, es, pt, en, digital = PATTERNS[(index + offset) % len(PATTERNS)]
+            template = {"es": es, "pt-br": pt, "en": en}[language]
+            name = template.format(city=city, territory=territory)
+            description = {
+                "es": f"Iniciativa que articula empresas, universidades y gobierno local en {city}.",
+                "pt-br": f"Iniciativa que articula empresas, universidades e governo local em {city}.",
+                "en": f"An initiative that brings together firms, universities and local government in {city}.",
+            }[language]
+            rows.append(
+                (
+                    slugify(name)[:120],
+                    name,
+                    kind,
+                    country,
+                    territory,
+                    city,
+                    round(lat + 0.03 * offset / 7, 4),
+                    round(lng - 0.03 * offset / 7, 4),
+                    [sector],
+                    None,
+                    1995 + (index * 3 + offset) % 29,
+                    language,
+                    description,
+                    stage,
+                    digital,
+                )
+            )
+    return rows
+
+
 def seed(write) -> None:
     for order, (slug, isic, es, en, pt) in enumerate(SECTORS):
         Sector.objects.update_or_create(
@@ -277,7 +459,8 @@ def seed(write) -> None:
     sectors = {s.slug: s for s in Sector.objects.all()}
     programmes = {p.slug: p for p in Programme.objects.all()}
     now = timezone.now()
-    for row in INITIATIVES:
+    rows = [(*row, "", False) for row in INITIATIVES] + generated_initiatives()
+    for row in rows:
         (
             slug,
             name,
@@ -292,6 +475,8 @@ def seed(write) -> None:
             year,
             lang,
             desc,
+            stage,
+            digital,
         ) = row
         initiative, _created = Initiative.objects.update_or_create(
             slug=slug,
@@ -308,6 +493,11 @@ def seed(write) -> None:
                 "description": desc,
                 "description_language": lang,
                 "status": Initiative.Status.PUBLISHED,
+                "stage": stage or "developing",
+                "digital_focus": digital,
+                "contact_name": "Equipo de coordinación" if lang == "es" else "Coordination team",
+                "contact_email": f"contacto@{slug[:30]}.example.org",
+                "contact_email_visibility": "members",
             },
         )
         if initiative.published_at is None:
@@ -317,6 +507,27 @@ def seed(write) -> None:
         initiative.sectors.set([sectors[s] for s in sector_slugs])
         if promoter and country == "EC":
             initiative.managers.add(promoter)
+        services.initiative_refresh_search(initiative=initiative)
+    _seed_submission(promoter, sectors)
+    transaction.on_commit(selectors.registry_changed)
     write(
-        f"Registry: {len(SECTORS)} sectors, {len(PROGRAMMES)} programmes, {len(INITIATIVES)} initiatives."
+        f"Registry: {len(SECTORS)} sectors, {len(PROGRAMMES)} programmes, {len(rows)} published initiatives."
     )
+
+
+def _seed_submission(promoter, sectors) -> None:
+    """One registration waiting in the moderation queue, so that moderators see the workflow."""
+    if promoter is None or Initiative.objects.filter(slug="cluster-banano-el-oro").exists():
+        return
+    initiative = services.initiative_start(
+        user=promoter, name="Clúster del Banano de El Oro", country="EC", kind="cluster"
+    )
+    initiative.slug = "cluster-banano-el-oro"
+    initiative.city, initiative.territory = "Machala", "El Oro"
+    initiative.latitude, initiative.longitude = -3.26, -79.96
+    initiative.description = "Productores y exportadores de banano que mejoran su competitividad."
+    initiative.contact_name = "Lucía Andrade"
+    initiative.draft_step = 6
+    initiative.save()
+    initiative.sectors.set([sectors["agrifood"]])
+    services.initiative_submit(initiative=initiative, user=promoter)

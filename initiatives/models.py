@@ -1,18 +1,29 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
+from iapt_platform.lib.fields import WebAddressField
 from iapt_platform.lib.regions import RegionCountries
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    MEMBERS = "members", _("Members only")
+    HIDDEN = "hidden", _("Hidden")
 
 
 class Sector(models.Model):
     """A sector of the taxonomy, anchored on an ISIC Rev. 4 code; its name exists in three languages."""
 
     slug = models.SlugField(unique=True)
-    isic_code = models.CharField(_("ISIC Rev. 4 code"), max_length=16, blank=True)
+    isic_code = models.CharField(_("ISIC Rev. 4 code"), max_length=32, blank=True)
     name = models.CharField(_("name"), max_length=120)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -26,6 +37,9 @@ class Sector(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("initiatives:sector", args=[self.slug])
 
 
 class Programme(models.Model):
@@ -44,8 +58,11 @@ class Programme(models.Model):
     acronym = models.CharField(_("acronym"), max_length=30, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NATIONAL)
     country = CountryField(_("country"), countries=RegionCountries, blank=True)
-    website = models.URLField(_("website"), blank=True)
+    website = WebAddressField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
+    description_language = models.CharField(
+        _("language of the description"), max_length=8, choices=settings.LANGUAGES, default="es"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -55,10 +72,21 @@ class Programme(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("initiatives:programme", args=[self.slug])
+
 
 class InitiativeQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Initiative.Status.PUBLISHED)
+        return self.filter(status=Initiative.Status.PUBLISHED, revision_of=None)
+
+    def managed_by(self, user):
+        return self.filter(managers=user)
+
+
+def logo_path(instance, filename: str) -> str:
+    # The upload validator has already renamed the file: only our own names reach storage.
+    return f"initiatives/logos/{filename}"
 
 
 class Initiative(models.Model):
@@ -70,27 +98,89 @@ class Initiative(models.Model):
         PARK = "park", _("Technology or innovation park")
         OTHER = "other", _("Other")
 
+    class Stage(models.TextChoices):
+        EMERGING = "emerging", _("Emerging")
+        DEVELOPING = "developing", _("Developing")
+        CONSOLIDATED = "consolidated", _("Consolidated")
+        MATURE = "mature", _("Mature")
+
+    class LegalForm(models.TextChoices):
+        ASSOCIATION = "association", _("Non-profit association")
+        FOUNDATION = "foundation", _("Foundation")
+        COOPERATIVE = "cooperative", _("Cooperative")
+        COMPANY = "company", _("Company")
+        PUBLIC_BODY = "public_body", _("Public body")
+        PPP = "ppp", _("Public-private partnership")
+        CHAMBER = "chamber", _("Chamber or business association")
+        UNIVERSITY = "university", _("University or research centre")
+        INFORMAL = "informal", _("No legal form (agreement between members)")
+        OTHER = "other", _("Other")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")
         CHANGES_REQUESTED = "changes_requested", _("Changes requested")
         PUBLISHED = "published", _("Published")
         REJECTED = "rejected", _("Rejected")
+        MERGED = "merged", _("Merged into the published profile")
 
-    slug = models.SlugField(unique=True, max_length=140)
+    CLOSED_REVISION = ("merged", "rejected")
+
+    FUNDING_SOURCES = [
+        ("membership_fees", _("Membership fees")),
+        ("national_government", _("National government")),
+        ("subnational_government", _("Sub-national government")),
+        ("development_bank", _("Development bank")),
+        ("international_cooperation", _("International cooperation")),
+        ("private_companies", _("Private companies")),
+        ("universities", _("Universities")),
+        ("services_sold", _("Sale of services")),
+        ("other", _("Other")),
+    ]
+    DIGITAL_TOPICS = [
+        ("data_ai", _("Data and AI")),
+        ("cloud", _("Cloud")),
+        ("cybersecurity", _("Cybersecurity")),
+        ("ecommerce", _("E-commerce")),
+        ("fintech", _("Fintech")),
+        ("industry40", _("Industry 4.0")),
+        ("digital_skills", _("Digital skills")),
+        ("connectivity", _("Connectivity")),
+    ]
+
+    # Identity
+    slug = models.SlugField(unique=True, max_length=160)
     name = models.CharField(_("name"), max_length=200)
     acronym = models.CharField(_("acronym"), max_length=30, blank=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.CLUSTER)
+    website = WebAddressField(_("website"), blank=True, max_length=300)
+    # Place
     country = CountryField(_("country"), countries=RegionCountries)
-    territory = models.CharField(_("territory"), max_length=120, blank=True)
+    territory = models.CharField(
+        _("territory (state, province, department)"), max_length=120, blank=True
+    )
     city = models.CharField(_("city"), max_length=120, blank=True)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=8, decimal_places=5, null=True, blank=True
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=8, decimal_places=5, null=True, blank=True
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
+    # Focus
     sectors = models.ManyToManyField(Sector, related_name="initiatives", verbose_name=_("sectors"))
+    value_chain = models.CharField(_("value chain"), max_length=200, blank=True)
+    year_founded = models.PositiveSmallIntegerField(_("year founded"), null=True, blank=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, blank=True)
     programme = models.ForeignKey(
         Programme,
         null=True,
@@ -99,36 +189,188 @@ class Initiative(models.Model):
         related_name="initiatives",
         verbose_name=_("supporting programme"),
     )
-    website = models.URLField(_("website"), blank=True)
+    digital_focus = models.BooleanField(_("digital-economy focus"), default=False)
+    digital_topics = models.JSONField(_("digital-economy topics"), default=list, blank=True)
+    # Organisation
+    managing_organisation = models.CharField(_("managing organisation"), max_length=200, blank=True)
+    legal_form = models.CharField(
+        _("legal form"), max_length=20, choices=LegalForm.choices, blank=True
+    )
+    members_micro_small_firms = models.PositiveIntegerField(
+        _("micro and small firms"), null=True, blank=True
+    )
+    members_medium_firms = models.PositiveIntegerField(
+        _("medium-sized firms"), null=True, blank=True
+    )
+    members_large_firms = models.PositiveIntegerField(_("large firms"), null=True, blank=True)
+    members_universities = models.PositiveIntegerField(
+        _("universities and research centres"), null=True, blank=True
+    )
+    members_public_bodies = models.PositiveIntegerField(_("public bodies"), null=True, blank=True)
+    members_civil_society = models.PositiveIntegerField(
+        _("civil society organisations"), null=True, blank=True
+    )
+    staff_fte = models.DecimalField(
+        _("staff (full-time equivalents)"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    funding_sources = models.JSONField(_("funding sources"), default=list, blank=True)
+    services_offered = models.TextField(_("services offered"), blank=True)
+    strategic_lines = models.TextField(_("strategic lines"), blank=True)
+    # Presentation and contact
     description = models.TextField(_("description"), blank=True)
     description_language = models.CharField(
         _("language of the description"), max_length=8, choices=settings.LANGUAGES, default="es"
     )
-    year_founded = models.PositiveSmallIntegerField(_("year founded"), null=True, blank=True)
+    # Only files that went through iapt_platform.lib.uploads (re-encoded, renamed) are stored here.
+    logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
+    linkedin_url = WebAddressField("LinkedIn", blank=True, max_length=300)
+    x_url = WebAddressField("X", blank=True, max_length=300)
+    facebook_url = WebAddressField("Facebook", blank=True, max_length=300)
+    instagram_url = WebAddressField("Instagram", blank=True, max_length=300)
+    youtube_url = WebAddressField("YouTube", blank=True, max_length=300)
+    contact_name = models.CharField(_("contact person"), max_length=120, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_email_visibility = models.CharField(
+        _("who sees the email"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.MEMBERS,
+    )
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_phone_visibility = models.CharField(
+        _("who sees the phone"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.HIDDEN,
+    )
+    # Workflow
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
-    managers: models.ManyToManyField = models.ManyToManyField(
-        "accounts.User",
-        blank=True,
-        related_name="managed_initiatives",
-        verbose_name=_("managers"),
+    draft_step = models.PositiveSmallIntegerField(default=1)
+    # An edit to a published initiative is a draft row of its own that points at the original;
+    # the public keeps seeing the original until staff approve the edit.
+    revision_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
+    )
+    managers = models.ManyToManyField(
+        "accounts.User", blank=True, related_name="managed_initiatives", verbose_name=_("managers")
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
     last_verified_at = models.DateTimeField(_("last verified"), null=True, blank=True)
+    freshness_requested_at = models.DateTimeField(null=True, blank=True)
+    stale_flagged_at = models.DateTimeField(null=True, blank=True)
+    # Search: a normalised (lower case, no accents) document, and on PostgreSQL its vector.
+    search_document = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
+    history = HistoricalRecords(excluded_fields=["search_document", "search_vector", "updated_at"])
     objects = InitiativeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("initiative")
         verbose_name_plural = _("initiatives")
-        indexes = [models.Index(fields=["status", "country"])]
+        indexes = [
+            models.Index(fields=["status", "country"]),
+            models.Index(fields=["status", "kind"]),
+            models.Index(fields=["status", "stage"]),
+            models.Index(fields=["status", "-published_at"]),
+            # The GIN index on search_vector exists on PostgreSQL only (migration 0002).
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("initiatives:detail", args=[self.slug])
+
+    @property
+    def open_revision(self) -> "Initiative | None":
+        """The edit being prepared or reviewed (prefetched as `open_revisions` in lists)."""
+        revisions = getattr(self, "open_revisions", None)
+        if revisions is None:
+            revisions = list(self.revisions.exclude(status__in=Initiative.CLOSED_REVISION))
+        return revisions[0] if revisions else None
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_editable_draft(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.CHANGES_REQUESTED)
+
+    def clean(self) -> None:
+        errors = {}
+        if self.year_founded and self.year_founded > timezone.now().year:
+            errors["year_founded"] = _("The year founded cannot be in the future.")
+        if self.year_founded and self.year_founded < 1900:
+            errors["year_founded"] = _("Give a year from 1900 on.")
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude"] = _("Give both latitude and longitude, or neither.")
+        elif self.latitude is not None and self.country:
+            from .geography import point_in_country
+
+            if not point_in_country(self.country.code, float(self.latitude), float(self.longitude)):
+                errors["latitude"] = _(
+                    "These coordinates lie outside %(country)s. Check the sign of each number."
+                ) % {"country": self.country.name}
+        if errors:
+            raise ValidationError(errors)
+
+
+class ManagerInvitation(models.Model):
+    """A manager invites a colleague by email to co-manage an initiative."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    invited_by = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="one_open_invitation_per_email",
+            )
+        ]
+
+
+class ManagementRequest(models.Model):
+    """Someone asks staff to become a co-manager of an existing profile (instead of a duplicate)."""
+
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, related_name="management_requests"
+    )
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="management_requests"
+    )
+    message = models.TextField(_("why you should manage this profile"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    granted = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["initiative", "user"],
+                condition=models.Q(decided_at__isnull=True),
+                name="one_open_management_request",
+            )
+        ]

@@ -1,11 +1,349 @@
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from functools import cached_property
 
-from .models import Initiative
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models.functions import Lower
+from django.http import QueryDict
+from django_countries import countries
+
+from .filters import SORTS, InitiativeFilter
+from .models import Initiative, Programme, Sector
+
+PAGE_SIZE = 24
+REGISTRY_VERSION_KEY = "initiatives:registry-version"
+
+
+def registry_version() -> int:
+    """A number that changes whenever the published registry changes (cache keys include it)."""
+    version = cache.get(REGISTRY_VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.add(REGISTRY_VERSION_KEY, version, None)
+    return version
+
+
+def registry_changed() -> None:
+    try:
+        cache.incr(REGISTRY_VERSION_KEY)
+    except ValueError:
+        cache.set(REGISTRY_VERSION_KEY, 2, None)
 
 
 def initiative_list_public() -> QuerySet[Initiative]:
-    return Initiative.objects.published().select_related("programme").prefetch_related("sectors")
+    return (
+        Initiative.objects.published()
+        .select_related("programme")
+        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("order")))
+    )
 
 
 def initiative_latest(*, limit: int) -> QuerySet[Initiative]:
     return initiative_list_public().order_by("-published_at", "name")[:limit]
+
+
+def initiative_for_public_page(*, slug: str) -> Initiative | None:
+    return initiative_list_public().filter(slug=slug).first()
+
+
+def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initiative]:
+    """Published initiatives of the same sectors in other countries, most sectors shared first."""
+    sector_ids = [s.pk for s in initiative.sectors.all()]
+    if not sector_ids:
+        return []
+    return list(
+        initiative_list_public()
+        .filter(sectors__in=sector_ids)
+        .exclude(country=initiative.country)
+        .annotate(shared=Count("sectors"))
+        .order_by("-shared", "name")[:limit]
+    )
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+class _CountedPaginator(Paginator):
+    """A paginator that can be told the count (cached for the unfiltered directory)."""
+
+    def __init__(self, *args, known_count: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._known_count = known_count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count if self._known_count is not None else super().count
+
+
+@dataclass
+class Directory:
+    filterset: InitiativeFilter
+    page: Page
+    facets: dict[str, list[FacetOption]]
+    invalid: bool
+    sort: str
+    query_string: str  # the current filters, without the page, for links
+
+
+def initiative_filterset(params: QueryDict) -> InitiativeFilter:
+    return InitiativeFilter(params, queryset=Initiative.objects.published())
+
+
+def initiative_filtered(params: QueryDict) -> tuple[InitiativeFilter, QuerySet[Initiative], bool]:
+    """(filterset, published initiatives matching the params, whether a value was invalid).
+
+    An unknown value (a country outside the region, a sector that does not exist) gives an
+    empty result rather than silently ignoring the filter.
+    """
+    filterset = initiative_filterset(params)
+    if filterset.is_bound and not filterset.form.is_valid():
+        return filterset, Initiative.objects.none(), True
+    qs = filterset.qs
+    if "sector" in filterset.active_filters():
+        # One row per initiative even when several selected sectors match.
+        qs = Initiative.objects.filter(pk__in=qs.values("pk"))
+    return filterset, qs, False
+
+
+def initiative_directory(params: QueryDict, *, page_number: str | None) -> Directory:
+    filterset, qs, invalid = initiative_filtered(params)
+    sort = params.get("sort") if params.get("sort") in SORTS else ""
+    active = filterset.active_filters()
+    if not sort:
+        sort = "relevance" if active.get("q") else "name"
+    ordered = _ordered(qs, sort)
+    unfiltered = not active and not invalid
+    known_count = None
+    if unfiltered:
+        known_count = cache.get_or_set(
+            f"initiatives:count:{registry_version()}", lambda: qs.count(), 3600
+        )
+    paginator = _CountedPaginator(
+        ordered.select_related("programme").prefetch_related(
+            Prefetch("sectors", queryset=Sector.objects.order_by("order"))
+        ),
+        PAGE_SIZE,
+        known_count=known_count,
+    )
+    page = paginator.get_page(page_number)
+    facets = {} if invalid else _facets(params, filterset, unfiltered=unfiltered)
+    query = params.copy()
+    query.pop("page", None)
+    return Directory(
+        filterset=filterset,
+        page=page,
+        facets=facets,
+        invalid=invalid,
+        sort=sort,
+        query_string=query.urlencode(),
+    )
+
+
+def _ordered(qs: QuerySet, sort: str) -> QuerySet:
+    if sort == "relevance" and "rank" in qs.query.annotations:
+        return qs.order_by("-rank", "name", "pk")
+    if sort == "newest":
+        return qs.order_by(F("published_at").desc(nulls_last=True), "name", "pk")
+    if sort == "founded":
+        return qs.order_by(F("year_founded").desc(nulls_last=True), "name", "pk")
+    return qs.order_by(Lower("name"), "pk")
+
+
+def _facets(params: QueryDict, filterset: InitiativeFilter, *, unfiltered: bool) -> dict:
+    if unfiltered:
+        counts = cache.get_or_set(
+            f"initiatives:facets:{registry_version()}", lambda: _facet_counts(params), 3600
+        )
+    else:
+        counts = _facet_counts(params)
+    return _facet_options(counts, filterset)
+
+
+def _without(params: QueryDict, key: str) -> QueryDict:
+    copy = params.copy()
+    copy.pop(key, None)
+    copy.pop("page", None)
+    return copy
+
+
+def _facet_counts(params: QueryDict) -> dict[str, dict[str, int]]:
+    """Counts per facet value, each facet counted under every other active filter.
+
+    One grouped query per facet, whatever the number of initiatives.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for facet in InitiativeFilter.FACETS:
+        _fs, qs, invalid = initiative_filtered(_without(params, facet))
+        ids = qs.values("pk")
+        if facet == "sector":
+            rows = (
+                Initiative.sectors.through.objects.filter(initiative_id__in=ids)
+                .values("sector_id")
+                .annotate(n=Count("initiative_id"))
+                .values_list("sector_id", "n")
+            )
+            counts[facet] = {str(k): n for k, n in rows}
+        elif facet == "programme":
+            rows = (
+                Initiative.objects.filter(pk__in=ids, programme__isnull=False)
+                .values("programme_id")
+                .annotate(n=Count("id"))
+                .values_list("programme_id", "n")
+            )
+            counts[facet] = {str(k): n for k, n in rows}
+        elif facet == "digital":
+            counts[facet] = {"1": Initiative.objects.filter(pk__in=ids, digital_focus=True).count()}
+        else:
+            rows = (
+                Initiative.objects.filter(pk__in=ids)
+                .exclude(**{facet: ""})
+                .values(facet)
+                .annotate(n=Count("id"))
+                .values_list(facet, "n")
+            )
+            counts[facet] = {str(k): n for k, n in rows}
+    return counts
+
+
+def _facet_options(counts: dict[str, dict[str, int]], filterset: InitiativeFilter) -> dict:
+    data = filterset.data if filterset.is_bound else QueryDict()
+    selected = {key: set(data.getlist(key)) for key in InitiativeFilter.FACETS}
+    names = dict(countries)
+    sectors = {str(s.pk): s for s in Sector.objects.all()}
+    programme_ids = [int(k) for k in counts.get("programme", {})]
+    programmes = {str(p.pk): p for p in Programme.objects.filter(pk__in=programme_ids)}
+    options: dict[str, list[FacetOption]] = {}
+
+    def option(value: str, label, count: int, key: str) -> FacetOption:
+        return FacetOption(
+            value=value, label=str(label), count=count, selected=value in selected[key]
+        )
+
+    options["country"] = sorted(
+        (
+            option(code, names.get(code, code), n, "country")
+            for code, n in counts["country"].items()
+        ),
+        key=lambda o: o.label,
+    )
+    options["sector"] = [
+        option(s.slug, s.name, counts["sector"].get(pk, 0), "sector")
+        for pk, s in sectors.items()
+        if counts["sector"].get(pk) or s.slug in selected["sector"]
+    ]
+    options["kind"] = [
+        option(v, label, counts["kind"].get(v, 0), "kind")
+        for v, label in Initiative.Kind.choices
+        if counts["kind"].get(v) or v in selected["kind"]
+    ]
+    options["stage"] = [
+        option(v, label, counts["stage"].get(v, 0), "stage")
+        for v, label in Initiative.Stage.choices
+        if counts["stage"].get(v) or v in selected["stage"]
+    ]
+    options["programme"] = sorted(
+        (
+            option(programmes[pk].slug, programmes[pk].name, n, "programme")
+            for pk, n in counts["programme"].items()
+            if pk in programmes
+        ),
+        key=lambda o: o.label,
+    )
+    digital = counts["digital"].get("1", 0)
+    options["digital"] = [
+        FacetOption(value="on", label="", count=digital, selected=bool(data.get("digital")))
+    ]
+    return options
+
+
+# --- Promoters ------------------------------------------------------------------------------------
+
+_GENERIC_WORDS = set(
+    [
+        "cluster",
+        "clusteres",
+        "de",
+        "del",
+        "la",
+        "las",
+        "los",
+        "el",
+        "y",
+        "e",
+        "do",
+        "da",
+        "dos",
+        "das",
+        "the",
+        "of",
+        "and",
+        "for",
+        "red",
+        "rede",
+        "network",
+        "iniciativa",
+        "initiative",
+        "programa",
+        "program",
+        "apl",
+        "arranjo",
+        "produtivo",
+        "local",
+    ]
+)
+
+
+def initiative_possible_duplicates(
+    *, name: str, country: str, website: str = ""
+) -> list[Initiative]:
+    """Registered initiatives that look like the one being started: a similar name in the same
+    country, or the same website anywhere."""
+    import difflib
+    from urllib.parse import urlparse
+
+    from django.db.models import Q
+
+    from iapt_platform.lib import search
+
+    wanted = search.normalise(name)
+    words = [w for w in wanted.split() if len(w) >= 3 and w not in _GENERIC_WORDS]
+    base = Initiative.objects.filter(revision_of=None).exclude(status=Initiative.Status.REJECTED)
+    condition = Q()
+    if words:
+        word_match = Q()
+        for word in words[:5]:
+            word_match |= Q(search_document__contains=word) | Q(name__icontains=word)
+        condition |= Q(country=country) & word_match
+    host = urlparse(website).netloc.lower().removeprefix("www.") if website else ""
+    if host:
+        condition |= Q(website__icontains=host)
+    if not condition:
+        return []
+    found = []
+    for candidate in base.filter(condition).order_by("name")[:200]:
+        same_site = bool(host) and host in candidate.website.lower()
+        ratio = difflib.SequenceMatcher(None, wanted, search.normalise(candidate.name)).ratio()
+        shared = set(words) & set(search.normalise(candidate.name).split())
+        if same_site or ratio >= 0.75 or (words and len(shared) >= max(1, len(words) - 1)):
+            found.append(candidate)
+    return found[:10]
+
+
+def initiatives_managed_by(*, user) -> QuerySet[Initiative]:
+    return (
+        Initiative.objects.filter(managers=user, revision_of=None)
+        .prefetch_related(
+            Prefetch(
+                "revisions",
+                queryset=Initiative.objects.exclude(status__in=Initiative.CLOSED_REVISION),
+                to_attr="open_revisions",
+            )
+        )
+        .order_by("name")
+    )

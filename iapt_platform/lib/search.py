@@ -1,0 +1,57 @@
+"""Accent-insensitive search shared by the apps.
+
+Text is normalised in Python (lower case, accents removed), stored in a `search_document` column,
+and on PostgreSQL turned into a weighted `tsvector` with the 'simple' configuration (no stemming:
+content comes in three languages). Queries are normalised the same way, so "logistica" finds
+"logística" and "cluster" finds "clúster". On SQLite the same document is matched with LIKE.
+"""
+
+import re
+import unicodedata
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, QuerySet
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def normalise(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_TOKEN.findall(stripped.lower()))
+
+
+def terms(query: str, *, limit: int = 8) -> list[str]:
+    return normalise(query).split()[:limit]
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def search(qs: QuerySet, query: str, *, rank: bool = True) -> QuerySet:
+    """Filter `qs` (a model with search_document and search_vector) by every term of `query`.
+
+    Each term also matches as a prefix ("clust" finds "cluster"). With `rank`, rows gain a `rank`
+    annotation (always 0 on SQLite).
+    """
+    words = terms(query)
+    if not words:
+        return qs
+    if is_postgres():
+        tsquery = SearchQuery(
+            " & ".join(f"{w}:*" for w in words), search_type="raw", config="simple"
+        )
+        qs = qs.filter(search_vector=tsquery)
+        if rank:
+            qs = qs.annotate(rank=SearchRank(F("search_vector"), tsquery))
+        return qs
+    for word in words:
+        qs = qs.filter(search_document__contains=word)
+    if rank:
+        from django.db.models import Value
+        from django.db.models.fields import FloatField
+
+        qs = qs.annotate(rank=Value(0.0, output_field=FloatField()))
+    return qs

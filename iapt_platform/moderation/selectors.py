@@ -1,0 +1,53 @@
+from django.db.models import Count, QuerySet
+
+from .models import ModerationItem
+
+OPEN = "open"
+ALL = "all"
+
+
+def moderation_queue(
+    *, kind: str | None = None, country: str | None = None, status: str = OPEN
+) -> QuerySet[ModerationItem]:
+    """Items oldest first. `status` is "open" (pending or changes requested), "all" or one status.
+
+    Unknown values give an empty queryset: filters come straight from shareable URLs.
+    """
+    items = _by_status(ModerationItem.objects.all(), status)
+    if kind:
+        items = items.filter(kind=kind)
+    if country:
+        items = items.filter(country=country.upper())
+    return items.select_related("submitted_by").order_by("created_at", "id")
+
+
+def moderation_queue_countries(*, status: str = OPEN) -> list[str]:
+    """The country codes present among the items of a status filter (for the country select)."""
+    codes = (
+        _by_status(ModerationItem.objects.exclude(country=""), status)
+        .order_by()
+        .values_list("country", flat=True)
+        .distinct()
+    )
+    return list(codes)
+
+
+def moderation_counts() -> dict[str, int]:
+    """Pending items per kind, in one query."""
+    rows = (
+        ModerationItem.objects.filter(status=ModerationItem.Status.PENDING)
+        .order_by()
+        .values_list("kind")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)
+
+
+def _by_status(items: QuerySet[ModerationItem], status: str) -> QuerySet[ModerationItem]:
+    if status == OPEN:
+        return items.filter(status__in=ModerationItem.OPEN_STATUSES)
+    if status == ALL:
+        return items
+    if status in ModerationItem.Status.values:
+        return items.filter(status=status)
+    return items.none()

@@ -1,0 +1,105 @@
+"""Charts drawn on the server as inline SVG: no JavaScript, no chart library, any browser.
+
+`bar_chart` only computes geometry; `templates/initiatives/partials/chart_bar.html` draws it, so
+every label goes through the template engine's escaping. Bar lengths are percentages of the SVG's
+width, which lets the chart follow the column width while its text keeps its real size (a
+`viewBox` would shrink the labels on a phone).
+"""
+
+import textwrap
+from dataclasses import dataclass
+
+from django.utils.text import slugify
+
+# Each row is its label, on as many lines as it needs, above its bar. SVG text does not wrap:
+# long labels (Portuguese types, for example) are broken here, to fit a phone's width at 14px.
+LABEL_CHARS = 40
+LINE_HEIGHT = 18
+LABEL_BASELINE = 16  # of the first line, from the top of the row
+BAR_GAP = 6  # from the last label baseline to the bar
+BAR_HEIGHT = 16
+VALUE_BASELINE = 13  # from the top of the bar
+ROW_GAP = 8
+# The longest bar stops short of the right edge, leaving room for its number.
+MAX_BAR_PERCENT = 86.0
+# A non-zero count never draws an invisible bar.
+MIN_BAR_PERCENT = 0.6
+PADDING_BOTTOM = 6
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+    percent: float  # bar length, as a percentage of the chart's width
+    y: int  # top of the row
+    lines: list[tuple[str, int]]  # the label's lines and their baselines
+    bar_y: int
+    value_y: int
+
+    @property
+    def width(self) -> str:
+        # Formatted here, not in the template: localisation would write "43,5%" in Spanish.
+        return f"{self.percent:.2f}%"
+
+
+@dataclass(frozen=True)
+class BarChart:
+    id: str
+    title: str
+    description: str
+    bars: list[Bar]
+    height: int
+    bar_height: int
+    total: int
+
+    @property
+    def title_id(self) -> str:
+        return f"{self.id}-title"
+
+    @property
+    def desc_id(self) -> str:
+        return f"{self.id}-desc"
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.bars
+
+
+def bar_chart(
+    rows: list[tuple[str, int]], *, title: str, description: str, chart_id: str = ""
+) -> BarChart:
+    """A horizontal bar chart of `rows` (label, count), in the order given."""
+    largest = max((value for _label, value in rows), default=0)
+    bars = []
+    top = 0
+    for label, count in rows:
+        value = max(int(count), 0)
+        percent = 0.0
+        if largest and value:
+            percent = max(round(value / largest * MAX_BAR_PERCENT, 2), MIN_BAR_PERCENT)
+        text = str(label)
+        wrapped = textwrap.wrap(text, LABEL_CHARS) or [""]
+        lines = [(line, top + LABEL_BASELINE + i * LINE_HEIGHT) for i, line in enumerate(wrapped)]
+        bar_y = lines[-1][1] + BAR_GAP
+        bars.append(
+            Bar(
+                label=text,
+                value=value,
+                percent=percent,
+                y=top,
+                lines=lines,
+                bar_y=bar_y,
+                value_y=bar_y + VALUE_BASELINE,
+            )
+        )
+        top = bar_y + BAR_HEIGHT + ROW_GAP
+    return BarChart(
+        id=f"chart-{slugify(chart_id or title) or 'bars'}",
+        title=str(title),
+        description=str(description),
+        bars=bars,
+        height=top - ROW_GAP + PADDING_BOTTOM if bars else 0,
+        bar_height=BAR_HEIGHT,
+        total=sum(bar.value for bar in bars),
+    )

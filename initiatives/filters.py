@@ -1,0 +1,78 @@
+"""The directory's filters, shared by the list, the map, the downloads and the API."""
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from iapt_platform.lib import search
+from iapt_platform.lib.regions import REGION
+
+from .models import Initiative, Programme, Sector
+
+SORTS = {
+    "relevance": _("Relevance"),
+    "name": _("Name"),
+    "newest": _("Newest"),
+    "founded": _("Year founded"),
+}
+
+
+def country_choices():
+    names = dict(countries)
+    return sorted(((code, names.get(code, code)) for code in REGION), key=lambda c: str(c[1]))
+
+
+class InitiativeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=200)
+    country = django_filters.MultipleChoiceFilter(label=_("Country"), choices=country_choices)
+    sector = django_filters.ModelMultipleChoiceFilter(
+        label=_("Sector"),
+        field_name="sectors__slug",
+        to_field_name="slug",
+        queryset=Sector.objects.all(),
+        distinct=False,  # the directory selects distinct ids once, see selectors
+    )
+    kind = django_filters.MultipleChoiceFilter(label=_("Type"), choices=Initiative.Kind.choices)
+    stage = django_filters.MultipleChoiceFilter(label=_("Stage"), choices=Initiative.Stage.choices)
+    programme = django_filters.ModelMultipleChoiceFilter(
+        label=_("Programme"),
+        field_name="programme__slug",
+        to_field_name="slug",
+        queryset=Programme.objects.all(),
+    )
+    digital = django_filters.BooleanFilter(
+        label=_("Digital-economy focus"), method="filter_digital", widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=list(SORTS.items()), method="filter_sort", empty_label=None
+    )
+
+    class Meta:
+        model = Initiative
+        fields: list[str] = []
+
+    FACETS = ("country", "sector", "kind", "stage", "programme", "digital")
+
+    def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return search.search(qs, value)
+
+    def filter_digital(self, qs: QuerySet, name: str, value: bool) -> QuerySet:
+        # An unticked box means "any", not "without a digital focus".
+        return qs.filter(digital_focus=True) if value else qs
+
+    def filter_sort(self, qs: QuerySet, name: str, value: str) -> QuerySet:
+        return qs  # ordering is applied last, in selectors.initiative_directory
+
+    def active_filters(self) -> dict:
+        """The cleaned, non-empty filter values (empty when the form is invalid)."""
+        if not self.is_bound or not self.form.is_valid():
+            return {}
+        return {
+            k: v
+            for k, v in self.form.cleaned_data.items()
+            if k != "sort"
+            and v not in (None, "", [], False)
+            and not (hasattr(v, "exists") and not v)
+        }

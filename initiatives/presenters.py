@@ -1,0 +1,94 @@
+"""What a page shows of an initiative, depending on who reads it."""
+
+import json
+from dataclasses import dataclass
+
+from .models import Initiative, Visibility
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    email: str
+    phone: str
+
+
+def _visible(visibility: str, viewer) -> bool:
+    if visibility == Visibility.PUBLIC:
+        return True
+    return visibility == Visibility.MEMBERS and viewer.is_authenticated
+
+
+def visible_contact(*, initiative: Initiative, viewer) -> Contact:
+    """The contact person as the owner allows this viewer to see it."""
+    return Contact(
+        name=initiative.contact_name,
+        email=initiative.contact_email
+        if _visible(initiative.contact_email_visibility, viewer)
+        else "",
+        phone=initiative.contact_phone
+        if _visible(initiative.contact_phone_visibility, viewer)
+        else "",
+    )
+
+
+def public_email(initiative: Initiative) -> str:
+    return (
+        initiative.contact_email if initiative.contact_email_visibility == Visibility.PUBLIC else ""
+    )
+
+
+def public_phone(initiative: Initiative) -> str:
+    return (
+        initiative.contact_phone if initiative.contact_phone_visibility == Visibility.PUBLIC else ""
+    )
+
+
+def json_ld(*, initiative: Initiative, request) -> str:
+    """schema.org Organization, safe to place inside a <script> element."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": initiative.name,
+        "url": request.build_absolute_uri(initiative.get_absolute_url()),
+        "description": initiative.description[:500],
+        "address": {
+            "@type": "PostalAddress",
+            "addressCountry": initiative.country.code,
+            "addressRegion": initiative.territory,
+            "addressLocality": initiative.city,
+        },
+        "knowsAbout": [s.name for s in initiative.sectors.all()],
+    }
+    if initiative.acronym:
+        data["alternateName"] = initiative.acronym
+    if initiative.year_founded:
+        data["foundingDate"] = str(initiative.year_founded)
+    if initiative.website:
+        data["sameAs"] = [
+            u for u in [initiative.website, initiative.linkedin_url, initiative.x_url] if u
+        ]
+    if initiative.latitude is not None:
+        data["location"] = {
+            "@type": "Place",
+            "geo": {
+                "@type": "GeoCoordinates",
+                "latitude": float(initiative.latitude),
+                "longitude": float(initiative.longitude),
+            },
+        }
+    if initiative.logo:
+        data["logo"] = request.build_absolute_uri(initiative.logo.url)
+    email = public_email(initiative)
+    if email:
+        data["email"] = email
+    # json.dumps does not escape "</script>": escape the characters that could close the element.
+    return (
+        json.dumps(data, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+__all__ = ["Contact", "json_ld", "public_email", "public_phone", "visible_contact"]

@@ -1,0 +1,257 @@
+"""Staff bulk import (and export) of initiatives with django-import-export, from CSV or XLSX.
+
+A row names its initiative by slug (a new slug creates one, a known slug updates it), its country
+by ISO alpha-2 code, its sectors by slugs separated by ";" and its programme by slug. Each row is
+checked with the model's own rules (full_clean), so the dry run lists every bad row with its
+errors before anything is saved. Imported rows are published and marked verified now, as staff
+vouch for them.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+from import_export.results import RowResult
+
+from . import selectors, services
+from .models import Initiative, Programme, Sector
+
+SEPARATOR = ";"
+
+
+class CodeWidget(widgets.CharWidget):
+    """A code (a choice, a country): spaces trimmed, case normalised; full_clean checks it."""
+
+    def __init__(self, *, upper: bool = False, **kwargs: Any) -> None:
+        self.upper = upper
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> str:
+        text = super().clean(value, row, **kwargs).strip()
+        return text.upper() if self.upper else text.lower()
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return str(getattr(value, "code", value) or "")
+
+
+class NumberWidget(widgets.DecimalWidget):
+    """A number, optionally rounded to `places` decimals; an unreadable one is a row error."""
+
+    def __init__(self, *, places: int | None = None, integer: bool = False, **kwargs: Any) -> None:
+        self.places = places
+        self.integer = integer
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Decimal | int | None:
+        try:
+            number = super().clean(value, row, **kwargs)
+        except (ArithmeticError, TypeError, ValueError):
+            raise ValueError(_("“%(value)s” is not a number.") % {"value": value}) from None
+        if number is None:
+            return None
+        if self.integer:
+            if number != number.to_integral_value():
+                raise ValueError(_("Give a whole number."))
+            return int(number)
+        if self.places is not None:
+            # Spreadsheets carry more decimals than the column holds (5 decimals: about 1 m).
+            number = number.quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_UP)
+        return number
+
+
+class YesNoWidget(widgets.BooleanWidget):
+    TRUE_VALUES = [*widgets.BooleanWidget.TRUE_VALUES, "yes", "YES", "Yes", "sí", "Sí", "si", "x"]
+    FALSE_VALUES = [*widgets.BooleanWidget.FALSE_VALUES, "no", "NO", "No", "não", "Não"]
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> bool:
+        if value in self.NULL_VALUES:
+            return False  # an empty cell means "no", never "unknown"
+        if value in self.TRUE_VALUES:
+            return True
+        if value in self.FALSE_VALUES:
+            return False
+        raise ValueError(_("Write yes or no."))
+
+
+class CodeListWidget(widgets.Widget):
+    """A list of codes from a fixed set, separated by ";" (digital topics, funding sources)."""
+
+    def __init__(self, choices: list[tuple[str, Any]], **kwargs: Any) -> None:
+        self.codes = [code for code, _label in choices]
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> list[str]:
+        codes = [c.strip().lower() for c in str(value or "").split(SEPARATOR) if c.strip()]
+        unknown = [c for c in codes if c not in self.codes]
+        if unknown:
+            raise ValueError(
+                _("Unknown code: %(codes)s. Use %(known)s.")
+                % {"codes": ", ".join(unknown), "known": ", ".join(self.codes)}
+            )
+        return list(dict.fromkeys(codes))
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return SEPARATOR.join(value or [])
+
+
+class SectorsWidget(widgets.ManyToManyWidget):
+    def __init__(self) -> None:
+        super().__init__(Sector, separator=SEPARATOR, field="slug")
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+        slugs = [s.strip().lower() for s in str(value or "").split(SEPARATOR) if s.strip()]
+        if not slugs:
+            raise ValueError(_("Give at least one sector."))
+        sectors = Sector.objects.filter(slug__in=slugs)
+        unknown = sorted(set(slugs) - {s.slug for s in sectors})
+        if unknown:
+            raise ValueError(_("Unknown sector: %(slugs)s.") % {"slugs": ", ".join(unknown)})
+        return sectors
+
+
+class ProgrammeWidget(widgets.ForeignKeyWidget):
+    def __init__(self) -> None:
+        super().__init__(Programme, field="slug")
+
+    def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Programme | None:
+        slug = str(value or "").strip().lower()
+        if not slug:
+            return None
+        try:
+            return Programme.objects.get(slug=slug)
+        except Programme.DoesNotExist:
+            raise ValueError(_("Unknown programme: %(slug)s.") % {"slug": slug}) from None
+
+
+def _field(name: str, widget: widgets.Widget) -> fields.Field:
+    # An empty cell takes the model's default, as for the fields declared automatically.
+    default = Initiative._meta.get_field(name).default
+    return fields.Field(attribute=name, column_name=name, widget=widget, default=default)
+
+
+class InitiativeResource(resources.ModelResource):
+    kind = _field("kind", CodeWidget())
+    country = _field("country", CodeWidget(upper=True))
+    latitude = _field("latitude", NumberWidget(places=5))
+    longitude = _field("longitude", NumberWidget(places=5))
+    sectors = _field("sectors", SectorsWidget())
+    year_founded = _field("year_founded", NumberWidget(integer=True))
+    stage = _field("stage", CodeWidget())
+    programme = _field("programme", ProgrammeWidget())
+    legal_form = _field("legal_form", CodeWidget())
+    members_micro_small_firms = _field("members_micro_small_firms", NumberWidget(integer=True))
+    members_medium_firms = _field("members_medium_firms", NumberWidget(integer=True))
+    members_large_firms = _field("members_large_firms", NumberWidget(integer=True))
+    members_universities = _field("members_universities", NumberWidget(integer=True))
+    members_public_bodies = _field("members_public_bodies", NumberWidget(integer=True))
+    members_civil_society = _field("members_civil_society", NumberWidget(integer=True))
+    staff_fte = _field("staff_fte", NumberWidget(places=1))
+    digital_focus = _field("digital_focus", YesNoWidget())
+    digital_topics = _field("digital_topics", CodeListWidget(Initiative.DIGITAL_TOPICS))
+    funding_sources = _field("funding_sources", CodeListWidget(Initiative.FUNDING_SOURCES))
+    # An empty cell keeps the model's cautious default (members only, hidden), never "public".
+    contact_email_visibility = _field("contact_email_visibility", CodeWidget())
+    contact_phone_visibility = _field("contact_phone_visibility", CodeWidget())
+
+    class Meta:
+        model = Initiative
+        import_id_fields = ["slug"]
+        fields = [
+            "slug",
+            "name",
+            "acronym",
+            "kind",
+            "country",
+            "territory",
+            "city",
+            "latitude",
+            "longitude",
+            "sectors",
+            "value_chain",
+            "year_founded",
+            "stage",
+            "programme",
+            "website",
+            "managing_organisation",
+            "legal_form",
+            "members_micro_small_firms",
+            "members_medium_firms",
+            "members_large_firms",
+            "members_universities",
+            "members_public_bodies",
+            "members_civil_society",
+            "staff_fte",
+            "digital_focus",
+            "digital_topics",
+            "funding_sources",
+            "services_offered",
+            "strategic_lines",
+            "description",
+            "description_language",
+            "linkedin_url",
+            "x_url",
+            "facebook_url",
+            "instagram_url",
+            "youtube_url",
+            "contact_name",
+            "contact_email",
+            "contact_email_visibility",
+            "contact_phone",
+            "contact_phone_visibility",
+        ]
+        clean_model_instances = True  # full_clean on every row: its errors are the row's errors
+        use_transactions = True  # the dry run rolls back everything it wrote
+        skip_unchanged = False
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        self._imported_ids: list[int] = []
+
+    def import_instance(self, instance: Initiative, row: dict[str, Any], **kwargs: Any) -> None:
+        errors: dict[str, Any] = {}
+        if instance.pk and instance.status != Initiative.Status.PUBLISHED:
+            # A promoter's draft or an initiative in review goes through moderation, not import.
+            errors["slug"] = ValidationError(
+                _("An initiative with this slug exists and is not published (%(status)s).")
+                % {"status": instance.get_status_display()}
+            )
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        # Sectors are saved after the row (many-to-many), but checked with the rest of it.
+        field = self.fields["sectors"]
+        if field.column_name in row:
+            try:
+                field.clean(row)
+            except ValueError as e:
+                errors["sectors"] = ValidationError(str(e), code="invalid")
+        now = timezone.now()
+        instance.status = Initiative.Status.PUBLISHED
+        instance.published_at = instance.published_at or now
+        instance.last_verified_at = now
+        instance.stale_flagged_at = None
+        instance._change_reason = "imported by staff"  # type: ignore[attr-defined]
+        if errors:
+            raise ValidationError(errors)
+
+    def after_import_row(self, row: dict[str, Any], row_result: RowResult, **kwargs: Any) -> None:
+        if self._is_dry_run(kwargs) or row_result.import_type not in (
+            RowResult.IMPORT_TYPE_NEW,
+            RowResult.IMPORT_TYPE_UPDATE,
+        ):
+            return
+        initiative = (
+            Initiative.objects.select_related("programme")
+            .prefetch_related("sectors")
+            .get(pk=row_result.object_id)
+        )
+        services.initiative_refresh_search(initiative=initiative)
+        self._imported_ids.append(initiative.pk)
+
+    def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
+        if self._imported_ids:
+            transaction.on_commit(selectors.registry_changed)

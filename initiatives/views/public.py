@@ -1,0 +1,39 @@
+"""Public pages of the registry: the directory, an initiative, a programme."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from .. import presenters, selectors
+from ..models import Programme
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    result = selectors.initiative_directory(request.GET, page_number=request.GET.get("page"))
+    context = {"directory": result, "page": result.page, "query": result.query_string}
+    if request.htmx:
+        return render(request, "initiatives/partials/directory_body.html", context)
+    return render(request, "initiatives/directory.html", context)
+
+
+def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    initiative = selectors.initiative_for_public_page(slug=slug)
+    if initiative is None:
+        raise Http404
+    return render(
+        request,
+        "initiatives/detail.html",
+        {
+            "initiative": initiative,
+            "contact": presenters.visible_contact(initiative=initiative, viewer=request.user),
+            "related": selectors.initiative_related(initiative=initiative),
+            "json_ld": presenters.json_ld(initiative=initiative, request=request),
+        },
+    )
+
+
+def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    programme = get_object_or_404(Programme, slug=slug)
+    initiatives = selectors.initiative_list_public().filter(programme=programme).order_by("name")
+    return render(
+        request, "initiatives/programme.html", {"programme": programme, "initiatives": initiatives}
+    )

@@ -1,0 +1,158 @@
+"""The public directory: search, facets, sorting, unknown values, query counts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from initiatives import selectors, services
+from initiatives.models import Initiative, Sector
+from tests.factories import InitiativeFactory, SectorFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("initiatives:list")
+
+
+@pytest.fixture
+def registry():
+    agrifood = SectorFactory(
+        slug="agrifood", name_es="Agroalimentario", name_en="Agrifood", name_pt_br="Agroalimentar"
+    )
+    logistics = SectorFactory(
+        slug="logistics", name_es="Logística", name_en="Logistics", name_pt_br="Logística"
+    )
+    rows = [
+        ("Clúster Logístico del Guayas", "EC", [logistics], "mature"),
+        ("Clúster del Cacao de Esmeraldas", "EC", [agrifood], "developing"),
+        ("Red Agroalimentaria de Arequipa", "PE", [agrifood], "developing"),
+        ("Corredor Logístico del Callao", "PE", [logistics, agrifood], "emerging"),
+    ]
+    made = {}
+    for name, country, sectors, stage in rows:
+        initiative = InitiativeFactory(name=name, country=country, sectors=sectors, stage=stage)
+        services.initiative_refresh_search(initiative=initiative)
+        made[name] = initiative
+    draft = InitiativeFactory(
+        name="Clúster Logístico Secreto", country="EC", status="draft", sectors=[logistics]
+    )
+    services.initiative_refresh_search(initiative=draft)
+    selectors.registry_changed()
+    return made
+
+
+def names(response) -> list[str]:
+    return [i.name for i in response.context["page"].object_list]
+
+
+def test_search_ignores_accents_and_finds_prefixes(client, registry):
+    assert set(names(client.get(URL, {"q": "logistica"}))) == {
+        "Clúster Logístico del Guayas",
+        "Corredor Logístico del Callao",
+    }
+    assert set(names(client.get(URL, {"q": "cluster"}))) == {
+        "Clúster Logístico del Guayas",
+        "Clúster del Cacao de Esmeraldas",
+    }
+    assert names(client.get(URL, {"q": "CACAO esmer"})) == ["Clúster del Cacao de Esmeraldas"]
+    assert names(client.get(URL, {"q": "zzzz"})) == []
+
+
+def test_search_finds_by_sector_and_country_names_in_any_language(client, registry):
+    assert "Red Agroalimentaria de Arequipa" in names(client.get(URL, {"q": "agrifood peru"}))
+    assert "Red Agroalimentaria de Arequipa" in names(client.get(URL, {"q": "perú"}))
+
+
+def test_drafts_never_appear(client, registry):
+    assert "Clúster Logístico Secreto" not in names(client.get(URL, {"q": "secreto"}))
+    assert "Clúster Logístico Secreto" not in client.get(URL).text
+
+
+def test_filtering_by_country_and_sector_with_facet_counts(client, registry):
+    response = client.get(URL, {"country": "PE", "sector": "logistics"})
+    assert names(response) == ["Corredor Logístico del Callao"]
+    facets = response.context["directory"].facets
+    # Each facet counts under the other filters: countries with a logistics initiative...
+    assert {o.value: o.count for o in facets["country"]} == {"EC": 1, "PE": 1}
+    # ...and sectors among Peru's initiatives.
+    assert {o.value: o.count for o in facets["sector"]} == {"agrifood": 2, "logistics": 1}
+    assert [o.value for o in facets["country"] if o.selected] == ["PE"]
+    # Several values of a facet widen the result.
+    assert len(names(client.get(URL, {"country": ["PE", "EC"], "sector": "agrifood"}))) == 3
+
+
+def test_sorting_and_shareable_urls(client, registry):
+    response = client.get(URL, {"sort": "name", "country": "EC"})
+    assert names(response) == ["Clúster del Cacao de Esmeraldas", "Clúster Logístico del Guayas"]
+    assert "country=EC" in response.context["query"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"country": "ZZ"},
+        {"sector": "no-such-sector"},
+        {"kind": "bogus"},
+        {"stage": "x"},
+        {"programme": "nope"},
+        {"page": "99999"},
+        {"sort": "evil"},
+        {"q": "x" * 500},
+    ],
+)
+def test_unknown_filter_values_never_fail(client, registry, params):
+    response = client.get(URL, params, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    if set(params) & {"country", "sector", "kind", "stage", "programme", "q"}:
+        assert names(response) == []
+        assert "has a value we do not know" in response.text
+
+
+def test_htmx_requests_get_only_the_results(client, registry):
+    response = client.get(URL, {"country": "EC"}, HTTP_HX_REQUEST="true")
+    assert "<html" not in response.text
+    assert "Clúster del Cacao de Esmeraldas" in response.text
+
+
+def _bulk(n: int) -> None:
+    sectors = list(Sector.objects.all()) or [SectorFactory()]
+    start = Initiative.objects.count()
+    objs = Initiative.objects.bulk_create(
+        Initiative(
+            name=f"Iniciativa {start + i}",
+            slug=f"bulk-{start + i}",
+            country="EC",
+            status="published",
+            stage="emerging",
+        )
+        for i in range(n)
+    )
+    Initiative.sectors.through.objects.bulk_create(
+        Initiative.sectors.through(initiative_id=o.pk, sector_id=sectors[i % len(sectors)].pk)
+        for i, o in enumerate(objs)
+    )
+    selectors.registry_changed()
+
+
+def _queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url, params or {}).status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize("params", [{}, {"country": "EC", "sector": "agrifood", "q": "iniciativa"}])
+def test_the_directory_uses_a_fixed_number_of_queries(client, params):
+    SectorFactory(slug="agrifood")
+    _bulk(10)
+    small = _queries(client, URL, params)
+    _bulk(990)
+    assert _queries(client, URL, params) == small
+
+
+def test_the_initiative_page_uses_a_fixed_number_of_queries(client):
+    sector = SectorFactory(slug="agrifood")
+    _bulk(10)
+    target = InitiativeFactory(name="Objetivo", sectors=[sector], country="PE")
+    small = _queries(client, target.get_absolute_url())
+    _bulk(990)
+    assert _queries(client, target.get_absolute_url()) == small
