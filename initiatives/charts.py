@@ -63,7 +63,8 @@ class BarChart:
 
     @property
     def is_empty(self) -> bool:
-        return not self.bars
+        """Nothing to draw: no rows, or only zeros."""
+        return self.total == 0
 
 
 def bar_chart(

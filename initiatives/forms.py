@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +31,7 @@ def _http_url(value: str) -> str:
 
 
 class StepForm(forms.ModelForm):
-    step_title = ""
+    step_title: Any = ""
     url_fields: tuple[str, ...] = ()
 
     def clean(self):
@@ -69,7 +71,7 @@ class PlaceForm(StepForm):
 
 class FocusForm(StepForm):
     step_title = _("Sectors and focus")
-    sectors = forms.ModelMultipleChoiceField(
+    sectors: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         label=_("Sectors"), queryset=Sector.objects.all(), widget=forms.CheckboxSelectMultiple
     )
     digital_topics = forms.MultipleChoiceField(

@@ -1,6 +1,7 @@
 """Country shapes of the region (initiatives/data/lac-countries.geojson, from Natural Earth via
 world-atlas; see scripts/vendor_map.py) and the check that a point lies in a country."""
 
+import itertools
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -62,7 +63,7 @@ def _in_ring(ring, x: float, y: float) -> bool:
 
 def _near_ring(ring, x: float, y: float) -> bool:
     t2 = TOLERANCE_DEGREES**2
-    for (x1, y1), (x2, y2) in zip(ring, ring[1:], strict=False):
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
         dx, dy = x2 - x1, y2 - y1
         length2 = dx * dx + dy * dy
         k = 0.0 if length2 == 0 else max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / length2))

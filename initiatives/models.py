@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -258,7 +260,7 @@ class Initiative(models.Model):
     revision_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
     )
-    managers = models.ManyToManyField(
+    managers: models.ManyToManyField = models.ManyToManyField(
         "accounts.User", blank=True, related_name="managed_initiatives", verbose_name=_("managers")
     )
     created_by = models.ForeignKey(
@@ -312,14 +314,14 @@ class Initiative(models.Model):
         return self.status in (self.Status.DRAFT, self.Status.CHANGES_REQUESTED)
 
     def clean(self) -> None:
-        errors = {}
+        errors: dict[str, Any] = {}
         if self.year_founded and self.year_founded > timezone.now().year:
             errors["year_founded"] = _("The year founded cannot be in the future.")
         if self.year_founded and self.year_founded < 1900:
             errors["year_founded"] = _("Give a year from 1900 on.")
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude"] = _("Give both latitude and longitude, or neither.")
-        elif self.latitude is not None and self.country:
+        elif self.latitude is not None and self.longitude is not None and self.country:
             from .geography import point_in_country
 
             if not point_in_country(self.country.code, float(self.latitude), float(self.longitude)):
@@ -351,6 +353,9 @@ class ManagerInvitation(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.email} → {self.initiative}"
+
 
 class ManagementRequest(models.Model):
     """Someone asks staff to become a co-manager of an existing profile (instead of a duplicate)."""
@@ -374,3 +379,6 @@ class ManagementRequest(models.Model):
                 name="one_open_management_request",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.initiative}"

@@ -68,7 +68,7 @@ def json_ld(*, initiative: Initiative, request) -> str:
         data["sameAs"] = [
             u for u in [initiative.website, initiative.linkedin_url, initiative.x_url] if u
         ]
-    if initiative.latitude is not None:
+    if initiative.latitude is not None and initiative.longitude is not None:
         data["location"] = {
             "@type": "Place",
             "geo": {

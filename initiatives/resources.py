@@ -11,7 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -129,7 +130,8 @@ class ProgrammeWidget(widgets.ForeignKeyWidget):
 
 def _field(name: str, widget: widgets.Widget) -> fields.Field:
     # An empty cell takes the model's default, as for the fields declared automatically.
-    default = Initiative._meta.get_field(name).default
+    model_field = Initiative._meta.get_field(name)
+    default = model_field.default if isinstance(model_field, models.Field) else NOT_PROVIDED
     return fields.Field(attribute=name, column_name=name, widget=widget, default=default)
 
 

@@ -159,7 +159,7 @@ def _facets(params: QueryDict, filterset: InitiativeFilter, *, unfiltered: bool)
     if unfiltered:
         counts = cache.get_or_set(
             f"initiatives:facets:{registry_version()}", lambda: _facet_counts(params), 3600
-        )
+        ) or _facet_counts(params)
     else:
         counts = _facet_counts(params)
     return _facet_options(counts, filterset)
@@ -179,14 +179,14 @@ def _facet_counts(params: QueryDict) -> dict[str, dict[str, int]]:
     """
     counts: dict[str, dict[str, int]] = {}
     for facet in InitiativeFilter.FACETS:
-        _fs, qs, invalid = initiative_filtered(_without(params, facet))
+        _fs, qs, _invalid = initiative_filtered(_without(params, facet))
         ids = qs.values("pk")
         if facet == "sector":
             rows = (
                 Initiative.sectors.through.objects.filter(initiative_id__in=ids)
                 .values("sector_id")
                 .annotate(n=Count("initiative_id"))
-                .values_list("sector_id", "n")
+                .values_list("sector_id", "n")  # type: ignore[misc]
             )
             counts[facet] = {str(k): n for k, n in rows}
         elif facet == "programme":

@@ -120,12 +120,12 @@ def initiative_save_step(
 
 def missing_for_submission(initiative: Initiative) -> list[str]:
     missing = [
-        str(Initiative._meta.get_field(f).verbose_name)
+        str(getattr(Initiative._meta.get_field(f), "verbose_name", f))
         for f in REQUIRED_TO_SUBMIT
         if not getattr(initiative, f)
     ]
     if not initiative.sectors.exists():
-        missing.append(str(Initiative._meta.get_field("sectors").verbose_name))
+        missing.append(str(getattr(Initiative._meta.get_field("sectors"), "verbose_name", "")))
     return missing
 
 
@@ -232,7 +232,10 @@ def search_text(initiative: Initiative) -> dict[str, str]:
     """The normalised text of an initiative by weight: A (name), B (place, sectors), C (the rest)."""
     sector_names = []
     for sector in initiative.sectors.all():
-        sector_names += [sector.name_es or "", sector.name_en or "", sector.name_pt_br or ""]
+        # The translated columns that modeltranslation adds: every language is searchable.
+        sector_names += [
+            getattr(sector, f"name_{code}", "") or "" for code in ("es", "en", "pt_br")
+        ]
     country_names = []
     for language in ("es", "en", "pt-br"):
         with translation.override(language):

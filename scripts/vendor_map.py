@@ -68,10 +68,7 @@ def main(source: str) -> None:
         alpha2 = NUMERIC_TO_ALPHA2.get(str(geometry.get("id", "")))
         if alpha2 not in REGION:
             continue
-        if geometry["type"] == "Polygon":
-            polygons = [geometry["arcs"]]
-        else:
-            polygons = geometry["arcs"]
+        polygons = [geometry["arcs"]] if geometry["type"] == "Polygon" else geometry["arcs"]
         coordinates = []
         for polygon in polygons:
             rings = [ring(arcs, r) for r in polygon]

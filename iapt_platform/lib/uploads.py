@@ -68,7 +68,7 @@ def _clean_image(upload) -> CleanFile:
             width, height = image.size
             if width * height > IMAGE_MAX_PIXELS:
                 raise ValidationError(
-                    _("The image is %(w)s × %(h)s pixels; the limit is 40 megapixels."),
+                    _("The image is %(w)s by %(h)s pixels; the limit is 40 megapixels."),
                     code="too_many_pixels",
                     params={"w": width, "h": height},
                 )
@@ -81,21 +81,22 @@ def _clean_image(upload) -> CleanFile:
         raise refused from None
 
     source_format = image.format
-    image.seek(0) if hasattr(image, "seek") else None
-    if image.mode not in ("RGB", "RGBA"):
-        image = image.convert(
+    image.seek(0)  # the first frame of an animated GIF
+    picture: Image.Image = image
+    if picture.mode not in ("RGB", "RGBA"):
+        picture = image.convert(
             "RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB"
         )
-    image.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+    picture.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
     out = io.BytesIO()
-    if source_format == "JPEG" and image.mode == "RGB":
-        image.save(out, "JPEG", quality=85, optimize=True)
+    if source_format == "JPEG" and picture.mode == "RGB":
+        picture.save(out, "JPEG", quality=85, optimize=True)
         ext, mimetype = "jpg", "image/jpeg"
     elif source_format == "WEBP":
-        image.save(out, "WEBP", quality=85)
+        picture.save(out, "WEBP", quality=85)
         ext, mimetype = "webp", "image/webp"
     else:
-        image.save(out, "PNG", optimize=True)
+        picture.save(out, "PNG", optimize=True)
         ext, mimetype = "png", "image/png"
     return CleanFile(
         content=ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{ext}"),

@@ -3,11 +3,13 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from iapt_platform.lib.http import HtmxRequest
+
 from .. import presenters, selectors
 from ..models import Programme
 
 
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: HtmxRequest) -> HttpResponse:
     result = selectors.initiative_directory(request.GET, page_number=request.GET.get("page"))
     context = {"directory": result, "page": result.page, "query": result.query_string}
     if request.htmx:

@@ -408,7 +408,9 @@ def test_statistics_of_an_empty_registry_say_there_is_nothing_to_count(client):
 
     assert response.status_code == 200
     assert response.context["numbers"].total == 0
-    assert "<svg" not in response.content.decode()  # no sector exists, no country has one
+    html = response.content.decode()
+    assert "<svg" not in html
+    assert "<table" not in html
 
 
 def test_statistics_escape_labels(client):
@@ -492,10 +494,11 @@ def test_bar_chart_draws_no_bar_for_a_zero_and_a_visible_one_for_a_tiny_count():
     assert chart.bars[1].percent >= 0.5
 
 
-def test_bar_chart_of_only_zeros_has_no_bars_wider_than_nothing():
+def test_bar_chart_of_only_zeros_has_no_bars_wider_than_nothing_and_counts_as_empty():
     chart = bar_chart([("A", 0), ("B", 0)], title="T", description="D")
 
     assert [bar.percent for bar in chart.bars] == [0.0, 0.0]
+    assert chart.is_empty
 
 
 def test_bar_chart_of_no_rows_is_empty_and_renders_a_sentence_instead_of_an_svg():
