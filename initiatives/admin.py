@@ -1,11 +1,10 @@
 from django.contrib import admin
-from django.db import transaction
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import selectors, services
+from . import services
 from .models import Initiative, Programme, Sector
 from .resources import InitiativeResource
 
@@ -46,6 +45,6 @@ class InitiativeAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # After the sectors are saved, so that the search document includes them.
+        # After the sectors are saved, so that the search document includes them. (The registry
+        # version is bumped by initiatives.signals on every save.)
         services.initiative_refresh_search(initiative=form.instance)
-        transaction.on_commit(selectors.registry_changed)

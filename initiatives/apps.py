@@ -12,9 +12,10 @@ class InitiativesConfig(AppConfig):
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, services
+        from . import demo, services, signals
         from .models import Initiative, ManagementRequest
 
+        signals.connect()
         demo_registry.register_seeder("initiatives", demo.seed, order=20)
         menu.register_account_link(
             _("Your initiatives"),

@@ -1,12 +1,11 @@
 """Demo registry: the sector taxonomy, a few programmes and initiatives across the region."""
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from iapt_platform.accounts.models import User
 
-from . import selectors, services
+from . import services
 from .models import Initiative, Programme, Sector
 
 # slug, ISIC Rev. 4 anchor, Spanish, English, Portuguese
@@ -509,7 +508,6 @@ def seed(write) -> None:
             initiative.managers.add(promoter)
         services.initiative_refresh_search(initiative=initiative)
     _seed_submission(promoter, sectors)
-    transaction.on_commit(selectors.registry_changed)
     write(
         f"Registry: {len(SECTORS)} sectors, {len(PROGRAMMES)} programmes, {len(rows)} published initiatives."
     )

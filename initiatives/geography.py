@@ -3,6 +3,7 @@ world-atlas; see scripts/vendor_map.py) and the check that a point lies in a cou
 
 import itertools
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -71,3 +72,61 @@ def _near_ring(ring, x: float, y: float) -> bool:
         if px * px + py * py <= t2:
             return True
     return False
+
+
+SVG_WIDTH = 320
+
+
+def _area(ring) -> float:
+    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in itertools.pairwise(ring))) / 2
+
+
+@lru_cache(maxsize=64)
+def _country_outline(code: str) -> tuple[tuple[float, float, float, float], tuple] | None:
+    """The country's main land masses (islands under 5% of the largest are left out)."""
+    polygons = _polygons().get(code)
+    if not polygons:
+        return None
+    largest = max(_area(p[0]) for p in polygons)
+    kept = tuple(tuple(p[0]) for p in polygons if _area(p[0]) >= 0.05 * largest)
+    xs = [x for ring in kept for x, _y in ring]
+    ys = [y for ring in kept for _x, y in ring]
+    return (min(xs), min(ys), max(xs), max(ys)), kept
+
+
+def location_svg(code: str, lat: float, lng: float) -> dict | None:
+    """A small outline of the country with the initiative's place, drawn on the server."""
+    outline = _country_outline(code)
+    if outline is None:
+        return None
+    (min_x, min_y, max_x, max_y), rings = outline
+    min_x, max_x = min(min_x, lng), max(max_x, lng)
+    min_y, max_y = min(min_y, lat), max(max_y, lat)
+    stretch = math.cos(math.radians((min_y + max_y) / 2))  # equirectangular, true at mid-latitude
+    span_x = max((max_x - min_x) * stretch, 0.01)
+    span_y = max(max_y - min_y, 0.01)
+    scale = (SVG_WIDTH - 20) / max(span_x, span_y)
+    width = round(span_x * scale + 20)
+    height = round(span_y * scale + 20)
+
+    def project(x: float, y: float) -> tuple[float, float]:
+        return (x - min_x) * stretch * scale + 10, (max_y - y) * scale + 10
+
+    parts = []
+    for ring in rings:
+        points, last = [], None
+        for x, y in ring:
+            px, py = project(x, y)
+            if last is None or abs(px - last[0]) + abs(py - last[1]) >= 1.0:
+                points.append(f"{px:.1f},{py:.1f}")
+                last = (px, py)
+        if len(points) >= 3:
+            parts.append("M" + "L".join(points) + "Z")
+    x, y = project(lng, lat)
+    return {
+        "width": width,
+        "height": height,
+        "path": "".join(parts),
+        "x": round(x, 1),
+        "y": round(y, 1),
+    }

@@ -3,6 +3,7 @@
 import json
 from dataclasses import dataclass
 
+from . import geography
 from .models import Initiative, Visibility
 
 
@@ -41,6 +42,15 @@ def public_email(initiative: Initiative) -> str:
 def public_phone(initiative: Initiative) -> str:
     return (
         initiative.contact_phone if initiative.contact_phone_visibility == Visibility.PUBLIC else ""
+    )
+
+
+def location(*, initiative: Initiative) -> dict | None:
+    """The outline of the country with the initiative's place, or None without coordinates."""
+    if initiative.latitude is None or initiative.longitude is None:
+        return None
+    return geography.location_svg(
+        initiative.country.code, float(initiative.latitude), float(initiative.longitude)
     )
 
 

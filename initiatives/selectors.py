@@ -92,7 +92,13 @@ class Directory:
 
 
 def initiative_filterset(params: QueryDict) -> InitiativeFilter:
-    return InitiativeFilter(params, queryset=Initiative.objects.published())
+    # An empty value ("?stage=", sent by a select's "All" option) means no filter, not an unknown one.
+    cleaned = QueryDict(mutable=True)
+    for key, values in params.lists():
+        kept = [v for v in values if v.strip()]
+        if kept:
+            cleaned.setlist(key, kept)
+    return InitiativeFilter(cleaned, queryset=Initiative.objects.published())
 
 
 def initiative_filtered(params: QueryDict) -> tuple[InitiativeFilter, QuerySet[Initiative], bool]:

@@ -20,7 +20,6 @@ from iapt_platform.accounts import roles
 from iapt_platform.accounts.models import User
 from iapt_platform.lib import emails, search
 
-from . import selectors
 from .models import Initiative, ManagementRequest, ManagerInvitation
 
 # Fields copied between a published initiative and its pending revision.
@@ -194,7 +193,6 @@ def approve(initiative: Initiative, *, moderator: User, comment: str) -> None:
         initiative._change_reason = comment or "approved"  # type: ignore[attr-defined]
         initiative.save(update_fields=["status", "published_at", "last_verified_at", "updated_at"])
         initiative_refresh_search(initiative=initiative)
-    transaction.on_commit(selectors.registry_changed)
 
 
 def request_changes(initiative: Initiative, *, moderator: User, comment: str) -> None:
@@ -462,4 +460,3 @@ def stale_unpublish(initiative: Initiative, *, moderator: User, comment: str) ->
     initiative.status = Initiative.Status.REJECTED
     initiative._change_reason = comment  # type: ignore[attr-defined]
     initiative.save(update_fields=["status", "updated_at"])
-    transaction.on_commit(selectors.registry_changed)

@@ -13,7 +13,7 @@ from .forms import ProfileForm
 
 @login_required
 def home(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "accounts/home.html", {"links": menu.account_links()})
+    return render(request, "accounts/home.html", {"links": menu.account_links(request.user)})
 
 
 @login_required

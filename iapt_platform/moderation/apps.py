@@ -6,3 +6,14 @@ class ModerationConfig(AppConfig):
     name = "iapt_platform.moderation"
     label = "moderation"
     verbose_name = _("Moderation")
+
+    def ready(self) -> None:
+        from iapt_platform.accounts import menu, roles
+
+        menu.register_account_link(
+            _("Moderation queue"),
+            "moderation:queue",
+            order=5,
+            description=_("Registrations, edits and requests waiting for a decision"),
+            visible=roles.is_moderator,
+        )

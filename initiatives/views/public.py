@@ -29,6 +29,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "contact": presenters.visible_contact(initiative=initiative, viewer=request.user),
             "related": selectors.initiative_related(initiative=initiative),
             "json_ld": presenters.json_ld(initiative=initiative, request=request),
+            "location": presenters.location(initiative=initiative),
         },
     )
 

@@ -80,3 +80,10 @@ def test_a_visitor_time_zone_cookie_is_used_when_valid(client):
     )
     client.cookies["tz"] = "<script>"
     assert "Times are shown in America/Santiago." in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+
+
+def test_only_moderators_see_the_moderation_queue_on_their_account_page(client, member, moderator):
+    client.force_login(member)
+    assert 'href="/moderation/"' not in client.get(reverse("accounts:home")).text
+    client.force_login(moderator)
+    assert 'href="/moderation/"' in client.get(reverse("accounts:home")).text

@@ -156,3 +156,40 @@ def test_the_initiative_page_uses_a_fixed_number_of_queries(client):
     small = _queries(client, target.get_absolute_url())
     _bulk(990)
     assert _queries(client, target.get_absolute_url()) == small
+
+
+def test_the_initiative_page_respects_contact_visibility(client, member):
+    initiative = InitiativeFactory(
+        contact_name="Rosa",
+        contact_email="rosa@example.org",
+        contact_email_visibility="members",
+        contact_phone="+593 99 000 0000",
+        contact_phone_visibility="hidden",
+    )
+    page = client.get(initiative.get_absolute_url()).text
+    assert "Rosa" in page and "rosa@example.org" not in page and "+593" not in page
+    client.force_login(member)
+    page = client.get(initiative.get_absolute_url()).text
+    assert "rosa@example.org" in page and "+593" not in page
+    initiative.contact_email_visibility = "public"
+    initiative.save()
+    client.logout()
+    assert "rosa@example.org" in client.get(initiative.get_absolute_url()).text
+
+
+def test_the_initiative_page_has_json_ld_and_a_location_map(client):
+    initiative = InitiativeFactory(
+        name="Clúster </script><script>alert(1)</script>",
+        country="EC",
+        latitude=-0.18,
+        longitude=-78.47,
+    )
+    page = client.get(initiative.get_absolute_url()).text
+    assert '<script type="application/ld+json">' in page
+    json_ld = page.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    assert "<" not in json_ld  # the name cannot close the element
+    import json
+
+    data = json.loads(json_ld)
+    assert data["name"] == initiative.name and data["address"]["addressCountry"] == "EC"
+    assert 'class="location-map"' in page and 'class="location-point"' in page

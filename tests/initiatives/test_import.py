@@ -148,7 +148,7 @@ def test_the_good_row_imports_published_verified_and_searchable(
     assert "aguacate" in initiative.search_document and "logistica" in initiative.search_document
     _fs, found, invalid = selectors.initiative_filtered(QueryDict("q=aguacate michoacan"))
     assert not invalid and [i.slug for i in found] == ["aguacate-michoacan"]
-    assert selectors.registry_version() == version + 1
+    assert selectors.registry_version() > version
 
 
 def test_the_dry_run_of_a_good_file_writes_nothing_either():
@@ -295,3 +295,41 @@ def test_a_moderator_without_the_add_right_cannot_import(client):
     response = client.get("/admin/initiatives/initiative/import/")
 
     assert response.status_code == 403
+
+
+def test_the_admin_lists_the_import_and_keeps_its_history(staff_client):
+    InitiativeResource().import_data(dataset(GOOD), dry_run=False)
+    initiative = Initiative.objects.get(slug="aguacate-michoacan")
+
+    changelist = staff_client.get("/admin/initiatives/initiative/").content.decode()
+    assert "href='/admin/initiatives/initiative/import/' class=\"import_link\"" in changelist
+    history = staff_client.get(f"/admin/initiatives/initiative/{initiative.pk}/history/")
+    assert history.status_code == 200
+    assert "imported by staff" in history.content.decode()
+
+
+def test_an_edit_in_the_admin_refreshes_the_search_document(
+    staff_client, django_capture_on_commit_callbacks
+):
+    InitiativeResource().import_data(dataset(GOOD), dry_run=False)
+    initiative = Initiative.objects.get(slug="aguacate-michoacan")
+    url = f"/admin/initiatives/initiative/{initiative.pk}/change/"
+    form = staff_client.get(url).context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is False or (not value and not isinstance(value, int)):
+            # Unticked, empty or no file: a browser sends nothing.
+            continue
+        data[name] = [str(v) for v in value] if isinstance(value, list) else value
+    data["name"] = "Red Palta Hass"
+    version = selectors.registry_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    initiative.refresh_from_db()
+    assert initiative.name == "Red Palta Hass"
+    assert "palta hass" in initiative.search_document
+    assert selectors.registry_version() > version

@@ -1,0 +1,809 @@
+"""Registry benchmark: the directory and its search at N published initiatives, on PostgreSQL and Redis.
+
+    .venv/bin/python bench/registry.py [--rows 100000] [--reseed] [--explain] [--profile URL]
+
+Seeds a dedicated database (created when missing; re-seeding is skipped when it already holds N
+published initiatives), then measures in-process with django.test.Client, so no network or server
+is involved. Every page figure is a ratio to a trivial view measured in the same run, through the
+same middleware. Prints a table and writes it to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import math
+import os
+import platform
+import pstats
+import random
+import re
+import secrets
+import shlex
+import sys
+import time
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from unittest import mock
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "RESULTS.md"
+OUT = BENCH / "out"  # ignored by git: collected static files
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/iapt_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+BATCH = 5_000
+SEED = 20261126
+
+TRIVIAL = "/bench/trivial/"
+DIRECTORY = "/initiatives/"
+FILTERED = "/initiatives/?country=EC&sector=logistics"
+SEARCH_TERMS = [("common", "cluster"), ("rare", "xilofono"), ("zero-hit", "qwertyzz")]
+RARE_WORDS = ["xilófono", "ñandutí", "zampoña"]  # each planted in exactly RARE_ROWS descriptions
+RARE_ROWS = 5
+
+# Targets of the brief: a warm unfiltered directory at a quarter of the trivial view's rate at
+# least, and a search answered in 15 ms at the 95th percentile.
+TARGET_UNFILTERED_RATIO = 0.25
+TARGET_SEARCH_P95_MS = 15.0
+
+
+def configure_environment() -> None:
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "iapt_platform.settings"
+    os.environ["DEBUG"] = "false"
+    os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
+    os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+
+
+def create_database_if_missing(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
+
+
+# --- Seeding ----------------------------------------------------------------------------------------
+
+# country: (weight, language, [(territory, city), ...])
+PLACES: dict[str, tuple[float, str, list[tuple[str, str]]]] = {
+    "AR": (8, "es", [("Buenos Aires", "La Plata"), ("Córdoba", "Córdoba"), ("Santa Fe", "Rosario"), ("Mendoza", "Mendoza"), ("Tucumán", "San Miguel de Tucumán"), ("Neuquén", "Neuquén")]),
+    "BO": (2, "es", [("La Paz", "El Alto"), ("Santa Cruz", "Santa Cruz de la Sierra"), ("Cochabamba", "Cochabamba")]),
+    "BR": (18, "pt-br", [("São Paulo", "Campinas"), ("Minas Gerais", "Belo Horizonte"), ("Santa Catarina", "Joinville"), ("Pernambuco", "Recife"), ("Ceará", "Fortaleza"), ("Rio Grande do Sul", "Caxias do Sul"), ("Amazonas", "Manaus"), ("Paraná", "Curitiba"), ("Bahia", "Salvador"), ("Goiás", "Goiânia")]),
+    "CL": (7, "es", [("Antofagasta", "Antofagasta"), ("Biobío", "Concepción"), ("Los Lagos", "Puerto Montt"), ("Valparaíso", "Valparaíso"), ("Maule", "Talca"), ("Metropolitana", "Santiago")]),
+    "CO": (10, "es", [("Antioquia", "Medellín"), ("Valle del Cauca", "Cali"), ("Atlántico", "Barranquilla"), ("Huila", "Neiva"), ("Santander", "Bucaramanga"), ("Caldas", "Manizales"), ("Bogotá", "Bogotá")]),
+    "CR": (2, "es", [("San José", "San José"), ("Alajuela", "Alajuela"), ("Guanacaste", "Liberia")]),
+    "CU": (1, "es", [("La Habana", "La Habana"), ("Santiago de Cuba", "Santiago de Cuba")]),
+    "DO": (2, "es", [("Santiago", "Santiago de los Caballeros"), ("Distrito Nacional", "Santo Domingo"), ("La Altagracia", "Higüey")]),
+    "EC": (5, "es", [("Guayas", "Guayaquil"), ("Pichincha", "Quito"), ("Azuay", "Cuenca"), ("Manabí", "Manta"), ("Esmeraldas", "Esmeraldas"), ("Loja", "Loja")]),
+    "SV": (1.5, "es", [("San Salvador", "San Salvador"), ("Santa Ana", "Santa Ana")]),
+    "GT": (2, "es", [("Guatemala", "Ciudad de Guatemala"), ("Quetzaltenango", "Quetzaltenango")]),
+    "HN": (1.5, "es", [("Cortés", "San Pedro Sula"), ("Francisco Morazán", "Tegucigalpa")]),
+    "MX": (15, "es", [("Jalisco", "Guadalajara"), ("Nuevo León", "Monterrey"), ("Querétaro", "Querétaro"), ("Michoacán", "Uruapan"), ("Puebla", "Puebla"), ("Yucatán", "Mérida"), ("Chihuahua", "Ciudad Juárez"), ("Guanajuato", "León")]),
+    "NI": (1, "es", [("Managua", "Managua"), ("León", "León")]),
+    "PA": (1.5, "es", [("Panamá", "Ciudad de Panamá"), ("Colón", "Colón")]),
+    "PY": (2, "es", [("Central", "Asunción"), ("Alto Paraná", "Ciudad del Este")]),
+    "PE": (7, "es", [("Lima", "Lima"), ("Arequipa", "Arequipa"), ("La Libertad", "Trujillo"), ("Cusco", "Cusco"), ("Piura", "Piura")]),
+    "UY": (2, "es", [("Montevideo", "Montevideo"), ("Canelones", "Las Piedras"), ("Paysandú", "Paysandú")]),
+    "VE": (2, "es", [("Zulia", "Maracaibo"), ("Carabobo", "Valencia"), ("Distrito Capital", "Caracas")]),
+    "AG": (0.4, "en", [("Saint John", "St. John's")]),
+    "BS": (0.4, "en", [("New Providence", "Nassau")]),
+    "BB": (0.5, "en", [("Saint Michael", "Bridgetown")]),
+    "BZ": (0.4, "en", [("Belize", "Belize City")]),
+    "DM": (0.3, "en", [("Saint George", "Roseau")]),
+    "GD": (0.3, "en", [("Saint George", "St. George's")]),
+    "GY": (0.4, "en", [("Demerara-Mahaica", "Georgetown")]),
+    "HT": (0.5, "en", [("Ouest", "Port-au-Prince")]),
+    "JM": (1, "en", [("St. James", "Montego Bay"), ("Kingston", "Kingston")]),
+    "KN": (0.3, "en", [("Saint George Basseterre", "Basseterre")]),
+    "LC": (0.3, "en", [("Castries", "Castries")]),
+    "VC": (0.3, "en", [("Saint George", "Kingstown")]),
+    "SR": (0.4, "en", [("Paramaribo", "Paramaribo")]),
+    "TT": (1, "en", [("Port of Spain", "Port of Spain"), ("San Fernando", "San Fernando")]),
+}
+
+# sector slug: (Spanish, Portuguese, English) words for names
+SECTOR_WORDS = {
+    "agrifood": ("Agroalimentario", "Agroalimentar", "Agrifood"),
+    "tourism": ("de Turismo", "de Turismo", "Tourism"),
+    "software-it": ("de Software", "de Software", "Software"),
+    "creative-industries": ("de Industrias Creativas", "de Economia Criativa", "Creative"),
+    "logistics": ("Logístico", "Logístico", "Logistics"),
+    "metalworking": ("Metalmecánico", "Metalmecânico", "Metalworking"),
+    "health": ("de Salud", "da Saúde", "Health"),
+    "energy": ("Energético", "de Energia", "Energy"),
+    "mining-services": ("Minero", "de Mineração", "Mining"),
+    "textiles-apparel": ("Textil", "Têxtil", "Apparel"),
+    "education": ("Educativo", "de Educação", "Education"),
+    "forestry-wood": ("Forestal y de la Madera", "Moveleiro", "Forestry"),
+    "fisheries-aquaculture": ("Acuícola", "Aquícola", "Aquaculture"),
+    "automotive": ("Automotriz", "Automotivo", "Automotive"),
+    "chemicals-plastics": ("Químico", "Químico", "Chemicals"),
+    "construction": ("de la Construcción", "da Construção", "Construction"),
+    "coffee-cocoa": ("del Café", "do Café", "Coffee"),
+    "wine": ("Vitivinícola", "Vitivinícola", "Wine"),
+}
+KINDS = {  # kind: (weight, {language: prefixes})
+    "cluster": (50, {"es": ["Clúster", "Cluster", "Conglomerado"], "pt-br": ["Cluster", "APL", "Arranjo Produtivo"], "en": ["Cluster"]}),
+    "network": (15, {"es": ["Red", "Alianza", "Mesa"], "pt-br": ["Rede", "Aliança"], "en": ["Network", "Alliance"]}),
+    "value_chain": (12, {"es": ["Ruta Competitiva", "Cadena de Valor", "Programa de Proveedores"], "pt-br": ["Cadeia de Valor", "Programa de Fornecedores"], "en": ["Value Chain", "Supplier Programme"]}),
+    "agenda": (8, {"es": ["Agenda Territorial", "Agenda de Desarrollo"], "pt-br": ["Agenda Territorial"], "en": ["Development Agenda"]}),
+    "park": (7, {"es": ["Parque Tecnológico", "Polo de Innovación"], "pt-br": ["Parque Tecnológico", "Polo de Inovação"], "en": ["Technology Park", "Innovation Hub"]}),
+    "other": (8, {"es": ["Iniciativa", "Consorcio", "Plataforma"], "pt-br": ["Iniciativa", "Consórcio"], "en": ["Initiative", "Consortium"]}),
+}
+QUALIFIERS = {
+    "es": ["", "", "", "Sostenible", "Innovador", "del Pacífico", "Andino", "Caribeño", "Amazónico", "Exportador"],
+    "pt-br": ["", "", "", "Sustentável", "Inovador", "do Nordeste", "Amazônico", "Exportador"],
+    "en": ["", "", "", "Sustainable", "Innovation", "Export"],
+}
+SENTENCES = {
+    "es": [
+        "Articula a {n} empresas, universidades y gobierno local en torno a {topic}.",
+        "Impulsa la innovación, la exportación y la formación de talento en {territory}.",
+        "Trabaja en sostenibilidad, economía circular y transformación digital.",
+        "Coordina proyectos de mejora competitiva con apoyo de la cooperación internacional.",
+        "Promueve encadenamientos productivos con proveedores locales y compras públicas.",
+        "Nació como una mesa de trabajo entre cámaras empresariales y la alcaldía de {city}.",
+        "El clúster ofrece diagnósticos, misiones comerciales y capacitación técnica.",
+    ],
+    "pt-br": [
+        "Articula {n} empresas, universidades e governo local em torno de {topic}.",
+        "Promove inovação, exportação e formação de talentos em {territory}.",
+        "Atua em sustentabilidade, economia circular e transformação digital.",
+        "Coordena projetos de melhoria competitiva com apoio da cooperação internacional.",
+        "O arranjo produtivo oferece consultorias, missões comerciais e capacitação técnica.",
+    ],
+    "en": [
+        "Brings together {n} firms, universities and local government around {topic}.",
+        "Supports innovation, exports and skills in {territory}.",
+        "Works on sustainability, the circular economy and digital transformation.",
+        "The cluster offers diagnostics, trade missions and technical training.",
+    ],
+}
+SERVICES = ["Capacitación", "Misiones comerciales", "Vigilancia tecnológica", "Compras conjuntas", "Certificación", "Consultoría", "Acceso a financiamiento", "Ferias"]
+LINES = ["Innovación", "Internacionalización", "Talento humano", "Sostenibilidad", "Transformación digital", "Encadenamientos"]
+ORGANISATIONS = ["Cámara de Comercio de {city}", "Fundación {city} Competitiva", "Associação Comercial de {city}", "Agencia de Desarrollo de {territory}", "Universidad de {city}"]
+CONTACTS = ["Ana Pérez", "João Silva", "María Fernández", "Luis Gómez", "Camila Rojas", "Pedro Araújo", "Sofía Martínez"]
+RARE_SENTENCE = {"xilófono": "Cada año organiza un festival de xilófono.", "ñandutí": "Apoya a las tejedoras de ñandutí.", "zampoña": "Fabrica zampoña y otros instrumentos andinos."}
+
+
+def seed(rows: int) -> dict[str, float]:
+    """Insert `rows` published initiatives in batches, with their sectors and search columns."""
+    from django.contrib.postgres.search import SearchVector
+    from django.db import connection, transaction
+    from django.db.models import Value
+    from django.utils import timezone, translation
+    from django.utils.text import slugify
+    from django_countries import countries
+
+    from iapt_platform.lib import search
+    from iapt_platform.lib.regions import COUNTRIES
+    from initiatives import demo
+    from initiatives.models import Initiative, Programme, Sector
+
+    timings: dict[str, float] = {}
+    rng = random.Random(SEED)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE initiatives_initiative_sectors, initiatives_initiative, initiatives_programme,"
+            " initiatives_sector, initiatives_historicalinitiative RESTART IDENTITY CASCADE"
+        )
+    sectors = [
+        Sector(slug=slug, isic_code=isic, name=es, name_es=es, name_en=en, name_pt_br=pt, order=order)
+        for order, (slug, isic, es, en, pt) in enumerate(demo.SECTORS)
+    ]
+    sectors = Sector.objects.bulk_create(sectors)
+    # What search_text() reads: the sector names in three languages, in the taxonomy's order.
+    sector_names = {s.pk: " ".join([s.name_es, s.name_en, s.name_pt_br]) for s in sectors}
+    sector_order = {s.pk: (s.order, s.name) for s in sectors}
+    country_names = {}
+    for code in COUNTRIES:
+        names = []
+        for language in ("es", "en", "pt-br"):
+            with translation.override(language):
+                names.append(str(countries.name(code)))
+        country_names[code] = " ".join(names)
+
+    programmes = []
+    for code, (weight, _language, places) in PLACES.items():
+        if weight < 1.5:
+            continue
+        name = str(countries.name(code))
+        programmes.append(Programme(slug=f"pn-{code.lower()}", name=f"Programa Nacional de Clústeres de {name}", acronym=f"PNC{code}", kind="national", country=code))
+        for territory, city in places[:3]:
+            programmes.append(Programme(slug=slugify(f"ad-{code}-{city}"), name=f"Agencia de Desarrollo de {territory}", kind="agency", country=code))
+    programmes = Programme.objects.bulk_create(programmes)
+    programmes_by_country: dict[str, list] = {}
+    for programme in programmes:
+        programmes_by_country.setdefault(programme.country.code, []).append(programme)
+
+    codes = [c for c in PLACES if c in COUNTRIES]
+    weights = [PLACES[c][0] for c in codes]
+    kinds = list(KINDS)
+    kind_weights = [KINDS[k][0] for k in kinds]
+    stages = [s for s, _ in Initiative.Stage.choices] + [""]
+    legal_forms = [f for f, _ in Initiative.LegalForm.choices] + ["", ""]
+    funding = [f for f, _ in Initiative.FUNDING_SOURCES]
+    topics = [t for t, _ in Initiative.DIGITAL_TOPICS]
+    rare_rows = {}
+    for word in RARE_WORDS:
+        for index in rng.sample(range(rows), RARE_ROWS):
+            rare_rows.setdefault(index, []).append(word)
+    now = timezone.now()
+    through = Initiative.sectors.through
+    timings["setup"] = time.perf_counter() - started
+    python_seconds = insert_seconds = 0.0
+
+    with transaction.atomic():
+        for start in range(0, rows, BATCH):
+            t0 = time.perf_counter()
+            objects, object_sectors = [], []
+            for index in range(start, min(start + BATCH, rows)):
+                code = rng.choices(codes, weights)[0]
+                _weight, language, places = PLACES[code]
+                territory, city = rng.choice(places)
+                kind = rng.choices(kinds, kind_weights)[0]
+                chosen = rng.sample(sectors, rng.choice((1, 1, 2, 2, 3)))
+                main = chosen[0]
+                word = SECTOR_WORDS.get(main.slug, (main.name_es, main.name_pt_br, main.name_en))
+                prefix = rng.choice(KINDS[kind][1][language])
+                qualifier = rng.choice(QUALIFIERS[language])
+                if language == "en":
+                    name = " ".join(p for p in (city, word[2], qualifier, prefix) if p)
+                else:
+                    sector_word = word[0] if language == "es" else word[1]
+                    name = " ".join(p for p in (prefix, sector_word, qualifier, "de", city) if p)
+                topic = (main.name_es if language == "es" else main.name_pt_br if language == "pt-br" else main.name_en).lower()
+                sentences = rng.sample(SENTENCES[language], 3)
+                description = " ".join(sentences).format(n=rng.randint(8, 400), topic=topic, territory=territory, city=city)
+                for rare in rare_rows.get(index, []):
+                    description += " " + RARE_SENTENCE[rare]
+                acronym = "".join(w[0] for w in name.split() if w[0].isupper())[:6] if rng.random() < 0.3 else ""
+                programme = None
+                if rng.random() < 0.35 and code in programmes_by_country:
+                    programme = rng.choice(programmes_by_country[code])
+                digital = rng.random() < 0.2
+                published = now - datetime.timedelta(days=rng.randint(0, 2000), seconds=rng.randint(0, 86_400))
+                value_chain = f"{topic} de {territory}" if rng.random() < 0.4 else ""
+                organisation = rng.choice(ORGANISATIONS).format(city=city, territory=territory)
+                services = ", ".join(rng.sample(SERVICES, 3))
+                lines = ", ".join(rng.sample(LINES, 2))
+                # The same three weighted parts as services.search_text() and initiative_refresh_search().
+                ordered = sorted(chosen, key=lambda s: sector_order[s.pk])
+                part_a = search.normalise(f"{name} {acronym}")
+                part_b = search.normalise(
+                    " ".join([city, territory, country_names[code], *(sector_names[s.pk] for s in ordered), value_chain])
+                )
+                part_c = search.normalise(
+                    " ".join(
+                        [
+                            description,
+                            organisation,
+                            programme.name if programme else "",
+                            programme.acronym if programme else "",
+                            services,
+                            lines,
+                        ]
+                    )
+                )
+                objects.append(
+                    Initiative(
+                        slug=f"{slugify(name)[:140]}-{index + 1}",
+                        name=name,
+                        acronym=acronym,
+                        kind=kind,
+                        website=f"https://{slugify(city)}-{index + 1}.example.org" if rng.random() < 0.6 else "",
+                        country=code,
+                        territory=territory,
+                        city=city,
+                        value_chain=value_chain,
+                        year_founded=rng.randint(1990, 2025) if rng.random() < 0.85 else None,
+                        stage=rng.choice(stages),
+                        programme=programme,
+                        digital_focus=digital,
+                        digital_topics=rng.sample(topics, rng.randint(1, 3)) if digital else [],
+                        managing_organisation=organisation,
+                        legal_form=rng.choice(legal_forms),
+                        members_micro_small_firms=rng.randint(5, 300) if rng.random() < 0.7 else None,
+                        members_medium_firms=rng.randint(0, 60) if rng.random() < 0.6 else None,
+                        members_large_firms=rng.randint(0, 20) if rng.random() < 0.6 else None,
+                        funding_sources=rng.sample(funding, rng.randint(1, 3)),
+                        services_offered=services,
+                        strategic_lines=lines,
+                        description=description,
+                        description_language=language,
+                        contact_name=rng.choice(CONTACTS),
+                        contact_email=f"contacto{index + 1}@example.org",
+                        status=Initiative.Status.PUBLISHED,
+                        created_at=published - datetime.timedelta(days=rng.randint(1, 90)),
+                        published_at=published,
+                        last_verified_at=published,
+                        search_document=" ".join([part_a, part_b, part_c]),
+                        # An expression without column references is allowed in an INSERT: the
+                        # vector is built by PostgreSQL exactly as initiative_refresh_search() does.
+                        search_vector=(
+                            SearchVector(Value(part_a), weight="A", config="simple")
+                            + SearchVector(Value(part_b), weight="B", config="simple")
+                            + SearchVector(Value(part_c), weight="C", config="simple")
+                        ),
+                    )
+                )
+                object_sectors.append(chosen)
+            t1 = time.perf_counter()
+            created = Initiative.objects.bulk_create(objects)
+            through.objects.bulk_create(
+                [
+                    through(initiative_id=obj.pk, sector_id=sector.pk)
+                    for obj, chosen in zip(created, object_sectors, strict=True)
+                    for sector in chosen
+                ]
+            )
+            t2 = time.perf_counter()
+            python_seconds += t1 - t0
+            insert_seconds += t2 - t1
+            print(f"  seeded {min(start + BATCH, rows):>7,} rows", end="\r", flush=True)
+    print()
+    timings["build rows in Python (incl. normalise)"] = python_seconds
+    timings["bulk_create (rows, vectors, sectors)"] = insert_seconds
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        for table in ("initiatives_initiative", "initiatives_initiative_sectors", "initiatives_sector", "initiatives_programme"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    timings["VACUUM ANALYZE"] = time.perf_counter() - t0
+    return timings
+
+
+def check_seed(rows: int) -> None:
+    """The seeded search columns are what the application itself would store."""
+    from initiatives import services
+    from initiatives.models import Initiative
+
+    sample = Initiative.objects.published().order_by("?")[:25]
+    for initiative in sample:
+        expected = " ".join(services.search_text(initiative).values())
+        if initiative.search_document != expected:
+            raise SystemExit(
+                f"seeded search_document of {initiative.slug} differs from search_text():\n"
+                f"  seeded:   {initiative.search_document!r}\n  expected: {expected!r}"
+            )
+
+
+def ensure_seeded(rows: int, *, reseed: bool) -> tuple[bool, dict[str, float]]:
+    from initiatives.models import Initiative, Sector
+    from initiatives.selectors import registry_changed
+
+    published = Initiative.objects.published().count()
+    if published == rows and Sector.objects.exists() and not reseed:
+        print(f"{rows:,} published initiatives already seeded: skipping (--reseed to force)")
+        return False, {}
+    print(f"seeding {rows:,} initiatives (found {published:,})")
+    timings = seed(rows)
+    check_seed(rows)
+    registry_changed()  # the application's own invalidation of the cached counts
+    return True, timings
+
+
+# --- Measuring ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    label: str
+    rps: float | None = None
+    ratio: float | None = None
+    p50: float | None = None
+    p95: float | None = None
+    n: int = 0
+    queries: int | None = None
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+    latencies: list[float] = field(default_factory=list, repr=False)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def run_for(fn: Callable[[], object], *, seconds: float, warmup: int, minimum: int = 0) -> list[float]:
+    """Latencies in seconds of calls to `fn` during `seconds` (and at least `minimum` calls)."""
+    for _ in range(warmup):
+        fn()
+    latencies = []
+    end = time.perf_counter() + seconds
+    while True:
+        t0 = time.perf_counter()
+        fn()
+        t1 = time.perf_counter()
+        latencies.append(t1 - t0)
+        if t1 >= end and len(latencies) >= minimum:
+            return latencies
+
+
+def rate_row(label: str, latencies: list[float], *, baseline: float | None, queries: int | None) -> Row:
+    rps = len(latencies) / sum(latencies)
+    return Row(
+        label=label,
+        rps=rps,
+        ratio=rps / baseline if baseline else 1.0,
+        p50=percentile(latencies, 50) * 1000,
+        p95=percentile(latencies, 95) * 1000,
+        n=len(latencies),
+        queries=queries,
+        latencies=latencies,
+    )
+
+
+def count_queries(fn: Callable[[], object]) -> tuple[int, list[dict]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        fn()
+    return len(captured.captured_queries), list(captured.captured_queries)
+
+
+def explain(label: str, captured: list[dict], *, top: int = 3) -> None:
+    """EXPLAIN ANALYZE of the slowest queries of one measured page."""
+    from django.db import connection
+
+    slow = sorted(captured, key=lambda q: float(q["time"]), reverse=True)[:top]
+    print(f"\n=== {label}: {len(captured)} queries, slowest {len(slow)} ===")
+    for query in slow:
+        print(f"\n--- {float(query['time']) * 1000:.1f} ms (as captured)\n{query['sql']}\n")
+        if not query["sql"].lstrip().upper().startswith("SELECT"):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            print("\n".join(r[0] for r in cursor.fetchall()))
+
+
+def measure(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[dict]], list[Row]]:
+    from django.db import connection
+    from django.http import QueryDict
+    from django.test import Client
+
+    from iapt_platform import middleware
+    from initiatives.models import Initiative
+    from initiatives.selectors import initiative_directory, registry_changed
+
+    client = Client()
+    rows: list[Row] = []
+    plans: dict[str, list[dict]] = {}
+
+    def get(url: str) -> Callable[[], object]:
+        def fetch():
+            response = client.get(url)
+            if response.status_code != 200:
+                raise SystemExit(f"GET {url} answered {response.status_code}")
+            return response
+
+        return fetch
+
+    def selector(query: str) -> Callable[[], object]:
+        def call():
+            directory = initiative_directory(QueryDict(query), page_number=None)
+            found = list(directory.page.object_list)
+            return found, directory.page.paginator.count, directory.facets
+
+        return call
+
+    # Context: one database round trip.
+    with connection.cursor() as cursor:
+        def select_one():
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+        lat = run_for(select_one, seconds=1.0, warmup=50)
+    rows.append(Row("SQL `SELECT 1` round trip", rps=len(lat) / sum(lat), p50=percentile(lat, 50) * 1000, p95=percentile(lat, 95) * 1000, n=len(lat)))
+
+    lat = run_for(get(TRIVIAL), seconds=args.seconds, warmup=100)
+    baseline = len(lat) / sum(lat)
+    rows.append(rate_row("baseline: trivial view", lat, baseline=None, queries=count_queries(get(TRIVIAL))[0]))
+
+    # The unfiltered directory with a warm cache (the common case): the warm-up fills the cache.
+    for label, url in (("directory, unfiltered, warm cache", DIRECTORY), ("directory, ?country=EC&sector=logistics", FILTERED)):
+        lat = run_for(get(url), seconds=args.seconds, warmup=5)
+        n, captured = count_queries(get(url))
+        plans[label] = captured
+        row = rate_row(label, lat, baseline=baseline, queries=n)
+        if url == DIRECTORY:
+            row.target = f"ratio >= {TARGET_UNFILTERED_RATIO}"
+            row.met = row.ratio >= TARGET_UNFILTERED_RATIO
+        rows.append(row)
+
+    # A cold cache: what the first visitor after a change to the registry waits for.
+    cold = []
+    cold_queries = None
+    for _ in range(5):
+        registry_changed()
+        n, captured = count_queries(lambda: cold.append(timed(get(DIRECTORY))))
+        cold_queries = n
+    plans["directory, unfiltered, cold cache"] = captured
+    rows.append(Row("directory, unfiltered, cold cache (after a change)", p50=percentile(cold, 50) * 1000, p95=max(cold) * 1000, n=len(cold), queries=cold_queries, note="p95 column: the maximum of 5"))
+    get(DIRECTORY)()  # leave the cache warm
+
+    expected_rare = Initiative.objects.published().filter(description__contains="xilófono").count()
+    for kind, term in SEARCH_TERMS:
+        found = selector(f"q={term}")()[1]
+        if kind == "rare" and found != expected_rare:
+            raise SystemExit(f"q={term} found {found} initiatives, {expected_rare} were planted")
+        if kind == "zero-hit" and found:
+            raise SystemExit(f"q={term} found {found} initiatives, expected none")
+        for what, fn in (("selector", selector(f"q={term}")), ("page", get(f"{DIRECTORY}?q={term}"))):
+            lat = run_for(fn, seconds=args.search_seconds, warmup=3, minimum=30)
+            n, captured = count_queries(fn)
+            label = f"search {what}, {kind} q={term} ({found:,} hits)"
+            plans[label] = captured
+            row = rate_row(label, lat, baseline=baseline if what == "page" else None, queries=n)
+            if what == "selector":
+                row.rps = row.ratio = None
+            row.target = f"p95 <= {TARGET_SEARCH_P95_MS:g} ms"
+            row.met = row.p95 <= TARGET_SEARCH_P95_MS
+            rows.append(row)
+
+    # Sensitivity: the same baseline and page with the time-zone list read once instead of on
+    # every request (iapt_platform.middleware.reader_time_zone scans the tz database each time).
+    zones = frozenset(middleware.zoneinfo.available_timezones())
+    cached_zoneinfo = types.SimpleNamespace(available_timezones=lambda: zones)
+    what_if = []
+    with mock.patch.object(middleware, "zoneinfo", cached_zoneinfo):
+        lat = run_for(get(TRIVIAL), seconds=args.seconds, warmup=100)
+        cached_baseline = len(lat) / sum(lat)
+        what_if.append(rate_row("baseline: trivial view, tz list cached", lat, baseline=None, queries=None))
+        lat = run_for(get(DIRECTORY), seconds=args.seconds, warmup=5)
+        row = rate_row("directory, unfiltered, warm cache, tz list cached", lat, baseline=cached_baseline, queries=None)
+        row.target = f"ratio >= {TARGET_UNFILTERED_RATIO}"
+        row.met = row.ratio >= TARGET_UNFILTERED_RATIO
+        what_if.append(row)
+    return rows, plans, what_if
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def profile(url: str, repeat: int = 30) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.get(url)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(repeat):
+        client.get(url)
+    profiler.disable()
+    print(f"\n=== cProfile of {repeat} x GET {url} (cumulative) ===")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(40)
+    print("=== by own time ===")
+    stats.sort_stats("tottime").print_stats(25)
+
+
+# --- Reporting ------------------------------------------------------------------------------------
+
+
+def fmt(value: float | None, spec: str) -> str:
+    return "" if value is None else format(value, spec)
+
+
+def table(rows: list[Row]) -> list[list[str]]:
+    lines = [["measurement", "req/s", "ratio", "p50 ms", "p95 ms", "n", "SQL", "target", "met"]]
+    for r in rows:
+        lines.append(
+            [
+                r.label,
+                fmt(r.rps, ",.0f"),
+                fmt(r.ratio, ".3f"),
+                fmt(r.p50, ".2f"),
+                fmt(r.p95, ".2f"),
+                str(r.n),
+                "" if r.queries is None else str(r.queries),
+                r.target,
+                "" if r.met is None else ("met" if r.met else "NOT MET"),
+            ]
+        )
+    return lines
+
+
+def print_table(lines: list[list[str]]) -> None:
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    for number, line in enumerate(lines):
+        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True))))
+        if number == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def markdown(lines: list[list[str]]) -> str:
+    out = ["| " + " | ".join(lines[0]) + " |", "|" + "|".join(["---"] + ["---:"] * (len(lines[0]) - 3) + ["---", "---"]) + "|"]
+    out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in line) + " |" for line in lines[1:]]
+    return "\n".join(out)
+
+
+def machine_description() -> str:
+    import django
+    from django.conf import settings
+    from django.db import connection
+
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        memory = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, AttributeError):
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    redis = ""
+    try:
+        import redis as redis_lib
+
+        info = redis_lib.Redis.from_url(settings.REDIS_URL).info("server")
+        redis = f", Redis {info['redis_version']}"
+    except Exception:
+        pass
+    return (
+        f"{os.cpu_count()} cores ({cpu}){memory}; Python {platform.python_version()}, "
+        f"Django {django.get_version()}, PostgreSQL {pg}{redis}, all on the same machine"
+    )
+
+
+def interpretation(rows: list[Row], what_if: list[Row]) -> list[str]:
+    notes = []
+    unfiltered = next(r for r in rows if r.label.startswith("directory, unfiltered, warm"))
+    notes.append(
+        f"- Unfiltered directory (warm cache): {unfiltered.ratio:.3f} of the trivial view's rate "
+        f"(target >= {TARGET_UNFILTERED_RATIO}): **{'met' if unfiltered.met else 'not met'}**."
+    )
+    cached = next((r for r in what_if if r.label.startswith("directory")), None)
+    if cached is not None:
+        notes.append(
+            f"  With the time-zone list cached on both sides (what-if below) the ratio is "
+            f"{cached.ratio:.3f}: **{'met' if cached.met else 'not met'}**."
+        )
+    for kind, term in SEARCH_TERMS:
+        sel = next(r for r in rows if r.label.startswith(f"search selector, {kind} "))
+        page = next(r for r in rows if r.label.startswith(f"search page, {kind} "))
+        notes.append(
+            f"- Search q={term} ({kind}): selector p95 {sel.p95:.1f} ms, full page p95 {page.p95:.1f} ms "
+            f"(target p95 <= {TARGET_SEARCH_P95_MS:g} ms, judged on the selector call, i.e. the search "
+            f"query, count and facets without rendering): **{'met' if sel.met else 'not met'}**"
+            f"; the full page {'meets' if page.met else 'does not meet'} it too."
+        )
+    return notes
+
+
+def write_results(*, header: str, command: str, machine_text: str, lines: list[list[str]], what_if_lines: list[list[str]], notes: list[str], seed_note: str) -> None:
+    start, end = "<!-- bench/registry.py: start -->", "<!-- bench/registry.py: end -->"
+    section = "\n".join(
+        [
+            start,
+            f"## {header}",
+            "",
+            f"Command: `{command}`",
+            "",
+            f"Machine: {machine_text}.",
+            "",
+            seed_note,
+            "",
+            "Measured in-process with `django.test.Client` (no network, no WSGI server), DEBUG off, "
+            "manifest static files, Redis cache. req/s is the mean over the measuring window after a "
+            "warm-up; *ratio* is a page's rate divided by the trivial view's rate in the same run (the "
+            "trivial view runs the same middleware). SQL is the number of queries one request runs.",
+            "",
+            markdown(lines),
+            "",
+            "What-if, measured in the same run: the time-zone list read once instead of on every "
+            "request (see the analysis below).",
+            "",
+            markdown(what_if_lines),
+            "",
+            "### Targets",
+            "",
+            *notes,
+            end,
+        ]
+    )
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\nLatest figures of the scripts in bench/ (see bench/README.md).\n"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000, help="published initiatives to seed")
+    parser.add_argument("--reseed", action="store_true", help="seed again even if the rows are there")
+    parser.add_argument("--seconds", type=float, default=3.0, help="measuring window per page")
+    parser.add_argument("--search-seconds", type=float, default=2.0, help="measuring window per search")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest queries of each page")
+    parser.add_argument("--profile", metavar="URL", help="cProfile 30 requests to URL (e.g. /initiatives/?q=cluster)")
+    parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    args = parser.parse_args()
+
+    began = time.perf_counter()
+    configure_environment()
+    create_database_if_missing(os.environ["DATABASE_URL"])
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    static_root = OUT / "static"
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "bench.staticstorage.BenchStaticFilesStorage"}}
+    override_settings(ROOT_URLCONF="bench.urls", STATIC_ROOT=static_root, STORAGES=storages).enable()
+    call_command("migrate", interactive=False, verbosity=0)
+    if not (static_root / "staticfiles.json").exists():
+        print("collecting static files (manifest storage, as in production)")
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+    seeded, timings = ensure_seeded(args.rows, reseed=args.reseed)
+    for step, seconds in timings.items():
+        print(f"  {step}: {seconds:.1f} s")
+
+    if args.profile:
+        profile(args.profile)
+        return
+
+    rows, plans, what_if = measure(args)
+    lines = table(rows)
+    what_if_lines = table(what_if)
+    print()
+    print_table(lines)
+    print("\nwhat-if (time-zone list cached):")
+    print_table(what_if_lines)
+    notes = interpretation(rows, what_if)
+    print()
+    print("\n".join(notes))
+    if args.explain:
+        for label, captured in plans.items():
+            explain(label, captured)
+
+    total = time.perf_counter() - began
+    command = " ".join(["DATABASE_URL=" + os.environ["DATABASE_URL"], "REDIS_URL=" + os.environ["REDIS_URL"], ".venv/bin/python bench/registry.py", *map(shlex.quote, sys.argv[1:])])
+    if seeded:
+        seed_note = f"Seeded in this run ({', '.join(f'{k} {v:.1f} s' for k, v in timings.items())}); whole run {total:.0f} s."
+    else:
+        seed_note = f"Seed already in place (re-seeding skipped); whole run {total:.0f} s."
+    header = f"Registry at {args.rows:,} initiatives ({datetime.date.today().isoformat()})"
+    if not args.no_write:
+        write_results(header=header, command=command, machine_text=machine_description(), lines=lines, what_if_lines=what_if_lines, notes=notes, seed_note=seed_note)
+        print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    print(f"total {total:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""Cache invalidation only: any write to the registry changes the registry version, which every
+cached count, facet and chart includes in its key (admin edits and imports included)."""
+
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from . import selectors
+from .models import Initiative, Programme, Sector
+
+
+def _changed(sender, **kwargs) -> None:
+    transaction.on_commit(selectors.registry_changed)
+
+
+def connect() -> None:
+    for model in (Initiative, Sector, Programme):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"registry-save-{model.__name__}")
+        post_delete.connect(
+            _changed, sender=model, dispatch_uid=f"registry-delete-{model.__name__}"
+        )
+    m2m_changed.connect(
+        _changed, sender=Initiative.sectors.through, dispatch_uid="registry-sectors"
+    )
