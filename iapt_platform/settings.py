@@ -300,6 +300,12 @@ CONTENT_SECURITY_POLICY = {
 
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The API is public and read-only: it accepts no credentials, so it cannot be used to try
+    # passwords around allauth's rate limits and two-factor check.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    # Behind N trusted proxies, throttling reads the client address from X-Forwarded-For.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

@@ -221,7 +221,7 @@ class InitiativeList(OpenDataView, generics.ListAPIView):
             # The sector join repeats an initiative that has several of the chosen sectors.
             filtered = queryset.filter(pk__in=filtered.values("pk"))
         sort = params.get("sort") or ("relevance" if params.get("q") else "name")
-        return selectors._ordered(filtered, sort)
+        return selectors.initiative_ordered(filtered, sort)
 
 
 @extend_schema(summary=_("One published initiative"))

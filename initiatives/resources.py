@@ -11,14 +11,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
-from . import selectors, services
+from . import services
 from .models import Initiative, Programme, Sector
 
 SEPARATOR = ";"
@@ -210,7 +210,6 @@ class InitiativeResource(resources.ModelResource):
         skip_unchanged = False
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
-        self._imported_ids: list[int] = []
 
     def import_instance(self, instance: Initiative, row: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, Any] = {}
@@ -252,8 +251,3 @@ class InitiativeResource(resources.ModelResource):
             .get(pk=row_result.object_id)
         )
         services.initiative_refresh_search(initiative=initiative)
-        self._imported_ids.append(initiative.pk)
-
-    def after_import(self, dataset: Any, result: Any, **kwargs: Any) -> None:
-        if self._imported_ids:
-            transaction.on_commit(selectors.registry_changed)

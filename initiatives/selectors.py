@@ -123,7 +123,7 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
     active = filterset.active_filters()
     if not sort:
         sort = "relevance" if active.get("q") else "name"
-    ordered = _ordered(qs, sort)
+    ordered = initiative_ordered(qs, sort)
     unfiltered = not active and not invalid
     known_count = None
     if unfiltered:
@@ -151,7 +151,7 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
     )
 
 
-def _ordered(qs: QuerySet, sort: str) -> QuerySet:
+def initiative_ordered(qs: QuerySet, sort: str) -> QuerySet:
     if sort == "relevance" and "rank" in qs.query.annotations:
         return qs.order_by("-rank", "name", "pk")
     if sort == "newest":
