@@ -209,8 +209,6 @@ class InitiativeResource(resources.ModelResource):
         use_transactions = True  # the dry run rolls back everything it wrote
         skip_unchanged = False
 
-    def before_import(self, dataset: Any, **kwargs: Any) -> None:
-
     def import_instance(self, instance: Initiative, row: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, Any] = {}
         if instance.pk and instance.status != Initiative.Status.PUBLISHED:
