@@ -98,6 +98,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "iapt_platform.context_processors.platform",
             ],
+            # {{ text|markdown }} everywhere: the one Markdown-then-sanitise path.
+            "builtins": ["iapt_platform.templatetags.platform"],
         },
     },
 ]

@@ -25,27 +25,149 @@ IMAGE_MAX_SIDE = 2000  # larger images are scaled down when re-encoded
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "png"}
 
 
+DOCUMENT_MAX_BYTES = 25 * 1024 * 1024
+ZIP_MAX_UNCOMPRESSED = 200 * 1024 * 1024  # an office file that inflates past this is a bomb
+ZIP_MAX_RATIO = 100
+ZIP_MAX_ENTRIES = 10_000
+
+# kind -> (extension, MIME type)
+DOCUMENT_KINDS = {
+    "pdf": ("pdf", "application/pdf"),
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "pptx": ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+    "odt": ("odt", "application/vnd.oasis.opendocument.text"),
+    "ods": ("ods", "application/vnd.oasis.opendocument.spreadsheet"),
+    "odp": ("odp", "application/vnd.oasis.opendocument.presentation"),
+    "csv": ("csv", "text/csv"),
+}
+OOXML_PARTS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+
+
 @dataclass(frozen=True)
 class CleanFile:
     content: ContentFile
-    kind: str  # "image", later "pdf", "docx", ...
+    kind: str  # "image", "pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "csv"
     mimetype: str
+    original_name: str = ""  # the sender's file name, cleaned, for display and downloads only
 
 
 def clean_upload(upload, *, kinds: set[str], max_bytes: int | None = None) -> CleanFile:
     """Validate an uploaded file and return a safe copy, or raise ValidationError."""
     if upload is None or upload.size == 0:
         raise ValidationError(_("The file is empty."), code="empty")
-    limit = max_bytes or IMAGE_MAX_BYTES
+    limit = max_bytes or (IMAGE_MAX_BYTES if kinds == {"image"} else DOCUMENT_MAX_BYTES)
     if upload.size > limit:
         raise ValidationError(
             _("The file is %(size)s; the limit is %(limit)s."),
             code="too_large",
             params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
         )
-    if "image" in kinds:
-        return _clean_image(upload)
-    raise ValidationError(_("This kind of file is not accepted here."), code="kind")
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    original = display_name(getattr(upload, "name", "") or "")
+    if head.startswith(b"%PDF-") and "pdf" in kinds:
+        return _clean_pdf(upload, original)
+    if head.startswith(b"PK\x03\x04") and kinds & {"docx", "xlsx", "pptx", "odt", "ods", "odp"}:
+        return _clean_zip_document(upload, original, kinds)
+    if "image" in kinds and not head.startswith((b"%PDF-", b"PK\x03\x04")):
+        try:
+            return _clean_image(upload)
+        except ValidationError:
+            if "csv" not in kinds:
+                raise
+    if "csv" in kinds:
+        return _clean_csv(upload, original)
+    raise ValidationError(
+        _("This kind of file is not accepted here. Accepted: %(kinds)s."),
+        code="kind",
+        params={"kinds": ", ".join(sorted(k.upper() for k in kinds))},
+    )
+
+
+def display_name(name: str) -> str:
+    """The sender's file name without folders, control characters or NUL bytes (display only)."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable() and c not in '<>:"|?*')
+    return name.strip(". ")[:150] or "file"
+
+
+def _named(data: bytes, kind: str, original: str) -> CleanFile:
+    ext, mimetype = DOCUMENT_KINDS[kind]
+    return CleanFile(
+        content=ContentFile(data, name=f"{uuid.uuid4().hex}.{ext}"),
+        kind=kind,
+        mimetype=mimetype,
+        original_name=original,
+    )
+
+
+def _clean_pdf(upload, original: str) -> CleanFile:
+    import pypdfium2
+
+    data = upload.read()
+    try:
+        document = pypdfium2.PdfDocument(data)
+        pages = len(document)
+        document.close()
+    except pypdfium2.PdfiumError:
+        raise ValidationError(
+            _("This PDF file is damaged or is not really a PDF."), code="bad_pdf"
+        ) from None
+    if pages == 0:
+        raise ValidationError(_("This PDF file has no pages."), code="bad_pdf")
+    return _named(data, "pdf", original)
+
+
+def _clean_zip_document(upload, original: str, kinds: set[str]) -> CleanFile:
+    import zipfile
+
+    refused = ValidationError(
+        _("This office file is damaged or is not what its name says."), code="bad_office"
+    )
+    data = upload.read()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise refused from None
+    total = sum(i.file_size for i in infos)
+    if (
+        len(infos) > ZIP_MAX_ENTRIES
+        or total > ZIP_MAX_UNCOMPRESSED
+        or total > ZIP_MAX_RATIO * max(len(data), 1)
+    ):
+        raise ValidationError(
+            _("This file expands to far more than its size (a compression bomb)."), code="zip_bomb"
+        )
+    names = {i.filename for i in infos}
+    if any(n.startswith("/") or ".." in n.split("/") for n in names):
+        raise refused
+    if "[Content_Types].xml" in names:
+        for kind, prefix in OOXML_PARTS.items():
+            if kind in kinds and any(n.startswith(prefix) for n in names):
+                return _named(data, kind, original)
+        raise refused
+    if "mimetype" in names:
+        declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+        for kind in ("odt", "ods", "odp"):
+            if kind in kinds and declared == DOCUMENT_KINDS[kind][1]:
+                return _named(data, kind, original)
+    raise refused
+
+
+def _clean_csv(upload, original: str) -> CleanFile:
+    data = upload.read()
+    if b"\x00" in data:
+        raise ValidationError(_("This file is not a text (CSV) file."), code="bad_csv")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    if text.lstrip()[:1] == "<":
+        raise ValidationError(_("This file is not a text (CSV) file."), code="bad_csv")
+    return _named(text.encode("utf-8"), "csv", original)
 
 
 def _clean_image(upload) -> CleanFile:
