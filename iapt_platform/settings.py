@@ -58,8 +58,11 @@ INSTALLED_APPS = [
     "iapt_platform.accounts",
     "iapt_platform.moderation",
     "initiatives",
+    "initiatives.stories",
+    "initiatives.matchmaking",
     "library",
     "community",
+    "community.meetings",
     "newsletter",
 ]
 

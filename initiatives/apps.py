@@ -12,10 +12,18 @@ class InitiativesConfig(AppConfig):
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, services, signals
+        from iapt_platform.lib.home import register_home_section
+
+        from . import demo, selectors, services, signals
         from .models import Initiative, ManagementRequest
 
         signals.connect()
+        register_home_section(
+            "initiatives",
+            template="initiatives/partials/home_section.html",
+            context=lambda request: {"initiatives": list(selectors.initiative_latest(limit=6))},
+            order=10,
+        )
         demo_registry.register_seeder("initiatives", demo.seed, order=20)
         menu.register_account_link(
             _("Your initiatives"),
