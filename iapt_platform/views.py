@@ -13,14 +13,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from iapt_platform.accounts import services as account_services
-from iapt_platform.lib import home
+from iapt_platform.lib import home as home_sections
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"sections": home.render_home_sections(request)})
+    return render(request, "home.html", {"sections": home_sections.render_home_sections(request)})
 
 
 @require_POST
