@@ -10,9 +10,8 @@ class InitiativesConfig(AppConfig):
     def ready(self) -> None:
         from iapt_platform.accounts import menu
         from iapt_platform.lib import demo as demo_registry
-        from iapt_platform.moderation.registry import ModerationKind, register
-
         from iapt_platform.lib.home import register_home_section
+        from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, selectors, services, signals
         from .models import Initiative, ManagementRequest

@@ -21,7 +21,9 @@ class HomeSection:
 _sections: dict[str, HomeSection] = {}
 
 
-def register_home_section(key: str, *, template: str, context: Callable[[Any], dict], order: int) -> None:
+def register_home_section(
+    key: str, *, template: str, context: Callable[[Any], dict], order: int
+) -> None:
     _sections[key] = HomeSection(key=key, template=template, context=context, order=order)
 
 
