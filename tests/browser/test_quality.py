@@ -69,7 +69,7 @@ def test_main_pages_stay_under_200_kb_on_a_cold_load(browser, live_server, pages
         context = browser.new_context(base_url=live_server.url)
         page = context.new_page()
         sizes: list[int] = []
-        page.on("response", lambda response: sizes.append(len(response.body() or b"")))
+        page.on("response", lambda response, sizes=sizes: sizes.append(len(response.body() or b"")))
         page.goto(pages[name], wait_until="networkidle")
         total = sum(sizes)  # uncompressed: an upper bound of what travels
         if total > WEIGHT_LIMIT:
