@@ -332,6 +332,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Swagger UI would otherwise load a badge from validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "iapt_platform.api_schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "InitiativeKindEnum": "initiatives.models.Initiative.Kind",
         "ProgrammeKindEnum": "initiatives.models.Programme.Kind",

@@ -5,6 +5,8 @@ from django.views.generic import RedirectView
 
 from . import views
 
+handler404 = "iapt_platform.views.page_not_found"
+
 admin.site.site_header = "IAPT Platform"
 admin.site.site_title = "IAPT Platform"
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,6 +17,13 @@ from iapt_platform.accounts import services as account_services
 from iapt_platform.lib import home as home_sections
 
 logger = logging.getLogger(__name__)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The friendly 404 page; the API answers in JSON, as its schema says."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 @require_GET

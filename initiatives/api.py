@@ -14,6 +14,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.throttling import AnonRateThrottle
@@ -108,8 +109,10 @@ class InitiativeSerializer(serializers.ModelSerializer):
         help_text=_("Only when the initiative made it public.")
     )
     # Stored in UTC and given in UTC, whatever the reader's time zone.
-    last_verified_at = serializers.DateTimeField(read_only=True, default_timezone=UTC)
-    published_at = serializers.DateTimeField(read_only=True, default_timezone=UTC)
+    last_verified_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, default_timezone=UTC
+    )
+    published_at = serializers.DateTimeField(read_only=True, allow_null=True, default_timezone=UTC)
     url = serializers.SerializerMethodField(help_text=_("The initiative's public page."))
 
     class Meta:
@@ -147,11 +150,11 @@ class InitiativeSerializer(serializers.ModelSerializer):
             "url",
         ]
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field({"type": "string", "format": "email", "nullable": True})
     def get_contact_email(self, obj: Initiative) -> str | None:
         return presenters.public_email(obj) or None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field({"type": "string", "nullable": True})
     def get_contact_phone(self, obj: Initiative) -> str | None:
         return presenters.public_phone(obj) or None
 
@@ -215,9 +218,14 @@ class InitiativeList(OpenDataView, generics.ListAPIView):
         return selectors.initiative_list_public()
 
     def filter_queryset(self, queryset: QuerySet[Initiative]) -> QuerySet[Initiative]:
-        filtered = super().filter_queryset(queryset)  # raises a 400 on an unknown value
+        # The directory's own filtering (empty values ignored, an unknown value refused); the
+        # filter backend above only documents the parameters in the schema.
         params = self.request.query_params
-        if any(params.getlist("sector")):
+        filterset = selectors.initiative_filterset(params)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        filtered = filterset.filter_queryset(queryset)
+        if any(v for v in params.getlist("sector") if v.strip()):
             # The sector join repeats an initiative that has several of the chosen sectors.
             filtered = queryset.filter(pk__in=filtered.values("pk"))
         sort = params.get("sort") or ("relevance" if params.get("q") else "name")
