@@ -50,6 +50,9 @@ lint: dev-deps
 	$(MANAGE) makemigrations --check --dry-run
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=iapt.example.org \
 		$(MANAGE) check --deploy --fail-level WARNING
+	@# Production static files: hashed names must resolve every reference (as in the image build).
+	DEBUG=false SECRET_KEY=static-check ALLOWED_HOSTS=x STATIC_ROOT=$$(mktemp -d) \
+		$(MANAGE) collectstatic --noinput -v0
 
 test: lint translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "iapt_platform.context_processors.platform",
+                "community.context_processors.notifications",
             ],
             # {{ text|markdown }} everywhere: the one Markdown-then-sanitise path.
             "builtins": ["iapt_platform.templatetags.platform"],
@@ -195,7 +196,7 @@ COUNTRIES_FIRST_REPEAT = False
 
 # --- Static and media ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -238,6 +239,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="IAPT Platform <norep
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 ADMINS = [("Operators", a) for a in env.list("ADMINS", default=[])]
 EMAIL_TIMEOUT = 30
+# Bounce and complaint webhooks of the mail provider, at /bulletin/anymail/<provider>/tracking/
+# (newsletter/signals.py); the provider sends this secret as HTTP basic auth "user:password".
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
+# The bulletin's sending rate, in messages per second across all workers (0: no limit).
+NEWSLETTER_RATE_LIMIT = env.float("NEWSLETTER_RATE_LIMIT", default=20)
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -252,6 +258,11 @@ CELERY_TASK_TIME_LIMIT = 360
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 500
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# A bulletin send runs on a queue of its own, so that it never delays account emails.
+CELERY_TASK_ROUTES = {
+    "newsletter.tasks.prepare_issue": {"queue": "bulk"},
+    "newsletter.tasks.send_chunk": {"queue": "bulk"},
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The beat schedule lives here, in code; django-celery-beat copies it into its tables at start-up,
