@@ -177,7 +177,7 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "IAPT Platform"
 # Moderators must have TOTP before they reach any of these areas (see StaffMFAMiddleware).
-MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/"]
+MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/", "/collaboration/staff/"]
 
 # --- Languages and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -279,6 +279,15 @@ CELERY_BEAT_SCHEDULE = {
     "initiatives-flag-stale": {
         "task": "initiatives.tasks.flag_stale_initiatives",
         "schedule": crontab(hour=4, minute=40),
+    },
+    "matchmaking-suggestions": {
+        "task": "initiatives.matchmaking.tasks.suggestions_refresh",
+        "schedule": crontab(minute="*/10"),  # incremental: posts changed or expired since the last run
+    },
+    "matchmaking-suggestions-full": {
+        "task": "initiatives.matchmaking.tasks.suggestions_refresh",
+        "schedule": crontab(hour=2, minute=35),
+        "kwargs": {"full": True},
     },
 }
 
