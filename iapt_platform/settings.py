@@ -177,7 +177,7 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "IAPT Platform"
 # Moderators must have TOTP before they reach any of these areas (see StaffMFAMiddleware).
-MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/", "/collaboration/staff/"]
+MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/", "/collaboration/staff/", "/meetings/staff/"]
 
 # --- Languages and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -279,6 +279,10 @@ CELERY_BEAT_SCHEDULE = {
     "initiatives-flag-stale": {
         "task": "initiatives.tasks.flag_stale_initiatives",
         "schedule": crontab(hour=4, minute=40),
+    },
+    "meetings-dispatch-due-reminders": {
+        "task": "community.meetings.tasks.dispatch_due_reminders",
+        "schedule": crontab(minute="*/5"),
     },
     "matchmaking-suggestions": {
         "task": "initiatives.matchmaking.tasks.suggestions_refresh",

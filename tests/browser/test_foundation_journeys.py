@@ -30,9 +30,9 @@ def test_a_visitor_switches_the_language_to_portuguese(page):
 def test_a_new_member_signs_up_verifies_signs_in_and_sets_the_time_zone(page):
     page.goto("/")
     page.get_by_role("link", name="Unirse").click()
-    page.get_by_label("Correo electrónico").fill("ana.flores@example.org")
-    page.get_by_label("Contraseña:", exact=True).fill("una-frase-larga-y-rara")
-    page.get_by_label("Contraseña (de nuevo)").fill("una-frase-larga-y-rara")
+    page.get_by_role("main").get_by_label("Correo electrónico").fill("ana.flores@example.org")
+    page.get_by_role("main").get_by_label("Contraseña:", exact=True).fill("una-frase-larga-y-rara")
+    page.get_by_role("main").get_by_label("Contraseña (de nuevo)").fill("una-frase-larga-y-rara")
     page.get_by_role("button", name="Registrarse").click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
     assert User.objects.filter(email="ana.flores@example.org").exists()
@@ -45,8 +45,8 @@ def test_a_new_member_signs_up_verifies_signs_in_and_sets_the_time_zone(page):
     page.wait_for_url(re.compile(r"/accounts/login/"))
     assert mail.outbox[-1].subject == "Bienvenida a la Plataforma IAPT"
 
-    page.get_by_label("Correo electrónico").fill("ana.flores@example.org")
-    page.get_by_label("Contraseña").fill("una-frase-larga-y-rara")
+    page.get_by_role("main").get_by_label("Correo electrónico").fill("ana.flores@example.org")
+    page.get_by_role("main").get_by_label("Contraseña").fill("una-frase-larga-y-rara")
     page.get_by_role("button", name="Iniciar sesión").click()
     page.wait_for_url(re.compile(r"/account/$"))
 
