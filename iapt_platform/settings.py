@@ -177,7 +177,13 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "IAPT Platform"
 # Moderators must have TOTP before they reach any of these areas (see StaffMFAMiddleware).
-MFA_REQUIRED_PATH_PREFIXES = ["/admin/", "/moderation/", "/collaboration/staff/", "/meetings/staff/"]
+MFA_REQUIRED_PATH_PREFIXES = [
+    "/admin/",
+    "/moderation/",
+    "/collaboration/staff/",
+    "/meetings/staff/",
+    "/stories/staff/",
+]
 
 # --- Languages and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -279,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
     "initiatives-flag-stale": {
         "task": "initiatives.tasks.flag_stale_initiatives",
         "schedule": crontab(hour=4, minute=40),
+    },
+    "stories-notify-published-proposers": {
+        "task": "initiatives.stories.tasks.notify_published_proposers",
+        "schedule": crontab(minute="*/15"),
     },
     "meetings-dispatch-due-reminders": {
         "task": "community.meetings.tasks.dispatch_due_reminders",
