@@ -286,6 +286,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "initiatives.tasks.flag_stale_initiatives",
         "schedule": crontab(hour=4, minute=40),
     },
+    "community-send-due-digests": {
+        "task": "community.tasks.send_due_digests",
+        "schedule": crontab(minute=10),  # hourly: each digest leaves after 06:00 in its reader's zone
+    },
     "stories-notify-published-proposers": {
         "task": "initiatives.stories.tasks.notify_published_proposers",
         "schedule": crontab(minute="*/15"),
