@@ -28,8 +28,8 @@ RUN python scripts/compile_translations.py \
 # The code stays owned by root; the app user may write only media and the mail-file fallback.
 RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app \
-    && mkdir -p /app/media /app/var/mail \
-    && chown -R app:app /app/media /app/var
+    && mkdir -p /app/media /app/private-media /app/var/mail \
+    && chown -R app:app /app/media /app/private-media /app/var
 USER app
 
 EXPOSE 8000
