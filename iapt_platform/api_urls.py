@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from initiatives import api as initiatives_api
+from library import api as library_api
 
 app_name = "api"
 urlpatterns = [
@@ -16,6 +17,9 @@ urlpatterns = [
     ),
     path("sectors/", initiatives_api.SectorList.as_view(), name="sector-list"),
     path("programmes/", initiatives_api.ProgrammeList.as_view(), name="programme-list"),
+    path("resources/", library_api.ResourceList.as_view(), name="resource-list"),
+    path("resources/<slug:slug>/", library_api.ResourceDetail.as_view(), name="resource-detail"),
+    path("topics/", library_api.TopicList.as_view(), name="topic-list"),
     path(
         "schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),

@@ -1,5 +1,3 @@
-import zoneinfo
-
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -8,6 +6,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from iapt_platform.accounts import roles
+from iapt_platform.accounts.models import available_time_zones
 
 
 def reader_time_zone(request) -> str:
@@ -16,7 +15,7 @@ def reader_time_zone(request) -> str:
     if user is not None and user.is_authenticated:
         return user.time_zone
     cookie = request.COOKIES.get("tz", "")
-    return cookie if cookie in zoneinfo.available_timezones() else settings.DEFAULT_READER_TIME_ZONE
+    return cookie if cookie in available_time_zones() else settings.DEFAULT_READER_TIME_ZONE
 
 
 class UserPreferencesMiddleware:

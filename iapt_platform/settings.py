@@ -224,8 +224,21 @@ if MEDIA_STORAGE == "s3":
     }
 else:
     _media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")))
+if MEDIA_STORAGE == "s3":
+    # Same bucket, its own prefix; objects stay private and are streamed through permission checks.
+    _private = {
+        "BACKEND": _media["BACKEND"],
+        "OPTIONS": {**_media["OPTIONS"], "location": "private"},
+    }
+else:
+    _private = {
+        "BACKEND": "iapt_platform.lib.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
+    }
 STORAGES = {
     "default": _media,
+    "private": _private,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -288,7 +301,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "community-send-due-digests": {
         "task": "community.tasks.send_due_digests",
-        "schedule": crontab(minute=10),  # hourly: each digest leaves after 06:00 in its reader's zone
+        "schedule": crontab(
+            minute=10
+        ),  # hourly: each digest leaves after 06:00 in its reader's zone
     },
     "stories-notify-published-proposers": {
         "task": "initiatives.stories.tasks.notify_published_proposers",
@@ -300,7 +315,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "matchmaking-suggestions": {
         "task": "initiatives.matchmaking.tasks.suggestions_refresh",
-        "schedule": crontab(minute="*/10"),  # incremental: posts changed or expired since the last run
+        "schedule": crontab(
+            minute="*/10"
+        ),  # incremental: posts changed or expired since the last run
     },
     "matchmaking-suggestions-full": {
         "task": "initiatives.matchmaking.tasks.suggestions_refresh",

@@ -5,6 +5,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -288,6 +289,13 @@ class Initiative(models.Model):
             models.Index(fields=["status", "kind"]),
             models.Index(fields=["status", "stage"]),
             models.Index(fields=["status", "-published_at"]),
+            # The directory's default order (by name, case-insensitive) without sorting the table.
+            models.Index(
+                Lower("name"),
+                "id",
+                name="initiative_public_name",
+                condition=models.Q(status="published", revision_of__isnull=True),
+            ),
             # The GIN index on search_vector exists on PostgreSQL only (migration 0002).
         ]
 

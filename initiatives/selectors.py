@@ -1,3 +1,4 @@
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -124,21 +125,34 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
     if not sort:
         sort = "relevance" if active.get("q") else "name"
     ordered = initiative_ordered(qs, sort)
-    unfiltered = not active and not invalid
-    known_count = None
-    if unfiltered:
-        known_count = cache.get_or_set(
-            f"initiatives:count:{registry_version()}", lambda: qs.count(), 3600
+    # Counts, facets and the ids of each page are cached per filter combination until the
+    # registry changes: a search or filter that many people use is computed once.
+    key = _directory_key(params)
+    known_count = None if invalid else cache.get_or_set(f"{key}:count", qs.count, CACHE_SECONDS)
+    paginator = _CountedPaginator(ordered, PAGE_SIZE, known_count=known_count)
+    number = paginator.validate_number(_page_number(page_number, paginator))
+    ids_key = f"{key}:ids:{sort}:{number}"
+    ids = None if invalid else cache.get(ids_key)
+    if ids is None:
+        start = (number - 1) * PAGE_SIZE
+        ids = list(ordered[start : start + PAGE_SIZE].values_list("pk", flat=True))
+        if not invalid:
+            cache.set(ids_key, ids, CACHE_SECONDS)
+    rows = {
+        i.pk: i
+        for i in Initiative.objects.filter(pk__in=ids)
+        .select_related("programme")
+        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("order")))
+    }
+    page = Page([rows[pk] for pk in ids if pk in rows], number, paginator)
+    facets = (
+        {}
+        if invalid
+        else _facet_options(
+            cache.get_or_set(f"{key}:facets", lambda: _facet_counts(params), CACHE_SECONDS),
+            filterset,
         )
-    paginator = _CountedPaginator(
-        ordered.select_related("programme").prefetch_related(
-            Prefetch("sectors", queryset=Sector.objects.order_by("order"))
-        ),
-        PAGE_SIZE,
-        known_count=known_count,
     )
-    page = paginator.get_page(page_number)
-    facets = {} if invalid else _facets(params, filterset, unfiltered=unfiltered)
     query = params.copy()
     query.pop("page", None)
     return Directory(
@@ -151,6 +165,28 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
     )
 
 
+CACHE_SECONDS = 600
+
+
+def _directory_key(params: QueryDict) -> str:
+    """A cache key for a filter combination (order of parameters and the page do not matter)."""
+    canonical = sorted(
+        (key, sorted(v.strip() for v in values if v.strip()))
+        for key, values in params.lists()
+        if key not in ("page", "sort")
+    )
+    digest = hashlib.sha256(repr(canonical).encode()).hexdigest()[:32]
+    return f"initiatives:dir:{registry_version()}:{digest}"
+
+
+def _page_number(raw: str | None, paginator: Paginator) -> int:
+    try:
+        number = int(raw or 1)
+    except ValueError:
+        return 1
+    return min(max(number, 1), max(paginator.num_pages, 1))
+
+
 def initiative_ordered(qs: QuerySet, sort: str) -> QuerySet:
     if sort == "relevance" and "rank" in qs.query.annotations:
         return qs.order_by("-rank", "name", "pk")
@@ -159,16 +195,6 @@ def initiative_ordered(qs: QuerySet, sort: str) -> QuerySet:
     if sort == "founded":
         return qs.order_by(F("year_founded").desc(nulls_last=True), "name", "pk")
     return qs.order_by(Lower("name"), "pk")
-
-
-def _facets(params: QueryDict, filterset: InitiativeFilter, *, unfiltered: bool) -> dict:
-    if unfiltered:
-        counts = cache.get_or_set(
-            f"initiatives:facets:{registry_version()}", lambda: _facet_counts(params), 3600
-        ) or _facet_counts(params)
-    else:
-        counts = _facet_counts(params)
-    return _facet_options(counts, filterset)
 
 
 def _without(params: QueryDict, key: str) -> QueryDict:

@@ -1,4 +1,3 @@
-import zoneinfo
 from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -10,6 +9,7 @@ from django.utils.translation import gettext
 from iapt_platform.lib import emails
 
 from . import roles
+from .models import available_time_zones
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -21,7 +21,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # their browser reported (cookie set by static/js/tz.js), when it is a real zone.
         user.language = _supported_language(translation.get_language())
         browser_zone = request.COOKIES.get("tz", "") if request else ""
-        if browser_zone in zoneinfo.available_timezones():
+        if browser_zone in available_time_zones():
             user.time_zone = browser_zone
         if commit:
             user.save()

@@ -1,14 +1,12 @@
-import zoneinfo
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import User, available_time_zones
 
 
 def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     # The region's zones first, since that is where most members live; then every other zone.
-    zones = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+    zones = sorted(available_time_zones())
     america = [z for z in zones if z.startswith("America/")]
     others = [z for z in zones if not z.startswith("America/")]
     return [

@@ -1,4 +1,5 @@
 import zoneinfo
+from functools import lru_cache
 from typing import ClassVar
 
 from django.conf import settings
@@ -14,8 +15,10 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
-def available_time_zones() -> set[str]:
-    return zoneinfo.available_timezones()
+@lru_cache(maxsize=1)
+def available_time_zones() -> frozenset[str]:
+    """The IANA zones this machine knows (read from disk once: the scan costs milliseconds)."""
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
 
 def default_time_zone() -> str:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,88 @@ class MatchmakingConfig(AppConfig):
     name = "initiatives.matchmaking"
     label = "matchmaking"
     verbose_name = _("Matchmaking and joint projects")
+
+    def ready(self) -> None:
+        from iapt_platform.accounts import menu
+        from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.moderation.registry import ModerationKind, register
+
+        from . import demo, services
+        from .models import CollaborationPost, Project, ProjectUpdate
+
+        demo_registry.register_seeder("matchmaking", demo.seed, order=70)
+        menu.register_account_link(
+            _("Collaboration"),
+            "matchmaking:mine",
+            order=55,
+            description=_("Offers and needs, suggested partners, connections, joint projects"),
+            visible=lambda user: user.managed_initiatives.exists(),
+        )
+
+        def post_page(obj):
+            return reverse("matchmaking:post", args=[obj.pk])
+
+        def project_page(obj):
+            return reverse("matchmaking:project", args=[obj.slug])
+
+        def update_page(obj):
+            return reverse("matchmaking:project", args=[obj.project.slug]) + "#review"
+
+        register(
+            ModerationKind(
+                key="collaboration_post",
+                label=_("Offer or need"),
+                model=CollaborationPost,
+                title=lambda obj: (
+                    f"{obj.get_direction_display()}: {obj.title} ({obj.initiative.name})"
+                ),
+                country=lambda obj: obj.initiative.country.code,
+                preview_url=post_page,
+                approve=services.post_approve,
+                request_changes=services.post_request_changes,
+                reject=services.post_reject,
+                submitter_url=post_page,
+            )
+        )
+        register(
+            ModerationKind(
+                key="joint_project",
+                label=_("Joint project"),
+                model=Project,
+                title=lambda obj: obj.title,
+                country=lambda obj: obj.countries[0].code if obj.countries else "",
+                preview_url=project_page,
+                approve=services.project_approve,
+                request_changes=services.project_request_changes,
+                reject=services.project_reject,
+                submitter_url=project_page,
+            )
+        )
+        register(
+            ModerationKind(
+                key="joint_project_edit",
+                label=_("Edit of a joint project"),
+                model=Project,
+                title=lambda obj: obj.pending_changes.get("title") or obj.title,
+                country=lambda obj: obj.countries[0].code if obj.countries else "",
+                preview_url=lambda obj: project_page(obj) + "#review",
+                approve=services.project_edit_approve,
+                request_changes=services.project_edit_request_changes,
+                reject=services.project_edit_reject,
+                submitter_url=project_page,
+            )
+        )
+        register(
+            ModerationKind(
+                key="project_update",
+                label=_("Update of a joint project"),
+                model=ProjectUpdate,
+                title=lambda obj: f"{obj.project.title}: {obj.text[:80]}",
+                country=lambda obj: obj.initiative.country.code,
+                preview_url=update_page,
+                approve=services.update_approve,
+                request_changes=services.update_reject,
+                reject=services.update_reject,
+                submitter_url=update_page,
+            )
+        )

@@ -6,3 +6,50 @@ class StoriesConfig(AppConfig):
     name = "initiatives.stories"
     label = "stories"
     verbose_name = _("Stories and news")
+
+    def ready(self) -> None:
+        from iapt_platform.accounts import menu, roles
+        from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib.home import register_home_section
+        from iapt_platform.moderation.registry import ModerationKind, register
+
+        from . import demo, selectors, services
+        from .models import StoryProposal
+
+        def home_context(request):
+            stories = selectors.story_latest(limit=3)
+            return {"stories": stories} if stories else None
+
+        register_home_section(
+            "stories", template="stories/partials/home_section.html", context=home_context, order=20
+        )
+        demo_registry.register_seeder("stories", demo.seed, order=30)
+        menu.register_account_link(
+            _("Your story proposals"),
+            "stories:my_proposals",
+            order=60,
+            description=_(
+                "Propose a story about an initiative; follow what the editors do with it"
+            ),
+        )
+        menu.register_account_link(
+            _("Stories (editors)"),
+            "stories:staff_list",
+            order=85,
+            description=_("Write up, schedule and publish stories and news"),
+            visible=roles.is_moderator,
+        )
+        register(
+            ModerationKind(
+                key=services.PROPOSAL_KIND,
+                label=_("Story proposal"),
+                model=StoryProposal,
+                title=lambda obj: obj.title,
+                country=lambda obj: obj.initiative.country.code,
+                preview_url=lambda obj: obj.get_absolute_url(),
+                approve=services.proposal_approve,
+                request_changes=services.proposal_request_changes,
+                reject=services.proposal_decline,
+                submitter_url=lambda obj: obj.get_absolute_url(),
+            )
+        )

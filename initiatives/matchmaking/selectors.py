@@ -1,0 +1,424 @@
+"""Reads of matchmaking: public lists, an initiative's suggestions and connections, the staff funnel,
+and what other apps (the community digest) may read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from initiatives.models import Initiative, Sector
+
+from . import scoring
+from .models import (
+    CollaborationPost,
+    Connection,
+    Project,
+    ProjectPartner,
+    ProjectUpdate,
+    Suggestion,
+    Topic,
+)
+
+SUGGESTION_LIMIT = 20
+
+
+def topics_all() -> QuerySet[Topic]:
+    return Topic.objects.order_by("order", "name")
+
+
+# --- Offers and needs ---------------------------------------------------------------------------
+
+
+def _post_prefetch(qs: QuerySet[CollaborationPost]) -> QuerySet[CollaborationPost]:
+    return qs.select_related("initiative").prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.order_by("order")),
+        Prefetch("sectors", queryset=Sector.objects.order_by("order")),
+    )
+
+
+def post_list_public(
+    *,
+    direction: str = "",
+    kind: str = "",
+    topic: str = "",
+    sector: str = "",
+    country: str = "",
+) -> QuerySet[CollaborationPost]:
+    """Live offers and needs, newest first; expired ones drop out by themselves."""
+    qs = CollaborationPost.objects.live()
+    if direction:
+        qs = qs.filter(direction=direction)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if topic:
+        qs = qs.filter(topics__slug=topic)
+    if sector:
+        qs = qs.filter(sectors__slug=sector)
+    if country:
+        qs = qs.filter(initiative__country=country)
+    return _post_prefetch(qs.distinct().order_by("-published_at", "-pk"))
+
+
+def post_for_page(*, pk: int, viewer) -> CollaborationPost | None:
+    """A post as this viewer may see it: live to all; any state to its managers and moderators."""
+    from iapt_platform.accounts import roles
+
+    post = _post_prefetch(CollaborationPost.objects.filter(pk=pk)).first()
+    if post is None:
+        return None
+    if post.is_live and post.initiative.status == Initiative.Status.PUBLISHED:
+        return post
+    if viewer.is_authenticated and (
+        roles.is_moderator(viewer) or post.initiative.managers.filter(pk=viewer.pk).exists()
+    ):
+        return post
+    return None
+
+
+def posts_of_initiative(*, initiative: Initiative) -> QuerySet[CollaborationPost]:
+    """Every post of the initiative, for its managers."""
+    return _post_prefetch(
+        CollaborationPost.objects.filter(initiative=initiative).order_by("-created_at")
+    )
+
+
+def live_posts_of(*, initiative: Initiative) -> list[CollaborationPost]:
+    return list(
+        _post_prefetch(CollaborationPost.objects.live().filter(initiative=initiative)).order_by(
+            "direction", "-published_at"
+        )
+    )
+
+
+# --- Suggestions ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ShownSuggestion:
+    other: Initiative
+    score: int
+    reasons: list[str]
+    computed_at: datetime
+
+
+def suggestions_for(
+    *, initiative: Initiative, limit: int = SUGGESTION_LIMIT
+) -> list[ShownSuggestion]:
+    """The stored suggestions still valid, with their reasons in the active language (3 queries)."""
+    rows = list(
+        Suggestion.objects.filter(
+            initiative=initiative,
+            valid_until__gt=timezone.now(),
+            other__status=Initiative.Status.PUBLISHED,
+            other__revision_of=None,
+        )
+        .select_related("other")
+        .order_by("-score", "other__name")[:limit]
+    )
+    if not rows:
+        return []
+    topics = {t.pk: t for t in Topic.objects.all()}
+    sectors = {s.pk: s for s in Sector.objects.all()}
+    return [
+        ShownSuggestion(
+            other=row.other,
+            score=row.score,
+            reasons=scoring.reasons_in_words(row.reasons, topics=topics, sectors=sectors),
+            computed_at=row.computed_at,
+        )
+        for row in rows
+    ]
+
+
+# --- Connections ----------------------------------------------------------------------------------
+
+
+def connections_for_user(*, user) -> QuerySet[Connection]:
+    """Connections sent or received by any initiative the user manages."""
+    managed = Initiative.objects.filter(managers=user, revision_of=None)
+    return (
+        Connection.objects.filter(Q(from_initiative__in=managed) | Q(to_initiative__in=managed))
+        .select_related("from_initiative", "to_initiative")
+        .order_by("-created_at")
+    )
+
+
+def connections_of_initiative(*, initiative: Initiative) -> QuerySet[Connection]:
+    return (
+        Connection.objects.filter(Q(from_initiative=initiative) | Q(to_initiative=initiative))
+        .select_related("from_initiative", "to_initiative")
+        .order_by("-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class SharedContact:
+    """The other side's details, shared with a connection's managers once it is accepted."""
+
+    initiative: Initiative
+    managers: list[Person]
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    website: str
+
+
+def shared_contact(*, connection: Connection, viewer) -> SharedContact | None:
+    """The contact details of the side the viewer does not manage; None before acceptance."""
+    if connection.status != Connection.Status.ACCEPTED or not viewer.is_authenticated:
+        return None
+    mine_from = connection.from_initiative.managers.filter(pk=viewer.pk).exists()
+    mine_to = connection.to_initiative.managers.filter(pk=viewer.pk).exists()
+    if mine_from == mine_to:  # neither side, or both (nothing to exchange)
+        return None
+    other = connection.to_initiative if mine_from else connection.from_initiative
+    return SharedContact(
+        initiative=other,
+        managers=[
+            Person(name=u.get_full_name(), email=u.email)
+            for u in other.managers.filter(is_active=True).order_by("pk")
+        ],
+        contact_name=other.contact_name,
+        contact_email=other.contact_email,
+        contact_phone=other.contact_phone,
+        website=other.website,
+    )
+
+
+@dataclass
+class FunnelRow:
+    key: str
+    label: Any
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+FUNNEL_COLUMNS = ["sent", "accepted", "contacted", "met", "agreement", "joint_project"]
+
+
+def _funnel_aggregates() -> dict[str, Any]:
+    reached = {
+        step: Count(
+            "pk", filter=Q(stage__in=Connection.STAGE_ORDER[Connection.STAGE_ORDER.index(step) :])
+        )
+        for step in ("contacted", "met", "agreement", "joint_project")
+    }
+    return {
+        "sent": Count("pk"),
+        "accepted": Count("pk", filter=Q(status=Connection.Status.ACCEPTED)),
+        **reached,
+    }
+
+
+def funnel_by_country() -> list[FunnelRow]:
+    """Connection counts at each stage; a connection counts under the country of each side (once
+    when both sides share a country). Three grouped queries."""
+    base = Connection.objects.order_by()
+    rows: dict[str, dict[str, int]] = {}
+
+    def add(values: Iterable[dict], sign: int) -> None:
+        for value in values:
+            counts = rows.setdefault(value["country"], dict.fromkeys(FUNNEL_COLUMNS, 0))
+            for column in FUNNEL_COLUMNS:
+                counts[column] += sign * value[column]
+
+    aggregates = _funnel_aggregates()
+    add(base.values(country=F("from_initiative__country")).annotate(**aggregates), 1)
+    add(base.values(country=F("to_initiative__country")).annotate(**aggregates), 1)
+    same = base.filter(from_initiative__country=F("to_initiative__country"))
+    add(same.values(country=F("from_initiative__country")).annotate(**aggregates), -1)
+    result = [
+        FunnelRow(key=code, label=countries.name(code) or code, counts=counts)
+        for code, counts in rows.items()
+        if counts["sent"]
+    ]
+    return sorted(result, key=lambda r: (-r.counts["sent"], str(r.label)))
+
+
+def funnel_by_topic() -> list[FunnelRow]:
+    aggregates = _funnel_aggregates()
+    topics = {t.pk: t for t in Topic.objects.all()}
+    rows = []
+    for value in (
+        Connection.objects.filter(topics__isnull=False)
+        .order_by()
+        .values("topics")
+        .annotate(**aggregates)
+    ):
+        topic = topics.get(value["topics"])
+        if topic is not None:
+            rows.append(
+                FunnelRow(
+                    key=topic.slug,
+                    label=topic.name,
+                    counts={c: value[c] for c in FUNNEL_COLUMNS},
+                )
+            )
+    rows.sort(key=lambda r: (-r.counts["sent"], str(r.label)))
+    untagged = Connection.objects.filter(topics__isnull=True).aggregate(**aggregates)
+    if untagged["sent"]:
+        rows.append(
+            FunnelRow(
+                key="",
+                label=_("No topic"),
+                counts={c: untagged[c] for c in FUNNEL_COLUMNS},
+            )
+        )
+    return rows
+
+
+def funnel_totals() -> dict[str, int]:
+    return Connection.objects.aggregate(**_funnel_aggregates())
+
+
+# --- Joint projects -------------------------------------------------------------------------------
+
+
+def _active_partners() -> Prefetch:
+    return Prefetch(
+        "partners",
+        queryset=ProjectPartner.objects.filter(confirmed=True, accepted=True)
+        .select_related("initiative")
+        .order_by("created_at", "pk"),
+        to_attr="active_partners",
+    )
+
+
+def project_list_public(
+    *, stage: str = "", topic: str = "", country: str = "", forming: bool = False
+) -> QuerySet[Project]:
+    qs = Project.objects.published()
+    if stage:
+        qs = qs.filter(stage=stage)
+    if forming:
+        qs = qs.filter(stage__in=Project.FORMING)
+    if topic:
+        qs = qs.filter(topics__slug=topic)
+    if country:
+        # A project is "in" a country it names or where one of its active partners is.
+        active = ProjectPartner.objects.filter(
+            project=OuterRef("pk"),
+            confirmed=True,
+            accepted=True,
+            initiative__country=country,
+        )
+        qs = qs.filter(Q(countries__contains=country) | Exists(active))
+    return (
+        qs.distinct()
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("order")))
+        .prefetch_related(_active_partners())
+        .order_by("-published_at", "-pk")
+    )
+
+
+def project_for_page(*, slug: str, viewer) -> Project | None:
+    """Published projects for all; in-review ones for partners' managers and moderators."""
+    from iapt_platform.accounts import roles
+
+    from .services import can_manage_project
+
+    project = (
+        Project.objects.filter(slug=slug)
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("order")))
+        .prefetch_related(_active_partners())
+        .first()
+    )
+    if project is None:
+        return None
+    if project.status == Project.Status.PUBLISHED:
+        return project
+    if viewer.is_authenticated and (
+        roles.is_moderator(viewer) or can_manage_project(user=viewer, project=project)
+    ):
+        return project
+    # An invited initiative's managers see the project they are asked to confirm.
+    if (
+        viewer.is_authenticated
+        and project.partners.filter(initiative__managers=viewer, confirmed=False).exists()
+    ):
+        return project
+    return None
+
+
+def project_waiting_partners(*, project: Project) -> list[ProjectPartner]:
+    """Invitations not yet confirmed and requests to join not yet accepted."""
+    return list(
+        project.partners.filter(Q(confirmed=False) | Q(accepted=False))
+        .select_related("initiative")
+        .order_by("created_at")
+    )
+
+
+def project_updates_public(*, project: Project) -> QuerySet[ProjectUpdate]:
+    return project.updates.filter(status=ProjectUpdate.Status.PUBLISHED).select_related(
+        "initiative"
+    )
+
+
+def projects_of_initiative(*, initiative: Initiative) -> list[Project]:
+    """Published projects in which the initiative is an active partner (its badges)."""
+    return list(
+        Project.objects.published()
+        .filter(partners__initiative=initiative, partners__confirmed=True, partners__accepted=True)
+        .order_by("-published_at")
+    )
+
+
+def project_invitations_for(*, initiative: Initiative) -> QuerySet[ProjectPartner]:
+    return ProjectPartner.objects.filter(initiative=initiative, confirmed=False).select_related(
+        "project"
+    )
+
+
+# --- For other apps -------------------------------------------------------------------------------
+
+
+@dataclass
+class DigestItems:
+    posts: list[CollaborationPost]
+    projects: list[Project]
+
+    def __bool__(self) -> bool:
+        return bool(self.posts or self.projects)
+
+
+def new_for_digest(*, since: datetime, topics: Iterable[Any]) -> DigestItems:
+    """Offers, needs and joint projects published since `since` on any of `topics` (Topic objects,
+    ids or slugs), for the community digest. Live posts only; 5 queries whatever the size."""
+    ids: set[int] = set()
+    slugs: set[str] = set()
+    for topic in topics:
+        if isinstance(topic, Topic):
+            ids.add(topic.pk)
+        elif isinstance(topic, int):
+            ids.add(topic)
+        else:
+            slugs.add(str(topic))
+    if not ids and not slugs:
+        return DigestItems(posts=[], projects=[])
+    on_topics = Q(topics__pk__in=ids) | Q(topics__slug__in=slugs)
+    posts = list(
+        _post_prefetch(
+            CollaborationPost.objects.live().filter(on_topics, published_at__gte=since).distinct()
+        ).order_by("-published_at")
+    )
+    projects = list(
+        Project.objects.published()
+        .filter(on_topics, published_at__gte=since)
+        .distinct()
+        .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("order")))
+        .order_by("-published_at")
+    )
+    return DigestItems(posts=posts, projects=projects)

@@ -1,0 +1,163 @@
+"""Reads of stories: what the public sees (published and due), lists, filters, related stories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import QueryDict
+
+from initiatives.models import Initiative
+from initiatives.selectors import initiative_list_public
+
+from .forms import StoryFilterForm
+from .models import InterviewBlock, Story, StoryProposal
+
+PAGE_SIZE = 12
+
+
+def _public_initiatives() -> Prefetch:
+    return Prefetch(
+        "initiatives",
+        queryset=Initiative.objects.published().only("id", "slug", "name", "country"),
+        to_attr="public_initiatives",
+    )
+
+
+def story_list_public() -> QuerySet[Story]:
+    """Stories whose publication date has come, newest first, with their public initiatives."""
+    return (
+        Story.objects.public()
+        .prefetch_related(_public_initiatives())
+        .order_by("-published_at", "-id")
+    )
+
+
+def story_get_public(*, slug: str) -> Story | None:
+    """A published story whose date has come; drafts and scheduled stories are None (404)."""
+    return (
+        Story.objects.public()
+        .filter(slug=slug)
+        .prefetch_related(
+            "topics",
+            "sectors",
+            "gallery",
+            Prefetch("blocks", queryset=InterviewBlock.objects.order_by("order", "id")),
+            Prefetch(
+                "initiatives",
+                queryset=initiative_list_public().order_by("name"),
+                to_attr="public_initiatives",
+            ),
+        )
+        .first()
+    )
+
+
+def story_for_staff(*, pk: int) -> Story | None:
+    return (
+        Story.objects.filter(pk=pk)
+        .select_related("proposal__proposed_by", "proposal__initiative")
+        .prefetch_related(
+            "topics",
+            "sectors",
+            "gallery",
+            Prefetch("blocks", queryset=InterviewBlock.objects.order_by("order", "id")),
+            Prefetch(
+                "initiatives",
+                queryset=Initiative.objects.order_by("name"),
+                to_attr="public_initiatives",
+            ),
+        )
+        .first()
+    )
+
+
+@dataclass
+class StoryListing:
+    form: StoryFilterForm
+    page: Page
+    query_string: str  # the current filters, without the page, for links
+    invalid: bool
+
+
+def story_listing(params: QueryDict, *, page_number: str | None) -> StoryListing:
+    form = StoryFilterForm(params)
+    qs = story_list_public()
+    invalid = False
+    if form.is_valid():
+        data = form.cleaned_data
+        if data.get("kind"):
+            qs = qs.filter(kind=data["kind"])
+        if data.get("country"):
+            # Codes are two letters joined by commas, so a substring match is exact.
+            qs = qs.filter(countries__contains=data["country"])
+        if data.get("sector"):
+            qs = qs.filter(
+                pk__in=Story.sectors.through.objects.filter(sector=data["sector"]).values(
+                    "story_id"
+                )
+            )
+        if data.get("topic"):
+            qs = qs.filter(
+                pk__in=Story.topics.through.objects.filter(topic=data["topic"]).values("story_id")
+            )
+    else:
+        # An unknown value gives no result rather than silently ignoring the filter.
+        invalid = True
+        qs = qs.none()
+    page = Paginator(qs, PAGE_SIZE).get_page(page_number)
+    query = params.copy()
+    query.pop("page", None)
+    for key in [k for k, v in query.items() if not v]:
+        query.pop(key)
+    return StoryListing(form=form, page=page, query_string=query.urlencode(), invalid=invalid)
+
+
+def story_latest(*, limit: int) -> list[Story]:
+    return list(story_list_public()[:limit])
+
+
+def story_related(*, story: Story, limit: int = 3) -> list[Story]:
+    """Public stories sharing an initiative, a topic or a sector, newest first; else the latest."""
+    initiative_ids = [i.pk for i in getattr(story, "public_initiatives", [])]
+    topic_ids = [t.pk for t in story.topics.all()]
+    sector_ids = [s.pk for s in story.sectors.all()]
+    shared = Q(initiatives__in=initiative_ids) | Q(topics__in=topic_ids) | Q(sectors__in=sector_ids)
+    ids = Story.objects.public().exclude(pk=story.pk).filter(shared).values("pk")
+    related = list(Story.objects.filter(pk__in=ids).order_by("-published_at", "-id")[:limit])
+    if len(related) < limit:
+        seen = {s.pk for s in related} | {story.pk}
+        related += list(
+            Story.objects.public()
+            .exclude(pk__in=seen)
+            .order_by("-published_at", "-id")[: limit - len(related)]
+        )
+    return related
+
+
+def stories_for_initiative(*, initiative: Initiative, limit: int = 4) -> list[Story]:
+    return list(
+        Story.objects.public()
+        .filter(initiatives=initiative)
+        .order_by("-published_at", "-id")[:limit]
+    )
+
+
+def story_list_for_staff(*, status: str = "") -> QuerySet[Story]:
+    qs = Story.objects.select_related("proposal").order_by("-updated_at", "-id")
+    if status == "draft":
+        qs = qs.filter(status=Story.Status.DRAFT)
+    elif status == "scheduled":
+        qs = qs.scheduled()
+    elif status == "public":
+        qs = qs.public()
+    return qs
+
+
+def proposals_of(*, user) -> QuerySet[StoryProposal]:
+    return (
+        StoryProposal.objects.filter(proposed_by=user)
+        .select_related("initiative", "story")
+        .order_by("-created_at", "-id")
+    )

@@ -1,0 +1,13 @@
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True)  # idempotent: the copies are rebuilt from the stored image
+def make_hero_renditions(story_id: int) -> int:
+    return len(services.story_make_renditions(story_id=story_id))
+
+
+@shared_task(acks_late=True)  # idempotent: each story carries proposer_notified_at once emailed
+def notify_published_proposers() -> int:
+    return services.story_notify_published_due()
