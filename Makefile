@@ -48,6 +48,7 @@ lint: dev-deps
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy iapt_platform initiatives community library newsletter
 	$(MANAGE) makemigrations --check --dry-run
+	$(BIN)/python scripts/check_messages.py
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=iapt.example.org \
 		$(MANAGE) check --deploy --fail-level WARNING
 	@# Production static files: hashed names must resolve every reference (as in the image build).
@@ -59,7 +60,8 @@ test: lint translations
 
 # Developers: refresh the catalogues after changing strings (needs GNU gettext), then translate.
 messages: dev-deps
-	$(MANAGE) makemessages --locale es --locale en --locale pt_BR --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*'
+	$(MANAGE) makemessages --locale es --locale en --locale pt_BR --no-obsolete \
+		--ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'bench/*'
 	$(BIN)/python scripts/fill_english_catalogue.py
 
 clean:
