@@ -10,4 +10,8 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
 class BenchStaticFilesStorage(CompressedManifestStaticFilesStorage):
-    patterns = tuple((glob, rules) for glob, rules in CompressedManifestStaticFilesStorage.patterns if glob != "*.js")
+    patterns = tuple(
+        (glob, rules)
+        for glob, rules in CompressedManifestStaticFilesStorage.patterns
+        if glob != "*.js"
+    )

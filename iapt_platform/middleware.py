@@ -1,3 +1,6 @@
+import re
+from functools import lru_cache
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -38,6 +41,17 @@ class UserPreferencesMiddleware:
             timezone.deactivate()
 
 
+@lru_cache(maxsize=1)
+def _staff_patterns() -> list[re.Pattern]:
+    return [re.compile(p) for p in settings.MFA_REQUIRED_PATH_PATTERNS]
+
+
+def _is_staff_path(path: str) -> bool:
+    return path.startswith(tuple(settings.MFA_REQUIRED_PATH_PREFIXES)) or any(
+        p.match(path) for p in _staff_patterns()
+    )
+
+
 class StaffMFAMiddleware:
     """Moderators and staff must set up TOTP before they reach the staff areas."""
 
@@ -48,7 +62,7 @@ class StaffMFAMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and request.path.startswith(tuple(settings.MFA_REQUIRED_PATH_PREFIXES))
+            and _is_staff_path(request.path)
             and (user.is_staff or roles.is_moderator(user))
             and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         ):

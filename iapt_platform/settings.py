@@ -183,7 +183,12 @@ MFA_REQUIRED_PATH_PREFIXES = [
     "/collaboration/staff/",
     "/meetings/staff/",
     "/stories/staff/",
+    "/bulletin/staff/",
+    "/community/moderation-log/",
+    "/library/broken-links/",
 ]
+# Staff tools inside member areas, as regular expressions on the path.
+MFA_REQUIRED_PATH_PATTERNS = [r"^/community/[tp]/\d+/(moderate|split)/"]
 
 # --- Languages and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "es"
@@ -229,7 +234,7 @@ if MEDIA_STORAGE == "s3":
     # Same bucket, its own prefix; objects stay private and are streamed through permission checks.
     _private = {
         "BACKEND": _media["BACKEND"],
-        "OPTIONS": {**_media["OPTIONS"], "location": "private"},
+        "OPTIONS": {**_media["OPTIONS"], "location": "private"},  # type: ignore[dict-item]
     }
 else:
     _private = {
@@ -282,7 +287,9 @@ CELERY_TASK_ROUTES = {
     "newsletter.tasks.prepare_issue": {"queue": "bulk"},
     "newsletter.tasks.send_chunk": {"queue": "bulk"},
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Messages a killed worker had reserved come back after this many seconds (no long countdowns are
+# used: send times live in the database and beat dispatches what is due).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The beat schedule lives here, in code; django-celery-beat copies it into its tables at start-up,
 # where staff may pause an entry from the admin.
@@ -298,6 +305,18 @@ CELERY_BEAT_SCHEDULE = {
     "initiatives-flag-stale": {
         "task": "initiatives.tasks.flag_stale_initiatives",
         "schedule": crontab(hour=4, minute=40),
+    },
+    "newsletter-dispatch-due-issues": {
+        "task": "newsletter.tasks.dispatch_due_issues",
+        "schedule": crontab(),  # every minute: starts scheduled issues whose time has come
+    },
+    "newsletter-requeue-stuck-deliveries": {
+        "task": "newsletter.tasks.requeue_stuck_deliveries",
+        "schedule": crontab(),  # every minute; acts on rows stuck over NEWSLETTER_STUCK_MINUTES
+    },
+    "library-check-external-links": {
+        "task": "library.tasks.check_external_links",
+        "schedule": crontab(day_of_week="sun", hour=5, minute=20),
     },
     "community-send-due-digests": {
         "task": "community.tasks.send_due_digests",
@@ -392,6 +411,7 @@ SPECTACULAR_SETTINGS = {
         "iapt_platform.api_schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
+        "LibraryLanguageEnum": "library.models.LANGUAGES",
         "InitiativeKindEnum": "initiatives.models.Initiative.Kind",
         "ProgrammeKindEnum": "initiatives.models.Programme.Kind",
     },

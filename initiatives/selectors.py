@@ -149,7 +149,8 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
         {}
         if invalid
         else _facet_options(
-            cache.get_or_set(f"{key}:facets", lambda: _facet_counts(params), CACHE_SECONDS),
+            cache.get_or_set(f"{key}:facets", lambda: _facet_counts(params), CACHE_SECONDS)
+            or _facet_counts(params),
             filterset,
         )
     )

@@ -1,7 +1,48 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
 class LibraryConfig(AppConfig):
     name = "library"
     verbose_name = _("Resource library")
+
+    def ready(self) -> None:
+        from iapt_platform.accounts import menu
+        from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib.home import register_home_section
+        from iapt_platform.moderation.registry import ModerationKind, register
+
+        from . import demo, selectors, services, signals
+        from .models import Resource
+
+        signals.connect()
+        register_home_section(
+            "library",
+            template="library/partials/home_section.html",
+            context=lambda request: {"resources": list(selectors.resource_latest(limit=4))},
+            order=30,
+        )
+        demo_registry.register_seeder("library", demo.seed, order=40)
+        menu.register_account_link(
+            _("Your library contributions"),
+            "library:mine",
+            order=60,
+            description=_("Propose a methodology, a guide or a study for the library"),
+        )
+        register(
+            ModerationKind(
+                key=services.MODERATION_KIND,
+                label=_("Library resource"),
+                model=Resource,
+                title=lambda obj: obj.title,
+                country=lambda obj: str(
+                    obj.country_rows.values_list("country", flat=True).first() or ""
+                ),
+                preview_url=lambda obj: obj.get_absolute_url(),
+                approve=services.approve,
+                request_changes=services.request_changes,
+                reject=services.reject,
+                submitter_url=lambda obj: reverse("library:mine"),
+            )
+        )

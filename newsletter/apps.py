@@ -1,7 +1,54 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
 class NewsletterConfig(AppConfig):
     name = "newsletter"
     verbose_name = _("Bulletin")
+
+    def ready(self) -> None:
+        from iapt_platform.accounts import menu, roles
+        from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.moderation.registry import ModerationKind, register
+
+        from . import demo, signals
+        from .models import Contribution
+        from .services import contributions
+
+        signals.connect()
+        demo_registry.register_seeder("newsletter", demo.seed, order=80)
+        menu.register_account_link(
+            _("Bulletin"),
+            "newsletter:account",
+            order=60,
+            description=_("Receive the bulletin in your language, choose topics, pause or leave"),
+        )
+        menu.register_account_link(
+            _("Propose a bulletin item"),
+            "newsletter:proposals",
+            order=61,
+            description=_("News of your initiative, an event, a call or a resource"),
+            visible=contributions.can_propose,
+        )
+        menu.register_account_link(
+            _("Compose the bulletin"),
+            "newsletter:staff_issues",
+            order=90,
+            description=_("Issues, editions, scheduling, subscribers"),
+            visible=roles.is_moderator,
+        )
+        register(
+            ModerationKind(
+                key=contributions.MODERATION_KIND,
+                label=_("Bulletin item"),
+                model=Contribution,
+                title=lambda obj: obj.title,
+                country=lambda obj: obj.initiative.country.code if obj.initiative else "",
+                preview_url=lambda obj: reverse("newsletter:contribution", args=[obj.pk]),
+                approve=contributions.approve,
+                request_changes=contributions.request_changes,
+                reject=contributions.reject,
+                submitter_url=lambda obj: reverse("newsletter:contribution", args=[obj.pk]),
+            )
+        )

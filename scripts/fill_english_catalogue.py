@@ -1,6 +1,7 @@
-"""Source strings are English: fill locale/en with msgstr = msgid so that it is complete.
+"""Source strings are English: locale/en holds msgstr = msgid for every entry.
 
-Run by `make messages` after makemessages. Entries someone already wrote are kept.
+Run by `make messages` after makemessages. Every entry is rewritten, so that a fuzzy guess of
+msgmerge (a neighbouring string's text) can never stay in the English catalogue.
 """
 
 from pathlib import Path
@@ -16,9 +17,8 @@ for po_path in (ROOT / "locale" / "en" / "LC_MESSAGES").glob("*.po"):
         if not message.id:
             continue
         if isinstance(message.id, tuple):
-            if not all(message.string):
-                message.string = (message.id[0], message.id[1])
-        elif not message.string:
+            message.string = (message.id[0], message.id[1])
+        else:
             message.string = message.id
         message.flags.discard("fuzzy")
     with po_path.open("wb") as f:

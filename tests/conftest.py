@@ -4,6 +4,7 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from iapt_platform.accounts import roles
 
@@ -15,6 +16,14 @@ def _fresh_cache():
     # allauth's rate limits live in the cache: every test starts with clean counters.
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    # Code called directly (services, forms, tasks) speaks English in tests, so that assertions
+    # read the source strings; requests still choose their language as in production.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -46,7 +55,7 @@ def other_promoter(db):
 
 
 @pytest.fixture
-def moderator(db):
+def moderator_without_totp(db):
     return UserFactory(
         email="moderator@example.org",
         display_name="Mónica Moderadora",
@@ -55,7 +64,13 @@ def moderator(db):
 
 
 @pytest.fixture
+def moderator(moderator_without_totp):
+    return moderator_without_totp
+
+
+@pytest.fixture
 def moderator_with_totp(moderator):
+    """A moderator as they work: with an authenticator app, which staff areas require."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     TOTP.activate(moderator, generate_totp_secret())

@@ -18,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     display_name = factory.Faker("name")
     organisation = "Clúster de Prueba"
     country = "EC"
-    language = "es"
+    language = "en"  # tests read the English source strings unless they choose a language
     time_zone = "America/Guayaquil"
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 

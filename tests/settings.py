@@ -27,6 +27,11 @@ CELERY_BROKER_URL = "memory://"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="iapt-test-media-"))  # noqa: F405
 STORAGES = {
     **STORAGES,  # noqa: F405
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "iapt_platform.lib.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="iapt-test-private-")},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SITE_URL = "http://testserver"

@@ -11,10 +11,12 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def test_a_moderator_without_totp_is_sent_to_set_it_up_before_staff_areas(client, moderator):
-    moderator.is_staff = True
-    moderator.save()
-    client.force_login(moderator)
+def test_a_moderator_without_totp_is_sent_to_set_it_up_before_staff_areas(
+    client, moderator_without_totp
+):
+    moderator_without_totp.is_staff = True
+    moderator_without_totp.save()
+    client.force_login(moderator_without_totp)
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")

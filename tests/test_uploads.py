@@ -6,6 +6,7 @@ import zipfile
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from iapt_platform.lib.uploads import clean_upload, display_name
@@ -69,6 +70,12 @@ def test_real_files_are_accepted_under_our_own_names():
 def test_files_that_are_not_what_they_claim_are_refused(name, data, kinds):
     with pytest.raises(ValidationError):
         clean_upload(upload(name, data), kinds=kinds)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 def test_a_zip_bomb_in_an_xlsx_is_refused():

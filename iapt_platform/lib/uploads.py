@@ -78,6 +78,7 @@ def clean_upload(upload, *, kinds: set[str], max_bytes: int | None = None) -> Cl
             if "csv" not in kinds:
                 raise
     if "csv" in kinds:
+        upload.seek(0)  # Pillow may have read part of the file before refusing it
         return _clean_csv(upload, original)
     raise ValidationError(
         _("This kind of file is not accepted here. Accepted: %(kinds)s."),
@@ -165,7 +166,9 @@ def _clean_csv(upload, original: str) -> CleanFile:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
-    if text.lstrip()[:1] == "<":
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\t\r\n")
+    if text.lstrip()[:1] == "<" or data[:2] == b"\x1f\x8b" or controls > len(text) // 100:
+        # Markup, a compressed file, or binary data that merely decodes as Latin-1.
         raise ValidationError(_("This file is not a text (CSV) file."), code="bad_csv")
     return _named(text.encode("utf-8"), "csv", original)
 
@@ -210,6 +213,10 @@ def _clean_image(upload) -> CleanFile:
             "RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB"
         )
     picture.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+    # Only the pixels travel on: Pillow would otherwise copy comments and other metadata over.
+    clean = Image.new(picture.mode, picture.size)
+    clean.paste(picture)
+    picture = clean
     out = io.BytesIO()
     if source_format == "JPEG" and picture.mode == "RGB":
         picture.save(out, "JPEG", quality=85, optimize=True)

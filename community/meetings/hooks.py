@@ -1,0 +1,37 @@
+"""Hooks for apps that stand on meetings (the arrows point newsletter -> community, so meetings
+never imports the bulletin).
+
+When staff publish a meeting with "also announce to bulletin subscribers" ticked, the announcement
+task calls every function registered here with the meeting, after the members' announcement. The
+bulletin app registers its sender in its AppConfig.ready():
+
+    from community.meetings.hooks import on_announce_to_subscribers
+    on_announce_to_subscribers(newsletter.services.announce_meeting)
+
+and sends, once per subscriber, in the subscriber's language (the meeting's title and description
+exist in three languages).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+_subscriber_announcers: list[Callable[[Any], None]] = []
+
+
+def on_announce_to_subscribers(announcer: Callable[[Any], None]) -> None:
+    if announcer not in _subscriber_announcers:
+        _subscriber_announcers.append(announcer)
+
+
+def announce_to_subscribers(meeting) -> int:
+    """Call the registered announcers; returns how many there were (0 until the bulletin exists)."""
+    if not _subscriber_announcers:
+        logger.info("Meeting %s: no bulletin announcer is registered", meeting.pk)
+    for announcer in _subscriber_announcers:
+        announcer(meeting)
+    return len(_subscriber_announcers)

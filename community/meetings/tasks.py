@@ -1,0 +1,27 @@
+"""Background work for meetings. Every task is idempotent: NoticeDelivery's unique keys let a
+retried or duplicated task skip the people it already reached, so acks_late is safe."""
+
+from celery import shared_task
+
+from . import notices
+
+
+@shared_task(acks_late=True)
+def announce_meeting(meeting_id: int) -> int:
+    return notices.notices_announce(meeting_id=meeting_id)
+
+
+@shared_task(acks_late=True)
+def dispatch_due_reminders() -> int:
+    """Run by beat every 5 minutes (never a long countdown: a moved meeting would be missed)."""
+    return notices.notices_remind()
+
+
+@shared_task(acks_late=True)
+def send_update_notices(meeting_id: int, sequence: int) -> int:
+    return notices.notices_update(meeting_id=meeting_id, sequence=sequence)
+
+
+@shared_task(acks_late=True)
+def send_cancellation_notices(meeting_id: int, sequence: int) -> int:
+    return notices.notices_cancel(meeting_id=meeting_id, sequence=sequence)

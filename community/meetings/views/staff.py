@@ -1,0 +1,418 @@
+"""Staff pages (moderators): create, edit, publish and cancel meetings; after a meeting, record
+attendance, share material and read the participation statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_countries import countries
+
+from iapt_platform.accounts import roles
+from iapt_platform.lib import tabular
+from iapt_platform.lib.http import AuthenticatedRequest
+from initiatives.charts import bar_chart
+
+from .. import selectors, services, stats
+from ..forms import (
+    AttendanceForm,
+    AttendanceImportForm,
+    MaterialForm,
+    MeetingForm,
+    PublishForm,
+    RecordingForm,
+)
+from ..models import Material, Meeting, Registration
+
+
+def moderator_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
+    """Visitors go to the sign-in page; signed-in people who are not moderators get a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not roles.is_moderator(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_safe
+@moderator_required
+def staff_list(request: AuthenticatedRequest) -> HttpResponse:
+    return render(request, "meetings/staff/list.html", {"meetings": selectors.meeting_staff_list()})
+
+
+@require_http_methods(["GET", "POST"])
+@moderator_required
+def staff_create(request: AuthenticatedRequest) -> HttpResponse:
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        meeting = services.meeting_create(
+            meeting=form.save(commit=False),
+            initiatives=form.cleaned_data["initiatives"],
+            resources=form.cleaned_data["resources"],
+            created_by=request.user,
+        )
+        messages.success(
+            request, _("The meeting is saved as a draft. Publish it when it is ready.")
+        )
+        return redirect("meetings:staff_meeting", pk=meeting.pk)
+    return render(request, "meetings/staff/form.html", {"form": form, "meeting": None})
+
+
+@require_http_methods(["GET", "POST"])
+@moderator_required
+def staff_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    previous = services.MeetingSnapshot.of(meeting)
+    form = MeetingForm(request.POST or None, instance=meeting)
+    if request.method == "POST" and form.is_valid():
+        notified = services.meeting_update(
+            meeting=form.save(commit=False),
+            previous=previous,
+            initiatives=form.cleaned_data["initiatives"],
+            resources=form.cleaned_data["resources"],
+        )
+        if notified:
+            messages.success(
+                request,
+                _("Saved. Registered people get an update with the new time or link."),
+            )
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("meetings:staff_meeting", pk=meeting.pk)
+    return render(request, "meetings/staff/form.html", {"form": form, "meeting": meeting})
+
+
+def _meeting_page(
+    request: HttpRequest,
+    meeting: Meeting,
+    *,
+    attendance_form: AttendanceForm | None = None,
+    import_form: AttendanceImportForm | None = None,
+    import_report: services.AttendanceImport | None = None,
+    material_form: MaterialForm | None = None,
+    recording_form: RecordingForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    registrations = list(selectors.meeting_registrations(meeting=meeting))
+    started = meeting.has_started()
+    return render(
+        request,
+        "meetings/staff/meeting.html",
+        {
+            "meeting": meeting,
+            "registered": [r for r in registrations if r.status == Registration.Status.REGISTERED],
+            "waitlisted": [r for r in registrations if r.status == Registration.Status.WAITLISTED],
+            "started": started,
+            "publish_form": PublishForm(),
+            "attendance_form": attendance_form or AttendanceForm(registrations=registrations),
+            "import_form": import_form or AttendanceImportForm(),
+            "import_report": import_report,
+            "material_form": material_form or MaterialForm(),
+            "recording_form": recording_form or RecordingForm(instance=meeting),
+            "materials": meeting.materials.all(),
+        },
+        status=status,
+    )
+
+
+@require_safe
+@moderator_required
+def staff_meeting(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    return _meeting_page(request, get_object_or_404(Meeting, pk=pk))
+
+
+@require_POST
+@moderator_required
+def staff_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    form = PublishForm(request.POST)
+    form.is_valid()
+    if meeting.is_published:
+        messages.info(request, _("This meeting was already published."))
+    else:
+        services.meeting_publish(
+            meeting=meeting,
+            notify_subscribers=form.cleaned_data.get("notify_subscribers", False),
+        )
+        messages.success(request, _("Published. Members are being told about it."))
+    return redirect("meetings:staff_meeting", pk=meeting.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@moderator_required
+def staff_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    if request.method == "POST":
+        try:
+            services.meeting_cancel(meeting=meeting)
+        except services.RegistrationRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(
+                request, _("The meeting is cancelled. Registered people are being told.")
+            )
+        return redirect("meetings:staff_meeting", pk=meeting.pk)
+    return render(request, "meetings/staff/cancel.html", {"meeting": meeting})
+
+
+def _after_start_or_refuse(request: HttpRequest, meeting: Meeting) -> HttpResponse | None:
+    if not meeting.has_started():
+        messages.error(request, _("Attendance can be recorded once the meeting has started."))
+        return redirect("meetings:staff_meeting", pk=meeting.pk)
+    if meeting.status == Meeting.Status.CANCELLED:
+        messages.error(request, _("This meeting was cancelled."))
+        return redirect("meetings:staff_meeting", pk=meeting.pk)
+    return None
+
+
+@require_POST
+@moderator_required
+def staff_attendance(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    refused = _after_start_or_refuse(request, meeting)
+    if refused:
+        return refused
+    registrations = list(selectors.meeting_registrations(meeting=meeting))
+    form = AttendanceForm(request.POST, registrations=registrations)
+    if not form.is_valid():
+        return _meeting_page(request, meeting, attendance_form=form, status=400)
+    count = services.attendance_set(meeting=meeting, attended_ids=form.attended_ids())
+    messages.success(request, _("Attendance saved: %(count)s attended.") % {"count": count})
+    return redirect("meetings:staff_meeting", pk=meeting.pk)
+
+
+@require_POST
+@moderator_required
+def staff_attendance_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    refused = _after_start_or_refuse(request, meeting)
+    if refused:
+        return refused
+    form = AttendanceImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _meeting_page(request, meeting, import_form=form, status=400)
+    report = services.attendance_import(meeting=meeting, text=form.cleaned_data["file"])
+    meeting.refresh_from_db()
+    return _meeting_page(request, meeting, import_report=report, status=200 if report.ok else 400)
+
+
+@require_POST
+@moderator_required
+def staff_material_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    form = MaterialForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _meeting_page(request, meeting, material_form=form, status=400)
+    services.material_add(
+        meeting=meeting,
+        upload=form.cleaned_data["file"],
+        kind=form.cleaned_data["kind"],
+        title=form.cleaned_data["title"],
+    )
+    messages.success(request, _("The document is attached; the meeting page shows it."))
+    return redirect("meetings:staff_meeting", pk=meeting.pk)
+
+
+@require_POST
+@moderator_required
+def staff_material_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    material = get_object_or_404(Material, pk=pk)
+    meeting_pk = material.meeting_id
+    services.material_delete(material=material)
+    messages.success(request, _("The document is removed."))
+    return redirect("meetings:staff_meeting", pk=meeting_pk)
+
+
+@require_POST
+@moderator_required
+def staff_recording(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    form = RecordingForm(request.POST, instance=meeting)
+    if not form.is_valid():
+        meeting.refresh_from_db()
+        return _meeting_page(request, meeting, recording_form=form, status=400)
+    services.meeting_set_recording(
+        meeting=meeting, recording_url=form.cleaned_data["recording_url"]
+    )
+    messages.success(request, _("The recording link is saved."))
+    return redirect("meetings:staff_meeting", pk=meeting.pk)
+
+
+# --- Statistics ----------------------------------------------------------------------------------
+def _gender_rows(figures: stats.Participation) -> list[tuple[str, int]]:
+    return [
+        (_("Women"), figures.women),
+        (_("Men"), figures.men),
+        (_("Other self-description"), figures.other),
+        (_("Not stated"), figures.not_stated),
+    ]
+
+
+@require_safe
+@moderator_required
+def staff_meeting_statistics(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    figures = stats.meeting_participation(meeting)
+    country_rows = [(countries.name(code) or code, n) for code, n in figures.by_country]
+    charts = [
+        (
+            bar_chart(
+                _gender_rows(figures),
+                title=_("Participants by gender"),
+                description=_("Self-described gender of the people who attended."),
+                chart_id="gender",
+            ),
+            _("Gender"),
+            _gender_rows(figures),
+            _("People"),
+        ),
+        (
+            bar_chart(
+                country_rows,
+                title=_("Participants by country"),
+                description=_("Country of the people who attended."),
+                chart_id="countries",
+            ),
+            _("Country"),
+            country_rows,
+            _("People"),
+        ),
+        (
+            bar_chart(
+                figures.by_organisation[:15],
+                title=_("Organisations with most participants"),
+                description=_("The fifteen organisations with most people attending."),
+                chart_id="organisations",
+            ),
+            _("Organisation"),
+            figures.by_organisation[:15],
+            _("People"),
+        ),
+    ]
+    return render(
+        request,
+        "meetings/staff/statistics_meeting.html",
+        {
+            "meeting": meeting,
+            "figures": figures,
+            "summary": stats.summary_line(figures) if figures.participants else "",
+            "charts": charts,
+        },
+    )
+
+
+@require_safe
+@moderator_required
+def staff_statistics(request: AuthenticatedRequest) -> HttpResponse:
+    history = stats.participation_over_time()
+    labels = [
+        f"{timezone.localtime(meeting.starts_at):%Y-%m-%d} · {meeting.title}"
+        for meeting, _f in history
+    ]
+    participants = [(label, f.participants) for label, (_m, f) in zip(labels, history, strict=True)]
+    women = [(label, f.women_percent or 0) for label, (_m, f) in zip(labels, history, strict=True)]
+    first_time = [(label, f.first_time) for label, (_m, f) in zip(labels, history, strict=True)]
+    charts = [
+        (
+            bar_chart(
+                participants,
+                title=_("Participants per meeting"),
+                description=_("People who attended each meeting, oldest first."),
+                chart_id="participants",
+            ),
+            _("Meeting"),
+            participants,
+            _("Participants"),
+        ),
+        (
+            bar_chart(
+                women,
+                title=_("Share of women per meeting (%)"),
+                description=_("Percentage of women among participants who stated a gender."),
+                chart_id="women",
+            ),
+            _("Meeting"),
+            women,
+            _("% women"),
+        ),
+        (
+            bar_chart(
+                first_time,
+                title=_("First-time participants per meeting"),
+                description=_("People attending a meeting for the first time."),
+                chart_id="first-time",
+            ),
+            _("Meeting"),
+            first_time,
+            _("First-time participants"),
+        ),
+    ]
+    return render(
+        request,
+        "meetings/staff/statistics.html",
+        {"history": history, "charts": charts},
+    )
+
+
+CSV_COLUMNS = [
+    "meeting",
+    "starts_at_utc",
+    "kind",
+    "status",
+    "participants",
+    "stated_gender",
+    "women",
+    "men",
+    "other_gender",
+    "women_percent",
+    "countries",
+    "organisations",
+    "first_time_participants",
+]
+
+
+@require_safe
+@moderator_required
+def staff_statistics_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
+    history = stats.participation_over_time()
+    rows = (
+        [
+            meeting.title,
+            meeting.starts_at.astimezone(UTC).isoformat(),
+            meeting.kind,
+            meeting.status,
+            f.participants,
+            f.stated,
+            f.women,
+            f.men,
+            f.other,
+            "" if f.women_percent is None else f.women_percent,
+            f.countries,
+            f.organisations,
+            f.first_time,
+        ]
+        for meeting, f in history
+    )
+    response = StreamingHttpResponse(
+        tabular.csv_chunks(CSV_COLUMNS, rows), content_type="text/csv; charset=utf-8"
+    )
+    filename = f"iapt-meeting-participation-{timezone.now():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,165 @@
+"""Who hears of a new post, in the site and by email; and the signed link that changes how often.
+
+A published post notifies the members it mentions, those watching its thread and those watching its
+category, provided they can read it. Notification rows are written at once (the header counts
+them); emails go out from a task, only to members who chose to hear immediately.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from iapt_platform.accounts import roles
+from iapt_platform.lib import emails
+from iapt_platform.lib.markdown import render_markdown
+
+from .models import EmailFrequency, MemberProfile, Notification, Post, Watch
+
+MENTION = re.compile(r"(?<![\w@/.+-])@([a-z0-9][a-z0-9_-]{1,39})", re.IGNORECASE)
+FREQUENCY_SALT = "community.email-frequency"
+
+
+def mentioned_handles(body: str) -> set[str]:
+    return {m.group(1).lower().rstrip("-_") for m in MENTION.finditer(body or "")}
+
+
+def excerpt(body: str, length: int = 240) -> str:
+    """Plain text of a post (its Markdown rendered, sanitised, tags dropped), shortened."""
+    text = " ".join(html.unescape(strip_tags(render_markdown(body))).split())
+    return Truncator(text).chars(length)
+
+
+def _readers(*, post: Post, user_ids: set[int]) -> set[int]:
+    """Those of `user_ids` who are active members able to read the post's thread."""
+    if not user_ids:
+        return set()
+    category = post.thread.category
+    users = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
+    moderators = Q(is_superuser=True) | Q(groups__name=roles.MODERATOR)
+    if category.is_private:
+        users = users.filter(moderators | Q(private_forum_categories=category))
+    else:
+        users = users.filter(moderators | Q(groups__name=roles.MEMBER))
+    return set(users.values_list("pk", flat=True))
+
+
+def notify(*, recipients: Iterable[int], kind: str, post: Post, actor: Any) -> None:
+    rows = [
+        Notification(recipient_id=pk, kind=kind, post=post, actor=actor)
+        for pk in recipients
+        if pk != getattr(actor, "pk", None)
+    ]
+    if not rows:
+        return
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.email_notifications.delay(post.pk))
+
+
+def notify_mentions(*, post: Post) -> set[int]:
+    handles = mentioned_handles(post.body)
+    if not handles:
+        return set()
+    ids = set(MemberProfile.objects.filter(handle__in=handles).values_list("user_id", flat=True))
+    ids.discard(post.author_id)
+    readers = _readers(post=post, user_ids=ids)
+    notify(recipients=readers, kind=Notification.Kind.MENTION, post=post, actor=post.author)
+    return readers
+
+
+def notify_post(*, post: Post) -> None:
+    """A post was just published: mentions first, then watchers of the thread and category."""
+    mentioned = notify_mentions(post=post)
+    thread = post.thread
+    watchers = set(
+        Watch.objects.filter(Q(thread=thread) | Q(category=thread.category_id)).values_list(
+            "user_id", flat=True
+        )
+    )
+    watchers -= mentioned
+    watchers.discard(post.author_id)
+    kind = Notification.Kind.NEW_THREAD if post.is_opening else Notification.Kind.REPLY
+    notify(
+        recipients=_readers(post=post, user_ids=watchers), kind=kind, post=post, actor=post.author
+    )
+
+
+def email_notifications(*, post_id: int) -> int:
+    """Email the notifications of a post to members who chose "immediately"; returns the count."""
+    pending = (
+        Notification.objects.filter(post_id=post_id, emailed_at__isnull=True)
+        .filter(
+            Q(recipient__member_profile__isnull=True)
+            | Q(recipient__member_profile__email_frequency=EmailFrequency.IMMEDIATELY)
+        )
+        .filter(recipient__is_active=True)
+        .select_related("recipient", "actor", "post", "post__thread", "post__thread__category")
+    )
+    sent = 0
+    for notification in pending:
+        # Claiming the row first means a retried task never sends the same notification twice.
+        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+        if not claimed:
+            continue
+        post = notification.post
+        emails.send(
+            template="community/notification",
+            to=notification.recipient,
+            context={
+                "notification": notification,
+                "kind": notification.kind,
+                "actor_name": notification.actor.get_full_name() if notification.actor else "",
+                "thread_title": post.thread.title,
+                "category": post.thread.category,  # named in the recipient's language
+                "body": post.body,
+                "excerpt": excerpt(post.body, 600),
+                "post_url": absolute(reverse("community:post", args=[post.pk])),
+                "frequency_url": frequency_url(notification.recipient),
+            },
+            headers={"List-Unsubscribe": f"<{frequency_url(notification.recipient)}>"},
+        )
+        sent += 1
+    return sent
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def frequency_token(user: Any) -> str:
+    return signing.dumps(user.pk, salt=FREQUENCY_SALT)
+
+
+def frequency_url(user: Any) -> str:
+    return absolute(reverse("community:email_frequency", args=[frequency_token(user)]))
+
+
+def user_for_frequency_token(token: str) -> Any | None:
+    try:
+        pk = signing.loads(token, salt=FREQUENCY_SALT)
+    except signing.BadSignature:
+        return None
+    return get_user_model().objects.filter(pk=pk, is_active=True).first()
+
+
+def notifications_mark_read(*, user: Any, notification_id: int | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())

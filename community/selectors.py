@@ -1,0 +1,219 @@
+"""Reads of the community: who may see what, and the querysets the pages list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from iapt_platform.accounts import roles
+from iapt_platform.lib import search
+
+from .models import (
+    Attachment,
+    Category,
+    Flag,
+    MemberProfile,
+    Notification,
+    Post,
+    PostRevision,
+    Reaction,
+    Thread,
+    Topic,
+)
+
+POSTS_PER_PAGE = 50
+THREADS_PER_PAGE = 25
+
+
+def is_member(user: Any) -> bool:
+    return roles.has_role(user, roles.MEMBER) or roles.is_moderator(user)
+
+
+# --- Permissions ---------------------------------------------------------------------------------
+
+
+def can_read_category(*, user: Any, category: Category) -> bool:
+    if roles.is_moderator(user):
+        return True
+    if not is_member(user):
+        return False
+    if not category.is_private:
+        return True
+    return category.members.filter(pk=user.pk).exists()
+
+
+def can_read_thread(*, user: Any, thread: Thread) -> bool:
+    """The thread is shown: its category is readable and the thread is public (or the reader's)."""
+    if not can_read_category(user=user, category=thread.category):
+        return False
+    if roles.is_moderator(user):
+        return True
+    if thread.hidden:
+        return False
+    return thread.is_published or thread.author_id == user.pk
+
+
+def can_post_in(*, user: Any, thread: Thread) -> bool:
+    if roles.is_moderator(user):
+        return True
+    return not thread.locked and not thread.hidden and thread.is_published
+
+
+def can_edit_post(*, user: Any, post: Post) -> bool:
+    if roles.is_moderator(user):
+        return True
+    return (
+        post.author_id == user.pk
+        and post.status != Post.Status.REJECTED
+        and not post.hidden
+        and not post.thread.locked
+    )
+
+
+def can_see_post(*, user: Any, post: Post) -> bool:
+    if roles.is_moderator(user):
+        return True
+    if post.author_id == user.pk and post.status != Post.Status.REJECTED:
+        return True
+    return post.status == Post.Status.PUBLISHED and not post.hidden
+
+
+# --- Forum lists ---------------------------------------------------------------------------------
+
+
+def categories_for(*, user: Any) -> QuerySet[Category]:
+    published = Q(threads__is_published=True, threads__hidden=False)
+    return (
+        Category.objects.visible_to(user)
+        .annotate(thread_count=Count("threads", filter=published, distinct=True))
+        .order_by("order", "name")
+    )
+
+
+def threads_visible_to(*, user: Any) -> QuerySet[Thread]:
+    qs = Thread.objects.filter(category__in=Category.objects.visible_to(user))
+    if roles.is_moderator(user):
+        return qs
+    if not user.is_authenticated:
+        return qs.filter(is_published=True, hidden=False)
+    return qs.filter(Q(is_published=True) | Q(author=user.pk), hidden=False)
+
+
+def thread_list(*, user: Any, category: Category | None = None) -> QuerySet[Thread]:
+    qs = threads_visible_to(user=user).select_related("category", "author")
+    if category is not None:
+        qs = qs.filter(category=category)
+    return qs.order_by("-pinned", "-last_posted_at", "-id")
+
+
+def posts_visible_to(*, user: Any) -> QuerySet[Post]:
+    if roles.is_moderator(user):
+        return Post.objects.exclude(status=Post.Status.REJECTED)
+    if not user.is_authenticated:
+        return Post.objects.filter(status=Post.Status.PUBLISHED, hidden=False)
+    return Post.objects.filter(
+        Q(status=Post.Status.PUBLISHED, hidden=False)
+        | Q(author=user.pk, status=Post.Status.PENDING)
+        | Q(author=user.pk, hidden=True, status=Post.Status.PUBLISHED)
+    )
+
+
+def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
+    """A thread's posts for one reader, with everything the page shows, in a fixed number of
+    queries: the posts, their attachments, their edit history."""
+    qs = (
+        posts_visible_to(user=user)
+        .filter(thread=thread)
+        .select_related("author", "author__member_profile")
+        .annotate(
+            useful_count=Count("reactions", distinct=True),
+            found_useful=Exists(Reaction.objects.filter(post=OuterRef("pk"), user=user.pk)),
+            flagged_by_me=Exists(Flag.objects.filter(post=OuterRef("pk"), user=user.pk)),
+        )
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
+            Prefetch(
+                "revisions", queryset=PostRevision.objects.select_related("editor").order_by("-id")
+            ),
+        )
+        .order_by("created_at", "id")
+    )
+    if roles.is_moderator(user):
+        qs = qs.annotate(
+            open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN), distinct=True)
+        )
+    return qs
+
+
+def post_position(*, user: Any, post: Post) -> int:
+    """How many posts the reader sees before this one in its thread (for the page number)."""
+    return (
+        posts_visible_to(user=user)
+        .filter(thread_id=post.thread_id)
+        .filter(Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, id__lt=post.pk))
+        .count()
+    )
+
+
+def post_search(*, user: Any, query: str) -> QuerySet[Post]:
+    qs = posts_visible_to(user=user).filter(
+        thread__in=threads_visible_to(user=user),
+        status=Post.Status.PUBLISHED,
+        hidden=False,
+    )
+    qs = search.search(qs, query)
+    order = ["-rank", "-created_at"] if "rank" in qs.query.annotations else ["-created_at"]
+    return qs.select_related("thread", "thread__category", "author").order_by(*order, "-id")
+
+
+# --- Members -------------------------------------------------------------------------------------
+
+
+def member_directory(
+    *, query: str = "", country: str = "", topic: str = "", organisation_type: str = ""
+) -> QuerySet[MemberProfile]:
+    qs = MemberProfile.objects.filter(user__is_active=True)
+    if country:
+        qs = qs.filter(user__country=country)
+    if topic:
+        matching = Topic.objects.filter(slug=topic)
+        qs = qs.filter(Q(expertise__in=matching) | Q(interests__in=matching))
+        qs = MemberProfile.objects.filter(pk__in=qs.values("pk"))
+    if organisation_type:
+        qs = qs.filter(organisation_type=organisation_type)
+    if query:
+        qs = search.search(qs, query, rank=False)
+    return (
+        qs.select_related("user", "initiative", "programme")
+        .prefetch_related(
+            Prefetch("expertise", queryset=Topic.objects.order_by("order")),
+            Prefetch("interests", queryset=Topic.objects.order_by("order")),
+        )
+        .order_by("user__display_name", "handle")
+    )
+
+
+def member_countries() -> list[str]:
+    return sorted(
+        set(
+            MemberProfile.objects.filter(user__is_active=True)
+            .exclude(user__country="")
+            .values_list("user__country", flat=True)
+        )
+    )
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+
+def unread_count(*, user: Any) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_list(*, user: Any) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("actor", "post", "post__thread")
+        .order_by("-created_at", "-id")
+    )

@@ -1,0 +1,33 @@
+import datetime as dt
+
+from celery import shared_task
+
+from . import digests, notifications
+
+
+@shared_task(acks_late=True)  # idempotent: each notification is claimed before it is emailed
+def email_notifications(post_id: int) -> int:
+    return notifications.email_notifications(post_id=post_id)
+
+
+@shared_task(acks_late=True)
+def send_due_digests() -> int:
+    """Hourly: queue one task per member whose daily or weekly digest is due."""
+    count = 0
+    for due in digests.digests_due():
+        send_digest.delay(
+            due.user_id, due.kind, due.period_start.isoformat(), due.period_end.isoformat()
+        )
+        count += 1
+    return count
+
+
+@shared_task(acks_late=True)  # idempotent: the Digest row is unique per member and period
+def send_digest(user_id: int, kind: str, period_start: str, period_end: str) -> bool:
+    digest = digests.digest_send(
+        user_id=user_id,
+        kind=kind,
+        period_start=dt.datetime.fromisoformat(period_start),
+        period_end=dt.datetime.fromisoformat(period_end),
+    )
+    return bool(digest and digest.sent)

@@ -1,0 +1,338 @@
+"""The forum's pages: categories, threads, posting, editing, reactions, flags and search."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from iapt_platform.accounts import roles
+from iapt_platform.lib.downloads import file_download
+from iapt_platform.lib.http import AuthenticatedRequest
+
+from .. import selectors, services
+from ..forms import EditForm, FlagForm, ReplyForm, SearchForm, ThreadForm
+from ..models import Attachment, Category, MemberProfile, Post, Thread, Watch
+from .common import member_required
+
+RATE_LIMITED = 429
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    if not selectors.is_member(request.user):
+        return render(request, "community/index.html", {"categories": None})
+    categories = selectors.categories_for(user=request.user)
+    recent = selectors.thread_list(user=request.user)[:10]
+    return render(
+        request,
+        "community/index.html",
+        {"categories": categories, "recent": recent, "search_form": SearchForm()},
+    )
+
+
+def _category_or_404(request: AuthenticatedRequest, slug: str) -> Category:
+    category = get_object_or_404(Category, slug=slug)
+    # A private category is not even admitted to exist for someone outside it.
+    if not selectors.can_read_category(user=request.user, category=category):
+        raise Http404
+    return category
+
+
+def _thread_or_404(request: AuthenticatedRequest, pk: int) -> Thread:
+    thread = get_object_or_404(Thread.objects.select_related("category", "author"), pk=pk)
+    if not selectors.can_read_thread(user=request.user, thread=thread):
+        raise Http404
+    return thread
+
+
+def _post_or_404(request: AuthenticatedRequest, pk: int) -> Post:
+    post = get_object_or_404(
+        Post.objects.select_related("thread", "thread__category", "author"), pk=pk
+    )
+    if not selectors.can_read_thread(user=request.user, thread=post.thread):
+        raise Http404
+    if not selectors.can_see_post(user=request.user, post=post):
+        raise Http404
+    return post
+
+
+@require_GET
+@member_required
+def category_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    category = _category_or_404(request, slug)
+    threads = selectors.thread_list(user=request.user, category=category)
+    page = Paginator(threads, selectors.THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "community/category.html",
+        {
+            "category": category,
+            "page": page,
+            "watching": Watch.objects.filter(user=request.user, category=category).exists(),
+        },
+    )
+
+
+@require_POST
+@member_required
+def category_watch(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    category = _category_or_404(request, slug)
+    if services.watch_toggle(user=request.user, category=category):
+        messages.success(request, _("You now watch this category."))
+    else:
+        messages.success(request, _("You no longer watch this category."))
+    return redirect(category)
+
+
+def _posted_message(request: HttpRequest, post: Post) -> None:
+    if post.status == Post.Status.PENDING:
+        messages.info(
+            request,
+            _(
+                "Thank you. As a new member, your first posts are read by a moderator before "
+                "others see them; you will hear by email."
+            ),
+        )
+    else:
+        messages.success(request, _("Your message is published."))
+
+
+def _apply_error(form, exc: services.ForumError) -> int:
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+    return RATE_LIMITED if isinstance(exc, services.PostingTooFast) else 200
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def thread_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    category = _category_or_404(request, slug)
+    status = 200
+    if request.method == "POST":
+        form = ThreadForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                thread = services.thread_start(
+                    user=request.user,
+                    category=category,
+                    title=data["title"],
+                    body=data["body"],
+                    is_question=data["is_question"],
+                    files=data["attachments"],
+                )
+            except services.ForumError as exc:
+                status = _apply_error(form, exc)
+            else:
+                _posted_message(request, thread.posts.get(is_opening=True))
+                return redirect(thread)
+    else:
+        form = ThreadForm()
+    return render(
+        request, "community/thread_new.html", {"category": category, "form": form}, status=status
+    )
+
+
+def _quote(request: AuthenticatedRequest, thread: Thread) -> str:
+    """The reply box pre-filled with a quoted post (`?quote=<id>`: works without JavaScript)."""
+    raw = request.GET.get("quote", "")
+    if not raw.isdigit():
+        return ""
+    post = (
+        selectors.posts_visible_to(user=request.user)
+        .filter(thread=thread, pk=int(raw))
+        .select_related("author")
+        .first()
+    )
+    if post is None:
+        return ""
+    try:
+        who = f"@{post.author.member_profile.handle}" if post.author else _("Someone")  # type: ignore[attr-defined]
+    except MemberProfile.DoesNotExist:
+        who = post.author.get_full_name() if post.author else _("Someone")
+    lines = [f"> {line}" if line.strip() else ">" for line in post.body.splitlines()]
+    header = _("%(who)s wrote:") % {"who": who}
+    return f"> **{header}**\n>\n" + "\n".join(lines) + "\n\n"
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    thread = _thread_or_404(request, pk)
+    can_reply = selectors.can_post_in(user=request.user, thread=thread)
+    status = 200
+    if request.method == "POST":
+        form = ReplyForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                post = services.post_reply(
+                    user=request.user,
+                    thread=thread,
+                    body=form.cleaned_data["body"],
+                    files=form.cleaned_data["attachments"],
+                )
+            except services.ForumError as exc:
+                status = _apply_error(form, exc)
+            else:
+                _posted_message(request, post)
+                return redirect("community:post", post.pk)
+    else:
+        form = ReplyForm(initial={"body": _quote(request, thread)})
+    posts = selectors.thread_posts(user=request.user, thread=thread)
+    paginator = Paginator(posts, selectors.POSTS_PER_PAGE)
+    page_number = request.GET.get("page")
+    if request.method == "POST":
+        page_number = str(paginator.num_pages)  # the reply box sits under the last replies
+    page = paginator.get_page(page_number)
+    is_moderator = roles.is_moderator(request.user)
+    return render(
+        request,
+        "community/thread.html",
+        {
+            "thread": thread,
+            "category": thread.category,
+            "page": page,
+            "form": form,
+            "can_reply": can_reply,
+            "is_moderator": is_moderator,
+            "is_asker": thread.author_id == request.user.pk,
+            "watching": Watch.objects.filter(user=request.user, thread=thread).exists(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@member_required
+def thread_watch(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    thread = _thread_or_404(request, pk)
+    if services.watch_toggle(user=request.user, thread=thread):
+        messages.success(request, _("You now watch this thread."))
+    else:
+        messages.success(request, _("You no longer watch this thread."))
+    return redirect(thread)
+
+
+@require_GET
+@member_required
+def post_redirect(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A stable link to a post: the thread page it is on, at the post."""
+    post = _post_or_404(request, pk)
+    position = selectors.post_position(user=request.user, post=post)
+    page = position // selectors.POSTS_PER_PAGE + 1
+    url = reverse("community:thread", args=[post.thread_id])
+    query = f"?{urlencode({'page': page})}" if page > 1 else ""
+    return redirect(f"{url}{query}#post-{post.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def post_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    post = _post_or_404(request, pk)
+    if not selectors.can_edit_post(user=request.user, post=post):
+        raise PermissionDenied
+    initial = {"body": post.body, "title": post.thread.title}
+    form = EditForm(request.POST or None, initial=initial, opening=post.is_opening)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_edit(
+                user=request.user,
+                post=post,
+                body=form.cleaned_data["body"],
+                title=form.cleaned_data.get("title"),
+            )
+        except services.ForumError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(
+                request, _("Your changes are saved; the earlier text is in the history.")
+            )
+            return redirect("community:post", post.pk)
+    return render(request, "community/post_edit.html", {"post": post, "form": form})
+
+
+@require_POST
+@member_required
+def post_useful(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    post = _post_or_404(request, pk)
+    try:
+        services.post_toggle_useful(user=request.user, post=post)
+    except services.ForumError as exc:
+        messages.error(request, str(exc))
+    return redirect("community:post", post.pk)
+
+
+@require_POST
+@member_required
+def post_accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    post = _post_or_404(request, pk)
+    try:
+        accepted = services.thread_accept_answer(user=request.user, post=post)
+    except services.ForumError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Marked as the answer.") if accepted else _("No longer marked as the answer."),
+        )
+    return redirect("community:post", post.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def post_flag(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    post = _post_or_404(request, pk)
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_flag(
+                user=request.user,
+                post=post,
+                reason=form.cleaned_data["reason"],
+                comment=form.cleaned_data["comment"],
+            )
+        except services.ForumError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Thank you: the moderators will look at this post."))
+        return redirect("community:thread", post.thread_id)
+    return render(request, "community/post_flag.html", {"post": post, "form": form})
+
+
+@require_GET
+@member_required
+def attachment_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("post", "post__thread", "post__thread__category"), pk=pk
+    )
+    post = attachment.post
+    if not (
+        selectors.can_read_thread(user=request.user, thread=post.thread)
+        and selectors.can_see_post(user=request.user, post=post)
+    ):
+        raise Http404
+    return file_download(
+        attachment.file, filename=attachment.original_name, mimetype=attachment.mimetype
+    )
+
+
+@require_GET
+@member_required
+def search(request: AuthenticatedRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    page = None
+    query = ""
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        query = form.cleaned_data["q"].strip()
+        results = selectors.post_search(user=request.user, query=query)
+        page = Paginator(results, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "community/search.html",
+        {"form": form, "page": page, "q": query, "query": urlencode({"q": query})},
+    )

@@ -1,0 +1,89 @@
+from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
+
+from . import services
+from .models import (
+    Collection,
+    CollectionItem,
+    Evidence,
+    EvidenceOutcome,
+    Resource,
+    ResourceCountry,
+    ResourceLanguage,
+    Topic,
+)
+
+
+@admin.register(Topic)
+class TopicAdmin(TranslationAdmin):
+    list_display = ["name", "slug", "order"]
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class LanguageInline(admin.TabularInline):
+    model = ResourceLanguage
+    extra = 0
+
+
+class CountryInline(admin.TabularInline):
+    model = ResourceCountry
+    extra = 0
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    """Staff correct metadata and links here. New files come through the proposal form, which
+    checks them; the admin shows the stored file but does not take uploads."""
+
+    list_display = ["title", "type", "status", "year", "download_count", "link_status"]
+    list_filter = ["status", "type", "link_status", "topics"]
+    search_fields = ["title", "publisher", "slug"]
+    filter_horizontal = ["topics", "initiatives"]
+    inlines = [LanguageInline, CountryInline]
+    readonly_fields = [
+        "file",
+        "file_name",
+        "file_mimetype",
+        "file_size",
+        "cover",
+        "thumbnail",
+        "processed_at",
+        "processing_error",
+        "download_count",
+        "link_status",
+        "link_checked_at",
+        "link_error",
+        "created_at",
+    ]
+    exclude = ["file_kind"]
+    raw_id_fields = ["contributed_by"]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        services.resource_refresh_search(resource=form.instance)
+
+
+class OutcomeInline(admin.TabularInline):
+    model = EvidenceOutcome
+    extra = 1
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ["resource", "method", "direction", "sector"]
+    list_filter = ["method", "direction"]
+    raw_id_fields = ["resource"]
+    inlines = [OutcomeInline]
+
+
+class CollectionItemInline(TranslationTabularInline):
+    model = CollectionItem
+    extra = 1
+    raw_id_fields = ["resource"]
+
+
+@admin.register(Collection)
+class CollectionAdmin(TranslationAdmin):
+    list_display = ["title", "order", "is_published"]
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [CollectionItemInline]

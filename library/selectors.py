@@ -1,0 +1,505 @@
+"""Reads of the library: browsing with facets, a resource's page, the evidence map, collections."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.translation import ngettext
+from django_countries import countries
+
+from iapt_platform.accounts import roles
+from iapt_platform.lib import search
+from initiatives.models import Sector
+
+from .filters import FACETS, SORTS, ResourceFilterForm, apply_filters, cleaned_params
+from .models import (
+    LANGUAGES,
+    Collection,
+    CollectionItem,
+    Evidence,
+    EvidenceOutcome,
+    Resource,
+    ResourceCountry,
+    ResourceLanguage,
+    Topic,
+)
+
+PAGE_SIZE = 20
+EXPORT_LIMIT = 1000  # the most resources one citation export of a list holds
+VERSION_KEY = "library:version"
+
+
+def library_version() -> int:
+    """A number that changes whenever the published library changes (cache keys include it)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = 1
+        cache.add(VERSION_KEY, version, None)
+    return version
+
+
+def library_changed() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 2, None)
+
+
+# Large columns that pages never show: leaving them out keeps a ranked sort of thousands of
+# matches from carrying every document's text along.
+HEAVY_FIELDS = ("extracted_text", "search_document", "search_vector", "rank_vector")
+
+
+def _with_relations(qs: QuerySet[Resource]) -> QuerySet[Resource]:
+    qs = qs.defer(*HEAVY_FIELDS)
+    return qs.select_related("evidence", "evidence__sector").prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.order_by("order", "pk")),
+        Prefetch("language_rows", queryset=ResourceLanguage.objects.order_by("pk")),
+        Prefetch("country_rows", queryset=ResourceCountry.objects.order_by("pk")),
+        Prefetch("evidence__outcome_rows", queryset=EvidenceOutcome.objects.order_by("pk")),
+    )
+
+
+def resource_list_public() -> QuerySet[Resource]:
+    return _with_relations(Resource.objects.published())
+
+
+def resource_latest(*, limit: int) -> QuerySet[Resource]:
+    return resource_list_public().order_by(F("published_at").desc(nulls_last=True), "-pk")[:limit]
+
+
+def can_see(*, user: Any, resource: Resource) -> bool:
+    """Published resources are public; others only to their contributor and to moderators."""
+    if resource.is_published:
+        return True
+    if not user.is_authenticated:
+        return False
+    return resource.contributed_by_id == user.pk or roles.is_moderator(user)
+
+
+def resource_for_page(*, slug: str, user: Any) -> Resource | None:
+    resource = (
+        _with_relations(Resource.objects.all())
+        .select_related("contributed_by")
+        .filter(slug=slug)
+        .first()
+    )
+    if resource is None or not can_see(user=user, resource=resource):
+        return None
+    return resource
+
+
+def resources_of(*, user: Any) -> QuerySet[Resource]:
+    return _with_relations(Resource.objects.filter(contributed_by=user)).order_by(
+        "-created_at", "-pk"
+    )
+
+
+# --- Browsing -------------------------------------------------------------------------------------
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+class _CountedPaginator(Paginator):
+    """A paginator that can be told the count (cached for the unfiltered library)."""
+
+    def __init__(self, *args: Any, known_count: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._known_count = known_count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count if self._known_count is not None else super().count
+
+
+@dataclass
+class Browse:
+    form: ResourceFilterForm
+    page: Page
+    facets: dict[str, list[FacetOption]]
+    invalid: bool
+    sort: str
+    query_string: str  # the current filters and sort, without the page, for links
+    filter_string: str  # the current filters only, for the exports
+    active: dict
+
+
+def resource_filtered(params: QueryDict) -> tuple[ResourceFilterForm, QuerySet[Resource], bool]:
+    """(form, published resources matching the params, whether a value was invalid).
+
+    An unknown value (a topic that does not exist, a year out of range) gives an empty result
+    rather than silently dropping the filter.
+    """
+    form = ResourceFilterForm(cleaned_params(params))
+    if not form.is_valid():
+        return form, Resource.objects.none(), True
+    return form, apply_filters(Resource.objects.published(), form.active()), False
+
+
+def resource_ordered(qs: QuerySet[Resource], sort: str) -> QuerySet[Resource]:
+    # Published resources always have published_at: a plain DESC walks the (status, -published_at)
+    # index, where NULLS LAST would sort the whole table.
+    newest = "-published_at"
+    if sort == "relevance" and "rank" in qs.query.annotations:
+        return qs.order_by("-rank", newest, "-pk")
+    if sort == "downloads":
+        return qs.order_by("-download_count", newest, "-pk")
+    if sort == "title":
+        return qs.order_by(Lower("title"), "pk")
+    return qs.order_by(newest, "-pk")
+
+
+def default_sort(params: QueryDict, active: dict) -> str:
+    sort = params.get("sort", "")
+    if sort not in SORTS or (sort == "relevance" and not active.get("q")):
+        sort = "relevance" if active.get("q") else "newest"
+    return sort
+
+
+def resource_browse(params: QueryDict, *, page_number: str | None) -> Browse:
+    form, qs, invalid = resource_filtered(params)
+    active = form.active()
+    sort = default_sort(params, active)
+    counts: dict[str, Any] = {} if invalid else facet_counts(active)
+    ordered = resource_ordered(qs, sort)
+    paginator = _CountedPaginator(ordered, PAGE_SIZE, known_count=counts.get(TOTAL))
+    page = paginator.get_page(page_number)
+    if not invalid:
+        page.object_list = _page_rows(active, sort, page)
+    facets = {} if invalid else _facet_options(counts, active)
+    query = cleaned_params(params)
+    filters_only = query.copy()
+    filters_only.pop("sort", None)
+    return Browse(
+        form=form,
+        page=page,
+        facets=facets,
+        invalid=invalid,
+        sort=sort,
+        query_string=query.urlencode(),
+        filter_string=filters_only.urlencode(),
+        active=active,
+    )
+
+
+def _page_rows(active: dict, sort: str, page: Page) -> list[Resource]:
+    """The resources of one page. Which ones (their ids, in order) is cached like the counts: a
+    popular search is ranked once, then each visit only loads its twenty rows."""
+    key = f"{_cache_key(active)}:{sort}:{page.number}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = list(page.object_list.values_list("pk", flat=True))  # type: ignore[attr-defined]
+        cache.set(key, ids, FACET_CACHE_SECONDS)
+    if not ids:
+        return []
+    rows = {r.pk: r for r in _with_relations(Resource.objects.filter(pk__in=ids))}
+    return [rows[pk] for pk in ids if pk in rows]
+
+
+def resource_export_list(params: QueryDict) -> list[Resource]:
+    """The resources of the current filters, in the page's order, for a citation export."""
+    form, qs, invalid = resource_filtered(params)
+    if invalid:
+        return []
+    sort = default_sort(params, form.active())
+    return list(_with_relations(resource_ordered(qs, sort))[:EXPORT_LIMIT])
+
+
+TOTAL = "total"  # the key of the number of matching resources among the facet counts
+FACET_CACHE_SECONDS = 600
+
+
+def _cache_key(active: dict) -> str:
+    """The same key for the same filters, whatever their order in the address."""
+    parts = []
+    for key in sorted(active):
+        value = active[key]
+        if key == "q":
+            parts.append(f"q={' '.join(search.terms(value))}")
+        else:
+            parts.append(f"{key}={','.join(sorted(str(getattr(v, 'slug', v)) for v in value))}")
+    digest = hashlib.sha256("&".join(parts).encode()).hexdigest()[:32]
+    return f"library:facets:{library_version()}:{digest}"
+
+
+def facet_counts(active: dict) -> dict[str, Any]:
+    """Counts per facet value under the filters, and the total, cached until the library changes.
+
+    Popular searches and filters repeat: the first visitor pays for the counts, the next ones
+    read them from the cache (which any change to the published library invalidates).
+    """
+    counts = cache.get_or_set(
+        _cache_key(active), lambda: _facet_counts(active), FACET_CACHE_SECONDS
+    )
+    return counts if counts is not None else _facet_counts(active)
+
+
+# facet: (table, column, resource column): what each facet counts, grouped by `column`.
+def _facet_sources() -> dict[str, tuple[str, str, str]]:
+    return {
+        "type": (Resource._meta.db_table, "type", "id"),
+        "year": (Resource._meta.db_table, "year", "id"),
+        "topic": (Resource.topics.through._meta.db_table, "topic_id", "resource_id"),
+        "language": (ResourceLanguage._meta.db_table, "language", "resource_id"),
+        "country": (ResourceCountry._meta.db_table, "country", "resource_id"),
+        "method": (Evidence._meta.db_table, "method", "resource_id"),
+    }
+
+
+def _facet_counts(active: dict) -> dict[str, Any]:
+    """Each facet counted under every other active filter, with grouped queries.
+
+    Facets whose own filter is not active share the same set of resources: that set is matched
+    once (a materialised CTE, so the search runs once) and each facet is a GROUP BY over it, all in
+    one statement. A facet whose filter is active needs its own set, hence its own statement. So a
+    page makes at most six statements here, whatever the number of resources.
+    """
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for facet in FACETS:
+        kept = tuple(sorted(k for k in active if k != facet))
+        groups.setdefault(kept, []).append(facet)
+    sources = _facet_sources()
+    quote = connection.ops.quote_name
+    counts: dict[str, Any] = {facet: {} for facet in FACETS}
+    for kept, facets in groups.items():
+        others = {k: active[k] for k in kept}
+        matched = (
+            apply_filters(Resource.objects.published(), others, rank=False).order_by().values("pk")
+        )
+        matched_sql, params = matched.query.sql_with_params()
+        parts = []
+        for facet in facets:
+            table, column, resource_column = sources[facet]
+            # Names come from our own models; every value is a bound parameter of `matched`.
+            select = (
+                f"SELECT '{facet}', CAST({quote(column)} AS TEXT), COUNT(*) FROM {quote(table)} "  # noqa: S608
+                f"WHERE {quote(resource_column)} IN (SELECT id FROM matched) "
+                f"AND {quote(column)} IS NOT NULL GROUP BY {quote(column)}"
+            )
+            parts.append(select)
+        whole = set(kept) == set(active)
+        if whole:  # this set is the page's result: its size is the paginator's count
+            parts.append(f"SELECT '{TOTAL}', '', COUNT(*) FROM matched")  # noqa: S608
+        sql = f"WITH matched(id) AS MATERIALIZED ({matched_sql}) " + " UNION ALL ".join(parts)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for facet, value, n in cursor.fetchall():
+                if facet == TOTAL:
+                    counts[TOTAL] = n
+                else:
+                    counts[facet][value] = n
+    return counts
+
+
+def _facet_options(counts: dict[str, dict[str, int]], active: dict) -> dict:
+    selected: dict[str, set[str]] = {
+        "type": set(active.get("type", [])),
+        "topic": {t.slug for t in active.get("topic", [])},
+        "language": set(active.get("language", [])),
+        "country": set(active.get("country", [])),
+        "year": {str(y) for y in active.get("year", [])},
+        "method": set(active.get("method", [])),
+    }
+
+    def choice_options(facet: str, choices: list[tuple[str, Any]]) -> list[FacetOption]:
+        found = counts.get(facet, {})
+        return [
+            FacetOption(str(v), str(label), found.get(str(v), 0), str(v) in selected[facet])
+            for v, label in choices
+            if found.get(str(v)) or str(v) in selected[facet]
+        ]
+
+    topics = list(Topic.objects.order_by("order", "pk"))
+    topic_counts = counts.get("topic", {})
+    names = dict(countries)
+    country_counts = counts.get("country", {})
+    year_counts = counts.get("year", {})
+    years = sorted(set(year_counts) | selected["year"], reverse=True)
+    return {
+        "type": choice_options("type", Resource.Type.choices),
+        "topic": [
+            FacetOption(t.slug, t.name, topic_counts.get(str(t.pk), 0), t.slug in selected["topic"])
+            for t in topics
+            if topic_counts.get(str(t.pk)) or t.slug in selected["topic"]
+        ],
+        "language": choice_options("language", LANGUAGES),
+        "country": sorted(
+            (
+                FacetOption(code, str(names.get(code, code)), n, code in selected["country"])
+                for code, n in country_counts.items()
+            ),
+            key=lambda o: o.label,
+        ),
+        "year": [FacetOption(y, y, year_counts.get(y, 0), y in selected["year"]) for y in years],
+        "method": choice_options("method", Evidence.Method.choices),
+    }
+
+
+# --- The evidence map -----------------------------------------------------------------------------
+
+AXES = {
+    "method-outcome": ("method", "outcome"),
+    "outcome-country": ("outcome", "country"),
+}
+
+
+@dataclass
+class GridCell:
+    count: int
+    url: str  # the browse page filtered to this cell's studies ("" when there are none)
+    label: str  # for screen readers: "3 studies: Matching, Exports"
+
+
+@dataclass
+class GridRow:
+    key: str
+    label: str
+    cells: list[GridCell]
+    total: int
+
+
+@dataclass
+class EvidenceGrid:
+    axis: str
+    row_label: str
+    column_label: str
+    columns: list[tuple[str, str]]  # (value, label)
+    rows: list[GridRow]
+    studies: int  # impact evaluations under the filters
+
+
+def evidence_grid(*, axis: str, filters: dict, base_query: QueryDict) -> EvidenceGrid:
+    """Counts of published studies for each (row, column) pair, from one grouped query.
+
+    A study with several outcomes (or countries) counts once in each of its cells.
+    """
+    rows_key, cols_key = AXES.get(axis, AXES["method-outcome"])
+    axis = f"{rows_key}-{cols_key}"
+    studies = apply_filters(Resource.objects.published().filter(evidence__isnull=False), filters)
+    ids = studies.values("pk")
+    fields = {
+        "method": "evidence__method",
+        "outcome": "outcome",
+        "country": "evidence__resource__country_rows__country",
+    }
+    grouped = (
+        EvidenceOutcome.objects.filter(evidence__resource_id__in=ids)
+        .values(fields[rows_key], fields[cols_key])
+        .annotate(n=Count("evidence__resource_id", distinct=True))
+        .values_list(fields[rows_key], fields[cols_key], "n")
+    )
+    counts: dict[tuple[str, str], int] = {}
+    for row_value, col_value, n in grouped:
+        if row_value and col_value:
+            counts[(str(row_value), str(col_value))] = n
+
+    names = dict(countries)
+    outcome_labels = [(v, str(label)) for v, label in Evidence.Outcome.choices]
+    method_labels = [(v, str(label)) for v, label in Evidence.Method.choices]
+    present_countries = sorted(
+        {c for (r, c) in counts} if cols_key == "country" else set(),
+        key=lambda code: str(names.get(code, code)),
+    )
+    axis_values = {
+        "method": method_labels,
+        "outcome": outcome_labels,
+        "country": [(c, str(names.get(c, c))) for c in present_countries],
+    }
+    titles = {
+        "method": str(ResourceFilterForm.base_fields["method"].label),
+        "outcome": str(ResourceFilterForm.base_fields["outcome"].label),
+        "country": str(ResourceFilterForm.base_fields["country"].label),
+    }
+    browse = reverse("library:index")
+    grid_rows = []
+    for row_value, row_label in axis_values[rows_key]:
+        cells = []
+        for col_value, col_label in axis_values[cols_key]:
+            n = counts.get((row_value, col_value), 0)
+            url = ""
+            if n:
+                query = base_query.copy()
+                query.setlist(rows_key, [row_value])
+                query.setlist(cols_key, [col_value])
+                url = f"{browse}?{query.urlencode()}"
+            label = ngettext(
+                "%(count)d study: %(row)s, %(column)s",
+                "%(count)d studies: %(row)s, %(column)s",
+                n,
+            ) % {"count": n, "row": row_label, "column": col_label}
+            cells.append(GridCell(count=n, url=url, label=label))
+        grid_rows.append(
+            GridRow(key=row_value, label=row_label, cells=cells, total=sum(c.count for c in cells))
+        )
+    return EvidenceGrid(
+        axis=axis,
+        row_label=titles[rows_key],
+        column_label=titles[cols_key],
+        columns=axis_values[cols_key],
+        rows=grid_rows,
+        studies=studies.count(),
+    )
+
+
+def sectors_with_evidence() -> QuerySet[Sector]:
+    return (
+        Sector.objects.filter(library_evidence__resource__status=Resource.Status.PUBLISHED)
+        .distinct()
+        .order_by("order", "pk")
+    )
+
+
+# --- Collections and staff pages ------------------------------------------------------------------
+
+
+def collections_public() -> QuerySet[Collection]:
+    published = Q(items__resource__status=Resource.Status.PUBLISHED)
+    return (
+        Collection.objects.filter(is_published=True)
+        .annotate(resource_count=Count("items", filter=published))
+        .order_by("order", "pk")
+    )
+
+
+def collection_for_page(*, slug: str) -> tuple[Collection, list[CollectionItem]] | None:
+    collection = Collection.objects.filter(slug=slug, is_published=True).first()
+    if collection is None:
+        return None
+    items = list(
+        CollectionItem.objects.filter(
+            collection=collection, resource__status=Resource.Status.PUBLISHED
+        )
+        .select_related("resource", "resource__evidence")
+        .prefetch_related(
+            Prefetch("resource__topics", queryset=Topic.objects.order_by("order", "pk")),
+            Prefetch("resource__language_rows", queryset=ResourceLanguage.objects.order_by("pk")),
+        )
+        .order_by("order", "pk")
+    )
+    return collection, items
+
+
+def resources_with_broken_links() -> QuerySet[Resource]:
+    return (
+        Resource.objects.filter(link_status=Resource.LinkStatus.BROKEN)
+        .exclude(external_url="")
+        .exclude(status=Resource.Status.REJECTED)
+        .select_related("contributed_by")
+        .order_by("-link_checked_at", "pk")
+    )

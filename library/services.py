@@ -1,0 +1,478 @@
+"""Writes to the library: proposals and their review, file processing, download counts, link
+checks."""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.contrib.postgres.search import SearchVector
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from iapt_platform.lib import search
+from iapt_platform.lib.uploads import CleanFile
+from iapt_platform.moderation.services import moderation_submit
+
+from . import selectors
+from .models import (
+    Evidence,
+    EvidenceOutcome,
+    Resource,
+    ResourceCountry,
+    ResourceDailyStat,
+    ResourceLanguage,
+)
+
+MODERATION_KIND = "resource"
+TEXT_CAP = 200_000  # characters of a PDF's text kept for search
+TEXT_MAX_PAGES = 500
+THUMBNAIL_BOX = (320, 420)  # the first page is rendered to fit this box, in pixels
+LINK_TIMEOUT = 6  # seconds per request of the link checker
+LINK_USER_AGENT = "IAPT-Platform-link-checker/1 (+library)"
+
+# Fields a contributor fills in; the rest is ours (status, counts, processing, search).
+CONTENT_FIELDS = (
+    "title",
+    "title_language",
+    "summary",
+    "summary_language",
+    "type",
+    "year",
+    "authors",
+    "publisher",
+    "licence",
+    "external_url",
+)
+
+
+class LibraryError(ValueError):
+    """A refused action, with a message for the person who tried it."""
+
+
+@dataclass
+class ResourceData:
+    """What a contributor proposes, already cleaned by the form."""
+
+    fields: dict[str, Any]
+    topics: list[Any] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    initiatives: list[Any] = field(default_factory=list)
+    evidence: dict[str, Any] | None = None  # method, direction, sector, period_*, outcomes
+    file: CleanFile | None = None
+    cover: CleanFile | None = None
+    remove_file: bool = False
+
+
+# Paths of the library that a resource's slug must not take (see urls.py).
+RESERVED_SLUGS = {"evidence", "collections", "propose", "mine", "broken-links"}
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:140] or "resource"
+    slug, n = base, 1
+    while slug in RESERVED_SLUGS or Resource.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _apply(resource: Resource, data: ResourceData) -> bool:
+    """Copy the data onto the resource and its rows; True when a new file needs processing."""
+    for name in CONTENT_FIELDS:
+        if name in data.fields:
+            setattr(resource, name, data.fields[name])
+    if not resource.slug:
+        resource.slug = _unique_slug(resource.title)
+    # Checked before any file reaches storage, so that a refusal leaves nothing behind.
+    resource.full_clean(exclude=["slug", "search_vector", "file", "cover", "thumbnail"])
+    new_file = False
+    if data.file is not None:
+        resource.file.save(data.file.content.name, data.file.content, save=False)
+        resource.file_name = data.file.original_name[:200]
+        resource.file_mimetype = data.file.mimetype
+        resource.file_kind = data.file.kind
+        resource.file_size = data.file.content.size
+        resource.thumbnail = ""
+        resource.extracted_text = ""
+        resource.processed_at = None
+        new_file = True
+    elif data.remove_file:
+        resource.file = ""
+        resource.file_name = resource.file_mimetype = resource.file_kind = ""
+        resource.file_size = None
+        resource.thumbnail = ""
+        resource.extracted_text = ""
+    if data.cover is not None:
+        resource.cover.save(data.cover.content.name, data.cover.content, save=False)
+    resource.save()
+    resource.topics.set(data.topics)
+    resource.initiatives.set(data.initiatives)
+    _set_rows(resource, data)
+    return new_file
+
+
+def _set_rows(resource: Resource, data: ResourceData) -> None:
+    languages = list(dict.fromkeys(data.languages or [resource.title_language]))
+    ResourceLanguage.objects.filter(resource=resource).exclude(language__in=languages).delete()
+    existing = set(resource.language_rows.values_list("language", flat=True))
+    ResourceLanguage.objects.bulk_create(
+        [ResourceLanguage(resource=resource, language=c) for c in languages if c not in existing]
+    )
+    codes = list(dict.fromkeys(data.countries))
+    ResourceCountry.objects.filter(resource=resource).exclude(country__in=codes).delete()
+    existing = set(resource.country_rows.values_list("country", flat=True))
+    ResourceCountry.objects.bulk_create(
+        [ResourceCountry(resource=resource, country=c) for c in codes if c not in existing]
+    )
+    if resource.type == Resource.Type.IMPACT_EVALUATION and data.evidence:
+        evidence_save(resource=resource, **data.evidence)
+    elif resource.type != Resource.Type.IMPACT_EVALUATION:
+        Evidence.objects.filter(resource=resource).delete()
+
+
+def evidence_save(
+    *,
+    resource: Resource,
+    method: str,
+    direction: str,
+    outcomes: list[str],
+    sector: Any = None,
+    period_start: int | None = None,
+    period_end: int | None = None,
+) -> Evidence:
+    evidence, _created = Evidence.objects.update_or_create(
+        resource=resource,
+        defaults={
+            "method": method,
+            "direction": direction,
+            "sector": sector,
+            "period_start": period_start,
+            "period_end": period_end,
+        },
+    )
+    evidence.full_clean()
+    outcomes = list(dict.fromkeys(outcomes))
+    evidence.outcome_rows.exclude(outcome__in=outcomes).delete()
+    existing = set(evidence.outcome_rows.values_list("outcome", flat=True))
+    EvidenceOutcome.objects.bulk_create(
+        [EvidenceOutcome(evidence=evidence, outcome=o) for o in outcomes if o not in existing]
+    )
+    return evidence
+
+
+def _queue_processing(resource: Resource) -> None:
+    from . import tasks
+
+    pk = resource.pk
+    transaction.on_commit(lambda: tasks.process_resource_file.delay(pk))
+
+
+@transaction.atomic
+def resource_propose(*, user: Any, data: ResourceData) -> Resource:
+    """A member proposes a resource: it is stored in review and enters the moderation queue."""
+    resource = Resource(contributed_by=user, status=Resource.Status.IN_REVIEW)
+    new_file = _apply(resource, data)
+    resource_refresh_search(resource=resource)
+    moderation_submit(obj=resource, kind=MODERATION_KIND, submitted_by=user)
+    if new_file:
+        _queue_processing(resource)
+    return resource
+
+
+@transaction.atomic
+def resource_revise(*, resource: Resource, user: Any, data: ResourceData) -> Resource:
+    """The contributor changes a resource sent back for changes, and submits it again."""
+    if resource.contributed_by_id != user.pk:
+        raise PermissionDenied
+    resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    if resource.status != Resource.Status.DRAFT:
+        raise LibraryError(_("This resource is not waiting for changes, so it cannot be edited."))
+    resource.status = Resource.Status.IN_REVIEW
+    new_file = _apply(resource, data)
+    resource_refresh_search(resource=resource)
+    moderation_submit(obj=resource, kind=MODERATION_KIND, submitted_by=user)
+    if new_file:
+        _queue_processing(resource)
+    return resource
+
+
+# --- Moderation callbacks (registered in apps.py) ---------------------------------------------------
+
+
+def approve(resource: Resource, *, moderator: Any, comment: str) -> None:
+    resource.status = Resource.Status.PUBLISHED
+    resource.published_at = resource.published_at or timezone.now()
+    resource.save(update_fields=["status", "published_at", "updated_at"])
+    resource_refresh_search(resource=resource)
+    transaction.on_commit(selectors.library_changed)
+
+
+def request_changes(resource: Resource, *, moderator: Any, comment: str) -> None:
+    was_published = resource.is_published
+    resource.status = Resource.Status.DRAFT
+    resource.save(update_fields=["status", "updated_at"])
+    if was_published:
+        transaction.on_commit(selectors.library_changed)
+
+
+def reject(resource: Resource, *, moderator: Any, comment: str) -> None:
+    was_published = resource.is_published
+    resource.status = Resource.Status.REJECTED
+    resource.save(update_fields=["status", "updated_at"])
+    if was_published:
+        transaction.on_commit(selectors.library_changed)
+
+
+# --- Files ------------------------------------------------------------------------------------------
+
+
+def resource_process_file(*, resource_id: int) -> None:
+    """Render a PDF's first page as a PNG thumbnail and extract its text for search.
+
+    Other kinds of file have nothing to extract; they are only marked as processed.
+    """
+    import pypdfium2
+
+    resource = Resource.objects.filter(pk=resource_id).first()
+    if resource is None:
+        return
+    updates: dict[str, Any] = {"processed_at": timezone.now(), "processing_error": ""}
+    if resource.file and resource.file_kind == "pdf":
+        with resource.file.open("rb") as handle:
+            data = handle.read()
+        try:
+            thumbnail, text = _render_pdf(pypdfium2, data)
+        except pypdfium2.PdfiumError as error:
+            updates["processing_error"] = f"PDF could not be read: {error}"[:300]
+        else:
+            if resource.thumbnail:
+                resource.thumbnail.delete(save=False)
+            name = resource.thumbnail.storage.save(
+                f"library/thumbnails/{uuid.uuid4().hex}.png", ContentFile(thumbnail)
+            )
+            updates["thumbnail"] = name
+            updates["extracted_text"] = text
+    Resource.objects.filter(pk=resource.pk).update(**updates)
+    resource.refresh_from_db()
+    resource_refresh_search(resource=resource)
+    if resource.is_published:
+        selectors.library_changed()
+
+
+def _render_pdf(pypdfium2: Any, data: bytes) -> tuple[bytes, str]:
+    document = pypdfium2.PdfDocument(data)
+    try:
+        if len(document) == 0:
+            raise pypdfium2.PdfiumError("no pages")
+        page = document[0]
+        width, height = page.get_size()
+        scale = min(THUMBNAIL_BOX[0] / max(width, 1), THUMBNAIL_BOX[1] / max(height, 1))
+        image = page.render(scale=scale).to_pil().convert("RGB")
+        page.close()
+        out = io.BytesIO()
+        image.save(out, "PNG", optimize=True)  # our own pixels, encoded by us
+        parts: list[str] = []
+        total = 0
+        for index in range(min(len(document), TEXT_MAX_PAGES)):
+            page = document[index]
+            textpage = page.get_textpage()
+            chunk = textpage.get_text_range()
+            textpage.close()
+            page.close()
+            parts.append(chunk)
+            total += len(chunk)
+            if total >= TEXT_CAP:
+                break
+    finally:
+        document.close()
+    # PostgreSQL text cannot hold NUL; runs of whitespace carry nothing for search.
+    text = " ".join("\n".join(parts).replace("\x00", " ").split())
+    return out.getvalue(), text[:TEXT_CAP]
+
+
+# --- Search -----------------------------------------------------------------------------------------
+
+
+def search_text(resource: Resource) -> dict[str, str]:
+    """The normalised text by weight: A (title), B (authors, publisher, topics, places),
+    C (summary, evidence), D (the text inside the file)."""
+    topic_names: list[str] = []
+    for topic in resource.topics.all():
+        topic_names += [getattr(topic, f"name_{c}", "") or "" for c in ("es", "en", "pt_br")]
+    country_names: list[str] = []
+    codes = sorted(resource.country_rows.values_list("country", flat=True))
+    for language in ("es", "en", "pt-br"):
+        with translation.override(language):
+            country_names += [str(countries.name(code)) for code in codes]
+    evidence = Evidence.objects.filter(resource=resource).first()
+    evidence_words: list[str] = []
+    if evidence is not None:
+        outcomes = dict(Evidence.Outcome.choices)
+        measured = sorted(evidence.outcome_rows.values_list("outcome", flat=True))
+        for language in ("es", "en", "pt-br"):
+            with translation.override(language):
+                evidence_words.append(str(evidence.get_method_display()))
+                evidence_words += [str(outcomes[code]) for code in measured]
+    return {
+        "A": search.normalise(resource.title),
+        "B": search.normalise(
+            " ".join(
+                [
+                    " ".join(resource.authors or []),
+                    resource.publisher,
+                    *topic_names,
+                    *country_names,
+                    str(resource.year or ""),
+                ]
+            )
+        ),
+        "C": search.normalise(" ".join([resource.summary, *evidence_words])),
+        "D": search.normalise(resource.extracted_text),
+    }
+
+
+def resource_refresh_search(*, resource: Resource) -> None:
+    parts = search_text(resource)
+    document = " ".join(p for p in parts.values() if p)
+    updates: dict[str, Any] = {"search_document": document}
+    if search.is_postgres():
+        updates["search_vector"] = (
+            SearchVector(Value(parts["A"]), weight="A", config="simple")
+            + SearchVector(Value(parts["B"]), weight="B", config="simple")
+            + SearchVector(Value(parts["C"]), weight="C", config="simple")
+            + SearchVector(Value(parts["D"]), weight="D", config="simple")
+        )
+        updates["rank_vector"] = (
+            SearchVector(Value(parts["A"]), weight="A", config="simple")
+            + SearchVector(Value(parts["B"]), weight="B", config="simple")
+            + SearchVector(Value(parts["C"]), weight="C", config="simple")
+        )
+    Resource.objects.filter(pk=resource.pk).update(**updates)
+
+
+# --- Counts -----------------------------------------------------------------------------------------
+
+
+def _bump(resource_id: int, column: str, day: date) -> None:
+    """Add one to today's row, creating it if needed: an upsert with F(), safe under concurrency."""
+    rows = ResourceDailyStat.objects.filter(resource_id=resource_id, date=day)
+    if rows.update(**{column: F(column) + 1}):
+        return
+    try:
+        with transaction.atomic():
+            ResourceDailyStat.objects.create(resource_id=resource_id, date=day, **{column: 1})
+    except IntegrityError:  # another request created the row first
+        rows.update(**{column: F(column) + 1})
+
+
+def resource_record_download(*, resource: Resource) -> None:
+    """Count a download in today's aggregate (UTC day); nothing about who downloaded."""
+    _bump(resource.pk, "downloads", timezone.now().date())
+    Resource.objects.filter(pk=resource.pk).update(download_count=F("download_count") + 1)
+
+
+def resource_record_view(*, resource: Resource) -> None:
+    _bump(resource.pk, "views", timezone.now().date())
+
+
+# --- External links ---------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    pass
+
+
+def _public_host(host: str) -> bool:
+    """False for addresses inside our network (loopback, private, link-local): the checker must
+    not become a way to probe them."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError, ValueError):
+        return True  # unresolvable: the request itself will fail and say so
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            return False
+    return True
+
+
+def _opener(*, allow_private: bool) -> urllib.request.OpenerDirector:
+    class Redirects(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+            target = urlsplit(newurl)
+            if target.scheme not in ("http", "https"):
+                raise _Refused(_("redirects to a non-web address"))
+            if not allow_private and not _public_host(target.hostname or ""):
+                raise _Refused(_("redirects to a private address"))
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    return urllib.request.build_opener(Redirects)
+
+
+def link_check(url: str, *, allow_private: bool = False, timeout: float = LINK_TIMEOUT) -> str:
+    """ "" when `url` answers (HEAD, then GET if HEAD fails), otherwise what went wrong."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return _("not a web address")
+    if not allow_private and not _public_host(parts.hostname):
+        return _("private address, not checked")
+    opener = _opener(allow_private=allow_private)
+    problem = ""
+    for method in ("HEAD", "GET"):
+        request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+            url, method=method, headers={"User-Agent": LINK_USER_AGENT}
+        )
+        try:
+            with opener.open(request, timeout=timeout) as response:
+                if method == "GET":
+                    response.read(1024)
+                if response.status < 400:
+                    return ""
+                problem = f"HTTP {response.status}"
+        except urllib.error.HTTPError as error:
+            problem = f"HTTP {error.code}"
+        except _Refused as error:
+            return str(error)
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as error:
+            reason = getattr(error, "reason", error)
+            problem = str(reason)[:200] or error.__class__.__name__
+    return problem
+
+
+def resource_links_to_check() -> list[int]:
+    return list(
+        Resource.objects.filter(status=Resource.Status.PUBLISHED)
+        .exclude(external_url="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def resource_check_links(*, resource_ids: list[int], allow_private: bool = False) -> int:
+    """Check the external link of each resource and record the result; returns the broken."""
+    broken = 0
+    for resource in Resource.objects.filter(pk__in=resource_ids).exclude(external_url=""):
+        problem = link_check(resource.external_url, allow_private=allow_private)
+        broken += bool(problem)
+        Resource.objects.filter(pk=resource.pk).update(
+            link_status=Resource.LinkStatus.BROKEN if problem else Resource.LinkStatus.OK,
+            link_error=problem[:300],
+            link_checked_at=timezone.now(),
+        )
+    return broken

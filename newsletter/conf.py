@@ -1,0 +1,52 @@
+"""The bulletin's settings, each with a default (settings.py may override any of them)."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+def rate_limit() -> float:
+    """Messages per second across all workers; 0 means no limit."""
+    return float(getattr(settings, "NEWSLETTER_RATE_LIMIT", 0))
+
+
+def chunk_size() -> int:
+    return int(getattr(settings, "NEWSLETTER_CHUNK_SIZE", 500))
+
+
+def stuck_minutes() -> int:
+    """Rows claimed this long ago and still "sending" belong to a worker that died."""
+    return int(getattr(settings, "NEWSLETTER_STUCK_MINUTES", 10))
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "NEWSLETTER_MAX_ATTEMPTS", 5))
+
+
+def chunk_time_budget() -> float:
+    """Seconds a chunk task sends before handing the rest to a new task (below the time limit)."""
+    return float(getattr(settings, "NEWSLETTER_CHUNK_SECONDS", 240))
+
+
+def subscribe_limits() -> tuple[int, int]:
+    """(requests per IP address per hour, confirmation emails per address per day)."""
+    return tuple(getattr(settings, "NEWSLETTER_SUBSCRIBE_LIMITS", (10, 3)))  # type: ignore[return-value]
+
+
+def from_email() -> str:
+    return getattr(settings, "NEWSLETTER_FROM_EMAIL", "") or settings.DEFAULT_FROM_EMAIL
+
+
+def mail_host() -> str:
+    """The host part of Message-IDs: the public site's."""
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def unsubscribe_mailbox() -> tuple[str, str]:
+    """(local part, domain) of the mailto unsubscribe address; the token goes after a "+"."""
+    mailbox = getattr(settings, "NEWSLETTER_UNSUBSCRIBE_MAILBOX", "")
+    if not mailbox:
+        address = from_email().rsplit("<", 1)[-1].rstrip(">").strip()
+        mailbox = "unsubscribe@" + address.rpartition("@")[2]
+    local, _at, domain = mailbox.partition("@")
+    return local, domain

@@ -1,0 +1,165 @@
+"""Demo data: topics, subscribers in three languages, two sent issues in the archive, one draft.
+
+The sent issues are marked sent without sending anything (no delivery rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .consent import CONSENT_VERSION
+from .models import Block, Edition, Issue, Subscriber, Topic
+
+TOPICS = [
+    # slug, Spanish, English, Portuguese
+    ("financing", "Financiamiento de clústeres", "Financing clusters", "Financiamento de clusters"),
+    ("training", "Formación de gerentes", "Training cluster managers", "Formação de gestores"),
+    ("evaluation", "Evaluación de impacto", "Impact evaluation", "Avaliação de impacto"),
+    ("digital", "Economía digital", "Digital economy", "Economia digital"),
+    ("events", "Encuentros y eventos", "Meetings and events", "Encontros e eventos"),
+    ("calls", "Convocatorias", "Calls and opportunities", "Chamadas e oportunidades"),
+]
+
+SUBSCRIBERS = [
+    ("lectora.es@demo.iapt.local", "Ana Torres", "es", "CO", ["financing", "events"]),
+    ("lector.mx@demo.iapt.local", "Jorge Medina", "es", "MX", []),
+    ("reader.en@demo.iapt.local", "Grace Clarke", "en", "JM", ["digital"]),
+    ("reader.tt@demo.iapt.local", "Ravi Persad", "en", "TT", []),
+    ("leitora.br@demo.iapt.local", "Beatriz Souza", "pt-br", "BR", ["training", "evaluation"]),
+    ("leitor.br@demo.iapt.local", "Paulo Lima", "pt-br", "BR", []),
+]
+
+ISSUES = {
+    1: {
+        "es": (
+            "Boletín IAPT n.º 1: la comunidad se presenta",
+            "Primer encuentro regional y nuevas iniciativas",
+        ),
+        "en": (
+            "IAPT bulletin no. 1: meet the community",
+            "First regional meeting and new initiatives",
+        ),
+        "pt-br": (
+            "Boletim IAPT nº 1: a comunidade se apresenta",
+            "Primeiro encontro regional e novas iniciativas",
+        ),
+    },
+    2: {
+        "es": (
+            "Boletín IAPT n.º 2: financiar un clúster",
+            "Metodologías de financiamiento y una convocatoria abierta",
+        ),
+        "en": (
+            "IAPT bulletin no. 2: financing a cluster",
+            "Financing methodologies and an open call",
+        ),
+        "pt-br": (
+            "Boletim IAPT nº 2: financiar um cluster",
+            "Metodologias de financiamento e uma chamada aberta",
+        ),
+    },
+    3: {
+        "es": ("Boletín IAPT n.º 3", ""),
+        "en": ("IAPT bulletin no. 3", ""),
+        "pt-br": ("Boletim IAPT nº 3", ""),
+    },
+}
+
+INTROS = {
+    1: {
+        "es": (
+            "Bienvenidos",
+            "En enero de 2024 se reunieron **41 personas** de entidades de 10 países. Este boletín cuenta lo que hace la comunidad.",
+        ),
+        "en": (
+            "Welcome",
+            "In January 2024, **41 people** from entities in 10 countries met online. This bulletin tells what the community does.",
+        ),
+        "pt-br": (
+            "Boas-vindas",
+            "Em janeiro de 2024, **41 pessoas** de entidades de 10 países se reuniram. Este boletim conta o que a comunidade faz.",
+        ),
+    },
+    2: {
+        "es": (
+            "Cómo se financia un clúster",
+            "El taller de octubre reunió a unas **180 personas**. Resumimos las metodologías de financiamiento que se compartieron.",
+        ),
+        "en": (
+            "How a cluster is financed",
+            "The October workshop gathered about **180 people**. Here are the financing methodologies they shared.",
+        ),
+        "pt-br": (
+            "Como se financia um cluster",
+            "A oficina de outubro reuniu cerca de **180 pessoas**. Resumimos as metodologias de financiamento compartilhadas.",
+        ),
+    },
+    3: {
+        "es": ("Borrador", "Texto de introducción del próximo boletín."),
+        "en": ("Draft", "Introduction of the next bulletin."),
+        "pt-br": ("Rascunho", "Introdução do próximo boletim."),
+    },
+}
+
+
+def ensure_topics() -> dict[str, Topic]:
+    topics = {}
+    for order, (slug, es, en, pt) in enumerate(TOPICS):
+        topics[slug], _created = Topic.objects.update_or_create(
+            slug=slug,
+            defaults={"name": es, "name_es": es, "name_en": en, "name_pt_br": pt, "order": order},
+        )
+    return topics
+
+
+def seed(write: Callable[[str], None]) -> None:
+    topics = ensure_topics()
+    now = timezone.now()
+    for email, name, language, country, topic_slugs in SUBSCRIBERS:
+        subscriber, _created = Subscriber.objects.update_or_create(
+            email=email,
+            defaults={
+                "name": name,
+                "language": language,
+                "country": country,
+                "status": Subscriber.Status.CONFIRMED,
+                "consent_at": now,
+                "confirmed_at": now,
+                "consent_text_version": CONSENT_VERSION,
+                "consent_source": Subscriber.Source.FORM,
+                "consent_source_detail": "demo data",
+            },
+        )
+        subscriber.topics.set([topics[s] for s in topic_slugs])
+    for number, editions in ISSUES.items():
+        sent = number < 3
+        sent_at = now - timedelta(days=30 * (3 - number)) if sent else None
+        issue, _created = Issue.objects.update_or_create(
+            number=number,
+            defaults={
+                "status": Issue.Status.SENT if sent else Issue.Status.DRAFT,
+                "sent_at": sent_at,
+                "send_started_at": sent_at,
+            },
+        )
+        for language, (subject, preheader) in editions.items():
+            Edition.objects.update_or_create(
+                issue=issue,
+                language=language,
+                defaults={"subject": subject, "preheader": preheader},
+            )
+        content = {
+            language: {"title": title, "body": body, "image_alt": ""}
+            for language, (title, body) in INTROS[number].items()
+        }
+        Block.objects.update_or_create(
+            issue=issue,
+            source_key="demo:intro",
+            defaults={"kind": Block.Kind.INTRO, "order": 0, "content": content},
+        )
+    write(
+        f"Bulletin: {len(SUBSCRIBERS)} subscribers in three languages, "
+        "issues #1 and #2 in the archive, #3 as a draft"
+    )

@@ -1,0 +1,1 @@
+"""Writes of the bulletin, by subject: subscribers, contributions, issues, delivery."""

@@ -1,0 +1,458 @@
+"""Subscribing, confirming, preferences, leaving, suppression, and staff import and export.
+
+Nobody receives a bulletin before confirming: the form, the account page (unless the account's
+address is verified) and the import (unless staff state documented prior consent) all leave the
+subscriber "pending" and send a confirmation link.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from iapt_platform.lib import emails
+
+from .. import conf, tokens
+from ..consent import CONSENT_VERSION
+from ..models import Subscriber, Topic
+
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
+
+class SubscriptionError(ValueError):
+    """A refused request, with a message for the person who made it."""
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+# --- Flood protection ------------------------------------------------------------------------
+def subscription_allowed(*, ip: str | None, email: str) -> bool:
+    """False once an IP address or an email address asked too often (counters in the cache).
+
+    The per-address limit keeps the form from being used to flood someone's inbox with
+    confirmation emails; the per-IP one, from filling the table with addresses.
+    """
+    per_ip, per_address = conf.subscribe_limits()
+    if ip and not _count(f"newsletter:subscribe:ip:{ip}", limit=per_ip, seconds=3600):
+        return False
+    return _count(
+        f"newsletter:subscribe:email:{normalise_email(email)}", limit=per_address, seconds=86400
+    )
+
+
+def _count(key: str, *, limit: int, seconds: int) -> bool:
+    cache.add(key, 0, timeout=seconds)
+    try:
+        value = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds)
+        value = 1
+    return value <= limit
+
+
+# --- Subscribing -----------------------------------------------------------------------------
+@transaction.atomic
+def subscriber_request(
+    *,
+    email: str,
+    language: str,
+    name: str = "",
+    topics: Iterable[Topic] = (),
+    country: str = "",
+    source_url: str = "",
+    ip: str | None = None,
+) -> Subscriber:
+    """Someone asked for the bulletin through the form: send them a confirmation link.
+
+    An address that is already subscribed gets a reminder with its preference link instead, and its
+    preferences stay as they are (anyone can type anyone's address into the form).
+    """
+    email = normalise_email(email)
+    subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
+    if subscriber is not None and subscriber.status in (
+        Subscriber.Status.CONFIRMED,
+        Subscriber.Status.PAUSED,
+    ):
+        _send_already_subscribed(subscriber)
+        return subscriber
+    if subscriber is None:
+        subscriber = Subscriber(email=email)
+    subscriber.name = name.strip()[:120]
+    subscriber.language = language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+    subscriber.country = country or ""
+    subscriber.status = Subscriber.Status.PENDING
+    subscriber.consent_text_version = CONSENT_VERSION
+    subscriber.consent_source = Subscriber.Source.FORM
+    subscriber.consent_source_detail = source_url[:300]
+    subscriber.consent_ip = ip or None
+    subscriber.consent_at = None  # given when the link is followed
+    subscriber.save()
+    subscriber.topics.set(list(topics))
+    subscriber_send_confirmation(subscriber=subscriber)
+    return subscriber
+
+
+def subscriber_send_confirmation(*, subscriber: Subscriber) -> None:
+    token = tokens.confirm_token(subscriber_id=subscriber.pk, email=subscriber.email)
+    emails.send(
+        template="newsletter/confirm",
+        to=subscriber.email,
+        language=subscriber.language,
+        context={
+            "subscriber": subscriber,
+            "confirm_url": settings.SITE_URL + reverse("newsletter:confirm", args=[token]),
+            "max_days": tokens.CONFIRM_MAX_AGE // 86400,
+        },
+    )
+    subscriber.confirmation_sent_at = timezone.now()
+    subscriber.save(update_fields=["confirmation_sent_at", "updated_at"])
+
+
+def _send_already_subscribed(subscriber: Subscriber) -> None:
+    emails.send(
+        template="newsletter/already_subscribed",
+        to=subscriber.email,
+        language=subscriber.language,
+        context={"subscriber": subscriber, "preferences_url": preferences_url(subscriber)},
+    )
+
+
+def preferences_url(subscriber: Subscriber) -> str:
+    token = tokens.preferences_token(subscriber_id=subscriber.pk)
+    return settings.SITE_URL + reverse("newsletter:preferences", args=[token])
+
+
+def unsubscribe_url(subscriber: Subscriber) -> str:
+    return settings.SITE_URL + reverse(
+        "newsletter:unsubscribe", args=[tokens.unsubscribe_token(subscriber.pk)]
+    )
+
+
+@transaction.atomic
+def subscriber_confirm(*, token: str) -> Subscriber:
+    """Follow a confirmation link. Raises tokens.BadToken or SubscriptionError."""
+    subscriber_id, email = tokens.read_confirm_token(token)
+    subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_id).first()
+    if subscriber is None or subscriber.email != email:
+        raise SubscriptionError(_("This confirmation link is no longer valid. Subscribe again."))
+    if subscriber.status == Subscriber.Status.CONFIRMED:
+        return subscriber
+    if subscriber.status != Subscriber.Status.PENDING:
+        raise SubscriptionError(
+            _("This address left the bulletin after the link was sent. Subscribe again.")
+        )
+    now = timezone.now()
+    subscriber.status = Subscriber.Status.CONFIRMED
+    subscriber.confirmed_at = subscriber.consent_at = now
+    subscriber.unsubscribed_at = None
+    subscriber.suppressed_reason = ""
+    subscriber.save()
+    return subscriber
+
+
+def subscriber_send_preferences_link(*, email: str) -> None:
+    """Email a fresh preference link to a known address; say nothing about unknown ones."""
+    subscriber = Subscriber.objects.filter(email=normalise_email(email)).first()
+    if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+        return
+    if subscriber.status == Subscriber.Status.PENDING:
+        subscriber_send_confirmation(subscriber=subscriber)
+        return
+    _send_already_subscribed(subscriber)
+
+
+# --- Preferences and leaving -----------------------------------------------------------------
+@transaction.atomic
+def subscriber_update_preferences(
+    *,
+    subscriber: Subscriber,
+    language: str,
+    topics: Iterable[Topic],
+    country: str = "",
+    name: str | None = None,
+) -> Subscriber:
+    subscriber.language = language if language in LANGUAGE_CODES else subscriber.language
+    subscriber.country = country or ""
+    fields = ["language", "country", "updated_at"]
+    if name is not None:
+        subscriber.name = name.strip()[:120]
+        fields.append("name")
+    subscriber.save(update_fields=fields)
+    subscriber.topics.set(list(topics))
+    return subscriber
+
+
+def subscriber_pause(*, subscriber: Subscriber) -> Subscriber:
+    if subscriber.status == Subscriber.Status.CONFIRMED:
+        subscriber.status = Subscriber.Status.PAUSED
+        subscriber.save(update_fields=["status", "updated_at"])
+    return subscriber
+
+
+def subscriber_resume(*, subscriber: Subscriber) -> Subscriber:
+    if subscriber.status == Subscriber.Status.PAUSED:
+        subscriber.status = Subscriber.Status.CONFIRMED
+        subscriber.save(update_fields=["status", "updated_at"])
+    return subscriber
+
+
+def subscriber_unsubscribe(*, subscriber: Subscriber, reason: str = "") -> Subscriber:
+    """Leave. One UPDATE, committed at once: the next chunk of a running send reads it."""
+    now = timezone.now()
+    Subscriber.objects.filter(pk=subscriber.pk).update(
+        status=Subscriber.Status.UNSUBSCRIBED,
+        unsubscribed_at=now,
+        suppressed_reason=reason,
+        updated_at=now,
+    )
+    subscriber.refresh_from_db()
+    return subscriber
+
+
+def subscriber_unsubscribe_by_token(*, token: str) -> Subscriber | None:
+    """The one-click unsubscribe (RFC 8058) and the mailto route. Raises tokens.BadToken."""
+    subscriber_id = tokens.read_unsubscribe_token(token)
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None:
+        return None  # already erased: leaving is done
+    if subscriber.status != Subscriber.Status.UNSUBSCRIBED:
+        subscriber_unsubscribe(subscriber=subscriber)
+    return subscriber
+
+
+def subscriber_suppress(*, email: str, reason: str) -> int:
+    """A bounce, a complaint or a rejection reported by the mail provider: stop sending there."""
+    now = timezone.now()
+    return (
+        Subscriber.objects.filter(email=normalise_email(email))
+        .exclude(status=Subscriber.Status.UNSUBSCRIBED)
+        .update(
+            status=Subscriber.Status.UNSUBSCRIBED,
+            unsubscribed_at=now,
+            suppressed_reason=reason[:20],
+            updated_at=now,
+        )
+    )
+
+
+# --- Members ---------------------------------------------------------------------------------
+@transaction.atomic
+def subscriber_from_account(
+    *, user: Any, language: str, topics: Iterable[Topic], account_url: str = ""
+) -> Subscriber:
+    """A member subscribes from their account page.
+
+    An address the member verified with allauth is confirmed at once (it proved it is theirs);
+    otherwise a confirmation link goes out as for the public form.
+    """
+    from allauth.account.models import EmailAddress
+
+    email = normalise_email(user.email)
+    subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
+    if subscriber is None:
+        subscriber = Subscriber(email=email)
+    verified = EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+    subscriber.user = user
+    subscriber.name = subscriber.name or user.get_full_name()[:120]
+    subscriber.language = language if language in LANGUAGE_CODES else user.language
+    subscriber.country = subscriber.country or (user.country.code if user.country else "")
+    if subscriber.status != Subscriber.Status.CONFIRMED:
+        subscriber.consent_text_version = CONSENT_VERSION
+        subscriber.consent_source = Subscriber.Source.ACCOUNT
+        subscriber.consent_source_detail = account_url[:300]
+        subscriber.consent_ip = None
+        if verified:
+            now = timezone.now()
+            subscriber.status = Subscriber.Status.CONFIRMED
+            subscriber.confirmed_at = subscriber.consent_at = now
+            subscriber.unsubscribed_at = None
+            subscriber.suppressed_reason = ""
+        else:
+            subscriber.status = Subscriber.Status.PENDING
+    subscriber.save()
+    subscriber.topics.set(list(topics))
+    if subscriber.status == Subscriber.Status.PENDING:
+        subscriber_send_confirmation(subscriber=subscriber)
+    return subscriber
+
+
+# --- Staff import and export -----------------------------------------------------------------
+IMPORT_COLUMNS = ["email", "name", "language", "country", "topics"]
+EXPORT_COLUMNS = [
+    "email",
+    "name",
+    "language",
+    "country",
+    "topics",
+    "status",
+    "consent_at",
+    "consent_text_version",
+    "consent_source",
+    "consent_source_detail",
+    "confirmed_at",
+    "unsubscribed_at",
+    "suppressed_reason",
+]
+
+
+@dataclass
+class ImportReport:
+    confirmed: int = 0  # with documented prior consent
+    pending: int = 0  # a confirmation link was sent
+    already_subscribed: int = 0
+    left_before: int = 0  # people who had left are never added back by an import
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, message)
+
+    @property
+    def imported(self) -> int:
+        return self.confirmed + self.pending
+
+
+def subscribers_import(
+    *, text: str, consent_source: str, consent_documented: bool, by: Any
+) -> ImportReport:
+    """Import a CSV list (columns: email, name, language, country, topics separated by ";").
+
+    Every good row is imported; every bad row is reported with its line number and left out.
+    Rows become "pending" and receive a confirmation link, unless staff state that the consent of
+    the whole list is documented (`consent_documented`), in which case they are confirmed and the
+    consent source is recorded on each.
+    """
+    consent_source = consent_source.strip()
+    if not consent_source:
+        raise SubscriptionError(
+            _("Say where the consent of these people comes from (the consent source).")
+        )
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+    if "email" not in header:
+        raise SubscriptionError(_("The file has no “email” column in its first line."))
+    reader.fieldnames = header
+    topics_by_slug = {t.slug: t for t in Topic.objects.all()}
+    seen: set[str] = set()
+    for line, row in enumerate(reader, start=2):
+        try:
+            data = _clean_import_row(row, topics_by_slug)
+        except ValidationError as error:
+            report.errors.append((line, " ".join(error.messages)))
+            continue
+        if data["email"] in seen:
+            report.errors.append((line, _("This address appears earlier in the file.")))
+            continue
+        seen.add(data["email"])
+        try:
+            outcome = _import_one(
+                data,
+                consent_source=consent_source,
+                consent_documented=consent_documented,
+            )
+        except IntegrityError:
+            report.errors.append((line, _("This address could not be saved.")))
+            continue
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    return report
+
+
+def _clean_import_row(row: dict, topics_by_slug: dict[str, Topic]) -> dict:
+    email = normalise_email(row.get("email") or "")
+    if not email:
+        raise ValidationError(_("The email is missing."))
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError(
+            _("“%(email)s” is not a valid email address.") % {"email": email}
+        ) from None
+    language = (row.get("language") or "").strip().lower() or settings.LANGUAGE_CODE
+    if language in ("pt", "pt_br", "pt-br"):
+        language = "pt-br"
+    if language not in LANGUAGE_CODES:
+        raise ValidationError(
+            _("Unknown language “%(language)s”: use es, en or pt-br.") % {"language": language}
+        )
+    country = (row.get("country") or "").strip().upper()
+    if country and country not in countries:
+        raise ValidationError(
+            _("Unknown country “%(country)s”: use the two-letter ISO code.") % {"country": country}
+        )
+    slugs = [s.strip().lower() for s in (row.get("topics") or "").split(";") if s.strip()]
+    unknown = [s for s in slugs if s not in topics_by_slug]
+    if unknown:
+        raise ValidationError(_("Unknown topics: %(topics)s.") % {"topics": ", ".join(unknown)})
+    return {
+        "email": email,
+        "name": (row.get("name") or "").strip()[:120],
+        "language": language,
+        "country": country,
+        "topics": [topics_by_slug[s] for s in slugs],
+    }
+
+
+@transaction.atomic
+def _import_one(data: dict, *, consent_source: str, consent_documented: bool) -> str:
+    subscriber = Subscriber.objects.select_for_update().filter(email=data["email"]).first()
+    if subscriber is not None:
+        if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+            return "left_before"
+        if subscriber.status in (Subscriber.Status.CONFIRMED, Subscriber.Status.PAUSED):
+            return "already_subscribed"
+    else:
+        subscriber = Subscriber(email=data["email"])
+    subscriber.name = data["name"] or subscriber.name
+    subscriber.language = data["language"]
+    subscriber.country = data["country"]
+    subscriber.consent_source = Subscriber.Source.IMPORT
+    subscriber.consent_source_detail = consent_source[:300]
+    subscriber.consent_ip = None
+    if consent_documented:
+        now = timezone.now()
+        subscriber.status = Subscriber.Status.CONFIRMED
+        subscriber.confirmed_at = subscriber.consent_at = now
+        # The text they agreed to is the one named by the documented source, not ours.
+        subscriber.consent_text_version = "import"
+    else:
+        subscriber.status = Subscriber.Status.PENDING
+        subscriber.consent_text_version = CONSENT_VERSION
+    subscriber.save()
+    subscriber.topics.set(data["topics"])
+    if not consent_documented:
+        subscriber_send_confirmation(subscriber=subscriber)
+        return "pending"
+    return "confirmed"
+
+
+def subscribers_export_rows() -> Iterator[list]:
+    """Every subscriber with their consent record, for a CSV download (a fixed number of queries)."""
+    queryset = Subscriber.objects.order_by("email").prefetch_related("topics")
+    for s in queryset.iterator(chunk_size=2000):
+        yield [
+            s.email,
+            s.name,
+            s.language,
+            s.country.code if s.country else "",
+            ";".join(t.slug for t in s.topics.all()),
+            s.status,
+            s.consent_at.isoformat() if s.consent_at else "",
+            s.consent_text_version,
+            s.consent_source,
+            s.consent_source_detail,
+            s.confirmed_at.isoformat() if s.confirmed_at else "",
+            s.unsubscribed_at.isoformat() if s.unsubscribed_at else "",
+            s.suppressed_reason,
+        ]

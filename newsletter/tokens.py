@@ -1,0 +1,79 @@
+"""Signed links of the bulletin.
+
+- Confirmation and preference links are `django.core.signing` tokens with a maximum age: a
+  tampered one fails its signature, an old one expires (and the page offers a fresh one).
+- The unsubscribe token must work for as long as an old bulletin sits in an inbox and must fit in
+  the local part of a mailto address (`unsubscribe+<token>@...`, at most 64 characters, and some
+  servers fold case), so it is `<subscriber id>-<HMAC in lower-case hex>`: stable, never expiring,
+  and checked in constant time.
+"""
+
+from __future__ import annotations
+
+from django.core import signing
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+CONFIRM_SALT = "newsletter.confirm"
+PREFERENCES_SALT = "newsletter.preferences"
+UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
+CONFIRM_MAX_AGE = 7 * 24 * 3600  # a week to click the confirmation link
+PREFERENCES_MAX_AGE = 180 * 24 * 3600  # links in bulletins keep working for half a year
+
+
+class BadToken(ValueError):
+    """A link that was altered, or that expired (`expired` tells which)."""
+
+    def __init__(self, *, expired: bool) -> None:
+        super().__init__("expired" if expired else "bad signature")
+        self.expired = expired
+
+
+def confirm_token(*, subscriber_id: int, email: str) -> str:
+    # The address is part of the token: a link sent before an address change confirms nothing.
+    return signing.dumps({"s": subscriber_id, "e": email}, salt=CONFIRM_SALT, compress=True)
+
+
+def read_confirm_token(token: str) -> tuple[int, str]:
+    data = _loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    try:
+        return int(data["s"]), str(data["e"])
+    except (KeyError, TypeError, ValueError):
+        raise BadToken(expired=False) from None
+
+
+def preferences_token(*, subscriber_id: int) -> str:
+    return signing.dumps({"s": subscriber_id}, salt=PREFERENCES_SALT)
+
+
+def read_preferences_token(token: str) -> int:
+    data = _loads(token, salt=PREFERENCES_SALT, max_age=PREFERENCES_MAX_AGE)
+    try:
+        return int(data["s"])
+    except (KeyError, TypeError, ValueError):
+        raise BadToken(expired=False) from None
+
+
+def unsubscribe_token(subscriber_id: int) -> str:
+    mac = salted_hmac(UNSUBSCRIBE_SALT, str(subscriber_id), algorithm="sha256").hexdigest()
+    return f"{subscriber_id}-{mac[:32]}"
+
+
+def read_unsubscribe_token(token: str) -> int:
+    subscriber_id, _sep, _mac = token.lower().partition("-")
+    if not subscriber_id.isdigit() or not constant_time_compare(
+        unsubscribe_token(int(subscriber_id)), token.lower()
+    ):
+        raise BadToken(expired=False)
+    return int(subscriber_id)
+
+
+def _loads(token: str, *, salt: str, max_age: int) -> dict:
+    try:
+        data = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        raise BadToken(expired=True) from None
+    except signing.BadSignature:
+        raise BadToken(expired=False) from None
+    if not isinstance(data, dict):
+        raise BadToken(expired=False)
+    return data

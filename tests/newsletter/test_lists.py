@@ -1,0 +1,251 @@
+"""Staff import and export, members subscribing from their account, bounces, archive and feed,
+and the demo data."""
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from newsletter.models import Issue, Subscriber
+from newsletter.services import subscribers
+
+from .factories import BlockFactory, IssueFactory, SubscriberFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "email,name,language,country,topics\n"
+    "ana@example.org,Ana,es,CO,financing\n"
+    "not-an-email,Bad,es,,\n"
+    "ben@example.org,Ben,klingon,,\n"
+    "carla@example.org,Carla,pt-br,BR,financing;unknown\n"
+    "dora@example.org,Dora,en,ZZ,\n"
+    "ANA@example.org,Ana again,es,,\n"
+    "left@example.org,,es,,\n"
+    "known@example.org,,en,,\n"
+    "eve@example.org,Eve,en,JM,\n"
+)
+
+
+def _upload(text: str = CSV) -> SimpleUploadedFile:
+    return SimpleUploadedFile("list.csv", text.encode(), content_type="text/csv")
+
+
+def test_import_reports_bad_rows_and_sends_confirmations_to_the_good_ones(
+    staff_client, django_capture_on_commit_callbacks
+):
+    TopicFactory(slug="financing")
+    SubscriberFactory(email="left@example.org", status=Subscriber.Status.UNSUBSCRIBED)
+    SubscriberFactory(email="known@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("newsletter:staff_import"),
+            {"file": _upload(), "consent_source": "Workshop sign-up sheet, October 2024"},
+        )
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert (report.pending, report.confirmed) == (2, 0)
+    assert (report.already_subscribed, report.left_before) == (1, 1)
+    assert [line for line, _message in report.errors] == [3, 4, 5, 6, 7]
+    html = response.content.decode()
+    assert "“not-an-email” is not a valid email address." in html
+    assert "Unknown language “klingon”" in html
+    assert "Unknown topics: unknown." in html
+    assert "Unknown country “ZZ”" in html
+    assert "appears earlier in the file" in html
+    ana = Subscriber.objects.get(email="ana@example.org")
+    assert ana.status == Subscriber.Status.PENDING
+    assert ana.consent_source == Subscriber.Source.IMPORT
+    assert ana.consent_source_detail == "Workshop sign-up sheet, October 2024"
+    assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.org", "eve@example.org"]
+    # Nobody who left is added back.
+    assert Subscriber.objects.get(email="left@example.org").status == "unsubscribed"
+
+
+def test_import_with_documented_consent_confirms_without_email(staff_client):
+    response = staff_client.post(
+        reverse("newsletter:staff_import"),
+        {
+            "file": _upload("email,language\nana@example.org,es\n"),
+            "consent_source": "Signed forms kept by the Ecuador programme",
+            "consent_documented": "on",
+        },
+    )
+    assert response.context["report"].confirmed == 1
+    ana = Subscriber.objects.get()
+    assert ana.status == Subscriber.Status.CONFIRMED
+    assert ana.consent_at is not None
+    assert mail.outbox == []
+
+
+def test_import_without_a_consent_source_is_refused_and_imports_nobody(staff_client):
+    response = staff_client.post(
+        reverse("newsletter:staff_import"), {"file": _upload(), "consent_source": " "}
+    )
+    assert response.status_code == 400
+    assert b"Say where the consent of these people comes from" in response.content
+    assert not Subscriber.objects.exists()
+
+
+def test_import_of_a_file_without_an_email_column_says_so(staff_client):
+    response = staff_client.post(
+        reverse("newsletter:staff_import"),
+        {"file": _upload("correo,nombre\na@example.org,A\n"), "consent_source": "x"},
+    )
+    assert response.status_code == 400
+    assert "no “email” column" in response.content.decode()
+
+
+def test_export_lists_every_subscriber_with_their_consent(
+    staff_client, django_assert_max_num_queries
+):
+    topic = TopicFactory(slug="digital")
+    SubscriberFactory(email="=cmd@example.org", topics=[topic])
+    SubscriberFactory.create_batch(5)
+    with django_assert_max_num_queries(12):
+        response = staff_client.get(reverse("newsletter:staff_export"))
+        body = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("email,name,language,country,topics,status,consent_at")
+    assert len(lines) == 7
+    assert any(line.startswith("'=cmd@example.org") and "digital" in line for line in lines)
+
+
+def test_the_subscriber_list_has_a_fixed_number_of_queries(
+    staff_client, django_assert_max_num_queries
+):
+    SubscriberFactory.create_batch(3, topics=[TopicFactory()])
+    with django_assert_max_num_queries(30) as small:
+        staff_client.get(reverse("newsletter:staff_subscribers"))
+    SubscriberFactory.create_batch(20, topics=[TopicFactory()])
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        response = staff_client.get(reverse("newsletter:staff_subscribers"))
+    assert response.status_code == 200
+
+
+def test_a_member_with_a_verified_address_subscribes_from_their_account(member_client, member):
+    page = member_client.get(reverse("accounts:home"))
+    assert reverse("newsletter:account").encode() in page.content
+    response = member_client.post(
+        reverse("newsletter:account"), {"action": "subscribe", "language": "en"}
+    )
+    assert response.status_code == 302
+    subscriber = Subscriber.objects.get()
+    assert subscriber.user == member
+    assert subscriber.status == Subscriber.Status.CONFIRMED
+    assert subscriber.consent_source == Subscriber.Source.ACCOUNT
+    assert mail.outbox == []
+    member_client.post(reverse("newsletter:account"), {"action": "leave"})
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+
+
+def test_a_member_with_an_unverified_address_must_confirm(
+    client, django_capture_on_commit_callbacks
+):
+    from tests.factories import UserFactory
+
+    user = UserFactory(verified=False)
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("newsletter:account"), {"action": "subscribe", "language": "es"})
+    assert Subscriber.objects.get().status == Subscriber.Status.PENDING
+    assert mail.outbox[0].to == [user.email]
+
+
+@pytest.mark.parametrize("event_type", ["bounced", "complained", "rejected"])
+def test_a_bounce_or_complaint_from_the_provider_suppresses_the_address(event_type):
+    from anymail.signals import AnymailTrackingEvent, tracking
+
+    subscriber = SubscriberFactory(email="gone@example.org")
+    tracking.send(
+        sender=object,
+        event=AnymailTrackingEvent(event_type=event_type, recipient="Gone@Example.org"),
+        esp_name="TestESP",
+    )
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+    assert subscriber.suppressed_reason == event_type
+
+
+def test_deliveries_and_opens_change_nothing():
+    from anymail.signals import AnymailTrackingEvent, tracking
+
+    subscriber = SubscriberFactory(email="fine@example.org")
+    for event_type in ("delivered", "opened", "deferred"):
+        tracking.send(
+            sender=object,
+            event=AnymailTrackingEvent(event_type=event_type, recipient="fine@example.org"),
+            esp_name="TestESP",
+        )
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.CONFIRMED
+
+
+def test_the_anymail_webhooks_live_under_the_bulletin(client):
+    assert reverse("newsletter:anymail:postmark_tracking_webhook") == (
+        "/bulletin/anymail/postmark/tracking/"
+    )
+
+
+def _sent_issue(**kwargs):
+    issue = IssueFactory(languages=["es", "en"], **kwargs)
+    BlockFactory(issue=issue)
+    Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.SENT, sent_at=timezone.now())
+    return issue
+
+
+def test_the_archive_lists_sent_issues_per_language_in_a_fixed_number_of_queries(
+    client, django_assert_max_num_queries
+):
+    sent = _sent_issue()
+    draft = IssueFactory(languages=["es", "en"])
+    with django_assert_max_num_queries(10) as small:
+        response = client.get(reverse("newsletter:archive", args=["en"]))
+    assert f"Subject {sent.number} (en)" in response.content.decode()
+    assert f"Subject {draft.number}" not in response.content.decode()
+    for _ in range(5):
+        _sent_issue()
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(reverse("newsletter:archive", args=["en"]))
+
+
+def test_each_sent_issue_is_readable_on_the_web_and_drafts_are_not(client):
+    sent = _sent_issue()
+    draft = IssueFactory(languages=["es"])
+    page = client.get(reverse("newsletter:issue", args=[sent.number, "es"]))
+    assert page.status_code == 200
+    assert b"<strong>espa\xc3\xb1ol</strong>" in page.content
+    assert reverse("newsletter:issue", args=[sent.number, "en"]).encode() in page.content
+    assert client.get(reverse("newsletter:issue", args=[draft.number, "es"])).status_code == 404
+    assert client.get(reverse("newsletter:issue", args=[sent.number, "pt-br"])).status_code == 404
+
+
+def test_the_rss_feed_lists_sent_issues_of_its_language(client):
+    sent = _sent_issue()
+    response = client.get(reverse("newsletter:feed", args=["en"]))
+    assert response["Content-Type"].startswith("application/rss+xml")
+    body = response.content.decode()
+    assert f"<title>Subject {sent.number} (en)</title>" in body
+    assert f"/bulletin/issues/{sent.number}/en/" in body
+    assert client.get(reverse("newsletter:feed", args=["xx"])).status_code == 404
+
+
+def test_the_demo_seeder_is_idempotent():
+    from newsletter import demo
+
+    demo.seed(lambda line: None)
+    demo.seed(lambda line: None)
+    assert set(Subscriber.objects.values_list("language", flat=True)) == {"es", "en", "pt-br"}
+    assert list(Issue.objects.filter(status="sent").values_list("number", flat=True)) == [2, 1]
+    assert list(Issue.objects.filter(status="draft").values_list("number", flat=True)) == [3]
+
+
+def test_leaving_by_token_is_idempotent_and_survives_an_erased_subscriber():
+    from newsletter import tokens
+
+    subscriber = SubscriberFactory()
+    token = tokens.unsubscribe_token(subscriber.pk)
+    subscriber.delete()
+    assert subscribers.subscriber_unsubscribe_by_token(token=token) is None
