@@ -1,10 +1,12 @@
-"""The project's URLs plus a trivial view: the baseline every page of the benchmark is compared with.
+"""The project's URLs plus two reference views for the benchmarks.
 
-The trivial view goes through the same middleware as every page, so the ratio of a page to it is
-what the page itself costs on top of Django's fixed cost per request.
+`trivial` goes through the same middleware as every page, so the ratio of a page to it is what
+the page itself costs on top of Django's fixed cost per request. `frame` renders base.html with no
+content: the header, footer and language switcher that every page pays for.
 """
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import path
 
 from iapt_platform.urls import urlpatterns as project_urlpatterns
@@ -14,4 +16,8 @@ def trivial(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
 
 
-urlpatterns = [path("bench/trivial/", trivial), *project_urlpatterns]
+def frame(request: HttpRequest) -> HttpResponse:
+    return render(request, "base.html")
+
+
+urlpatterns = [path("bench/trivial/", trivial), path("bench/frame/", frame), *project_urlpatterns]

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
 
 from iapt_platform.lib import search
 from iapt_platform.lib.regions import REGION
@@ -24,10 +25,15 @@ def country_choices():
     return sorted(((code, names.get(code, code)) for code in REGION), key=lambda c: str(c[1]))
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
+    """Several objects by slug (`?sector=agrifood&sector=tourism`); documented as strings."""
+
+
 class InitiativeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=200)
     country = django_filters.MultipleChoiceFilter(label=_("Country"), choices=country_choices)
-    sector = django_filters.ModelMultipleChoiceFilter(
+    sector = SlugsFilter(
         label=_("Sector"),
         field_name="sectors__slug",
         to_field_name="slug",
@@ -36,7 +42,7 @@ class InitiativeFilter(django_filters.FilterSet):
     )
     kind = django_filters.MultipleChoiceFilter(label=_("Type"), choices=Initiative.Kind.choices)
     stage = django_filters.MultipleChoiceFilter(label=_("Stage"), choices=Initiative.Stage.choices)
-    programme = django_filters.ModelMultipleChoiceFilter(
+    programme = SlugsFilter(
         label=_("Programme"),
         field_name="programme__slug",
         to_field_name="slug",
