@@ -755,26 +755,37 @@ def latency_row(label: str, latencies: list[float], **extra) -> Row:
 
 
 def count_queries(fn: Callable[[], object]) -> tuple[int, list[dict]]:
+    """The number of queries `fn` runs, and each one's SQL, parameters and duration."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as captured:
+    captured: list[dict] = []
+
+    def timed_query(execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            captured.append({"sql": sql, "params": params, "seconds": time.perf_counter() - t0})
+
+    with connection.execute_wrapper(timed_query):
         fn()
-    return len(captured.captured_queries), list(captured.captured_queries)
+    return len(captured), captured
 
 
 def explain(label: str, captured: list[dict], *, top: int = 3) -> None:
-    """EXPLAIN ANALYZE of the slowest queries of one measured call."""
+    """Every query of one measured call with its duration, then EXPLAIN ANALYZE of the slowest."""
     from django.db import connection
 
-    slow = sorted(captured, key=lambda q: float(q["time"]), reverse=True)[:top]
-    print(f"\n=== {label}: {len(captured)} queries, slowest {len(slow)} ===")
-    for query in slow:
-        print(f"\n--- {float(query['time']) * 1000:.0f} ms as captured\n{query['sql']}\n")
-        if not query["sql"].lstrip().upper().startswith("SELECT"):
+    total = sum(q["seconds"] for q in captured) * 1000
+    print(f"\n=== {label}: {len(captured)} queries, {total:.1f} ms in the database ===")
+    for q in captured:
+        print(f"  {q['seconds'] * 1000:8.2f} ms  {' '.join(q['sql'].split())[:150]}")
+    for query in sorted(captured, key=lambda q: q["seconds"], reverse=True)[:top]:
+        if query["seconds"] < 0.002 or not query["sql"].lstrip().upper().startswith("SELECT"):
             continue
+        print(f"\n--- {query['seconds'] * 1000:.1f} ms\n{query['sql']}\n{query['params']}\n")
         with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"], query["params"])
             print("\n".join(r[0] for r in cursor.fetchall()))
 
 

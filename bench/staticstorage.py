@@ -1,9 +1,8 @@
 """The production static-files storage, minus the rewriting of JavaScript source-map comments.
 
-`collectstatic` with the project's storage fails: static/vendor/leaflet/leaflet.js and
-leaflet.markercluster.js end with `//# sourceMappingURL=...js.map`, and the .map files are not
-vendored (see bench/RESULTS.md). The benchmark only needs the manifest that `{% static %}` reads,
-which this storage writes the same way.
+Written when `collectstatic` with the project's storage failed on the vendored Leaflet files'
+`//# sourceMappingURL=` comments. Since those comments are stripped (commit 71086ad), the project's
+storage works: registry.py uses it directly. bench/library.py still names this class.
 """
 
 from whitenoise.storage import CompressedManifestStaticFilesStorage

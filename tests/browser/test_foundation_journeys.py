@@ -50,7 +50,7 @@ def test_a_new_member_signs_up_verifies_signs_in_and_sets_the_time_zone(page):
     page.get_by_role("button", name="Iniciar sesión").click()
     page.wait_for_url(re.compile(r"/account/$"))
 
-    page.get_by_role("link", name="Su perfil").click()
+    page.get_by_role("link", name="Su perfil", exact=True).click()
     page.get_by_label("Nombre visible").fill("Ana Flores")
     page.get_by_label("Zona horaria").select_option("America/Bogota")
     page.get_by_role("button", name="Guardar perfil").click()
