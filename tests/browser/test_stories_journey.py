@@ -117,7 +117,7 @@ def test_propose_moderate_write_up_schedule_and_read_in_three_languages(
         notice = page.locator(".translation-notice")
         expect(notice).to_be_visible()
         expect(notice).to_have_attribute("data-story-language", "es")
-        expect(notice).to_contain_text("Available in")
+        expect(notice).to_contain_text("Disponível em")  # the notice, in the Portuguese interface
 
         # The proposer hears of the publication (the periodic task's run).
         assert services.story_notify_published_due() == 1
