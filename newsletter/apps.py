@@ -8,12 +8,16 @@ class NewsletterConfig(AppConfig):
     verbose_name = _("Bulletin")
 
     def ready(self) -> None:
+        from community.meetings.hooks import on_announce_to_subscribers
         from iapt_platform.accounts import menu, roles
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, signals
         from .models import Contribution
+        from .services import announcements
+
+        on_announce_to_subscribers(announcements.announce_meeting)
         from .services import contributions
 
         signals.connect()

@@ -336,3 +336,19 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issue} → {self.subscriber_id}"
+
+
+class MeetingAnnouncement(models.Model):
+    """A meeting announced to a subscriber (staff's option when publishing): once per person."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="+")
+    meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "meeting"], name="announce_meeting_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} → {self.subscriber_id}"

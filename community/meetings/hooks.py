@@ -20,10 +20,10 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-_subscriber_announcers: list[Callable[[Any], None]] = []
+_subscriber_announcers: list[Callable[[Any], object]] = []
 
 
-def on_announce_to_subscribers(announcer: Callable[[Any], None]) -> None:
+def on_announce_to_subscribers(announcer: Callable[[Any], object]) -> None:
     if announcer not in _subscriber_announcers:
         _subscriber_announcers.append(announcer)
 
