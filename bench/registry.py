@@ -783,7 +783,8 @@ def explain(label: str, captured: list[dict], *, top: int = 3) -> None:
     for query in sorted(captured, key=lambda q: q["seconds"], reverse=True)[:top]:
         if query["seconds"] < 0.002 or not query["sql"].lstrip().upper().startswith("SELECT"):
             continue
-        print(f"\n--- {query['seconds'] * 1000:.1f} ms\n{query['sql']}\n{query['params']}\n")
+        params = tuple(str(p) for p in query["params"] or ())
+        print(f"\n--- {query['seconds'] * 1000:.1f} ms\n{query['sql']}\n{params}\n")
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"], query["params"])
             print("\n".join(r[0] for r in cursor.fetchall()))
