@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchVector
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, Value
 from django.urls import reverse
@@ -372,12 +372,6 @@ def initiative_confirm_fresh(*, token: str) -> Initiative:
     initiative._change_reason = "confirmed current by a manager"  # type: ignore[attr-defined]
     initiative.save(update_fields=["last_verified_at", "stale_flagged_at", "updated_at"])
     return initiative
-
-
-def validate_submission_ready(initiative: Initiative) -> None:
-    missing = missing_for_submission(initiative)
-    if missing:
-        raise ValidationError(", ".join(missing))
 
 
 FRESHNESS_AFTER = timedelta(days=365)
