@@ -101,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "iapt_platform.context_processors.platform",
                 "community.context_processors.notifications",
+                # Last, so that a page rendered for the visitors' cache carries a placeholder token.
+                "iapt_platform.lib.pagecache.csrf_placeholder",
             ],
             # {{ text|markdown }} everywhere: the one Markdown-then-sanitise path.
             "builtins": ["iapt_platform.templatetags.platform"],

@@ -4,11 +4,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from iapt_platform.lib.http import HtmxRequest
+from iapt_platform.lib.pagecache import cache_page_for_visitors
 
 from .. import presenters, selectors
 from ..models import Programme
 
 
+@cache_page_for_visitors("initiatives:directory", version=selectors.registry_version)
 def directory(request: HtmxRequest) -> HttpResponse:
     result = selectors.initiative_directory(request.GET, page_number=request.GET.get("page"))
     context = {"directory": result, "page": result.page, "query": result.query_string}

@@ -1,0 +1,110 @@
+"""Whole pages kept for visitors who are not signed in (after Discourse's anonymous cache).
+
+A page is rendered once per address (path and query), language, reader time zone and version, and
+kept for a few minutes. The version is a callable such as the registry's version, which changes
+whenever the content behind the page does, so a change shows at the next request.
+
+The CSRF token is the one part of such a page that belongs to a visitor (the language switcher and
+the bulletin form post): the cached copy holds a placeholder where the token goes, and each hit gets
+the visitor's own token. Signed-in members, requests that carry a message to show and anything but
+GET and HEAD go straight to the view.
+"""
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+
+PLACEHOLDER = "pagecache-csrf-token-placeholder"
+_PLACEHOLDER_BYTES = PLACEHOLDER.encode()
+_RENDERING = "_rendering_for_page_cache"
+
+
+def csrf_placeholder(request: HttpRequest) -> dict:
+    """Context processor: while a page is rendered for the cache, its forms carry the placeholder.
+
+    It runs after Django's own csrf processor, so its value wins for that render only.
+    """
+    if getattr(request, _RENDERING, False):
+        return {"csrf_token": PLACEHOLDER}
+    return {}
+
+
+def _pending_messages(request: HttpRequest) -> bool:
+    storage = getattr(request, "_messages", None)
+    # len() loads the stored messages without marking them as shown.
+    return storage is not None and len(storage) > 0
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and not request.user.is_authenticated
+        and not _pending_messages(request)
+    )
+
+
+def _key(request: HttpRequest, name: str, version: object) -> str:
+    address = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
+    fragment = "f" if request.headers.get("HX-Request") == "true" else "p"
+    language = translation.get_language()
+    zone = timezone.get_current_timezone_name()
+    return f"pagecache:{name}:{version}:{language}:{zone}:{fragment}:{address}"
+
+
+def _with_token(request: HttpRequest, content: bytes) -> bytes:
+    if _PLACEHOLDER_BYTES not in content:
+        return content
+    # Any masked form of the visitor's secret is valid; get_token also sets the cookie when new.
+    return content.replace(_PLACEHOLDER_BYTES, get_token(request).encode())
+
+
+def _storable(response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in response.get("Cache-Control", "")
+    )
+
+
+def cache_page_for_visitors(
+    name: str, *, version: Callable[[], object], timeout: int = 300
+) -> Callable:
+    """Serve the view's page from the cache to visitors who are not signed in."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not _cacheable(request):
+                return view(request, *args, **kwargs)
+            key = _key(request, name, version())
+            stored = cache.get(key)
+            if stored is not None:
+                content, content_type = stored
+                response = HttpResponse(_with_token(request, content), content_type=content_type)
+                response["X-Page-Cache"] = "hit"
+                return response
+            setattr(request, _RENDERING, True)
+            try:
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+            finally:
+                setattr(request, _RENDERING, False)
+            if not _storable(response):
+                if not response.streaming:
+                    response.content = _with_token(request, response.content)
+                return response
+            cache.set(key, (response.content, response["Content-Type"]), timeout)
+            response.content = _with_token(request, response.content)
+            response["X-Page-Cache"] = "miss"
+            return response
+
+        return wrapped
+
+    return decorator

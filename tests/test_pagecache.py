@@ -1,0 +1,111 @@
+"""Whole pages kept for visitors: who gets them, what changes them, and that their forms still post."""
+
+import re
+
+import pytest
+from django.contrib import messages
+from django.test import Client
+from django.urls import reverse
+
+from iapt_platform.lib import pagecache
+from initiatives import selectors, services
+from tests.factories import InitiativeFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("initiatives:list")
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture
+def registry():
+    initiative = InitiativeFactory(name="Clúster del Cacao de Esmeraldas", country="EC")
+    services.initiative_refresh_search(initiative=initiative)
+    selectors.registry_changed()
+    return initiative
+
+
+def tokens(response) -> set[str]:
+    return set(TOKEN.findall(response.content.decode()))
+
+
+def test_a_visitor_gets_the_second_view_from_the_cache_with_a_token_of_their_own(registry):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+
+    miss = first.get(URL)
+    hit = second.get(URL)
+
+    assert miss["X-Page-Cache"] == "miss"
+    assert hit["X-Page-Cache"] == "hit"
+    assert "Clúster del Cacao de Esmeraldas" in hit.content.decode()
+    assert pagecache.PLACEHOLDER not in miss.content.decode()
+    assert pagecache.PLACEHOLDER not in hit.content.decode()
+    assert len(tokens(hit)) == 1 and tokens(hit) != tokens(miss)
+    assert "csrftoken" in hit.cookies  # a new visitor's secret, set on the hit itself
+    # The language switcher of the cached page posts with the visitor's own token...
+    switched = second.post(
+        reverse("set_language"),
+        {"language": "pt-br", "next": URL, "csrfmiddlewaretoken": tokens(hit).pop()},
+    )
+    assert switched.status_code == 302
+    # ...and that token is no good with the other visitor's cookie.
+    refused = first.post(
+        reverse("set_language"),
+        {"language": "pt-br", "next": URL, "csrfmiddlewaretoken": tokens(hit).pop()},
+    )
+    assert refused.status_code == 403
+
+
+def test_a_change_to_the_registry_shows_at_the_next_request(client, registry):
+    client.get(URL)
+    InitiativeFactory(name="Red Agroalimentaria de Arequipa", country="PE")
+    assert "Red Agroalimentaria de Arequipa" not in client.get(URL).content.decode()
+
+    selectors.registry_changed()  # what the registry's signals do after each commit
+    response = client.get(URL)
+
+    assert response["X-Page-Cache"] == "miss"
+    assert "Red Agroalimentaria de Arequipa" in response.content.decode()
+
+
+def test_each_language_and_address_has_its_own_copy(client, registry):
+    spanish = client.get(URL, headers={"accept-language": "es"})
+    english = client.get(URL, headers={"accept-language": "en"})
+    filtered = client.get(URL, {"country": "PE"}, headers={"accept-language": "en"})
+
+    assert spanish["X-Page-Cache"] == english["X-Page-Cache"] == filtered["X-Page-Cache"] == "miss"
+    assert 'lang="es"' in spanish.content.decode()
+    assert 'lang="en"' in english.content.decode()
+    assert "Clúster del Cacao" not in filtered.content.decode()
+
+
+def test_signed_in_members_always_get_their_own_page(client, member, registry):
+    Client().get(URL)  # a visitor fills the cache
+    client.force_login(member)
+
+    response = client.get(URL)
+
+    assert "X-Page-Cache" not in response
+    assert "Sign out" in response.content.decode()
+    assert "Join" not in response.content.decode()
+
+
+def test_a_page_with_a_message_to_show_is_not_taken_from_the_cache(rf, registry):
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from initiatives.views.public import directory
+
+    Client().get(URL)  # a visitor fills the cache
+    request = rf.get(URL)
+    request.user = AnonymousUser()
+    request.session = SessionStore()
+    request.htmx = False
+    request._messages = FallbackStorage(request)
+    messages.success(request, "Your subscription is confirmed.")
+
+    response = directory(request)
+
+    assert "X-Page-Cache" not in response
+    assert "Your subscription is confirmed." in response.content.decode()
