@@ -1,5 +1,6 @@
 """Cache invalidation only: any write to the registry changes the registry version, which every
-cached count, facet and chart includes in its key (admin edits and imports included)."""
+cached count, facet and chart includes in its key (admin edits and imports included), and the
+unfiltered directory is computed again in the background."""
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -10,6 +11,16 @@ from .models import Initiative, Programme, Sector
 
 def _changed(sender, **kwargs) -> None:
     transaction.on_commit(selectors.registry_changed)
+    transaction.on_commit(_warm_soon)
+
+
+def _warm_soon() -> None:
+    # The unfiltered directory is what most visitors open first: its counts and facets are
+    # computed again a few seconds after a change (once per burst), not by the next visitor.
+    from . import tasks
+
+    if selectors.directory_warm_due():
+        tasks.warm_directory.apply_async(countdown=5)
 
 
 def connect() -> None:

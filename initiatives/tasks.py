@@ -1,6 +1,7 @@
 from celery import shared_task
+from django.http import QueryDict
 
-from . import services
+from . import selectors, services
 
 
 @shared_task(acks_late=True)  # idempotent: each initiative is marked as asked in its own commit
@@ -11,3 +12,12 @@ def request_freshness_confirmations() -> int:
 @shared_task(acks_late=True)  # idempotent: flagged initiatives carry stale_flagged_at
 def flag_stale_initiatives() -> int:
     return services.stale_flag_due()
+
+
+@shared_task(ignore_result=True)  # only fills the cache: losing a run costs the next visitor time
+def warm_directory() -> None:
+    """Counts, facets and first page of the unfiltered directory, computed before anyone asks."""
+    selectors.directory_warm_pending_clear()
+    for sort in ("name", "newest"):
+        selectors.initiative_directory(QueryDict(f"sort={sort}"), page_number=None)
+    selectors.initiative_directory(QueryDict(), page_number=None)

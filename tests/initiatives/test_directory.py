@@ -87,6 +87,21 @@ def test_sorting_and_shareable_urls(client, registry):
     assert "country=EC" in response.context["query"]
 
 
+def test_a_broad_search_is_listed_by_name_unless_relevance_is_asked_for(
+    client, registry, monkeypatch
+):
+    monkeypatch.setattr(selectors, "BROAD_SEARCH", 1)
+    # Two matches: past the threshold, so listed by name.
+    broad = client.get(URL, {"q": "logistico"})
+    ranked = client.get(URL, {"q": "logistico", "sort": "relevance"})
+
+    assert names(broad) == sorted(names(broad), key=str.lower)
+    assert broad.context["directory"].sort == "name"
+    assert '<option value="name" selected>' in broad.text
+    assert ranked.context["directory"].sort == "relevance"
+    assert set(names(ranked)) == set(names(broad))
+
+
 @pytest.mark.parametrize(
     "params",
     [

@@ -1,0 +1,107 @@
+"""Facet counts: the one-scan count (GROUPING SETS, PostgreSQL) agrees with counting each facet apart."""
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+
+from initiatives import selectors, services
+from initiatives.models import Initiative
+from tests.factories import InitiativeFactory, ProgrammeFactory, SectorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registry():
+    agrifood, logistics = SectorFactory(slug="agrifood"), SectorFactory(slug="logistics")
+    andes = ProgrammeFactory(slug="andes")
+    rows = [
+        ("Clúster del Cacao", "EC", [agrifood], "developing", "cluster", andes, False),
+        ("Clúster Logístico", "EC", [logistics], "mature", "cluster", None, True),
+        ("Red del Café", "PE", [agrifood, logistics], "emerging", "network", andes, True),
+        ("Polo Digital", "PE", [], "mature", "other", None, True),
+        ("Arranjo do Mate", "BR", [agrifood], "developing", "apl", None, False),
+    ]
+    for name, country, sectors, stage, kind, programme, digital in rows:
+        initiative = InitiativeFactory(
+            name=name,
+            country=country,
+            sectors=sectors,
+            stage=stage,
+            kind=kind,
+            programme=programme,
+            digital_focus=digital,
+        )
+        services.initiative_refresh_search(initiative=initiative)
+    InitiativeFactory(name="Clúster en borrador", country="EC", status="draft", sectors=[agrifood])
+
+
+def counted_apart(query: str) -> dict[str, dict[str, int]]:
+    """Each facet counted by its own query under every other filter (the reference)."""
+    filterset = selectors.initiative_filterset(QueryDict(query))
+    assert filterset.form.is_valid()
+    active = filterset.active_filters()
+    counts = {}
+    for facet in filterset.FACETS:
+        qs = Initiative.objects.published()
+        for name, value in active.items():
+            if name != facet:
+                qs = filterset.filters[name].filter(qs, value)
+        counts[facet] = selectors._facet_count(facet, qs.distinct().order_by())
+    return counts
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "country=EC",
+        "q=cafe",
+        "sector=agrifood",
+        "country=PE&digital=on",
+        "stage=mature&kind=cluster",
+    ],
+)
+def test_the_facet_counts_agree_with_counting_each_facet_apart(registry, query):
+    counts = selectors._facet_counts(selectors.initiative_filterset(QueryDict(query)))
+
+    assert counts == counted_apart(query)
+
+
+def test_the_unfiltered_counts_on_postgresql_come_from_one_query(
+    registry, django_assert_num_queries
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("GROUPING SETS runs on PostgreSQL; SQLite counts each facet apart")
+    filterset = selectors.initiative_filterset(QueryDict(""))
+
+    with django_assert_num_queries(2):  # sectors apart (a join), every other facet in one scan
+        counts = selectors._facet_counts(filterset)
+
+    assert counts["country"] == {"EC": 2, "PE": 2, "BR": 1}
+    assert counts["digital"] == {"1": 3}
+    assert counts["programme"] == {str(Initiative.objects.get(name="Red del Café").programme_id): 2}
+
+
+def test_a_change_to_the_registry_warms_the_unfiltered_directory_once_per_burst(
+    registry, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.cache import cache
+
+    from initiatives import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.warm_directory, "apply_async", lambda **kw: queued.append(kw))
+    selectors.directory_warm_pending_clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        InitiativeFactory(name="Clúster Nuevo", country="UY")
+        InitiativeFactory(name="Clúster Otro", country="UY")
+    assert queued == [{"countdown": 5}]  # two saves, one warm-up
+
+    tasks.warm_directory()  # what the worker runs five seconds later
+
+    key = selectors._directory_key(QueryDict())
+    assert cache.get(f"{key}:count") == Initiative.objects.published().count() == 7
+    assert cache.get(f"{key}:facets")["country"]["UY"] == 2
+    assert selectors.directory_warm_due()  # the next change queues a warm-up again
