@@ -1,4 +1,5 @@
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -254,6 +255,7 @@ def _facet_counts(filterset: InitiativeFilter) -> dict[str, dict[str, int]]:
 
 
 def _facet_count(facet: str, qs: QuerySet[Initiative]) -> dict[str, int]:
+    rows: Iterable[tuple[object, int]]
     if facet == "sector":
         rows = (
             Initiative.sectors.through.objects.filter(initiative_id__in=qs.values("pk"))
