@@ -38,7 +38,7 @@ class ResourceAdmin(admin.ModelAdmin):
     list_display = ["title", "type", "status", "year", "download_count", "link_status"]
     list_filter = ["status", "type", "link_status", "topics"]
     search_fields = ["title", "publisher", "slug"]
-    filter_horizontal = ["topics", "initiatives"]
+    filter_horizontal = ["topics", "initiatives", "projects"]
     inlines = [LanguageInline, CountryInline]
     readonly_fields = [
         "file",

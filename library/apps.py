@@ -12,8 +12,9 @@ class LibraryConfig(AppConfig):
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
+        from initiatives.matchmaking.hooks import register_project_section
 
-        from . import demo, selectors, services, signals
+        from . import demo, projects, selectors, services, signals
         from .models import Resource
 
         signals.connect()
@@ -24,6 +25,14 @@ class LibraryConfig(AppConfig):
             order=30,
         )
         demo_registry.register_seeder("library", demo.seed, order=40)
+        # Joint projects are seeded after the library (matchmaking's seeder runs at 70).
+        demo_registry.register_seeder("library_projects", demo.seed_project_links, order=75)
+        register_project_section(
+            "resources",
+            template="library/partials/project_resources.html",
+            context=projects.project_section,
+            order=20,
+        )
         menu.register_account_link(
             _("Your library contributions"),
             "library:mine",

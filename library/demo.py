@@ -712,3 +712,31 @@ def _seed_proposal(contributor, topics) -> None:
         ),
     )
     services.resource_propose(user=contributor, data=data)
+
+
+# resource slug -> joint project slugs (the projects come from matchmaking's seeder, which runs
+# after this app's: see apps.py)
+PROJECT_LINKS = {
+    "software-cordoba-case": ["ciberseguridad-agroexportadora-andina"],
+    "caso-cluster-aguacate-michoacan": ["trazabilidad-digital-aguacate-cafe"],
+    "video-digitalizacao-apls": ["trazabilidad-digital-aguacate-cafe"],
+}
+
+
+def seed_project_links(write) -> None:
+    """Link demo resources to demo joint projects; a missing resource or project is skipped."""
+    from initiatives.matchmaking.models import Project
+
+    wanted = {slug for slugs in PROJECT_LINKS.values() for slug in slugs}
+    projects = {p.slug: p for p in Project.objects.filter(slug__in=wanted)}
+    resources = {r.slug: r for r in Resource.objects.filter(slug__in=PROJECT_LINKS)}
+    linked = 0
+    for resource_slug, project_slugs in PROJECT_LINKS.items():
+        resource = resources.get(resource_slug)
+        found = [projects[s] for s in project_slugs if s in projects]
+        if resource is None or not found:
+            write(f"library: {resource_slug} left without a joint project (not seeded)")
+            continue
+        resource.projects.add(*found)  # add() is idempotent
+        linked += 1
+    write(f"library: {linked} resources linked to joint projects")

@@ -3,10 +3,13 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib.uploads import DOCUMENT_MAX_BYTES, clean_upload, display_name
+from initiatives.matchmaking.models import Project
+from initiatives.matchmaking.selectors import projects_linkable_by
 from initiatives.models import Initiative, Sector
 
 from .filters import country_choices
@@ -93,6 +96,22 @@ class ResourceForm(forms.ModelForm):
         required=False,
         help_text=_("Optional. PNG, JPEG or WebP. PDFs get a picture of their first page."),
     )
+    projects = forms.ModelMultipleChoiceField(
+        label=_("Joint projects"),
+        queryset=Project.objects.none(),  # narrowed to the contributor's projects in __init__
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Optional: joint projects in which you manage a partner initiative. Once published, "
+            "the resource shows on their pages."
+        ),
+        error_messages={
+            "invalid_choice": _(
+                "You can link a resource only to joint projects in which you manage a partner "
+                "initiative."
+            )
+        },
+    )
     # The evidence of an impact evaluation.
     method = forms.ChoiceField(
         label=_("Evaluation method"),
@@ -140,6 +159,7 @@ class ResourceForm(forms.ModelForm):
                 "publisher",
                 "licence",
                 "initiatives",
+                "projects",
             ),
         ),
         (_("File or link"), ("file", "external_url", "cover")),
@@ -164,6 +184,7 @@ class ResourceForm(forms.ModelForm):
             "licence",
             "external_url",
             "initiatives",
+            "projects",
         ]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 6}),
@@ -174,7 +195,7 @@ class ResourceForm(forms.ModelForm):
             "initiatives": _("Optional: initiatives of the registry this resource is about."),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["type"]).choices = [("", "—"), *Resource.Type.choices]
         cast(forms.ModelChoiceField, self.fields["topics"]).queryset = Topic.objects.order_by(
@@ -184,6 +205,14 @@ class ResourceForm(forms.ModelForm):
             forms.ModelChoiceField, self.fields["initiatives"]
         ).queryset = Initiative.objects.published().order_by("name")
         self.fields["initiatives"].required = False
+        # The contributor's own projects, and those the resource is already part of.
+        allowed = Q(pk__in=projects_linkable_by(user=user).values("pk"))
+        if self.instance.pk:
+            allowed |= Q(pk__in=self.instance.projects.values("pk"))
+        projects = Project.objects.filter(allowed).order_by("title", "pk")
+        cast(forms.ModelChoiceField, self.fields["projects"]).queryset = projects
+        # Most contributors manage no partner of a joint project: no empty group of boxes.
+        self.offers_projects = projects.exists()
         self.fields["year"].widget.attrs.update({"min": 1900, "max": timezone.now().year + 1})
         self.fields["external_url"].widget.attrs["inputmode"] = "url"
         instance = self.instance
@@ -202,7 +231,13 @@ class ResourceForm(forms.ModelForm):
                 )
 
     def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
-        return [(legend, [self[name] for name in names]) for legend, names in self.GROUPS]
+        hidden = set()
+        if not self.offers_projects and not (self.is_bound and self.errors.get("projects")):
+            hidden.add("projects")
+        return [
+            (legend, [self[name] for name in names if name not in hidden])
+            for legend, names in self.GROUPS
+        ]
 
     def clean_authors(self) -> list[str]:
         names = self.cleaned_data["authors"]
@@ -287,6 +322,7 @@ class ResourceForm(forms.ModelForm):
             languages=cleaned.get("languages") or [],
             countries=cleaned.get("countries") or [],
             initiatives=list(cleaned.get("initiatives") or []),
+            projects=list(cleaned.get("projects") or []),
             evidence=evidence,
             file=cleaned.get("file"),
             cover=cleaned.get("cover"),

@@ -158,6 +158,12 @@ class Resource(models.Model):  # type: ignore[django-manager-missing]
         related_name="library_resources",
         verbose_name=_("related initiatives"),
     )
+    projects: models.ManyToManyField = models.ManyToManyField(
+        "matchmaking.Project",
+        blank=True,
+        related_name="resources",
+        verbose_name=_("joint projects"),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )

@@ -19,6 +19,7 @@ from django_countries import countries
 
 from iapt_platform.accounts import roles
 from iapt_platform.lib import search
+from initiatives.matchmaking.models import Project
 from initiatives.models import Sector
 
 from .filters import FACETS, SORTS, ResourceFilterForm, apply_filters, cleaned_params
@@ -97,6 +98,16 @@ def resource_for_page(*, slug: str, user: Any) -> Resource | None:
     if resource is None or not can_see(user=user, resource=resource):
         return None
     return resource
+
+
+def resources_of_project(*, project: Any) -> QuerySet[Resource]:
+    """Published resources linked to a joint project, newest first (a fixed number of queries)."""
+    return resource_list_public().filter(projects=project).order_by("-published_at", "-pk")
+
+
+def resource_projects_public(*, resource: Resource) -> QuerySet[Project]:
+    """The published joint projects a resource is part of."""
+    return Project.objects.published().filter(resources=resource).order_by("title", "pk")
 
 
 def resources_of(*, user: Any) -> QuerySet[Resource]:

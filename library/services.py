@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.postgres.search import SearchVector
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
@@ -27,6 +27,7 @@ from django_countries import countries
 from iapt_platform.lib import search
 from iapt_platform.lib.uploads import CleanFile
 from iapt_platform.moderation.services import moderation_submit
+from initiatives.matchmaking.selectors import projects_linkable_by
 
 from . import selectors
 from .models import (
@@ -73,6 +74,7 @@ class ResourceData:
     languages: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
     initiatives: list[Any] = field(default_factory=list)
+    projects: list[Any] = field(default_factory=list)  # joint projects (matchmaking.Project)
     evidence: dict[str, Any] | None = None  # method, direction, sector, period_*, outcomes
     file: CleanFile | None = None
     cover: CleanFile | None = None
@@ -123,6 +125,7 @@ def _apply(resource: Resource, data: ResourceData) -> bool:
     resource.save()
     resource.topics.set(data.topics)
     resource.initiatives.set(data.initiatives)
+    resource.projects.set(data.projects)
     _set_rows(resource, data)
     return new_file
 
@@ -176,6 +179,28 @@ def evidence_save(
     return evidence
 
 
+def _check_projects(*, user: Any, resource: Resource, projects: list[Any]) -> None:
+    """A contributor links a resource only to projects in which they manage an active partner;
+    links the resource already has stay allowed."""
+    wanted = {project.pk for project in projects}
+    if not wanted:
+        return
+    allowed = set(
+        projects_linkable_by(user=user).filter(pk__in=wanted).values_list("pk", flat=True)
+    )
+    if resource.pk:
+        allowed |= set(resource.projects.filter(pk__in=wanted).values_list("pk", flat=True))
+    if wanted - allowed:
+        raise ValidationError(
+            {
+                "projects": _(
+                    "You can link a resource only to joint projects in which you manage a "
+                    "partner initiative."
+                )
+            }
+        )
+
+
 def _queue_processing(resource: Resource) -> None:
     from . import tasks
 
@@ -187,6 +212,7 @@ def _queue_processing(resource: Resource) -> None:
 def resource_propose(*, user: Any, data: ResourceData) -> Resource:
     """A member proposes a resource: it is stored in review and enters the moderation queue."""
     resource = Resource(contributed_by=user, status=Resource.Status.IN_REVIEW)
+    _check_projects(user=user, resource=resource, projects=data.projects)
     new_file = _apply(resource, data)
     resource_refresh_search(resource=resource)
     moderation_submit(obj=resource, kind=MODERATION_KIND, submitted_by=user)
@@ -204,6 +230,7 @@ def resource_revise(*, resource: Resource, user: Any, data: ResourceData) -> Res
     if resource.status != Resource.Status.DRAFT:
         raise LibraryError(_("This resource is not waiting for changes, so it cannot be edited."))
     resource.status = Resource.Status.IN_REVIEW
+    _check_projects(user=user, resource=resource, projects=data.projects)
     new_file = _apply(resource, data)
     resource_refresh_search(resource=resource)
     moderation_submit(obj=resource, kind=MODERATION_KIND, submitted_by=user)

@@ -125,6 +125,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "initiatives": Initiative.objects.published()
             .filter(library_resources=resource)
             .order_by("name"),
+            "projects": selectors.resource_projects_public(resource=resource),
             "can_edit": request.user.is_authenticated
             and resource.contributed_by_id == request.user.pk
             and resource.status == Resource.Status.DRAFT,
@@ -235,7 +236,14 @@ def collection(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def propose(request: AuthenticatedRequest) -> HttpResponse:
-    form = ResourceForm(request.POST or None, request.FILES or None)
+    # "Propose a resource for this project" on a project's page arrives with ?project=<id>.
+    project = request.GET.get("project", "")
+    form = ResourceForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial={"projects": [project]} if project.isdigit() else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             resource = services.resource_propose(user=request.user, data=form.to_data())
@@ -260,7 +268,9 @@ def edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     if resource.status != Resource.Status.DRAFT:
         messages.warning(request, _("Only a resource sent back for changes can be edited."))
         return redirect(resource)
-    form = ResourceForm(request.POST or None, request.FILES or None, instance=resource)
+    form = ResourceForm(
+        request.POST or None, request.FILES or None, instance=resource, user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.resource_revise(resource=resource, user=request.user, data=form.to_data())

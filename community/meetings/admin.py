@@ -28,6 +28,7 @@ class MeetingAdmin(TranslationAdmin):
     search_fields = ["title_es", "title_en", "title_pt_br", "slug"]
     date_hierarchy = "starts_at"
     autocomplete_fields = ["initiatives"]
+    raw_id_fields = ["project"]
     readonly_fields = ["sequence", "published_at", "created_by", "created_at", "updated_at"]
     inlines = [RegistrationInline, MaterialInline]
     fieldsets = [
@@ -50,7 +51,10 @@ class MeetingAdmin(TranslationAdmin):
                 ],
             },
         ),
-        (_("Programme"), {"fields": ["agenda", "speakers", "initiatives", "recording_url"]}),
+        (
+            _("Programme"),
+            {"fields": ["agenda", "speakers", "initiatives", "project", "recording_url"]},
+        ),
         (
             _("Record"),
             {

@@ -11,8 +11,9 @@ class MeetingsConfig(AppConfig):
         from iapt_platform.accounts import menu, roles
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib.home import register_home_section
+        from initiatives.matchmaking.hooks import register_project_section
 
-        from . import demo, selectors
+        from . import demo, projects, selectors
 
         register_home_section(
             "meetings",
@@ -21,6 +22,14 @@ class MeetingsConfig(AppConfig):
             order=40,
         )
         demo_registry.register_seeder("meetings", demo.seed, order=60)
+        # Joint projects are seeded after meetings (matchmaking's seeder runs at 70).
+        demo_registry.register_seeder("meetings_projects", demo.seed_project_links, order=75)
+        register_project_section(
+            "meetings",
+            template="meetings/partials/project.html",
+            context=projects.project_section,
+            order=10,
+        )
         menu.register_account_link(
             _("Your meetings"),
             "meetings:mine",

@@ -329,3 +329,25 @@ def seed(write) -> None:
                 },
             )
         write(f"meetings: {meeting.slug} (upcoming)")
+
+
+# meeting slug -> joint project slug (the projects come from matchmaking's seeder, which runs
+# after this app's: see apps.py)
+PROJECT_LINKS = {
+    "webinar-economia-digital-para-clusteres": "ciberseguridad-agroexportadora-andina",
+}
+
+
+def seed_project_links(write) -> None:
+    """Link demo meetings to demo joint projects; a missing meeting or project is skipped."""
+    from initiatives.matchmaking.models import Project
+
+    projects = {p.slug: p for p in Project.objects.filter(slug__in=PROJECT_LINKS.values())}
+    linked = 0
+    for meeting_slug, project_slug in PROJECT_LINKS.items():
+        project = projects.get(project_slug)
+        if project is None:
+            write(f"meetings: no joint project {project_slug}, {meeting_slug} left unlinked")
+            continue
+        linked += Meeting.objects.filter(slug=meeting_slug).update(project=project)
+    write(f"meetings: {linked} linked to joint projects")

@@ -5,12 +5,14 @@ from datetime import UTC, datetime
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from iapt_platform.accounts.forms import time_zone_choices
 from iapt_platform.lib.uploads import clean_upload
+from initiatives.matchmaking.models import Project
 from initiatives.models import Initiative
 from library.models import Resource
 
@@ -74,6 +76,18 @@ class MeetingForm(forms.ModelForm):
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_("Slides, minutes or readings published in the library."),
     )
+    project = forms.ModelChoiceField(
+        label=_("Joint project"),
+        queryset=Project.objects.none(),  # published projects, set in __init__
+        required=False,
+        empty_label="—",
+        help_text=_(
+            "Optional: a published joint project. The meeting then shows on the project's page."
+        ),
+        error_messages={
+            "invalid_choice": _("Choose a published joint project from the list."),
+        },
+    )
 
     class Meta:
         model = Meeting
@@ -92,6 +106,7 @@ class MeetingForm(forms.ModelForm):
             "agenda",
             "speakers",
             "capacity",
+            "project",
         ]
         labels = {
             "title_es": _("Title in Spanish"),
@@ -135,12 +150,21 @@ class MeetingForm(forms.ModelForm):
         "capacity",
         "initiatives",
         "resources",
+        "project",
     ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["title_es"].required = True
         instance = self.instance
+        # Moderators organise meetings for the whole community: any published project, and the
+        # one already linked (still valid on this edit if it was since withdrawn; "—" unlinks it).
+        allowed = Q(status=Project.Status.PUBLISHED)
+        if instance.project_id:
+            allowed |= Q(pk=instance.project_id)
+        project = self.fields["project"]
+        assert isinstance(project, forms.ModelChoiceField)
+        project.queryset = Project.objects.filter(allowed).order_by("title", "pk")
         if instance.pk:
             zone = instance.organiser_time_zone
             self.initial.setdefault("starts_local", _local(instance.starts_at, zone))

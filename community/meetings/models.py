@@ -98,6 +98,14 @@ class Meeting(models.Model):
         verbose_name=_("linked library resources"),
         help_text=_("Slides, minutes or readings published in the library."),
     )
+    project = models.ForeignKey(
+        "matchmaking.Project",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meetings",
+        verbose_name=_("joint project"),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED
     )

@@ -32,7 +32,7 @@ def meeting_upcoming(*, limit: int) -> QuerySet[Meeting]:
 
 def meeting_for_page(*, slug: str, user) -> Meeting | None:
     """A published meeting; moderators also see drafts (to check them before publishing)."""
-    meetings: MeetingQuerySet = Meeting.objects.all()
+    meetings: MeetingQuerySet = Meeting.objects.select_related("project")
     meetings = meetings.prefetch_related(
         Prefetch("initiatives", queryset=initiative_list_public().order_by("name")),
         Prefetch("resources", queryset=Resource.objects.published().order_by("title")),
@@ -92,3 +92,14 @@ def meeting_registrations(*, meeting: Meeting) -> QuerySet[Registration]:
         .select_related("user")
         .order_by(F("waitlist_position").asc(nulls_first=True), "created_at", "pk")
     )
+
+
+def meetings_of_project(*, project) -> tuple[list[Meeting], list[Meeting]]:
+    """A joint project's published meetings: (upcoming, soonest first; past, latest first). One
+    query, however many there are."""
+    now = timezone.now()
+    meetings = list(Meeting.objects.published().filter(project=project).order_by("starts_at", "pk"))
+    upcoming = [m for m in meetings if m.ends_at >= now]
+    past = [m for m in meetings if m.ends_at < now]
+    past.reverse()
+    return upcoming, past

@@ -250,7 +250,8 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(status=Project.Status.PUBLISHED)
 
 
-class Project(models.Model):
+# Meetings (translated by modeltranslation, whose manager the stubs cannot see) point here.
+class Project(models.Model):  # type: ignore[django-manager-missing]
     """A joint project of several initiatives; partners appear once both sides have agreed."""
 
     class Stage(models.TextChoices):

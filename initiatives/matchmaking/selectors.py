@@ -382,6 +382,23 @@ def project_invitations_for(*, initiative: Initiative) -> QuerySet[ProjectPartne
     )
 
 
+def projects_linkable_by(*, user) -> QuerySet[Project]:
+    """Projects in which the user manages an active partner (confirmed by its own managers and
+    accepted by the consortium), rejected ones aside: those to which the user may link meetings
+    and library resources."""
+    if not getattr(user, "is_authenticated", False):
+        return Project.objects.none()
+    return (
+        Project.objects.exclude(status=Project.Status.REJECTED)
+        .filter(
+            pk__in=ProjectPartner.objects.filter(
+                initiative__managers=user, confirmed=True, accepted=True
+            ).values("project")
+        )
+        .order_by("title", "pk")
+    )
+
+
 # --- For other apps -------------------------------------------------------------------------------
 
 

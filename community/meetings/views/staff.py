@@ -60,7 +60,13 @@ def staff_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @moderator_required
 def staff_create(request: AuthenticatedRequest) -> HttpResponse:
-    form = MeetingForm(request.POST or None)
+    # "Create a meeting for this project" on a project's page arrives with ?project=<id>.
+    project = request.GET.get("project", "")
+    form = MeetingForm(
+        request.POST or None,
+        user=request.user,
+        initial={"project": project} if project.isdigit() else None,
+    )
     if request.method == "POST" and form.is_valid():
         meeting = services.meeting_create(
             meeting=form.save(commit=False),
@@ -80,7 +86,7 @@ def staff_create(request: AuthenticatedRequest) -> HttpResponse:
 def staff_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=pk)
     previous = services.MeetingSnapshot.of(meeting)
-    form = MeetingForm(request.POST or None, instance=meeting)
+    form = MeetingForm(request.POST or None, instance=meeting, user=request.user)
     if request.method == "POST" and form.is_valid():
         notified = services.meeting_update(
             meeting=form.save(commit=False),
