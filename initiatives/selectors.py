@@ -139,7 +139,20 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
     # Counts, facets and the ids of each page are cached per filter combination until the
     # registry changes: a search or filter that many people use is computed once.
     key = _directory_key(params)
-    known_count = None if invalid else cache.get_or_set(f"{key}:count", qs.count, CACHE_SECONDS)
+    counts: dict[str, dict[str, int]] = {}
+    known_count = None
+    if not invalid:
+        # The facets first: on PostgreSQL their one scan also yields the total.
+        cached = cache.get(f"{key}:facets")
+        if cached is None:
+            cached = _facet_counts(filterset)
+            cache.set(f"{key}:facets", cached, CACHE_SECONDS)
+        counts, total = cached
+        known_count = (
+            total
+            if total is not None
+            else cache.get_or_set(f"{key}:count", qs.count, CACHE_SECONDS)
+        )
     if not sort:
         # Ranking thousands of matches of a word most initiatives share ("cluster") tells the
         # reader nothing and costs a score per match: broad searches list by name unless asked.
@@ -162,15 +175,7 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
         .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("order")))
     }
     page = Page([rows[pk] for pk in ids if pk in rows], number, paginator)
-    facets = (
-        {}
-        if invalid
-        else _facet_options(
-            cache.get_or_set(f"{key}:facets", lambda: _facet_counts(filterset), CACHE_SECONDS)
-            or _facet_counts(filterset),
-            filterset,
-        )
-    )
+    facets = {} if invalid else _facet_options(counts, filterset)
     query = params.copy()
     query.pop("page", None)
     return Directory(
@@ -226,13 +231,14 @@ _GROUPED_FACETS = {
 }
 
 
-def _facet_counts(filterset: InitiativeFilter) -> dict[str, dict[str, int]]:
-    """Counts per facet value, each facet counted under every other active filter.
+def _facet_counts(filterset: InitiativeFilter) -> tuple[dict[str, dict[str, int]], int | None]:
+    """Counts per facet value, each facet counted under every other active filter, and the total
+    of matches when the counting gave it for free (else None).
 
     The filterset is validated once and its filters applied directly (no `id IN (SELECT ...)`
     unless a sector filter makes rows repeat). On PostgreSQL every facet without an active filter
-    of its own is counted in one scan of the matches; a facet with one is counted apart, under
-    the other filters only.
+    of its own is counted in one scan of the matches, whose grand-total row is the total; a facet
+    with an active filter is counted apart, under the other filters only.
     """
     active = filterset.active_filters()
 
@@ -249,9 +255,11 @@ def _facet_counts(filterset: InitiativeFilter) -> dict[str, dict[str, int]]:
         [f for f in _GROUPED_FACETS if f not in active] if connection.vendor == "postgresql" else []
     )
     counts = {f: _facet_count(f, matching(f)) for f in InitiativeFilter.FACETS if f not in shared}
+    total = None
     if shared:
-        counts.update(_grouped_facet_counts(shared, matching()))
-    return {f: counts[f] for f in InitiativeFilter.FACETS}
+        grouped, total = _grouped_facet_counts(shared, matching())
+        counts.update(grouped)
+    return {f: counts[f] for f in InitiativeFilter.FACETS}, total
 
 
 def _facet_count(facet: str, qs: QuerySet[Initiative]) -> dict[str, int]:
@@ -279,20 +287,27 @@ def _facet_count(facet: str, qs: QuerySet[Initiative]) -> dict[str, int]:
     return {str(k): n for k, n in rows}
 
 
-def _grouped_facet_counts(facets: list[str], qs: QuerySet[Initiative]) -> dict[str, dict[str, int]]:
+def _grouped_facet_counts(
+    facets: list[str], qs: QuerySet[Initiative]
+) -> tuple[dict[str, dict[str, int]], int]:
     columns = [_GROUPED_FACETS[f] for f in facets]
     inner, params = qs.values(*columns).query.sql_with_params()
     # The column names come from _GROUPED_FACETS and the inner query, with its parameters, from
     # Django's compiler: nothing from the request is pasted into the SQL.
+    sets = ", ".join(f"({c})" for c in columns)
     sql = (
         f"SELECT {', '.join(f'GROUPING({c})' for c in columns)}, {', '.join(columns)}, COUNT(*) "  # noqa: S608
-        f"FROM ({inner}) AS matches GROUP BY GROUPING SETS ({', '.join(f'({c})' for c in columns)})"
+        f"FROM ({inner}) AS matches GROUP BY GROUPING SETS ({sets}, ())"
     )
     counts: dict[str, dict[str, int]] = {f: {} for f in facets}
+    total = 0
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             flags, values, n = row[: len(columns)], row[len(columns) : 2 * len(columns)], row[-1]
+            if 0 not in flags:  # the grand total: grouped by no column
+                total = n
+                continue
             position = flags.index(0)  # the one column this row is grouped by
             facet, value = facets[position], values[position]
             if facet == "digital":
@@ -302,7 +317,7 @@ def _grouped_facet_counts(facets: list[str], qs: QuerySet[Initiative]) -> dict[s
                 counts[facet][str(value)] = n
     if "digital" in facets and not counts["digital"]:
         counts["digital"] = {"1": 0}
-    return counts
+    return counts, total
 
 
 def _facet_options(counts: dict[str, dict[str, int]], filterset: InitiativeFilter) -> dict:
