@@ -32,7 +32,11 @@ class SlugsFilter(django_filters.ModelMultipleChoiceFilter):
 
 class InitiativeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=200)
-    country = django_filters.MultipleChoiceFilter(label=_("Country"), choices=country_choices)
+    # Country, type, stage and programme are columns of the initiative (or a foreign key): they
+    # never repeat a row, so no DISTINCT (which would also merge rows in the facets' one scan).
+    country = django_filters.MultipleChoiceFilter(
+        label=_("Country"), choices=country_choices, distinct=False
+    )
     sector = SlugsFilter(
         label=_("Sector"),
         field_name="sectors__slug",
@@ -40,13 +44,18 @@ class InitiativeFilter(django_filters.FilterSet):
         queryset=Sector.objects.all(),
         distinct=False,  # the directory selects distinct ids once, see selectors
     )
-    kind = django_filters.MultipleChoiceFilter(label=_("Type"), choices=Initiative.Kind.choices)
-    stage = django_filters.MultipleChoiceFilter(label=_("Stage"), choices=Initiative.Stage.choices)
+    kind = django_filters.MultipleChoiceFilter(
+        label=_("Type"), choices=Initiative.Kind.choices, distinct=False
+    )
+    stage = django_filters.MultipleChoiceFilter(
+        label=_("Stage"), choices=Initiative.Stage.choices, distinct=False
+    )
     programme = SlugsFilter(
         label=_("Programme"),
         field_name="programme__slug",
         to_field_name="slug",
         queryset=Programme.objects.all(),
+        distinct=False,
     )
     digital = django_filters.BooleanFilter(
         label=_("Digital-economy focus"), method="filter_digital", widget=forms.CheckboxInput

@@ -5,13 +5,16 @@ kept for a few minutes. The version is a callable such as the registry's version
 whenever the content behind the page does, so a change shows at the next request.
 
 The CSRF token is the one part of such a page that belongs to a visitor (the language switcher and
-the bulletin form post): the cached copy holds a placeholder where the token goes, and each hit gets
-the visitor's own token. Signed-in members, requests that carry a message to show and anything but
-GET and HEAD go straight to the view.
+the bulletin form post): the cached copy holds a random placeholder where the token goes, made anew
+for each copy and kept with it, and each hit gets the visitor's own token in its place. Signed-in
+members, requests that carry a message to show, anything but GET and HEAD, and addresses with
+parameters outside the view's own list (free text, tracking tags) go straight to the view, so that
+nobody can fill the cache with copies nobody else will ask for.
 """
 
 import hashlib
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.core.cache import cache
@@ -19,9 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
-PLACEHOLDER = "pagecache-csrf-token-placeholder"
-_PLACEHOLDER_BYTES = PLACEHOLDER.encode()
-_RENDERING = "_rendering_for_page_cache"
+_PLACEHOLDER = "_page_cache_placeholder"
 
 
 def csrf_placeholder(request: HttpRequest) -> dict:
@@ -29,9 +30,8 @@ def csrf_placeholder(request: HttpRequest) -> dict:
 
     It runs after Django's own csrf processor, so its value wins for that render only.
     """
-    if getattr(request, _RENDERING, False):
-        return {"csrf_token": PLACEHOLDER}
-    return {}
+    placeholder = getattr(request, _PLACEHOLDER, None)
+    return {"csrf_token": placeholder} if placeholder else {}
 
 
 def _pending_messages(request: HttpRequest) -> bool:
@@ -40,9 +40,10 @@ def _pending_messages(request: HttpRequest) -> bool:
     return storage is not None and len(storage) > 0
 
 
-def _cacheable(request: HttpRequest) -> bool:
+def _cacheable(request: HttpRequest, params: frozenset[str]) -> bool:
     return (
         request.method in ("GET", "HEAD")
+        and all(key in params for key in request.GET)
         and not request.user.is_authenticated
         and not _pending_messages(request)
     )
@@ -56,11 +57,11 @@ def _key(request: HttpRequest, name: str, version: object) -> str:
     return f"pagecache:{name}:{version}:{language}:{zone}:{fragment}:{address}"
 
 
-def _with_token(request: HttpRequest, content: bytes) -> bytes:
-    if _PLACEHOLDER_BYTES not in content:
+def _with_token(request: HttpRequest, content: bytes, placeholder: bytes) -> bytes:
+    if placeholder not in content:
         return content
     # Any masked form of the visitor's secret is valid; get_token also sets the cookie when new.
-    return content.replace(_PLACEHOLDER_BYTES, get_token(request).encode())
+    return content.replace(placeholder, get_token(request).encode())
 
 
 def _storable(response: HttpResponse) -> bool:
@@ -73,36 +74,41 @@ def _storable(response: HttpResponse) -> bool:
 
 
 def cache_page_for_visitors(
-    name: str, *, version: Callable[[], object], timeout: int = 300
+    name: str, *, version: Callable[[], object], params: Iterable[str] = (), timeout: int = 300
 ) -> Callable:
-    """Serve the view's page from the cache to visitors who are not signed in."""
+    """Serve the view's page from the cache to visitors who are not signed in.
+
+    `params` lists the query parameters the page may carry and still be kept (a bounded set of
+    values each: filters, sort, page); any other parameter sends the request to the view.
+    """
+    allowed = frozenset(params)
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not _cacheable(request):
+            if not _cacheable(request, allowed):
                 return view(request, *args, **kwargs)
             key = _key(request, name, version())
             stored = cache.get(key)
             if stored is not None:
-                content, content_type = stored
-                response = HttpResponse(_with_token(request, content), content_type=content_type)
-                response["X-Page-Cache"] = "hit"
-                return response
-            setattr(request, _RENDERING, True)
+                content, content_type, placeholder = stored
+                return HttpResponse(
+                    _with_token(request, content, placeholder), content_type=content_type
+                )
+            placeholder = f"csrf-{secrets.token_urlsafe(24)}"
+            setattr(request, _PLACEHOLDER, placeholder)
             try:
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
             finally:
-                setattr(request, _RENDERING, False)
-            if not _storable(response):
-                if not response.streaming:
-                    response.content = _with_token(request, response.content)
+                setattr(request, _PLACEHOLDER, None)
+            if response.streaming:
                 return response
-            cache.set(key, (response.content, response["Content-Type"]), timeout)
-            response.content = _with_token(request, response.content)
-            response["X-Page-Cache"] = "miss"
+            mark = placeholder.encode()
+            if _storable(response):
+                cache.set(key, (response.content, response["Content-Type"], mark), timeout)
+            response.content = _with_token(request, response.content, mark)
             return response
 
         return wrapped

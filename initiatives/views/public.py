@@ -10,7 +10,13 @@ from .. import presenters, selectors
 from ..models import Programme
 
 
-@cache_page_for_visitors("initiatives:directory", version=selectors.registry_version)
+@cache_page_for_visitors(
+    "initiatives:directory",
+    version=selectors.registry_version,
+    # Filters with known values, the sort and the page; free-text searches are not kept whole
+    # (their counts and ids are, in the selector's cache).
+    params=("country", "sector", "kind", "stage", "programme", "digital", "sort", "page"),
+)
 def directory(request: HtmxRequest) -> HttpResponse:
     result = selectors.initiative_directory(request.GET, page_number=request.GET.get("page"))
     context = {"directory": result, "page": result.page, "query": result.query_string}

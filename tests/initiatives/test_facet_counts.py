@@ -90,7 +90,7 @@ def test_the_unfiltered_counts_on_postgresql_come_from_one_query(
 
 
 def test_a_change_to_the_registry_warms_the_unfiltered_directory_once_per_burst(
-    registry, django_capture_on_commit_callbacks, monkeypatch
+    registry, django_capture_on_commit_callbacks, monkeypatch, settings
 ):
     from django.core.cache import cache
 
@@ -99,6 +99,7 @@ def test_a_change_to_the_registry_warms_the_unfiltered_directory_once_per_burst(
     queued = []
     monkeypatch.setattr(tasks.warm_directory, "apply_async", lambda **kw: queued.append(kw))
     selectors.directory_warm_pending_clear()
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # with a worker (in-process tasks skip warming)
 
     with django_capture_on_commit_callbacks(execute=True):
         InitiativeFactory(name="Clúster Nuevo", country="UY")
@@ -112,3 +113,36 @@ def test_a_change_to_the_registry_warms_the_unfiltered_directory_once_per_burst(
     assert counts["country"]["UY"] == 2
     assert total in (None, 7) and Initiative.objects.published().count() == 7
     assert selectors.directory_warm_due()  # the next change queues a warm-up again
+
+
+def test_initiatives_alike_in_every_facet_are_each_counted(db):
+    """Four rows that share country, type, stage and programme are four, not one combination."""
+    andes = ProgrammeFactory(slug="andes")
+    for n in range(4):
+        InitiativeFactory(
+            name=f"Clúster {n}", country="EC", kind="cluster", stage="mature", programme=andes
+        )
+    for query in ("country=EC", "kind=cluster", "stage=mature", "programme=andes", ""):
+        counts, total = selectors._facet_counts(selectors.initiative_filterset(QueryDict(query)))
+        assert counts["country"] == {"EC": 4}, query
+        assert counts["programme"] == {str(andes.pk): 4}, query
+        assert total in (None, 4), query
+
+
+def test_a_broker_that_refuses_the_warm_up_does_not_break_the_save(
+    django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    from initiatives import tasks
+
+    def refuse(**kwargs):
+        raise ConnectionError("broker away")
+
+    monkeypatch.setattr(tasks.warm_directory, "apply_async", refuse)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    selectors.directory_warm_pending_clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        InitiativeFactory(name="Clúster Nuevo", country="UY")
+
+    assert Initiative.objects.filter(name="Clúster Nuevo").exists()
+    assert selectors.directory_warm_due()  # the next change tries again
