@@ -1,6 +1,6 @@
 import hashlib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.core.cache import cache
@@ -98,12 +98,24 @@ class _CountedPaginator(Paginator):
 
 @dataclass
 class Directory:
+    """One page of the directory. The page of initiatives and the facet options are loaded when
+    first read: a page whose rendered results are cached (fragment_key) never loads them."""
+
     filterset: InitiativeFilter
-    page: Page
-    facets: dict[str, list[FacetOption]]
     invalid: bool
     sort: str
     query_string: str  # the current filters, without the page, for links
+    fragment_key: str  # names the rendered results and facets; "" when they must not be kept
+    load_page: Callable[[], Page] = field(repr=False)
+    load_facets: Callable[[], dict[str, list[FacetOption]]] = field(repr=False)
+
+    @cached_property
+    def page(self) -> Page:
+        return self.load_page()
+
+    @cached_property
+    def facets(self) -> dict[str, list[FacetOption]]:
+        return self.load_facets()
 
 
 def initiative_filterset(params: QueryDict) -> InitiativeFilter:
@@ -162,29 +174,34 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
     paginator = _CountedPaginator(ordered, PAGE_SIZE, known_count=known_count)
     number = paginator.validate_number(_page_number(page_number, paginator))
     ids_key = f"{key}:ids:{sort}:{number}"
-    ids = None if invalid else cache.get(ids_key)
-    if ids is None:
-        start = (number - 1) * PAGE_SIZE
-        ids = list(ordered[start : start + PAGE_SIZE].values_list("pk", flat=True))
-        if not invalid:
-            cache.set(ids_key, ids, CACHE_SECONDS)
-    rows = {
-        i.pk: i
-        for i in Initiative.objects.filter(pk__in=ids)
-        .select_related("programme")
-        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("order")))
-    }
-    page = Page([rows[pk] for pk in ids if pk in rows], number, paginator)
-    facets = {} if invalid else _facet_options(counts, filterset)
+
+    def load_page() -> Page:
+        ids = None if invalid else cache.get(ids_key)
+        if ids is None:
+            start = (number - 1) * PAGE_SIZE
+            ids = list(ordered[start : start + PAGE_SIZE].values_list("pk", flat=True))
+            if not invalid:
+                cache.set(ids_key, ids, CACHE_SECONDS)
+        rows = {
+            i.pk: i
+            for i in Initiative.objects.filter(pk__in=ids)
+            .select_related("programme")
+            .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("order")))
+        }
+        return Page([rows[pk] for pk in ids if pk in rows], number, paginator)
+
     query = params.copy()
     query.pop("page", None)
+    query_string = query.urlencode()
+    address = hashlib.sha256(query_string.encode()).hexdigest()[:16]
     return Directory(
         filterset=filterset,
-        page=page,
-        facets=facets,
         invalid=invalid,
         sort=sort,
-        query_string=query.urlencode(),
+        query_string=query_string,
+        fragment_key="" if invalid else f"{key}:html:{sort}:{number}:{address}",
+        load_page=load_page,
+        load_facets=lambda: {} if invalid else _facet_options(counts, filterset),
     )
 
 

@@ -18,6 +18,6 @@ def flag_stale_initiatives() -> int:
 def warm_directory() -> None:
     """Counts, facets and first page of the unfiltered directory, computed before anyone asks."""
     selectors.directory_warm_pending_clear()
-    for sort in ("name", "newest"):
-        selectors.initiative_directory(QueryDict(f"sort={sort}"), page_number=None)
-    selectors.initiative_directory(QueryDict(), page_number=None)
+    for query in ("", "sort=newest"):
+        directory = selectors.initiative_directory(QueryDict(query), page_number=None)
+        directory.page  # noqa: B018 (reading it loads and caches the first page of ids)

@@ -123,3 +123,26 @@ def test_free_text_and_unknown_parameters_are_never_kept_whole(client, registry,
 
     assert not from_cache(response)
     assert response.status_code == 200
+
+
+def test_the_rendered_results_are_kept_for_everyone_until_the_registry_changes(
+    client, member, registry
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(member)
+    client.get(URL, {"q": "cacao"})
+
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(URL, {"q": "cacao"})
+
+    assert "Clúster del Cacao de Esmeraldas" in again.content.decode()
+    assert "Sign out" in again.content.decode()  # the frame is still the member's own
+    assert not [q for q in queries if "initiatives_initiative_sectors" in q["sql"]]
+
+    registry.name = "Clúster del Cacao Fino de Esmeraldas"
+    registry.save()
+    services.initiative_refresh_search(initiative=registry)
+    selectors.registry_changed()  # what the registry's signals do after each commit
+    assert "Cacao Fino" in client.get(URL, {"q": "cacao"}).content.decode()

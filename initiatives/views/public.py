@@ -2,6 +2,7 @@
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 
 from iapt_platform.lib.http import HtmxRequest
 from iapt_platform.lib.pagecache import cache_page_for_visitors
@@ -19,7 +20,9 @@ from ..models import Programme
 )
 def directory(request: HtmxRequest) -> HttpResponse:
     result = selectors.initiative_directory(request.GET, page_number=request.GET.get("page"))
-    context = {"directory": result, "page": result.page, "query": result.query_string}
+    # The page is loaded only if the results are rendered (not when their fragment is cached).
+    page = SimpleLazyObject(lambda: result.page)
+    context = {"directory": result, "page": page, "query": result.query_string}
     if request.htmx:
         return render(request, "initiatives/partials/directory_body.html", context)
     return render(request, "initiatives/directory.html", context)
