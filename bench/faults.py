@@ -11,9 +11,12 @@ Phases (each bounded in time; the script stops by itself; only 127.0.0.1 is cont
             the beat does every minute; a dead worker's claims are stale), the worker restarts.
             Counts lost and duplicated messages.
   digests   the hourly digest run for M members through a real worker (queue "default"); the
-            worker is killed at about a third, restarts, and the next hourly run is triggered.
-            Counts lost and duplicated digests, and what is left unacknowledged in Redis (Celery
-            redelivers those only after the broker's visibility timeout, one hour).
+            worker is killed at about a third, restarts, and the next hourly run is triggered
+            (what the beat does every hour). A digest's row commits only once the SMTP server has
+            accepted its email (community/digests.py), so the digests the dead worker was
+            building have no row and that run sends them. Counts lost and duplicated digests, and
+            what is left unacknowledged in Redis: Celery redelivers those only after the broker's
+            visibility timeout, which the bench asks the running worker for (`inspect conf`).
   redis     gunicorn (production settings) serves pages at a steady rate while Redis is shut
             down (`redis-cli shutdown nosave`) and started again a few seconds later with the
             machine's own command line. Reports errors during the outage, whether each 500 was the
@@ -198,6 +201,9 @@ class Sink:
 
 
 def start_worker(env: dict[str, str], queue: str, concurrency: int) -> subprocess.Popen:
+    # FAULTS_WORKER_LOG=<file>: the workers' own output goes there (to see why a phase stalls).
+    log_path = os.environ.get("FAULTS_WORKER_LOG")
+    output = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     worker = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "celery"),
@@ -219,9 +225,11 @@ def start_worker(env: dict[str, str], queue: str, concurrency: int) -> subproces
         cwd=ROOT,
         env=env,
         start_new_session=True,  # its own process group: the kill takes the pool children too
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
     )
+    if log_path:
+        output.close()  # the worker holds its own copy
     return worker
 
 
@@ -254,6 +262,18 @@ def redis_client():
     import redis
 
     return redis.Redis.from_url(REDIS_URL)
+
+
+def worker_visibility_timeout() -> float | None:
+    """The broker's visibility timeout as a running worker reports it (remote control)."""
+    from iapt_platform.celery import app
+
+    replies = app.control.inspect(timeout=5).conf(with_defaults=True) or {}
+    for conf in replies.values():
+        options = conf.get("broker_transport_options") or {}
+        if "visibility_timeout" in options:
+            return float(options["visibility_timeout"])
+    return None
 
 
 def clear_broker() -> None:
@@ -289,6 +309,7 @@ class MailFigures:
     queued_after: int = 0
     finished: bool = False
     note: str = ""
+    visibility_timeout: float | None = None  # seconds, as the worker reported it
 
 
 def phase_bulletin(env: dict[str, str], sink: Sink, subscribers: int) -> MailFigures:
@@ -463,6 +484,8 @@ def phase_digests(env: dict[str, str], sink: Sink, members: int) -> MailFigures:
         wait_until(settled, timeout=120)
         figures.finished = len(set(r for r, _m in received())) >= members
         figures.seconds = time.monotonic() - started
+        # What the restarted worker itself uses (the settings it loaded, through Celery).
+        figures.visibility_timeout = worker_visibility_timeout()
         unacked = unacked_tasks()
         figures.unacked_after = sum(unacked.values())
         figures.queued_after = redis_client().llen("default")
@@ -538,6 +561,11 @@ class Load:
             time.sleep(max(0.0, interval - took))
 
 
+# gunicorn reads the project's gunicorn.conf.py from the working directory (its worker class and
+# threads); the command line below wins for what it sets.
+GUNICORN_CONF = " (the project's gunicorn.conf.py)" if (ROOT / "gunicorn.conf.py").exists() else ""
+
+
 def start_gunicorn(env: dict[str, str]) -> subprocess.Popen:
     process = subprocess.Popen(
         [
@@ -605,6 +633,8 @@ class WebFigures:
     after_errors: int = 0
     recovery_s: float | None = None
     fault_s: float = 0.0
+    during_median_ms: float = 0.0
+    during_max_ms: float = 0.0
     note: str = ""
 
 
@@ -615,6 +645,10 @@ def summarise(samples: list[Sample], fault_start: float, fault_end: float) -> We
     after = sorted((s for s in samples if s.at >= fault_end), key=lambda s: s.at)
     figures.before_errors = Counter(str(s.status or "no answer") for s in before if not ok(s))
     figures.during = len(during)
+    if during:
+        times = sorted(s.ms for s in during)
+        figures.during_median_ms = times[len(times) // 2]
+        figures.during_max_ms = times[-1]
     figures.during_errors = Counter(str(s.status or "no answer") for s in during if not ok(s))
     figures.unfriendly_500 = sum(s.status == 500 and not s.friendly for s in samples)
     failed_pages = Counter(s.path for s in during if not ok(s))
@@ -720,7 +754,8 @@ def web_row(name: str, f: WebFigures) -> str:
     before = ", ".join(f"{k}: {v}" for k, v in sorted(f.before_errors.items())) or "none"
     recovery = "not recovered" if f.recovery_s is None else f"{f.recovery_s:.1f} s"
     return (
-        f"| {name} | {f.requests:,} | {before} | {f.fault_s:.1f} s | {f.during} | {errors} | "
+        f"| {name} | {f.requests:,} | {before} | {f.fault_s:.1f} s | {f.during} | "
+        f"{f.during_median_ms:.0f} / {f.during_max_ms:.0f} ms | {errors} | "
         f"**{f.unfriendly_500}** | {f.after} | {f.after_errors} | **{recovery}** | {f.note} |"
     )
 
@@ -740,6 +775,14 @@ def write_results(command: str, mail: dict[str, MailFigures], web: dict[str, Web
         "",
     ]
     if mail:
+        reported = next(
+            (f.visibility_timeout for f in mail.values() if f.visibility_timeout is not None), None
+        )
+        timeout = (
+            f"{reported:.0f} s, as the worker reports it"
+            if reported is not None
+            else "not reported by the worker"
+        )
         lines += [
             "### Emails while the Celery worker is killed (SIGKILL of its process group)",
             "",
@@ -750,23 +793,28 @@ def write_results(command: str, mail: dict[str, MailFigures], web: dict[str, Web
             "",
             "Bulletin: after each kill the stuck-delivery sweeper runs once (the beat runs it every "
             "minute), then the worker restarts. Digests: after the kill the worker restarts and the "
-            "next hourly run is triggered. *Unacked in Redis* are messages a dead worker had taken; "
-            "Celery's Redis transport hands them out again only after the visibility timeout "
-            "(3600 s), so within this run they count as lost.",
+            "next hourly run is triggered (the beat's); a digest's row commits only once the SMTP "
+            "server accepted its email, so what the dead worker was building has no row and that "
+            "run sends it. *Unacked in Redis* are messages a dead worker had taken; Celery's Redis "
+            f"transport hands them out again only after the visibility timeout ({timeout}), "
+            "after this run: they are not counted as delivered here. A redelivered send_chunk "
+            "or send_digest finds its rows already sent and sends nothing.",
             "",
         ]
     if web:
         lines += [
             "### Pages while Redis restarts or PostgreSQL drops connections",
             "",
-            f"gunicorn, 3 workers, 127.0.0.1:{WEB_PORT}; 4 client threads at about 20 requests/s "
+            f"gunicorn, 3 workers{GUNICORN_CONF}, 127.0.0.1:{WEB_PORT}; 4 client threads at "
+            "about 20 requests/s "
             f"over {', '.join(PAGES)}. *Unfriendly 500* counts 500 answers without the friendly "
             "error page (any phase). *Recovery* runs from the end of the fault (Redis answering "
-            "again; the last termination) to the first success after which nothing failed.",
+            "again; the last termination) to the first success after which nothing failed. "
+            "*Time during* is the median and the slowest answer (or failure) during the fault.",
             "",
-            "| fault | requests | errors before | fault length | requests during | errors during | "
-            "unfriendly 500 | requests after | errors after | recovery | note |",
-            "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|",
+            "| fault | requests | errors before | fault length | requests during | time during | "
+            "errors during | unfriendly 500 | requests after | errors after | recovery | note |",
+            "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---|",
             *(web_row(k, v) for k, v in web.items()),
             "",
         ]

@@ -3,8 +3,14 @@ plus what the platform published meanwhile (initiatives, library resources, meet
 
 A period is a calendar day (or a week from Monday) in the member's own time zone; its digest is due
 from 06:00 local time the next day (or Monday). A `Digest` row, unique per member, kind and period
-start, is written before the email is queued, so that a second run (or a second worker) sends
-nothing. A period with nothing new records a row and sends no email.
+start, says the digest was built: a second run (or a second worker) sends nothing. A period with
+nothing new records a row and sends no email.
+
+The row and the email go together: the email is handed to the mail server inside the transaction
+that inserts the row, and the row commits only once the server has accepted it. A worker killed at
+any point (or a mail server that refuses) leaves no row, so the next hourly run sends that digest:
+nothing is lost, and a kill between the server's acceptance and the commit costs one duplicate. A
+second worker on the same digest waits on the row's unique index, then finds it taken.
 """
 
 from __future__ import annotations
@@ -195,7 +201,9 @@ def _new_meetings(*, start: dt.datetime, end: dt.datetime) -> list[Any]:
 def digest_send(
     *, user_id: int, kind: str, period_start: dt.datetime, period_end: dt.datetime
 ) -> Digest | None:
-    """Build and send one member's digest; None when it was already built for that period."""
+    """Build and send one member's digest; None when it was already built for that period.
+
+    Raises what the mail server raised, and then nothing is recorded (the next run tries again)."""
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return None
@@ -213,7 +221,8 @@ def digest_send(
         digest.save(update_fields=["item_count", "sent"])
         if digest.sent:
             link = frequency_url(user)
-            emails.send(
+            # Not queued after commit: see the module's docstring.
+            emails.send_now(
                 template="community/digest",
                 to=user,
                 context={

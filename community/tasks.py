@@ -22,7 +22,9 @@ def send_due_digests() -> int:
     return count
 
 
-@shared_task(acks_late=True)  # idempotent: the Digest row is unique per member and period
+# Idempotent: the Digest row is unique per member and period, and commits only with the email sent.
+# No retries of its own: a failure records nothing, and the next hourly run sends it again.
+@shared_task(acks_late=True)
 def send_digest(user_id: int, kind: str, period_start: str, period_end: str) -> bool:
     digest = digests.digest_send(
         user_id=user_id,

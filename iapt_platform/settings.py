@@ -121,10 +121,15 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis being away makes pages slower, not broken: every call is then a miss
+            # (iapt_platform/lib/cache.py, which also says what that means for rate limits).
+            "BACKEND": "iapt_platform.lib.cache.TolerantRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="iapt"),
             "TIMEOUT": 300,
+            # Passed to redis-py's connection pool: a Redis that does not answer costs a call
+            # half a second at most, instead of the system's TCP timeouts.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:

@@ -2,8 +2,8 @@
 
 An email is a template triple under `templates/emails/`: `<name>_subject.txt`, `<name>_body.txt` and
 `<name>_body.html` (the HTML extends `emails/base.html`). It is rendered in the recipient's language and
-time zone, its CSS is inlined, and it is handed to a Celery task only after the surrounding transaction
-commits, so a rolled-back request sends nothing.
+time zone, its CSS is inlined, and `send` hands it to a Celery task only after the surrounding
+transaction commits, so a rolled-back request sends nothing (`send_now` sends it at once).
 """
 
 from __future__ import annotations
@@ -97,6 +97,14 @@ def render(
 def send(**kwargs: Any) -> None:
     """Render an email (see `render`) and send it once the current transaction commits."""
     queue(render(**kwargs))
+
+
+def send_now(**kwargs: Any) -> None:
+    """Render an email (see `render`) and hand it to the mail server now, in this process.
+
+    For a task that records the sending in the same transaction (digests): the record commits only
+    once the server accepted the message, so a worker killed at any point loses nothing."""
+    render(**kwargs).to_message().send()
 
 
 def send_rendered(*, to: str, subject: str, text: str, language: str, html_template=None) -> None:

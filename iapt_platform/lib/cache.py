@@ -1,0 +1,200 @@
+"""The shared cache (Redis in production), made to tolerate Redis being away.
+
+Pages only use the cache to go faster (facet counts, page ids, whole pages for visitors), so while
+Redis is down or unreachable every operation behaves as a miss: reads return the default, writes
+store nothing, and the page is computed from the database. A short socket timeout in the settings
+bounds what one call can cost; after a failure this process stops trying for `RETRY_AFTER` seconds,
+so a page that makes ten cache calls pays for at most one. Failures are logged as a warning when
+an outage starts, then once a minute with a count, and once more when Redis answers again.
+
+Sessions are not in the cache (the database session engine), so an outage signs nobody out.
+
+Rate limits that keep their counters in the cache, and what an outage does to them (deliberate):
+
+* `add` answers False ("not stored"), never a false "yes": callers use it as a lock or a
+  first-time flag, and two callers must not both believe they hold it. allauth takes a lock with
+  `add` around each of its rate limits (on POST), so while Redis is away signing in, signing up,
+  password resets and two-factor codes answer 429 after a second (templates/429.html, "wait a
+  moment"): fail-closed, because those limits are what stand between a password or a six-digit
+  code and a guessing script. Members already signed in are not affected, and pages (GET) are
+  not limited.
+* `incr` raises ValueError, as for a key that does not exist. The bulletin's subscription limit
+  (`newsletter.services.subscribers`) then counts one and lets the request through, and the
+  forum's posting limit (`community.services._check_rate`, a list read with `get`) sees no recent
+  posts: fail-open, because they brake floods rather than guard secrets, and refusing everyone
+  with "you sent too many" during an outage would be wrong. The bulletin's sending rate
+  (`newsletter.services.delivery.RateLimiter`) cannot count and waits: sending pauses until Redis
+  is back (the broker is the same Redis, so little else runs meanwhile).
+* A version bump (`initiatives.selectors.registry_changed`, `library.selectors.library_changed`)
+  made during an outage is lost; if Redis comes back with its data (a network cut rather than a
+  restart) the pages cached before show until their timeout, a few minutes.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import redis
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+RETRY_AFTER = 1.0  # seconds this process leaves Redis alone after a failed call
+WARN_EVERY = 60.0  # seconds between two warnings during one outage
+
+T = TypeVar("T")
+
+
+class _Outage:
+    """What one process knows about one Redis server being away.
+
+    Shared by the backend instances of every thread (Django keeps one instance per thread)."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+        self.lock = threading.Lock()
+        self.retry_at = 0.0  # monotonic time before which calls are not tried
+        self.started = 0.0  # when the current outage started; 0: none
+        self.failures = 0  # failed or skipped calls since it started
+        self.warned_at = 0.0
+
+    def skipping(self) -> bool:
+        if self.retry_at and time.monotonic() < self.retry_at:
+            with self.lock:
+                self.failures += 1
+            return True
+        return False
+
+    def failed(self, operation: str, error: BaseException) -> None:
+        now = time.monotonic()
+        args: tuple[Any, ...]
+        with self.lock:
+            self.retry_at = now + RETRY_AFTER
+            self.failures += 1
+            if not self.started:
+                self.started = self.warned_at = now
+                message, args = (
+                    "cache server %s unavailable (%s in %s: %s); pages carry on without the cache",
+                    (self.server, type(error).__name__, operation, error),
+                )
+            elif now - self.warned_at >= WARN_EVERY:
+                self.warned_at = now
+                message, args = (
+                    "cache server %s still unavailable after %.0f s, %d calls missed (%s)",
+                    (self.server, now - self.started, self.failures, error),
+                )
+            else:
+                return
+        logger.warning(message, *args)
+
+    def succeeded(self) -> None:
+        if not self.started:  # the usual case: no lock taken
+            return
+        with self.lock:
+            if not self.started:
+                return
+            took, missed = time.monotonic() - self.started, self.failures
+            self.started, self.failures, self.retry_at = 0.0, 0, 0.0
+        logger.warning(
+            "cache server %s answers again after %.1f s, %d calls missed", self.server, took, missed
+        )
+
+
+_outages: dict[str, _Outage] = {}
+_outages_lock = threading.Lock()
+
+
+def _outage_for(server: str) -> _Outage:
+    with _outages_lock:
+        return _outages.setdefault(server, _Outage(server))
+
+
+def reset_outages() -> None:
+    """Forget every known outage (tests)."""
+    with _outages_lock:
+        _outages.clear()
+
+
+class TolerantRedisCache(RedisCache):
+    """Django's Redis cache, with every operation a page makes turned into a miss when Redis is
+    unreachable (see the module's docstring). `clear()` still fails loudly: it is never part of a
+    page."""
+
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._outage = _outage_for(server if isinstance(server, str) else ",".join(server))
+
+    def _tolerant(self, operation: str, call: Callable[[], T], miss: Callable[[], T]) -> T:
+        if self._outage.skipping():
+            return miss()
+        try:
+            result = call()
+        except UNAVAILABLE as error:
+            self._outage.failed(operation, error)
+            return miss()
+        self._outage.succeeded()
+        return result
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        return self._tolerant(
+            "get", lambda: RedisCache.get(self, key, default, version), lambda: default
+        )
+
+    def get_many(self, keys: Any, version: Any = None) -> dict[Any, Any]:
+        return self._tolerant("get_many", lambda: RedisCache.get_many(self, keys, version), dict)
+
+    def has_key(self, key: Any, version: Any = None) -> bool:
+        return self._tolerant(
+            "has_key", lambda: RedisCache.has_key(self, key, version), lambda: False
+        )
+
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> None:
+        self._tolerant(
+            "set", lambda: RedisCache.set(self, key, value, timeout, version), lambda: None
+        )
+
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> list[Any]:
+        # Django's contract: the keys that could not be stored.
+        return self._tolerant(
+            "set_many",
+            lambda: RedisCache.set_many(self, data, timeout, version),
+            lambda: list(data),
+        )
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> bool:
+        return self._tolerant(
+            "add", lambda: RedisCache.add(self, key, value, timeout, version), lambda: False
+        )
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
+        return self._tolerant(
+            "touch", lambda: RedisCache.touch(self, key, timeout, version), lambda: False
+        )
+
+    def delete(self, key: Any, version: Any = None) -> bool:
+        return self._tolerant(
+            "delete", lambda: RedisCache.delete(self, key, version), lambda: False
+        )
+
+    def delete_many(self, keys: Any, version: Any = None) -> None:
+        self._tolerant(
+            "delete_many", lambda: RedisCache.delete_many(self, keys, version), lambda: None
+        )
+
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        def miss() -> int:
+            raise ValueError(f"Key {key!r} not found (the cache server is unavailable).")
+
+        return self._tolerant("incr", lambda: RedisCache.incr(self, key, delta, version), miss)

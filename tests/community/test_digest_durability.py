@@ -1,0 +1,95 @@
+"""A digest is recorded as sent only together with its email: a worker that dies or a mail server
+that refuses leaves nothing recorded, and the next hourly run sends it (bench/faults.py kills a
+real worker; these tests pin the mechanism)."""
+
+import datetime as dt
+import smtplib
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+
+from community import tasks
+from community.models import Digest, Watch
+from tests.factories import UserFactory
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+BOGOTA = ZoneInfo("America/Bogota")
+
+
+class FlakyServer(EmailBackend):
+    """locmem, except while `down`: then the connection drops before the message is accepted."""
+
+    down = False
+
+    def send_messages(self, messages):
+        if type(self).down:
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def flaky_server(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.FlakyServer"
+    FlakyServer.down = False
+    yield FlakyServer
+    FlakyServer.down = False
+
+
+@pytest.fixture
+def diana_with_news(alice, established):
+    """A daily reader who watches a thread that got a post on 1 March (Bogotá)."""
+    diana = UserFactory(email="diana@example.org", language="en", time_zone="America/Bogota")
+    factories.profile(diana, handle="diana", email_frequency="daily")
+    with time_machine.travel(dt.datetime(2026, 3, 1, 9, tzinfo=BOGOTA), tick=False):
+        thread = factories.thread(alice, title="Financiamiento de clústeres")
+        Watch.objects.create(user=diana, thread=thread)
+    return diana
+
+
+def digests_to(user) -> list:
+    return [m for m in mail.outbox if m.to == [user.email]]
+
+
+def test_the_email_leaves_with_the_record_not_after_the_commit(
+    diana_with_news, flaky_server, django_capture_on_commit_callbacks
+):
+    # Callbacks captured and never run: what was only queued after commit would not be sent.
+    with (
+        time_machine.travel(dt.datetime(2026, 3, 2, 7, tzinfo=BOGOTA), tick=False),
+        django_capture_on_commit_callbacks(execute=False),
+    ):
+        tasks.send_due_digests.delay()
+    assert len(digests_to(diana_with_news)) == 1
+    assert Digest.objects.get(user=diana_with_news).sent is True
+
+
+def test_a_mail_server_that_drops_the_connection_leaves_no_record_and_the_next_run_sends_it(
+    diana_with_news, flaky_server, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 7, 10, tzinfo=BOGOTA), tick=False) as clock:
+        flaky_server.down = True
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(smtplib.SMTPServerDisconnected),
+        ):
+            tasks.send_due_digests.delay()
+        assert digests_to(diana_with_news) == []
+        assert not Digest.objects.filter(user=diana_with_news).exists()
+
+        flaky_server.down = False
+        clock.move_to(dt.datetime(2026, 3, 2, 8, 10, tzinfo=BOGOTA))  # the next hourly run
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.send_due_digests.delay()
+        assert len(digests_to(diana_with_news)) == 1
+        digest = Digest.objects.get(user=diana_with_news)
+        assert (digest.sent, digest.item_count) == (True, 1)
+
+        clock.move_to(dt.datetime(2026, 3, 2, 9, 10, tzinfo=BOGOTA))  # and nothing twice
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.send_due_digests.delay()
+    assert len(digests_to(diana_with_news)) == 1
