@@ -111,31 +111,38 @@ def email_notifications(*, post_id: int) -> int:
     )
     sent = 0
     for notification in pending:
-        # Claiming the row first means a retried task never sends the same notification twice.
-        claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
-            emailed_at=timezone.now()
-        )
-        if not claimed:
-            continue
-        post = notification.post
-        emails.send(
-            template="community/notification",
-            to=notification.recipient,
-            context={
-                "notification": notification,
-                "kind": notification.kind,
-                "actor_name": notification.actor.get_full_name() if notification.actor else "",
-                "thread_title": post.thread.title,
-                "category": post.thread.category,  # named in the recipient's language
-                "body": post.body,
-                "excerpt": excerpt(post.body, 600),
-                "post_url": absolute(reverse("community:post", args=[post.pk])),
-                "frequency_url": frequency_url(notification.recipient),
-            },
-            headers={"List-Unsubscribe": f"<{frequency_url(notification.recipient)}>"},
-        )
-        sent += 1
+        sent += _email_one(notification)
     return sent
+
+
+@transaction.atomic
+def _email_one(notification: Notification) -> int:
+    # The claim and the handing over to the mail server share one transaction: a worker killed
+    # before the server took the message leaves the row unclaimed for the redelivered task (no
+    # loss); killed between the two, one duplicate at most. A concurrent task skips the row.
+    claimed = Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+    if not claimed:
+        return 0
+    post = notification.post
+    emails.send_now(
+        template="community/notification",
+        to=notification.recipient,
+        context={
+            "notification": notification,
+            "kind": notification.kind,
+            "actor_name": notification.actor.get_full_name() if notification.actor else "",
+            "thread_title": post.thread.title,
+            "category": post.thread.category,  # named in the recipient's language
+            "body": post.body,
+            "excerpt": excerpt(post.body, 600),
+            "post_url": absolute(reverse("community:post", args=[post.pk])),
+            "frequency_url": frequency_url(notification.recipient),
+        },
+        headers={"List-Unsubscribe": f"<{frequency_url(notification.recipient)}>"},
+    )
+    return 1
 
 
 def absolute(path: str) -> str:

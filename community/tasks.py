@@ -1,11 +1,26 @@
 import datetime as dt
+import smtplib
 
 from celery import shared_task
 
 from . import digests, notifications
 
 
-@shared_task(acks_late=True)  # idempotent: each notification is claimed before it is emailed
+# Idempotent: each notification is claimed in the transaction that hands it to the mail server,
+# so a retry or a redelivery after a lost worker sends only what was not sent.
+@shared_task(
+    autoretry_for=(
+        smtplib.SMTPServerDisconnected,
+        smtplib.SMTPConnectError,
+        ConnectionError,
+        TimeoutError,
+    ),
+    retry_backoff=30,
+    retry_backoff_max=600,  # under the broker's visibility timeout
+    max_retries=8,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def email_notifications(post_id: int) -> int:
     return notifications.email_notifications(post_id=post_id)
 

@@ -93,3 +93,25 @@ def test_a_mail_server_that_drops_the_connection_leaves_no_record_and_the_next_r
         with django_capture_on_commit_callbacks(execute=True):
             tasks.send_due_digests.delay()
     assert len(digests_to(diana_with_news)) == 1
+
+
+def test_a_notification_email_the_server_refused_stays_unsent_for_the_retry(
+    alice, bruno, established, flaky_server
+):
+    from community import notifications, services
+    from community.models import Notification
+
+    thread = factories.thread(alice)
+    flaky_server.down = True
+    # The post is saved whatever the mail server does; the email task fails and will retry.
+    post = services.post_reply(user=alice, thread=thread, body="Hola @bruno")
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        notifications.email_notifications(post_id=post.pk)
+    assert Notification.objects.get(recipient=bruno).emailed_at is None
+    assert not mail.outbox
+
+    flaky_server.down = False
+    assert notifications.email_notifications(post_id=post.pk) == 1  # the retry
+    assert notifications.email_notifications(post_id=post.pk) == 0  # and never twice
+    assert [m.to for m in mail.outbox] == [[bruno.email]]
+    assert Notification.objects.get(recipient=bruno).emailed_at is not None
