@@ -275,6 +275,10 @@ EMAIL_TIMEOUT = 30
 ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
 # The bulletin's sending rate, in messages per second across all workers (0: no limit).
 NEWSLETTER_RATE_LIMIT = env.float("NEWSLETTER_RATE_LIMIT", default=20)
+# The mailbox of the List-Unsubscribe mailto address (its token goes after a "+"); empty: the
+# "unsubscribe" mailbox of DEFAULT_FROM_EMAIL's domain. The provider's inbound webhook for it
+# posts to /bulletin/anymail/<provider>/inbound/.
+NEWSLETTER_UNSUBSCRIBE_MAILBOX = env.str("NEWSLETTER_UNSUBSCRIBE_MAILBOX", default="")
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"

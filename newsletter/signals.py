@@ -1,16 +1,17 @@
-"""Bounces and complaints from the mail provider (django-anymail tracking webhooks).
+"""Bounces and complaints (django-anymail tracking webhooks), and unsubscribe requests mailed to
+the List-Unsubscribe mailto address (anymail inbound webhooks).
 
-The house rule keeps signals for cache invalidation only. This receiver is the one exception, and
-the only signal used for business flow: anymail hands webhook events to the project *only* as the
-`anymail.signals.tracking` signal, so there is no other place to receive them. It does nothing but
-call a service.
+The house rule keeps signals for cache invalidation only. These receivers are the one exception,
+and the only signals used for business flow: anymail hands webhook events to the project *only* as
+the `anymail.signals.tracking` and `inbound` signals, so there is no other place to receive them.
+They do nothing but call a service.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from anymail.signals import tracking
+from anymail.signals import inbound, tracking
 
 from .services import subscribers
 
@@ -26,5 +27,17 @@ def on_tracking_event(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> 
         subscribers.subscriber_suppress(email=event.recipient, reason="provider")
 
 
+def on_inbound_message(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> None:
+    message = event.message
+    if message is None:
+        return
+    # The envelope recipient is the mailbox the provider delivered to; the To and Cc headers are
+    # what the mail program wrote (the same address for an unsubscribe request).
+    recipients = [message.envelope_recipient or ""]
+    recipients += [a.addr_spec for a in (message.to or []) + (message.cc or []) if a.addr_spec]
+    subscribers.subscriber_unsubscribe_by_mail(recipients=recipients)
+
+
 def connect() -> None:
     tracking.connect(on_tracking_event, dispatch_uid="newsletter.suppress_on_bounce")
+    inbound.connect(on_inbound_message, dispatch_uid="newsletter.unsubscribe_by_mail")

@@ -235,6 +235,25 @@ def subscriber_unsubscribe_by_token(*, token: str) -> Subscriber | None:
     return subscriber
 
 
+def subscriber_unsubscribe_by_mail(*, recipients: Iterable[str]) -> int:
+    """The mailto route of List-Unsubscribe: a message to `<mailbox>+<token>@<domain>`, handed
+    over by the mail provider's inbound webhook. Addresses of other mailboxes and bad tokens are
+    ignored (anyone may write to the mailbox); returns how many subscribers left."""
+    local, domain = conf.unsubscribe_mailbox()
+    prefix = f"{local}+".lower()
+    left = 0
+    for address in recipients:
+        user, _at, host = address.strip().rpartition("@")
+        if host.lower() != domain.lower() or not user.lower().startswith(prefix):
+            continue
+        try:
+            if subscriber_unsubscribe_by_token(token=user[len(prefix) :]) is not None:
+                left += 1
+        except tokens.BadToken:
+            continue
+    return left
+
+
 def subscriber_suppress(*, email: str, reason: str) -> int:
     """A bounce, a complaint or a rejection reported by the mail provider: stop sending there."""
     now = timezone.now()

@@ -249,3 +249,65 @@ def test_leaving_by_token_is_idempotent_and_survives_an_erased_subscriber():
     token = tokens.unsubscribe_token(subscriber.pk)
     subscriber.delete()
     assert subscribers.subscriber_unsubscribe_by_token(token=token) is None
+
+
+def _mail_to(*addresses: str, envelope: str | None = None):
+    from anymail.inbound import AnymailInboundMessage
+    from anymail.signals import AnymailInboundEvent
+
+    message = AnymailInboundMessage.construct(
+        from_email="reader@example.org", to=", ".join(addresses), subject="unsubscribe", text=""
+    )
+    message.envelope_recipient = envelope
+    return AnymailInboundEvent(event_type="inbound", message=message)
+
+
+def test_a_message_to_the_mailto_unsubscribe_address_unsubscribes(settings):
+    from anymail.signals import inbound
+
+    from newsletter import tokens
+
+    settings.NEWSLETTER_UNSUBSCRIBE_MAILBOX = "unsubscribe@iapt.example.org"
+    leaving = SubscriberFactory(email="leaving@example.org")
+    staying = SubscriberFactory(email="staying@example.org")
+    token = tokens.unsubscribe_token(leaving.pk)
+
+    # What a mail program sends for the header's mailto: link (some fold the address to capitals).
+    address = f"UNSUBSCRIBE+{token.upper()}@iapt.example.org"
+    inbound.send(sender=object, event=_mail_to(address, envelope=address), esp_name="TestESP")
+
+    leaving.refresh_from_db()
+    staying.refresh_from_db()
+    assert leaving.status == Subscriber.Status.UNSUBSCRIBED
+    assert staying.status == Subscriber.Status.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "unsubscribe+{id}-0000000000000000deadbeef00000000@iapt.example.org",  # forged token
+        "unsubscribe+{token}@elsewhere.example.org",  # another domain
+        "hello+{token}@iapt.example.org",  # another mailbox
+        "unsubscribe@iapt.example.org",  # no token
+        "not an address",
+    ],
+)
+def test_mail_without_a_valid_token_for_the_mailbox_changes_nothing(settings, address):
+    from anymail.signals import inbound
+
+    from newsletter import tokens
+
+    settings.NEWSLETTER_UNSUBSCRIBE_MAILBOX = "unsubscribe@iapt.example.org"
+    subscriber = SubscriberFactory(email="staying@example.org")
+    address = address.format(id=subscriber.pk, token=tokens.unsubscribe_token(subscriber.pk))
+
+    inbound.send(sender=object, event=_mail_to("x@example.org", envelope=address), esp_name="T")
+
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.CONFIRMED
+
+
+def test_the_inbound_webhooks_live_under_the_bulletin():
+    assert reverse("newsletter:anymail:postmark_inbound_webhook") == (
+        "/bulletin/anymail/postmark/inbound/"
+    )
