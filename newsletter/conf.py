@@ -11,7 +11,7 @@ def rate_limit() -> float:
 
 
 def chunk_size() -> int:
-    return int(getattr(settings, "NEWSLETTER_CHUNK_SIZE", 500))
+    return int(getattr(settings, "NEWSLETTER_CHUNK_SIZE", 2000))
 
 
 def stuck_minutes() -> int:

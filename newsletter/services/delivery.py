@@ -44,8 +44,8 @@ from ..rendering import (
     RenderedEdition,
     freeze_editions,
     frozen_editions,
-    personal_tokens,
 )
+from ..tokens import LinkTokens
 
 FALLBACK_LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
@@ -85,10 +85,12 @@ def deliveries_create(*, issue: Issue) -> int:
     select_sql, params = recipients.query.sql_with_params()
     table = Delivery._meta.db_table
     # INSERT ... SELECT keeps 100,000 ids out of Python; "WHERE true" lets SQLite parse ON CONFLICT.
+    # In subscriber order: rows (and so messages) follow the order people subscribed in, whatever
+    # order the database happens to scan the table in.
     sql = (
         f"INSERT INTO {table} (issue_id, subscriber_id, status, attempts, last_error, message_id) "  # noqa: S608 (table name from the model; values are parameters)
         f"SELECT %s, r.nl_sid, %s, 0, '', '' FROM ({select_sql}) AS r WHERE true "
-        "ON CONFLICT (issue_id, subscriber_id) DO NOTHING"
+        "ORDER BY r.nl_sid ON CONFLICT (issue_id, subscriber_id) DO NOTHING"
     )
     with db_connection.cursor() as cursor:
         cursor.execute(sql, [issue.pk, Delivery.Status.PENDING, *params])
@@ -157,7 +159,8 @@ class RateLimiter:
             cache.add(key, 0, timeout=5)
             try:
                 used = cache.incr(key)
-            except ValueError:
+            except ValueError:  # expired meanwhile, or the cache is away: sending pauses
+                time.sleep(0.05)
                 continue
             if used <= self.per_second:
                 return slept
@@ -254,13 +257,22 @@ def build_message(
     return message
 
 
-def message_id(issue_id: int, subscriber_id: int | str) -> str:
-    return f"<issue-{issue_id}-sub-{subscriber_id}@{conf.mail_host()}>"
+def message_id(issue_id: int, subscriber_id: int | str, *, host: str = "") -> str:
+    return f"<issue-{issue_id}-sub-{subscriber_id}@{host or conf.mail_host()}>"
 
 
 # Stand-ins for what differs per subscriber in the raw bytes of a message (see MessageTemplate).
 SUBSCRIBER_PLACEHOLDER = "NLXSUBSCRIBERIDX"
 RECIPIENT_PLACEHOLDER = "nlxrecipientx@nlx.invalid"
+PLACEHOLDER_BYTES = tuple(
+    p.encode()
+    for p in (
+        UNSUBSCRIBE_PLACEHOLDER,
+        PREFERENCES_PLACEHOLDER,
+        SUBSCRIBER_PLACEHOLDER,
+        RECIPIENT_PLACEHOLDER,
+    )
+)
 
 
 class MessageTemplate:
@@ -271,6 +283,9 @@ class MessageTemplate:
     Only used when both parts are 8bit (the renderer keeps lines short for that): in a
     quoted-printable or base64 body a placeholder would not be found as it is.
     """
+
+    # A group: split() keeps each placeholder found, between the text around it.
+    PLACEHOLDERS = re.compile(b"(" + b"|".join(re.escape(p) for p in PLACEHOLDER_BYTES) + b")")
 
     def __init__(self, rendered: RenderedEdition, issue_id: int) -> None:
         message = build_message(
@@ -289,6 +304,10 @@ class MessageTemplate:
         )
         stuffed = re.sub(rb"(?m)^\.", b"..", self.data)
         self.stuffed = stuffed if stuffed.endswith(b"\r\n") else stuffed + b"\r\n"
+        # [text, placeholder, text, ..., text]: a join per message copies the bytes once, where
+        # a replace per placeholder would copy them four times.
+        self.parts = self.PLACEHOLDERS.split(self.data)
+        self.stuffed_parts = self.PLACEHOLDERS.split(self.stuffed)
 
     def render(
         self,
@@ -301,13 +320,22 @@ class MessageTemplate:
     ) -> bytes:
         # No substituted value contains a line break or starts a line, so dot-stuffing (RFC 5321
         # 4.5.2) can be done once on the template.
-        data = self.stuffed if stuffed else self.data
-        return (
-            data.replace(UNSUBSCRIBE_PLACEHOLDER.encode(), unsubscribe.encode())
-            .replace(PREFERENCES_PLACEHOLDER.encode(), preferences.encode())
-            .replace(SUBSCRIBER_PLACEHOLDER.encode(), str(subscriber_id).encode())
-            .replace(RECIPIENT_PLACEHOLDER.encode(), email.encode())
+        values = dict(
+            zip(
+                PLACEHOLDER_BYTES,
+                (
+                    unsubscribe.encode(),
+                    preferences.encode(),
+                    str(subscriber_id).encode(),
+                    email.encode(),
+                ),
+                strict=True,
+            )
         )
+        pieces = (self.stuffed_parts if stuffed else self.parts).copy()
+        for index in range(1, len(pieces), 2):
+            pieces[index] = values[pieces[index]]
+        return b"".join(pieces)
 
 
 class Sender:
@@ -325,6 +353,7 @@ class Sender:
         # The envelope sender: the bare address of "Name <address>".
         self.envelope_from = parseaddr(self.from_address)[1]
         self.pipelining: bool | None = None  # known after the first EHLO
+        self.tokens = LinkTokens()
 
     def _can_pipeline(self, smtp: smtplib.SMTP) -> bool:
         if self.pipelining is None:
@@ -333,7 +362,8 @@ class Sender:
         return self.pipelining
 
     def send(self, *, rendered: RenderedEdition, subscriber_id: int, email: str) -> None:
-        unsubscribe, preferences = personal_tokens(subscriber_id)
+        unsubscribe = self.tokens.unsubscribe(subscriber_id)
+        preferences = self.tokens.preferences(subscriber_id)
         if self.raw:
             template = self.templates.get(rendered.language)
             if template is None:
@@ -409,13 +439,14 @@ def _reset(smtp: smtplib.SMTP) -> None:
 
 
 class HotStatements:
-    """The statements run for every message, as plain SQL: the ORM would spend more CPU building
-    them than the database spends running them.
+    """The statements run for every message, as plain SQL through one cursor per chunk: the ORM
+    would spend more CPU building them than the database spends running them.
 
     On PostgreSQL, marking a row sent and reading the next row's subscriber is one statement (a
     data-modifying WITH): one round trip and one commit per message. The UPDATE commits on its
     own, right after the server accepted the message, as before; the read happens just before
-    the next message goes out.
+    the next message goes out. Both statements are prepared once per connection: parsing and
+    planning them again for every message cost the database as much as running them.
     """
 
     def __init__(self) -> None:
@@ -431,23 +462,60 @@ class HotStatements:
             f"SELECT status, email, language FROM {subscribers} WHERE id = %s"
         )
         self.combined = db_connection.vendor == "postgresql"
+        self._threshold: tuple[Any, int | None] | None = None
+        self.cursor = self._prepared_cursor() if self.combined else db_connection.cursor()
+
+    def _prepared_cursor(self):
+        """A Django cursor (queries logged and wrapped as usual) over a psycopg cursor that binds
+        parameters on the server and prepares its statements. Django's own cursors bind on the
+        client and never prepare (for connection poolers); these two statements are prepared on
+        the worker's own connection for the duration of a chunk. (Behind a pooler in transaction
+        mode that needs protocol-level prepared statements, as PgBouncer 1.21+ has.)"""
+        import psycopg
+
+        db_connection.ensure_connection()
+        raw = db_connection.connection
+        if not isinstance(raw, psycopg.Connection):  # psycopg2: Django's own cursor, unprepared
+            return db_connection.cursor()
+
+        class PreparingCursor(psycopg.Cursor):
+            def execute(self, query, params=None, *, prepare=None, binary=None):
+                return super().execute(query, params, prepare=True, binary=binary)
+
+        # With no threshold psycopg ignores prepare=True; a threshold no query reaches prepares
+        # only what is asked for. Restored in close().
+        self._threshold = (raw, raw.prepare_threshold)
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = 2**31 - 1
+        cursor = PreparingCursor(raw)
+        if db_connection.queries_logged:
+            return db_connection.make_debug_cursor(cursor)
+        return db_connection.make_cursor(cursor)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # a broken connection is closed anyway
+            self.cursor.close()
+        if self._threshold is not None:
+            raw, threshold = self._threshold
+            raw.prepare_threshold = threshold
 
     def subscriber(self, subscriber_id: int) -> tuple[str, str, str] | None:
-        with db_connection.cursor() as cursor:
-            cursor.execute(self.read_sql, [subscriber_id])
-            return cursor.fetchone()
+        self.cursor.execute(self.read_sql, [subscriber_id])
+        return self.cursor.fetchone()
 
     def mark_sent(
         self, delivery_id: int, message: str, *, then_read: int | None = None
     ) -> tuple[str, str, str] | None:
         """Mark a row sent (its own commit); with `then_read`, also read that subscriber."""
-        params: list[Any] = [str(Delivery.Status.SENT), timezone.now(), message, delivery_id]
-        with db_connection.cursor() as cursor:
-            if then_read is not None and self.combined:
-                cursor.execute(self.sent_and_read_sql, [*params, then_read])
-                return cursor.fetchone()
-            cursor.execute(self.sent_sql, params)
+        params: list[Any] = [SENT, timezone.now(), message, delivery_id]
+        if then_read is not None and self.combined:
+            self.cursor.execute(self.sent_and_read_sql, [*params, then_read])
+            return self.cursor.fetchone()
+        self.cursor.execute(self.sent_sql, params)
         return self.subscriber(then_read) if then_read is not None else None
+
+
+SENT = str(Delivery.Status.SENT)
 
 
 def _fast_commits() -> None:
@@ -478,11 +546,20 @@ def deliveries_send_chunk(*, issue_id: int, first_id: int, last_id: int) -> Chun
     limiter = RateLimiter(conf.rate_limit())
     deadline = time.monotonic() + conf.chunk_time_budget()
     mail_connection = get_connection()
-    mail_connection.open()
-    sender = Sender(mail_connection, editions, issue_id)
-    hot = HotStatements()
-    _fast_commits()
     try:
+        mail_connection.open()
+    except (smtplib.SMTPException, OSError) as error:
+        # The server cannot be reached: the whole chunk goes back and the task retries later
+        # (without this the rows would wait for the sweeper, and no attempt is used up).
+        outcome.released = _release([pk for pk, _s in rows])
+        outcome.temporary_error = f"{type(error).__name__}: {error}"[:500]
+        return outcome
+    sender = Sender(mail_connection, editions, issue_id)
+    host = conf.mail_host()
+    hot: HotStatements | None = None
+    try:
+        hot = HotStatements()
+        _fast_commits()
         prefetched: tuple[int, tuple[str, str, str] | None] | None = None
         for index, (delivery_id, subscriber_id) in enumerate(rows):
             if time.monotonic() > deadline:
@@ -543,12 +620,14 @@ def deliveries_send_chunk(*, issue_id: int, first_id: int, last_id: int) -> Chun
             # Its own commit, right after the server accepted the message.
             following = rows[index + 1][1] if index + 1 < len(rows) else None
             row = hot.mark_sent(
-                delivery_id, message_id(issue_id, subscriber_id), then_read=following
+                delivery_id, message_id(issue_id, subscriber_id, host=host), then_read=following
             )
             if following is not None:
                 prefetched = (following, row)
             outcome.sent += 1
     finally:
+        if hot is not None:
+            hot.close()
         _normal_commits()
         with contextlib.suppress(Exception):  # a broken connection is closed anyway
             mail_connection.close()
