@@ -29,8 +29,11 @@ def archived_edition(*, number: int, language: str) -> Edition | None:
 
 
 def staff_issues() -> QuerySet[Issue]:
-    return Issue.objects.prefetch_related("editions").annotate(
-        sent_count=Count("deliveries", filter=Q(deliveries__status="sent"))
+    # Meta.ordering is not applied to a grouped query: the order is given here.
+    return (
+        Issue.objects.prefetch_related("editions")
+        .annotate(sent_count=Count("deliveries", filter=Q(deliveries__status="sent")))
+        .order_by("-number")
     )
 
 
