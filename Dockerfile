@@ -39,9 +39,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request as u; h = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=4)"]
 
-# gunicorn takes its number of workers from WEB_CONCURRENCY (3 unless set).
-CMD ["gunicorn", "iapt_platform.wsgi:application", \
-     "--bind", "0.0.0.0:8000", \
-     "--access-logfile", "-", \
-     "--timeout", "60", \
-     "--graceful-timeout", "30"]
+# gunicorn reads gunicorn.conf.py from /app: threaded workers, WEB_CONCURRENCY processes (3 unless
+# set) of GUNICORN_THREADS threads, access log to standard output, timeouts.
+CMD ["gunicorn", "iapt_platform.wsgi:application", "--bind", "0.0.0.0:8000"]

@@ -25,6 +25,7 @@ from django.utils.text import Truncator
 from iapt_platform.accounts import roles
 from iapt_platform.lib import emails
 from iapt_platform.lib.markdown import render_markdown
+from iapt_platform.lib.queueing import delay_on_commit
 
 from .models import EmailFrequency, MemberProfile, Notification, Post, Watch
 
@@ -67,7 +68,8 @@ def notify(*, recipients: Iterable[int], kind: str, post: Post, actor: Any) -> N
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.email_notifications.delay(post.pk))
+    # The post is saved whatever the broker does: with the broker away the emails go from here.
+    delay_on_commit(tasks.email_notifications, post.pk, run_here_if_broker_down=True)
 
 
 def notify_mentions(*, post: Post) -> set[int]:

@@ -1,11 +1,16 @@
 import re
+import threading
 from functools import lru_cache
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import MiddlewareNotUsed
+from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from iapt_platform.accounts import roles
@@ -72,3 +77,60 @@ class StaffMFAMiddleware:
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+def request_slots(limit: int) -> threading.BoundedSemaphore:
+    """The process's shared slots for `limit` requests at once (one semaphore per limit)."""
+    with _slots_lock:
+        if limit not in _slots:
+            _slots[limit] = threading.BoundedSemaphore(limit)
+        return _slots[limit]
+
+
+class ConcurrencyLimitMiddleware:
+    """Sheds load: past MAX_CONCURRENT_REQUESTS requests in this process, answer 503 at once.
+
+    Under overload a queue only makes every page late; a quick "busy, retry shortly" keeps the
+    pages that are admitted fast. It needs spare server threads (gunicorn gthread) to answer the
+    refusals. The health check, static files and media are never refused. It sits before the
+    session and authentication middleware, so that a refusal costs no database or cache query.
+    """
+
+    retry_after = 5  # seconds
+
+    def __init__(self, get_response):
+        limit = settings.MAX_CONCURRENT_REQUESTS
+        if limit <= 0:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+        self.slots = request_slots(limit)
+        # Files cost next to nothing, and a page would look broken without them.
+        self.exempt = (
+            "/healthz",
+            settings.STATIC_URL or "/static/",
+            settings.MEDIA_URL or "/media/",
+        )
+
+    def __call__(self, request):
+        if request.path.startswith(self.exempt):
+            return self.get_response(request)
+        if not self.slots.acquire(blocking=False):
+            return self.busy(request)
+        try:
+            return self.get_response(request)
+        finally:
+            self.slots.release()
+
+    def busy(self, request) -> HttpResponse:
+        # LocaleMiddleware has not run yet: the language comes from the cookie or the browser.
+        with translation.override(translation.get_language_from_request(request)):
+            body = loader.render_to_string("503.html", {"retry_after": self.retry_after})
+        response = HttpResponse(body, status=503)
+        response["Retry-After"] = str(self.retry_after)
+        response["X-Frame-Options"] = "DENY"
+        patch_cache_control(response, no_store=True)
+        return response

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "iapt_platform.middleware.ConcurrencyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -83,6 +84,9 @@ MIDDLEWARE = [
     "iapt_platform.middleware.StaffMFAMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
+# Requests one server process works on at once; past it, a quick 503 with Retry-After (load
+# shedding, see ConcurrencyLimitMiddleware). Keep it below gunicorn's threads. 0: no limit.
+MAX_CONCURRENT_REQUESTS = env.int("MAX_CONCURRENT_REQUESTS", default=5)
 
 ROOT_URLCONF = "iapt_platform.urls"
 WSGI_APPLICATION = "iapt_platform.wsgi.application"

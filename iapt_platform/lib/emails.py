@@ -14,9 +14,10 @@ from typing import Any
 import css_inline
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+from .queueing import delay_on_commit
 
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
@@ -136,8 +137,8 @@ def send_rendered(*, to: str, subject: str, text: str, language: str, html_templ
 def queue(email: RenderedEmail) -> None:
     from . import tasks  # the task module imports this one
 
-    payload = asdict(email)
-    transaction.on_commit(lambda: tasks.send_email.delay(payload))
+    # Sent from the worker; from this process if the broker is away (the email is not lost).
+    delay_on_commit(tasks.send_email, asdict(email), run_here_if_broker_down=True)
 
 
 def _one_line(subject: str) -> str:

@@ -115,3 +115,25 @@ def test_a_notification_email_the_server_refused_stays_unsent_for_the_retry(
     assert notifications.email_notifications(post_id=post.pk) == 0  # and never twice
     assert [m.to for m in mail.outbox] == [[bruno.email]]
     assert Notification.objects.get(recipient=bruno).emailed_at is not None
+
+
+def test_a_reply_posted_while_the_broker_restarts_is_saved_and_its_email_goes_out(
+    alice, bruno, established, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from community import services
+    from iapt_platform.lib import tasks as email_tasks
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    for task in (email_tasks.send_email, tasks.email_notifications):
+        monkeypatch.setattr(task, "delay", refuse)
+    thread = factories.thread(alice)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post = services.post_reply(user=bruno, thread=thread, body="Hola @alicia")
+
+    assert post.pk and post.status == "published"
+    assert [m.to for m in mail.outbox] == [[alice.email]]

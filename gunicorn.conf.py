@@ -1,0 +1,21 @@
+"""gunicorn's settings, read by itself from the working directory (the image's CMD relies on it).
+
+Threaded workers (gthread): each process runs GUNICORN_THREADS requests at once, and Django's
+ConcurrencyLimitMiddleware lets only MAX_CONCURRENT_REQUESTS of them do real work; the spare
+threads answer the rest at once with a 503 and Retry-After instead of letting them queue (load
+shedding). Command-line options win over this file.
+"""
+
+import os
+
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+# Twice MAX_CONCURRENT_REQUESTS (5): the spare threads are what answer the refusals quickly.
+threads = int(os.environ.get("GUNICORN_THREADS", "10"))
+# A request still running after this many seconds has its worker restarted.
+timeout = 60
+graceful_timeout = 30
+keepalive = 5
+# Connections one worker holds at once (working or kept alive); past it they wait in the backlog.
+worker_connections = 200
+accesslog = "-"
