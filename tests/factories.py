@@ -71,3 +71,23 @@ class InitiativeFactory(factory.django.DjangoModelFactory):
     def sectors(self, create, extracted, **kwargs):
         if create:
             self.sectors.set(extracted if extracted is not None else [SectorFactory()])
+
+
+def project_with_partners(*partners, slug="cyber-andes", title="Cyber Andes", status="published"):
+    """A joint project with (initiative, confirmed, accepted) partners."""
+    from django.utils import timezone
+
+    from initiatives.matchmaking.models import Project, ProjectPartner
+
+    project = Project.objects.create(
+        slug=slug,
+        title=title,
+        summary="A regional training programme.",
+        status=status,
+        published_at=timezone.now() if status == "published" else None,
+    )
+    for initiative, confirmed, accepted in partners:
+        ProjectPartner.objects.create(
+            project=project, initiative=initiative, confirmed=confirmed, accepted=accepted
+        )
+    return project

@@ -6,14 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from iapt_platform.moderation.models import ModerationItem
 from iapt_platform.moderation.services import moderation_decide
-from initiatives.matchmaking.models import Project, ProjectPartner
 from library import demo, services
 from library.models import Resource
-from tests.factories import InitiativeFactory
+from tests.factories import InitiativeFactory, project_with_partners
 
 from .factories import ResourceFactory
 from .test_contribute import form_data, propose
@@ -24,20 +22,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 REFUSAL = "You can link a resource only to joint projects in which you manage a partner initiative."
 
 
-def make_project(*partners, slug="cyber-andes", title="Cyber Andes", status="published"):
-    """A project with (initiative, confirmed, accepted) partners."""
-    project = Project.objects.create(
-        slug=slug,
-        title=title,
-        summary="A regional training programme.",
-        status=status,
-        published_at=timezone.now() if status == "published" else None,
-    )
-    for initiative, confirmed, accepted in partners:
-        ProjectPartner.objects.create(
-            project=project, initiative=initiative, confirmed=confirmed, accepted=accepted
-        )
-    return project
+make_project = project_with_partners
 
 
 @pytest.fixture

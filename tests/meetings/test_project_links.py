@@ -12,8 +12,8 @@ from django.utils import timezone
 from community.meetings import demo
 from community.meetings.models import Meeting
 from iapt_platform.accounts import roles
-from initiatives.matchmaking.models import Project, ProjectPartner
-from tests.factories import InitiativeFactory, UserFactory
+from initiatives.matchmaking.models import Project
+from tests.factories import InitiativeFactory, UserFactory, project_with_partners
 
 from .factories import MeetingFactory
 
@@ -23,20 +23,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 REFUSAL = "Choose a published joint project from the list."
 
 
-def make_project(*partners, slug="cyber-andes", title="Cyber Andes", status="published"):
-    """A project with (initiative, confirmed, accepted) partners."""
-    project = Project.objects.create(
-        slug=slug,
-        title=title,
-        summary="A regional training programme.",
-        status=status,
-        published_at=timezone.now() if status == "published" else None,
-    )
-    for initiative, confirmed, accepted in partners:
-        ProjectPartner.objects.create(
-            project=project, initiative=initiative, confirmed=confirmed, accepted=accepted
-        )
-    return project
+make_project = project_with_partners
 
 
 @pytest.fixture
