@@ -473,7 +473,15 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "read_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"]),
+            # The sweep of emails not sent (a broker and a mail server away at once).
+            models.Index(
+                fields=["created_at"],
+                name="community_notify_unemailed",
+                condition=models.Q(emailed_at__isnull=True),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "post", "kind"], name="community_notify_once"

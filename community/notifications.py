@@ -7,6 +7,7 @@ them); emails go out from a task, only to members who chose to hear immediately.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Iterable
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -100,21 +101,45 @@ def notify_post(*, post: Post) -> None:
     )
 
 
-def email_notifications(*, post_id: int) -> int:
-    """Email the notifications of a post to members who chose "immediately"; returns the count."""
-    pending = (
-        Notification.objects.filter(post_id=post_id, emailed_at__isnull=True)
+def _unemailed() -> QuerySet[Notification]:
+    """Notifications not yet emailed to members who chose "immediately"."""
+    return (
+        Notification.objects.filter(emailed_at__isnull=True)
         .filter(
             Q(recipient__member_profile__isnull=True)
             | Q(recipient__member_profile__email_frequency=EmailFrequency.IMMEDIATELY)
         )
         .filter(recipient__is_active=True)
+    )
+
+
+def email_notifications(*, post_id: int) -> int:
+    """Email the notifications of a post to members who chose "immediately"; returns the count."""
+    pending = (
+        _unemailed()
+        .filter(post_id=post_id)
         .select_related("recipient", "actor", "post", "post__thread", "post__thread__category")
     )
     sent = 0
     for notification in pending:
         sent += _email_one(notification)
     return sent
+
+
+def notifications_email_stragglers() -> int:
+    """Queue again the emails of posts whose notifications are still unsent after ten minutes
+    (their task was lost: the broker and the mail server away together). Returns the posts."""
+    now = timezone.now()
+    post_ids = set(
+        _unemailed()
+        .filter(created_at__range=(now - dt.timedelta(days=1), now - dt.timedelta(minutes=10)))
+        .values_list("post_id", flat=True)
+    )
+    from . import tasks
+
+    for post_id in post_ids:
+        tasks.email_notifications.delay(post_id)
+    return len(post_ids)
 
 
 @transaction.atomic

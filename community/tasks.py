@@ -25,6 +25,12 @@ def email_notifications(post_id: int) -> int:
     return notifications.email_notifications(post_id=post_id)
 
 
+@shared_task(acks_late=True)  # idempotent: it only queues the idempotent task above
+def email_notification_stragglers() -> int:
+    """Every ten minutes: notification emails whose task was lost are queued again."""
+    return notifications.notifications_email_stragglers()
+
+
 @shared_task(acks_late=True)
 def send_due_digests() -> int:
     """Hourly: queue one task per member whose daily or weekly digest is due."""

@@ -333,6 +333,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "library.tasks.check_external_links",
         "schedule": crontab(day_of_week="sun", hour=5, minute=20),
     },
+    "community-email-notification-stragglers": {
+        "task": "community.tasks.email_notification_stragglers",
+        "schedule": crontab(minute="*/10"),
+    },
     "community-send-due-digests": {
         "task": "community.tasks.send_due_digests",
         "schedule": crontab(

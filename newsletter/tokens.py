@@ -60,9 +60,10 @@ def unsubscribe_token(subscriber_id: int) -> str:
 
 def read_unsubscribe_token(token: str) -> int:
     subscriber_id, _sep, _mac = token.lower().partition("-")
-    if not subscriber_id.isdigit() or not constant_time_compare(
-        unsubscribe_token(int(subscriber_id)), token.lower()
-    ):
+    # ASCII digits of a sane length only: int() refuses "²" and numbers of thousands of digits.
+    if not (subscriber_id.isascii() and subscriber_id.isdigit() and len(subscriber_id) <= 18):
+        raise BadToken(expired=False)
+    if not constant_time_compare(unsubscribe_token(int(subscriber_id)), token.lower()):
         raise BadToken(expired=False)
     return int(subscriber_id)
 

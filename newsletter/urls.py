@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path, re_path
 
 from .views import members, public, staff
@@ -48,6 +49,12 @@ urlpatterns = [
     path("staff/subscribers/", staff.subscribers, name="staff_subscribers"),
     path("staff/subscribers/import/", staff.subscribers_import, name="staff_import"),
     path("staff/subscribers/export.csv", staff.subscribers_export, name="staff_export"),
-    # Bounces and complaints: /bulletin/anymail/<provider>/tracking/ (see newsletter/signals.py).
-    path("anymail/", include("anymail.urls")),
+    # Bounces, complaints and unsubscribe mail from the provider (see newsletter/signals.py):
+    # /bulletin/anymail/<provider>/tracking/ and .../inbound/. Mounted only with a webhook secret:
+    # without one anymail would take any POST, and a forged bounce suppresses an address.
+    *(
+        [path("anymail/", include("anymail.urls"))]
+        if settings.ANYMAIL.get("WEBHOOK_SECRET")
+        else []
+    ),
 ]

@@ -35,6 +35,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SITE_URL = "http://testserver"
+# The provider webhooks are mounted only with a secret (newsletter/urls.py).
+ANYMAIL = {**ANYMAIL, "WEBHOOK_SECRET": "tests-only:webhook-secret"}  # noqa: F405
 if REDIS_URL:  # noqa: F405
     # A prefix of its own, so that parallel runs and a developer's server never share keys.
     CACHES["default"]["KEY_PREFIX"] = "iapt-test-" + uuid.uuid4().hex[:8]  # noqa: F405

@@ -22,6 +22,8 @@ def delay_on_commit(task: Any, *args: Any, run_here_if_broker_down: bool = False
                 logger.error("could not queue %s%r", task.name, args, exc_info=True)
                 return
             logger.warning("broker away: running %s in this process", task.name, exc_info=True)
-            task.apply(args=args)
+            # One attempt (its retries would run back to back in the request); if that fails
+            # too, the error is logged by on_commit and the task's own sweep, if any, recovers.
+            task.apply(args=args, retries=getattr(task, "max_retries", None) or 0)
 
     transaction.on_commit(publish, robust=True)

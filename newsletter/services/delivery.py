@@ -148,12 +148,16 @@ class RateLimiter:
     def __init__(self, per_second: float) -> None:
         self.per_second = per_second
 
-    def wait(self) -> bool:
-        """Wait for a free slot; True when it had to sleep."""
+    def wait(self, deadline: float | None = None) -> bool | None:
+        """Wait for a free slot; True when it had to sleep, None when the deadline (a
+        time.monotonic() value) came first: the caller gives its remaining rows back, so that a
+        long pause (the cache away) never outlives the claim and the sweeper's patience."""
         if self.per_second <= 0:
             return False
         slept = False
         while True:
+            if deadline is not None and time.monotonic() > deadline:
+                return None
             now = time.time()
             key = f"newsletter:rate:{int(now)}"
             cache.add(key, 0, timeout=5)
@@ -161,6 +165,7 @@ class RateLimiter:
                 used = cache.incr(key)
             except ValueError:  # expired meanwhile, or the cache is away: sending pauses
                 time.sleep(0.05)
+                slept = True
                 continue
             if used <= self.per_second:
                 return slept
@@ -585,7 +590,12 @@ def deliveries_send_chunk(*, issue_id: int, first_id: int, last_id: int) -> Chun
                 Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.SKIPPED)
                 outcome.skipped += 1
                 continue
-            if limiter.wait():
+            waited = limiter.wait(deadline)
+            if waited is None:  # paused past the chunk's time: the rest goes back to pending
+                outcome.released += _release([pk for pk, _s in rows[index:]])
+                outcome.continue_later = True
+                break
+            if waited:
                 # It slept for the rate limit: read again, just before sending.
                 current = hot.subscriber(subscriber_id)
                 if current is None or current[0] != Subscriber.Status.CONFIRMED:

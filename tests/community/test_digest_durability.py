@@ -137,3 +137,28 @@ def test_a_reply_posted_while_the_broker_restarts_is_saved_and_its_email_goes_ou
 
     assert post.pk and post.status == "published"
     assert [m.to for m in mail.outbox] == [[alice.email]]
+
+
+def test_notification_emails_whose_task_was_lost_go_out_with_the_next_sweep(
+    alice, bruno, carla, established
+):
+    import time_machine as tm
+
+    from community import notifications, services
+    from community.models import Notification
+
+    thread = factories.thread(alice)
+    factories.profile(carla, email_frequency="daily")  # her notifications wait for the digest
+    with tm.travel(dt.datetime(2026, 3, 1, 9, tzinfo=BOGOTA), tick=False):
+        # Saved, but its email task never ran (lost with the broker).
+        services.post_reply(user=bruno, thread=thread, body="Hola @alicia y @carla")
+    with tm.travel(dt.datetime(2026, 3, 1, 9, 5, tzinfo=BOGOTA), tick=False):
+        assert notifications.notifications_email_stragglers() == 0  # too recent: its task may run
+    with tm.travel(dt.datetime(2026, 3, 1, 9, 15, tzinfo=BOGOTA), tick=False):
+        assert notifications.notifications_email_stragglers() == 1
+
+    assert [m.to for m in mail.outbox] == [[alice.email]]
+    assert Notification.objects.get(recipient=alice).emailed_at is not None
+    assert Notification.objects.get(recipient=carla).emailed_at is None
+    with tm.travel(dt.datetime(2026, 3, 1, 9, 25, tzinfo=BOGOTA), tick=False):
+        assert notifications.notifications_email_stragglers() == 0  # nothing twice

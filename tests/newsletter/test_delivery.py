@@ -282,6 +282,34 @@ def test_the_rate_limit_holds_messages_to_the_configured_rate(monkeypatch):
     assert clock["now"] == pytest.approx(1002.0)
 
 
+def test_with_the_cache_away_a_chunk_gives_its_rows_back_when_its_time_is_up(
+    settings, issue_with_block, monkeypatch
+):
+    """The limiter cannot count while Redis is away: the chunk pauses, then at its deadline gives
+    the rest back to pending (never outliving its claim, which the sweeper would hand to
+    another worker) and sends nothing."""
+    settings.NEWSLETTER_CHUNK_SECONDS = 0.2
+    settings.NEWSLETTER_RATE_LIMIT = 5
+
+    def away(*args, **kwargs):
+        raise ValueError("the cache is away")
+
+    monkeypatch.setattr(delivery.cache, "incr", away)
+    SubscriberFactory(email="one@example.org")
+    SubscriberFactory(email="two@example.org")
+    Issue.objects.filter(pk=issue_with_block.pk).update(status=Issue.Status.SENDING)
+    delivery.deliveries_create(issue=issue_with_block)
+    ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+
+    outcome = delivery.deliveries_send_chunk(
+        issue_id=issue_with_block.pk, first_id=ids[0], last_id=ids[-1]
+    )
+
+    assert outcome.continue_later and outcome.released == 2 and outcome.sent == 0
+    assert not mail.outbox
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.PENDING}
+
+
 def test_the_dispatcher_starts_due_issues_only(django_capture_on_commit_callbacks):
     SubscriberFactory(language="es")
     now = timezone.now()

@@ -290,6 +290,8 @@ def test_a_message_to_the_mailto_unsubscribe_address_unsubscribes(settings):
         "hello+{token}@iapt.example.org",  # another mailbox
         "unsubscribe@iapt.example.org",  # no token
         "not an address",
+        "unsubscribe+²-abc@iapt.example.org",  # a digit int() refuses
+        "unsubscribe+" + "9" * 5000 + "-abc@iapt.example.org",  # past int()'s digit limit
     ],
 )
 def test_mail_without_a_valid_token_for_the_mailbox_changes_nothing(settings, address):
@@ -311,3 +313,26 @@ def test_the_inbound_webhooks_live_under_the_bulletin():
     assert reverse("newsletter:anymail:postmark_inbound_webhook") == (
         "/bulletin/anymail/postmark/inbound/"
     )
+
+
+def test_without_a_webhook_secret_the_provider_webhooks_are_not_mounted(settings):
+    import importlib
+
+    from django.urls import NoReverseMatch, clear_url_caches
+
+    import iapt_platform.urls
+    import newsletter.urls
+
+    settings.ANYMAIL = {"WEBHOOK_SECRET": ""}
+    try:
+        importlib.reload(newsletter.urls)
+        importlib.reload(iapt_platform.urls)
+        clear_url_caches()
+        with pytest.raises(NoReverseMatch):
+            reverse("newsletter:anymail:postmark_tracking_webhook")
+    finally:
+        settings.ANYMAIL = {"WEBHOOK_SECRET": "tests-only:webhook-secret"}
+        importlib.reload(newsletter.urls)
+        importlib.reload(iapt_platform.urls)
+        clear_url_caches()
+    assert reverse("newsletter:anymail:postmark_tracking_webhook")
