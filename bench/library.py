@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import math
 import os
 import platform
 import random
 import re
-import secrets
 import shlex
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from common import configure_environment as configure_common
+from common import create_database_if_missing, fmt, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -44,31 +44,6 @@ RARE_WORD = "xilófono"  # planted in the extracted text of exactly RARE_ROWS re
 RARE_ROWS = 5
 SEARCH_TERMS = [("common", "cluster"), ("rare", "xilofono"), ("zero-hit", "qwertyzz")]
 TARGET_SEARCH_P95_MS = 50.0  # the whole search page, at 50,000 resources
-
-
-def configure_environment() -> None:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "iapt_platform.settings"
-    os.environ["DEBUG"] = "false"
-    os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
-    os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-    os.environ["SECURE_SSL_REDIRECT"] = "false"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
-
-
-def create_database_if_missing(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 # --- Seeding ----------------------------------------------------------------------------------------
@@ -508,11 +483,6 @@ class Row:
     met: bool | None = None
 
 
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
-
-
 def run_for(
     fn: Callable[[], object], *, seconds: float, warmup: int = 0, minimum: int = 30
 ) -> list[float]:
@@ -639,10 +609,6 @@ def measure(args: argparse.Namespace) -> list[Row]:
 
 
 # --- Reporting ------------------------------------------------------------------------------------
-
-
-def fmt(value: float | None, spec: str) -> str:
-    return "" if value is None else format(value, spec)
 
 
 def table(rows: list[Row]) -> list[list[str]]:
@@ -776,7 +742,7 @@ def main() -> None:
     args = parser.parse_args()
 
     began = time.perf_counter()
-    configure_environment()
+    configure_common(database_url=DEFAULT_DATABASE_URL, redis_url=DEFAULT_REDIS_URL)
     create_database_if_missing(os.environ["DATABASE_URL"])
 
     import django

@@ -20,14 +20,15 @@ import platform
 import pstats
 import random
 import re
-import secrets
 import shlex
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from common import configure_environment as configure_common
+from common import create_database_if_missing, fmt, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -50,31 +51,6 @@ RARE_ROWS = 5
 # least, and a search answered in 15 ms at the 95th percentile.
 TARGET_UNFILTERED_RATIO = 0.25
 TARGET_SEARCH_P95_MS = 15.0
-
-
-def configure_environment() -> None:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "iapt_platform.settings"
-    os.environ["DEBUG"] = "false"
-    os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
-    os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
-    os.environ["SECURE_SSL_REDIRECT"] = "false"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(ROOT))
-
-
-def create_database_if_missing(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 # --- Seeding ----------------------------------------------------------------------------------------
@@ -688,11 +664,6 @@ class Row:
     note: str = ""
 
 
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
-
-
 def run_for(
     fn: Callable[[], object],
     *,
@@ -977,10 +948,6 @@ def profile(url: str, repeat: int = 30) -> None:
 # --- Reporting ------------------------------------------------------------------------------------
 
 
-def fmt(value: float | None, spec: str) -> str:
-    return "" if value is None else format(value, spec)
-
-
 def table(rows: list[Row]) -> list[list[str]]:
     header = [
         "measurement",
@@ -1176,7 +1143,7 @@ def main() -> None:
     args = parser.parse_args()
 
     began = time.perf_counter()
-    configure_environment()
+    configure_common(database_url=DEFAULT_DATABASE_URL, redis_url=DEFAULT_REDIS_URL)
     create_database_if_missing(os.environ["DATABASE_URL"])
 
     import django
