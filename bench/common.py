@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import os
+import platform
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -50,3 +52,44 @@ def percentile(values: list[float], pct: float) -> float:
 
 def fmt(value: float | None, spec: str) -> str:
     return "" if value is None else format(value, spec)
+
+
+def machine_description() -> str:
+    """CPU, memory and the versions the figures depend on (once Django is set up)."""
+    import django
+    from django.conf import settings
+    from django.db import connection
+
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        match = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
+        if match:
+            memory = f", {int(match.group(1)) / 1024 / 1024:.0f} GB RAM"
+    except OSError:
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        buffers = cursor.fetchone()[0]
+    redis = ""
+    try:
+        import redis as redis_lib
+
+        info = redis_lib.Redis.from_url(settings.REDIS_URL).info("server")
+        redis = f", Redis {info['redis_version']}"
+    except Exception as error:  # the description is informative only
+        redis = f", Redis version unknown ({error})"
+    return (
+        f"{os.cpu_count()} cores ({cpu}){memory}; Python {platform.python_version()}, "
+        f"Django {django.get_version()}, PostgreSQL {pg} (shared_buffers {buffers}){redis}, "
+        "all on the same machine"
+    )

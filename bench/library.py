@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import random
-import re
 import shlex
 import sys
 import time
@@ -27,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common import configure_environment as configure_common
-from common import create_database_if_missing, fmt, percentile
+from common import create_database_if_missing, fmt, machine_description, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -654,30 +652,6 @@ def markdown(lines: list[list[str]]) -> str:
         "| " + " | ".join(cell.replace("|", "\\|") for cell in line) + " |" for line in lines[1:]
     ]
     return "\n".join(out)
-
-
-def machine_description() -> str:
-    import django
-    from django.db import connection
-
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        match = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
-        memory = f", {int(match.group(1)) / 1024 / 1024:.0f} GB RAM" if match else ""
-    except OSError:
-        pass
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
-    return f"{os.cpu_count()} cores ({cpu}){memory}; Python {platform.python_version()}, Django {django.get_version()}, PostgreSQL {pg}, Redis cache, all on the same machine"
 
 
 def notes(rows: list[Row]) -> list[str]:

@@ -16,10 +16,8 @@ import datetime
 import gc
 import math
 import os
-import platform
 import pstats
 import random
-import re
 import shlex
 import sys
 import time
@@ -28,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common import configure_environment as configure_common
-from common import create_database_if_missing, fmt, percentile
+from common import create_database_if_missing, fmt, machine_description, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -996,46 +994,6 @@ def markdown(lines: list[list[str]]) -> str:
     out = ["| " + " | ".join(lines[0]) + " |", "|" + "|".join(align) + "|"]
     out += ["| " + " | ".join(c.replace("|", "\\|") for c in line) + " |" for line in lines[1:]]
     return "\n".join(out)
-
-
-def machine_description() -> str:
-    import django
-    from django.conf import settings
-    from django.db import connection
-
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        match = re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
-        if match:
-            memory = f", {int(match.group(1)) / 1024 / 1024:.0f} GB RAM"
-    except OSError:
-        pass
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
-        cursor.execute("SHOW shared_buffers")
-        buffers = cursor.fetchone()[0]
-    redis = ""
-    try:
-        import redis as redis_lib
-
-        info = redis_lib.Redis.from_url(settings.REDIS_URL).info("server")
-        redis = f", Redis {info['redis_version']}"
-    except Exception as error:  # the description is informative only
-        redis = f", Redis version unknown ({error})"
-    return (
-        f"{os.cpu_count()} cores ({cpu}){memory}; Python {platform.python_version()}, "
-        f"Django {django.get_version()}, PostgreSQL {pg} (shared_buffers {buffers}){redis}, "
-        "all on the same machine"
-    )
 
 
 def interpretation(rows: list[Row]) -> list[str]:
