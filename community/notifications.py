@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,17 +24,12 @@ from django.utils.text import Truncator
 
 from iapt_platform.accounts import roles
 from iapt_platform.lib import emails
-from iapt_platform.lib.markdown import render_markdown
+from iapt_platform.lib.markdown import mentioned_handles, render_markdown
 from iapt_platform.lib.queueing import delay_on_commit
 
 from .models import EmailFrequency, MemberProfile, Notification, Post, Watch
 
-MENTION = re.compile(r"(?<![\w@/.+-])@([a-z0-9][a-z0-9_-]{1,39})", re.IGNORECASE)
 FREQUENCY_SALT = "community.email-frequency"
-
-
-def mentioned_handles(body: str) -> set[str]:
-    return {m.group(1).lower().rstrip("-_") for m in MENTION.finditer(body or "")}
 
 
 def excerpt(body: str, length: int = 240) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from iapt_platform.accounts import roles
 from iapt_platform.lib import search
+from iapt_platform.lib.markdown import mentioned_handles
 
 from .models import (
     Attachment,
@@ -43,6 +45,12 @@ def can_read_category(*, user: Any, category: Category) -> bool:
     return category.members.filter(pk=user.pk).exists()
 
 
+def _opening_hidden() -> QuerySet[Post]:
+    """Threads whose opening post is hidden (by flags or a moderator): gone for other members,
+    as Discourse unlists a topic whose first post the flags hid."""
+    return Post.objects.filter(is_opening=True, hidden=True).values("thread_id")
+
+
 def can_read_thread(*, user: Any, thread: Thread) -> bool:
     """The thread is shown: its category is readable and the thread is public (or the reader's)."""
     if not can_read_category(user=user, category=thread.category):
@@ -51,13 +59,34 @@ def can_read_thread(*, user: Any, thread: Thread) -> bool:
         return True
     if thread.hidden:
         return False
-    return thread.is_published or thread.author_id == user.pk
+    if thread.author_id == user.pk:
+        return True
+    return thread.is_published and not _opening_hidden().filter(thread_id=thread.pk).exists()
+
+
+class ReplyClosed:
+    """Why a reader cannot reply in a thread: each reason has its own sentence in the page."""
+
+    WAITING = "waiting"
+    OPENING_HIDDEN = "opening_hidden"
+    CLOSED = "closed"
+
+
+def reply_closed_reason(*, user: Any, thread: Thread) -> str | None:
+    """None when the reader may reply, else one of ReplyClosed."""
+    if roles.is_moderator(user):
+        return None
+    if not thread.is_published:
+        return ReplyClosed.WAITING
+    if thread.locked or thread.hidden:
+        return ReplyClosed.CLOSED
+    if _opening_hidden().filter(thread_id=thread.pk).exists():
+        return ReplyClosed.OPENING_HIDDEN
+    return None
 
 
 def can_post_in(*, user: Any, thread: Thread) -> bool:
-    if roles.is_moderator(user):
-        return True
-    return not thread.locked and not thread.hidden and thread.is_published
+    return reply_closed_reason(user=user, thread=thread) is None
 
 
 def can_edit_post(*, user: Any, post: Post) -> bool:
@@ -83,7 +112,9 @@ def can_see_post(*, user: Any, post: Post) -> bool:
 
 
 def categories_for(*, user: Any) -> QuerySet[Category]:
-    published = Q(threads__is_published=True, threads__hidden=False)
+    published = Q(threads__is_published=True, threads__hidden=False) & ~Q(
+        threads__in=_opening_hidden()
+    )
     return (
         Category.objects.visible_to(user)
         .annotate(thread_count=Count("threads", filter=published, distinct=True))
@@ -95,9 +126,10 @@ def threads_visible_to(*, user: Any) -> QuerySet[Thread]:
     qs = Thread.objects.filter(category__in=Category.objects.visible_to(user))
     if roles.is_moderator(user):
         return qs
+    public = Q(is_published=True) & ~Q(pk__in=_opening_hidden())
     if not user.is_authenticated:
-        return qs.filter(is_published=True, hidden=False)
-    return qs.filter(Q(is_published=True) | Q(author=user.pk), hidden=False)
+        return qs.filter(public, hidden=False)
+    return qs.filter(public | Q(author=user.pk), hidden=False)
 
 
 def thread_list(*, user: Any, category: Category | None = None) -> QuerySet[Thread]:
@@ -144,6 +176,23 @@ def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
             open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN), distinct=True)
         )
     return qs
+
+
+def mention_links(*, posts: Any) -> dict[str, str]:
+    """The profile address of each active member mentioned in these posts, in one query.
+
+    Profiles are for members, and so is the forum: every reader of a post may open them.
+    """
+    handles: set[str] = set()
+    for post in posts:
+        handles |= mentioned_handles(post.body)
+    if not handles:
+        return {}
+    found = MemberProfile.objects.filter(handle__in=handles, user__is_active=True)
+    return {
+        handle: reverse("community:member", args=[handle])
+        for handle in found.values_list("handle", flat=True)
+    }
 
 
 def post_position(*, user: Any, post: Post) -> int:

@@ -4,6 +4,7 @@ Runs Django's makemessages on a throw-away copy of the project and compares the 
 locale/es. Needs GNU gettext (CI installs it); without it the check says so and passes.
 """
 
+import ast
 import os
 import shutil
 import subprocess
@@ -27,12 +28,51 @@ IGNORE = {
 }
 
 
+# The names xgettext is told to extract (Django's makemessages keywords): a translation function
+# imported under any other name is invisible to it, and its strings stay English in every language.
+KEYWORDS = {
+    "_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy",
+    "pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy",
+}  # fmt: skip
+
+
+def hidden_translation_calls(root: Path) -> list[str]:
+    """Imports that give a translation function a name makemessages does not extract."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        if IGNORE & set(relative.parts) or "migrations" in relative.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                for alias in node.names:
+                    name = alias.asname or alias.name
+                    if alias.name in KEYWORDS and name not in KEYWORDS:
+                        found.append(f"{relative}:{node.lineno}: {alias.name} imported as {name}")
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name == "django.utils.translation" and alias.asname:
+                        found.append(
+                            f"{relative}:{node.lineno}: {alias.name} imported as {alias.asname}"
+                        )
+    return found
+
+
 def ids(po_path: Path) -> set:
     with po_path.open("rb") as f:
         return {(m.id, m.context) for m in read_po(f) if m.id}
 
 
 def main() -> int:
+    hidden = hidden_translation_calls(ROOT)
+    if hidden:
+        print(
+            "check_messages: makemessages cannot see these translation functions; import them as _"
+        )
+        for line in hidden:
+            print("  ", line)
+        return 1
     if shutil.which("xgettext") is None:
         print("check_messages: GNU gettext is not installed; skipping the catalogue check")
         return 0

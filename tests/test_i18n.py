@@ -69,3 +69,36 @@ def test_the_switcher_refuses_unknown_languages_and_foreign_redirects(client):
 @pytest.mark.django_db
 def test_spanish_is_the_default_language(client):
     assert '<html lang="es">' in client.get("/", HTTP_ACCEPT_LANGUAGE="de").text
+
+
+def _check_messages():
+    import importlib.util
+
+    path = Path(settings.BASE_DIR) / "scripts" / "check_messages.py"
+    spec = importlib.util.spec_from_file_location("check_messages", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_catalogue_check_catches_translation_functions_makemessages_cannot_see(tmp_path):
+    # makemessages only extracts `_`, `gettext`, `gettext_lazy`, ... by name: `_lazy("Requests")`
+    # never reached the catalogues and showed English in Spanish pages (issue 21, item 25).
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "views.py").write_text(
+        "from django.utils.translation import gettext_lazy as _lazy, gettext as _, ngettext\n"
+        "import django.utils.translation as tr\n"
+    )
+    (tmp_path / "app" / "fine.py").write_text(
+        "from django.utils.translation import gettext_lazy as _\n"
+        "from django.utils.translation import gettext_lazy, pgettext\n"
+    )
+    found = _check_messages().hidden_translation_calls(tmp_path)
+    assert found == [
+        "app/views.py:1: gettext_lazy imported as _lazy",
+        "app/views.py:2: django.utils.translation imported as tr",
+    ]
+
+
+def test_the_project_has_no_translation_call_makemessages_cannot_see():
+    assert _check_messages().hidden_translation_calls(Path(settings.BASE_DIR)) == []

@@ -164,7 +164,8 @@ def _quote(request: AuthenticatedRequest, thread: Thread) -> str:
 @member_required
 def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     thread = _thread_or_404(request, pk)
-    can_reply = selectors.can_post_in(user=request.user, thread=thread)
+    closed_reason = selectors.reply_closed_reason(user=request.user, thread=thread)
+    can_reply = closed_reason is None
     status = 200
     if request.method == "POST":
         form = ReplyForm(request.POST, request.FILES)
@@ -199,6 +200,8 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "page": page,
             "form": form,
             "can_reply": can_reply,
+            "closed_reason": closed_reason,
+            "mention_links": selectors.mention_links(posts=page.object_list),
             "is_moderator": is_moderator,
             "is_asker": thread.author_id == request.user.pk,
             "watching": Watch.objects.filter(user=request.user, thread=thread).exists(),

@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from iapt_platform.accounts import roles
@@ -550,12 +550,12 @@ def moderator_with_mfa(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
 
 FUNNEL_LABELS = [
-    ("sent", _lazy("Requests")),
-    ("accepted", _lazy("Accepted")),
-    ("contacted", _lazy("Contacted")),
-    ("met", _lazy("Met")),
-    ("agreement", _lazy("Agreement signed")),
-    ("joint_project", _lazy("Joint project")),
+    ("sent", gettext_lazy("Requests")),
+    ("accepted", gettext_lazy("Accepted")),
+    ("contacted", gettext_lazy("Contacted")),
+    ("met", gettext_lazy("Met")),
+    ("agreement", gettext_lazy("Agreement signed")),
+    ("joint_project", gettext_lazy("Joint project")),
 ]
 
 

@@ -122,3 +122,16 @@ def test_the_demo_seeder_is_idempotent(settings):
     assert selectors.suggestions_for(
         initiative=promoter.managed_initiatives.get(slug="cluster-cacao-esmeraldas")
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("es", "Solicitudes"), ("pt-br", "Solicitações"), ("en", "Requests")]
+)
+def test_the_funnel_columns_speak_the_moderators_language(
+    client, funnel_data, moderator_with_totp, language, heading
+):
+    moderator_with_totp.language = language
+    moderator_with_totp.save()
+    client.force_login(moderator_with_totp)
+    body = client.get(reverse("matchmaking:funnel")).content.decode()
+    assert f'<th scope="col">{heading}</th>' in body or f">{heading}<" in body
