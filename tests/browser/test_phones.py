@@ -1,5 +1,7 @@
-"""The platform on a phone (390×844 in Chromium): a compact header whose menu opens without
+"""The platform on a phone (390x844 in Chromium): a compact header whose menu opens without
 JavaScript, results before the filters, and library covers that all arrive as files."""
+
+import re
 
 import pytest
 from django.core.files.base import ContentFile
@@ -42,6 +44,7 @@ def lists():
             f"{n:032x}.png", ContentFile(png_bytes(size=(600, 800), color=colour)), save=True
         )
         library_services.resource_refresh_search(resource=resource)
+        library_services.resource_write_pictures(resource=resource)
     for _ in range(4):
         StoryFactory()
 
@@ -136,5 +139,31 @@ def test_on_a_wide_screen_the_filters_and_the_areas_stay_open(browser, live_serv
         # Side by side: the filters to the left of the results, both visible.
         assert facets is not None and results is not None and facets["height"] > 200
         assert facets["x"] + facets["width"] <= results["x"]
-        expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Library")).to_be_visible()
+        expect(
+            page.get_by_role("navigation", name="Main").get_by_role("link", name="Library")
+        ).to_be_visible()
+    context.close()
+
+
+def test_a_library_page_of_18_covers_shows_every_cover_under_the_concurrency_limit(
+    browser, live_server, lists, settings
+):
+    assert settings.MAX_CONCURRENT_REQUESTS == 5
+    # Tall enough that all 18 covers load at once, as on a wide screen scrolled quickly.
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 4000}
+    )
+    page = context.new_page()
+    view_requests = []
+    page.on("request", lambda r: view_requests.append(r.url) if "/image/" in r.url else None)
+    page.goto("/library/?sort=newest", wait_until="networkidle")
+    covers = page.locator("img.resource-thumb")
+    expect(covers).to_have_count(18)
+    states = covers.evaluate_all("imgs => imgs.map(i => [i.complete, i.naturalWidth, i.src])")
+    assert [s for s in states if not (s[0] and s[1] > 0)] == []
+    assert all("/media/library/pictures/" in src for _c, _w, src in states)
+    assert view_requests == []
+    # The next click is not refused either.
+    page.get_by_role("link", name=re.compile("número")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("número")
     context.close()
