@@ -34,6 +34,7 @@ translations: deps
 
 run: deps translations
 	$(MANAGE) migrate --noinput
+	$(MANAGE) library_write_pictures
 	$(MANAGE) seed_demo
 	@echo
 	@echo "Serving http://$(HOST):$(PORT)  (emails: console and var/mail/)"

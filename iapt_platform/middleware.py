@@ -1,6 +1,7 @@
 import re
 import threading
 from functools import lru_cache
+from typing import Any
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -12,6 +13,8 @@ from django.template import loader
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from whitenoise.base import WhiteNoise
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 from iapt_platform.accounts import roles
 from iapt_platform.accounts.models import available_time_zones
@@ -89,6 +92,43 @@ def request_slots(limit: int) -> threading.BoundedSemaphore:
         if limit not in _slots:
             _slots[limit] = threading.BoundedSemaphore(limit)
         return _slots[limit]
+
+
+def _media_headers(headers: Any, path: str, url: str) -> None:
+    # Only our own re-encoded pictures are stored there; should anything else ever land in the
+    # directory, a browser must neither sniff it nor run it.
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+
+
+class PublicMediaMiddleware:
+    """Serves the public media directory (MEDIA_ROOT: logos, library covers, story pictures,
+    avatars) as files, as whitenoise serves the static ones: before the sessions, the database
+    and the concurrency limit, in development and in production alike (SERVE_MEDIA; with S3 the
+    bucket serves them). It looks files up on each request, since uploads arrive at any time.
+    Private documents live in PRIVATE_MEDIA_ROOT, which nothing serves directly.
+    """
+
+    def __init__(self, get_response):
+        if not settings.SERVE_MEDIA:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+        self.prefix = settings.MEDIA_URL
+        self.files = WhiteNoise(
+            None,
+            root=settings.MEDIA_ROOT,
+            prefix=settings.MEDIA_URL,
+            autorefresh=True,  # look up each request: uploads are not known at start-up
+            max_age=24 * 3600,  # names are never reused, but a withdrawn picture must go
+            add_headers_function=_media_headers,
+        )
+
+    def __call__(self, request):
+        if request.path_info.startswith(self.prefix) and request.method in ("GET", "HEAD"):
+            found = self.files.find_file(request.path_info)
+            if found is not None:
+                return WhiteNoiseMiddleware.serve(found, request)
+        return self.get_response(request)
 
 
 class ConcurrencyLimitMiddleware:

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "iapt_platform.middleware.PublicMediaMiddleware",
     "iapt_platform.middleware.ConcurrencyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -240,6 +241,9 @@ if MEDIA_STORAGE == "s3":
     }
 else:
     _media = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# The public pictures in MEDIA_ROOT are served as files by iapt_platform.middleware.
+# PublicMediaMiddleware (DEBUG or not); turn it off when a proxy serves /media/ itself.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=MEDIA_STORAGE == "local")
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")))
 if MEDIA_STORAGE == "s3":
     # Same bucket, its own prefix; objects stay private and are streamed through permission checks.

@@ -117,6 +117,11 @@ class Directory:
     def facets(self) -> dict[str, list[FacetOption]]:
         return self.load_facets()
 
+    @property
+    def active_filter_count(self) -> int:
+        """How many facet values are ticked, for the "Filters (n active)" summary."""
+        return sum(option.selected for options in self.facets.values() for option in options)
+
 
 def initiative_filterset(params: QueryDict) -> InitiativeFilter:
     # An empty value ("?stage=", sent by a select's "All" option) means no filter, not an unknown one.

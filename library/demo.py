@@ -623,6 +623,8 @@ def seed(write) -> None:
             services.resource_process_file(resource_id=resource.pk)
         else:
             services.resource_refresh_search(resource=resource)
+            if not resource.picture:
+                services.resource_write_pictures(resource=resource)
     write(f"library: {len(rows)} resources, {len(EVALUATIONS)} impact evaluations")
 
     _seed_collections(write)

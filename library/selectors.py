@@ -150,6 +150,11 @@ class Browse:
     filter_string: str  # the current filters only, for the exports
     active: dict
 
+    @property
+    def active_filter_count(self) -> int:
+        """How many facet values are ticked, for the "Filters (n active)" summary."""
+        return sum(option.selected for options in self.facets.values() for option in options)
+
 
 def resource_filtered(params: QueryDict) -> tuple[ResourceFilterForm, QuerySet[Resource], bool]:
     """(form, published resources matching the params, whether a value was invalid).

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from iapt_platform.lib import search
-from iapt_platform.lib.uploads import CleanFile
+from iapt_platform.lib.uploads import CleanFile, image_rendition
 from iapt_platform.moderation.services import moderation_submit
 from initiatives.matchmaking.selectors import projects_linkable_by
 
@@ -37,6 +37,7 @@ from .models import (
     ResourceCountry,
     ResourceDailyStat,
     ResourceLanguage,
+    picture_path,
 )
 
 MODERATION_KIND = "resource"
@@ -247,6 +248,7 @@ def approve(resource: Resource, *, moderator: Any, comment: str) -> None:
     resource.published_at = resource.published_at or timezone.now()
     resource.save(update_fields=["status", "published_at", "updated_at"])
     resource_refresh_search(resource=resource)
+    resource_write_pictures(resource=resource)
     transaction.on_commit(selectors.library_changed)
 
 
@@ -254,6 +256,7 @@ def request_changes(resource: Resource, *, moderator: Any, comment: str) -> None
     was_published = resource.is_published
     resource.status = Resource.Status.DRAFT
     resource.save(update_fields=["status", "updated_at"])
+    resource_write_pictures(resource=resource)  # removes the public copies
     if was_published:
         transaction.on_commit(selectors.library_changed)
 
@@ -262,6 +265,7 @@ def reject(resource: Resource, *, moderator: Any, comment: str) -> None:
     was_published = resource.is_published
     resource.status = Resource.Status.REJECTED
     resource.save(update_fields=["status", "updated_at"])
+    resource_write_pictures(resource=resource)
     if was_published:
         transaction.on_commit(selectors.library_changed)
 
@@ -299,7 +303,42 @@ def resource_process_file(*, resource_id: int) -> None:
     resource.refresh_from_db()
     resource_refresh_search(resource=resource)
     if resource.is_published:
+        resource_write_pictures(resource=resource)
         selectors.library_changed()
+
+
+PICTURE_BOX = (320, 420)  # the cover on a resource's page: 160 CSS pixels, twice for sharp screens
+PICTURE_SMALL_BOX = (128, 168)  # in lists: 64 CSS pixels
+
+
+def resource_write_pictures(*, resource: Resource) -> bool:
+    """Write the public pictures of a published resource (its cover, else the first page of its
+    file) as files in the public storage, or remove them when it is not public. Pages link to
+    these files: no request per picture reaches Django. True when there are pictures."""
+    source = resource.cover or resource.thumbnail
+    old = [name for name in (resource.picture.name, resource.picture_small.name) if name]
+    storage = Resource._meta.get_field("picture").storage
+    names = {"picture": "", "picture_small": ""}
+    if resource.is_published and source:
+        with source.open("rb") as handle:
+            data = handle.read()
+        names = {
+            "picture": _save_picture(storage, image_rendition(data, box=PICTURE_BOX)),
+            "picture_small": _save_picture(storage, image_rendition(data, box=PICTURE_SMALL_BOX)),
+        }
+    if names["picture"] or old:
+        Resource.objects.filter(pk=resource.pk).update(**names)
+        resource.picture.name, resource.picture_small.name = (
+            names["picture"],
+            names["picture_small"],
+        )
+        for name in old:
+            storage.delete(name)
+    return bool(names["picture"])
+
+
+def _save_picture(storage: Any, content: ContentFile) -> str:
+    return str(storage.save(picture_path(None, str(content.name)), content))
 
 
 def _render_pdf(pypdfium2: Any, data: bytes) -> tuple[bytes, str]:

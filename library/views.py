@@ -154,8 +154,11 @@ def download(request: HttpRequest, slug: str) -> HttpResponseBase:
 
 @require_safe
 def image(request: HttpRequest, slug: str) -> HttpResponseBase:
-    """The cover, or the picture of a PDF's first page: images we encoded ourselves."""
+    """The cover, or the picture of a PDF's first page, of a resource not yet public (for its
+    contributor and staff). A published resource's pictures are files in the public storage."""
     resource = _resource_or_404(request, slug)
+    if resource.picture:
+        return redirect(resource.picture.url)
     picture = resource.cover or resource.thumbnail
     if not picture:
         raise Http404

@@ -80,6 +80,11 @@ class StoryListing:
     query_string: str  # the current filters, without the page, for links
     invalid: bool
 
+    @property
+    def active_filter_count(self) -> int:
+        """How many of the filters have a value, for the "Filters (n active)" summary."""
+        return sum(bool(self.form.data.get(name)) for name in self.form.fields)
+
 
 def story_listing(params: QueryDict, *, page_number: str | None) -> StoryListing:
     form = StoryFilterForm(params)

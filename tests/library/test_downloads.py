@@ -136,7 +136,12 @@ def test_visitors_cannot_see_or_download_unpublished_resources(client, lib_moder
 
 
 def test_the_first_page_picture_is_an_image_we_encoded(client):
-    resource = with_file(ResourceFactory(slug="guia"))
+    contributor = UserFactory()
+    resource = with_file(
+        ResourceFactory(slug="guia", status=Resource.Status.IN_REVIEW, contributed_by=contributor)
+    )
+    # Before publication only the contributor and staff see it, through the view.
+    client.force_login(contributor)
     response = client.get("/library/guia/image/")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
