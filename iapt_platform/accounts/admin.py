@@ -9,13 +9,17 @@ from . import roles, services
 from .models import User
 from .permissions import MANAGE_ROLES
 
-ROLE_NAMES = {roles.PROMOTER: _("promoter"), roles.MODERATOR: _("moderator")}
+ROLE_NAMES = {
+    roles.MEMBER: _("member"),
+    roles.PROMOTER: _("promoter"),
+    roles.MODERATOR: _("moderator"),
+}
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "display_name", "country", "language", "role_list", "is_active"]
+    list_display = ["email", "display_name", "role_list", "country", "is_active"]
     list_filter = ["is_active", "is_staff", "groups", "language"]
     search_fields = ["email", "display_name", "organisation"]
     fieldsets = (
@@ -56,7 +60,8 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.display(description=_("roles"))
     def role_list(self, user: User) -> str:
-        return ", ".join(sorted(group.name for group in user.groups.all()))
+        names = [str(ROLE_NAMES.get(group.name, group.name)) for group in user.groups.all()]
+        return ", ".join(sorted(names))
 
     def has_manage_roles_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(MANAGE_ROLES)

@@ -65,11 +65,12 @@ def moderation_item_content(*, kind: registry.ModerationKind | None, obj: Any) -
     content = list(kind.content(obj))
     public = kind.public_version(obj)
     if public is None:
-        return {**empty, "content": content}
+        # Fields left blank say nothing to the moderator (the preview lists what is missing).
+        return {**empty, "content": [(label, value) for label, value in content if value]}
     rows = diff.compare(list(public), content)
     return {
         **empty,
         "is_edit": True,
         "changed": [row for row in rows if row.changed],
-        "unchanged": [row for row in rows if not row.changed],
+        "unchanged": [row for row in rows if not row.changed and row.proposed],
     }
