@@ -20,7 +20,8 @@ Pair = tuple[str, str]
 
 
 def label_of(model: type[models.Model], name: str) -> str:
-    return str(capfirst(model._meta.get_field(name).verbose_name))
+    field = model._meta.get_field(name)
+    return str(capfirst(getattr(field, "verbose_name", name)))
 
 
 def display(value: Any) -> str:
