@@ -1,17 +1,19 @@
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
+from iapt_platform.lib.admin import SlugImportExportMixin
+
 from .models import Category, Digest, Flag, ForumAction, MemberProfile, Post, Thread, Topic
 
 
 @admin.register(Topic)
-class TopicAdmin(TranslationAdmin):
+class TopicAdmin(SlugImportExportMixin, TranslationAdmin):
     list_display = ["name", "slug", "order"]
 
 
 @admin.register(Category)
-class CategoryAdmin(TranslationAdmin):
-    """Staff choose the members of a private working group here."""
+class CategoryAdmin(SlugImportExportMixin, TranslationAdmin):
+    """Staff choose the members of a private working group here (an import takes member ids)."""
 
     list_display = ["name", "slug", "is_private", "order"]
     list_filter = ["is_private"]

@@ -13,7 +13,7 @@ class CommunityConfig(AppConfig):
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, selectors, services
+        from . import demo, review, selectors, services
         from .models import Post
 
         demo_registry.register_seeder("community", demo.seed, order=50)
@@ -58,6 +58,7 @@ class CommunityConfig(AppConfig):
                 approve=services.new_post_approve,
                 request_changes=services.new_post_request_changes,
                 reject=services.new_post_reject,
+                content=review.post_content,
                 submitter_url=lambda post: reverse("community:post", args=[post.pk]),
             )
         )
@@ -72,6 +73,7 @@ class CommunityConfig(AppConfig):
                 approve=services.flag_uphold,
                 request_changes=services.flag_request_changes,
                 reject=services.flag_dismiss,
+                content=review.flagged_post_content,
                 submitter_url=lambda post: reverse("community:thread", args=[post.thread_id]),
             )
         )

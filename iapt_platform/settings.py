@@ -34,7 +34,7 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "modeltranslation",  # before django.contrib.admin, so that the admin shows translated fields
-    "django.contrib.admin",
+    "iapt_platform.admin_site.PlatformAdminConfig",  # django.contrib.admin, open to moderators
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -144,6 +144,7 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    "iapt_platform.accounts.permissions.ModeratorPermissionsBackend",  # admin rights of the role
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

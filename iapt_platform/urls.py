@@ -6,9 +6,6 @@ from . import views
 
 handler404 = "iapt_platform.views.page_not_found"
 
-admin.site.site_header = "IAPT Platform"
-admin.site.site_title = "IAPT Platform"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

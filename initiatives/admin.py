@@ -4,19 +4,21 @@ from import_export.formats import base_formats
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from iapt_platform.lib.admin import SlugImportExportMixin
+
 from . import services
 from .models import Initiative, Programme, Sector
 from .resources import InitiativeResource
 
 
 @admin.register(Sector)
-class SectorAdmin(TranslationAdmin):
+class SectorAdmin(SlugImportExportMixin, TranslationAdmin):
     list_display = ["name", "isic_code", "order"]
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(SlugImportExportMixin, admin.ModelAdmin):
     list_display = ["name", "acronym", "kind", "country"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "acronym"]

@@ -13,7 +13,7 @@ class InitiativesConfig(AppConfig):
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, selectors, services, signals
+        from . import demo, review, selectors, services, signals
         from .models import Initiative, ManagementRequest
 
         signals.connect()
@@ -31,9 +31,6 @@ class InitiativesConfig(AppConfig):
             description=_("Register an initiative, keep it current, invite co-managers"),
         )
 
-        def preview(obj):
-            return reverse("initiatives:draft_preview", args=[obj.pk])
-
         for key, label in (
             ("initiative", _("New initiative")),
             ("initiative_edit", _("Edit of an initiative")),
@@ -45,10 +42,12 @@ class InitiativesConfig(AppConfig):
                     model=Initiative,
                     title=lambda obj: obj.name,
                     country=lambda obj: obj.country.code,
-                    preview_url=preview,
+                    preview_url=review.initiative_preview_url,
                     approve=services.approve,
                     request_changes=services.request_changes,
                     reject=services.reject,
+                    content=review.initiative_content,
+                    public_version=review.initiative_public_version,
                     submitter_url=lambda obj: reverse("initiatives:mine"),
                 )
             )
@@ -63,6 +62,7 @@ class InitiativesConfig(AppConfig):
                 approve=services.stale_verified_by_staff,
                 request_changes=services.stale_ask_again,
                 reject=services.stale_unpublish,
+                content=review.initiative_content,
             )
         )
         register(
@@ -76,6 +76,7 @@ class InitiativesConfig(AppConfig):
                 approve=services.approve_management_request,
                 request_changes=services.refuse_management_request,
                 reject=services.refuse_management_request,
+                content=review.management_request_content,
                 submitter_url=lambda obj: obj.initiative.get_absolute_url(),
             )
         )

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from iapt_platform.lib.admin import SlugImportExportMixin
+
 from . import services
 from .models import (
     Collection,
@@ -15,7 +17,7 @@ from .models import (
 
 
 @admin.register(Topic)
-class TopicAdmin(TranslationAdmin):
+class TopicAdmin(SlugImportExportMixin, TranslationAdmin):
     list_display = ["name", "slug", "order"]
     prepopulated_fields = {"slug": ("name",)}
 
@@ -83,7 +85,8 @@ class CollectionItemInline(TranslationTabularInline):
 
 
 @admin.register(Collection)
-class CollectionAdmin(TranslationAdmin):
+class CollectionAdmin(SlugImportExportMixin, TranslationAdmin):
+    import_exclude = ("resources", "created_at")  # entries: through the inline
     list_display = ["title", "order", "is_published"]
     prepopulated_fields = {"slug": ("title",)}
     inlines = [CollectionItemInline]

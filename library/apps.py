@@ -14,7 +14,7 @@ class LibraryConfig(AppConfig):
         from iapt_platform.moderation.registry import ModerationKind, register
         from initiatives.matchmaking.hooks import register_project_section
 
-        from . import demo, projects, selectors, services, signals
+        from . import demo, projects, review, selectors, services, signals
         from .models import Resource
 
         signals.connect()
@@ -52,6 +52,7 @@ class LibraryConfig(AppConfig):
                 approve=services.approve,
                 request_changes=services.request_changes,
                 reject=services.reject,
+                content=review.resource_content,
                 submitter_url=lambda obj: reverse("library:mine"),
             )
         )

@@ -13,7 +13,7 @@ class NewsletterConfig(AppConfig):
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, signals
+        from . import demo, review, signals
         from .models import Contribution
         from .services import announcements
 
@@ -53,6 +53,7 @@ class NewsletterConfig(AppConfig):
                 approve=contributions.approve,
                 request_changes=contributions.request_changes,
                 reject=contributions.reject,
+                content=review.contribution_content,
                 submitter_url=lambda obj: reverse("newsletter:contribution", args=[obj.pk]),
             )
         )

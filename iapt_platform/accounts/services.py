@@ -1,3 +1,6 @@
+from django.contrib.auth.models import Group
+
+from . import roles
 from .models import User
 
 
@@ -14,3 +17,22 @@ def user_update_profile(*, user: User, data: dict) -> User:
     user.full_clean(exclude=["password"])
     user.save(update_fields=list(data))
     return user
+
+
+# The roles moderators grant and withdraw in the admin (members are members by signing up).
+MANAGED_ROLES = (roles.PROMOTER, roles.MODERATOR)
+
+
+def user_role_set(*, user: User, role: str, granted: bool) -> bool:
+    """Grant or withdraw `role`; False when nothing changed (superusers hold every role anyway)."""
+    if role not in MANAGED_ROLES:
+        raise ValueError(f"Roles managed here: {MANAGED_ROLES}, not {role!r}.")
+    if user.is_superuser or roles.has_role(user, role) == granted:
+        return False
+    if granted:
+        roles.grant_role(user, role)
+    else:
+        user.groups.remove(*Group.objects.filter(name=role))
+        if hasattr(user, "_role_names"):
+            del user._role_names
+    return True

@@ -4,7 +4,8 @@ The queue knows no app. Each app registers, in its AppConfig.ready(), what it su
 how to approve it:
 
     registry.register(ModerationKind(key="initiative", label=_("New initiative"), model=Initiative,
-                                     title=..., country=..., preview_url=..., approve=..., ...))
+                                     title=..., country=..., preview_url=..., approve=...,
+                                     content=..., public_version=..., ...))
 
 The callbacks run inside the moderation transaction, with the object already loaded; a callback that
 cannot carry out the decision raises `ModerationError` and nothing is recorded.
@@ -12,7 +13,7 @@ cannot carry out the decision raises `ModerationError` and nothing is recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,10 @@ from django.db import models
 
 def _no_url(obj: Any) -> str:
     return ""
+
+
+def _nothing_public(obj: Any) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,12 @@ class ModerationKind:
     approve: Callable[..., None]  # approve(obj, *, moderator, comment)
     request_changes: Callable[..., None]  # request_changes(obj, *, moderator, comment)
     reject: Callable[..., None]  # reject(obj, *, moderator, comment)
+    # What the moderator reads before deciding: (label, plain text) pairs in the reader's language,
+    # built with iapt_platform.moderation.content. Every kind gives it: nobody approves unseen.
+    content: Callable[[Any], Sequence[tuple[str, str]]]
+    # For an edit of something already public: the public version, under the same labels, so
+    # that the item page shows what would change. None for a new submission.
+    public_version: Callable[[Any], Sequence[tuple[str, str]] | None] = _nothing_public
     submitter_url: Callable[[Any], str] = _no_url  # where the submitter sees it (email links)
 
 

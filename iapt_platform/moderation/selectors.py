@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.db.models import Count, QuerySet
 
+from . import diff, registry
 from .models import ModerationItem
 
 OPEN = "open"
@@ -51,3 +54,23 @@ def _by_status(items: QuerySet[ModerationItem], status: str) -> QuerySet[Moderat
     if status in ModerationItem.Status.values:
         return items.filter(status=status)
     return items.none()
+
+
+def moderation_item_content(*, kind: registry.ModerationKind | None, obj: Any) -> dict[str, Any]:
+    """What the item page shows of the submission: its fields, or for an edit of something public
+    the rows of a side-by-side comparison, changed and unchanged apart."""
+    empty: dict[str, Any] = {"content": [], "is_edit": False, "changed": [], "unchanged": []}
+    if kind is None or obj is None:
+        return empty
+    content = list(kind.content(obj))
+    public = kind.public_version(obj)
+    if public is None:
+        # Fields left blank say nothing to the moderator (the preview lists what is missing).
+        return {**empty, "content": [(label, value) for label, value in content if value]}
+    rows = diff.compare(list(public), content)
+    return {
+        **empty,
+        "is_edit": True,
+        "changed": [row for row in rows if row.changed],
+        "unchanged": [row for row in rows if not row.changed and row.proposed],
+    }

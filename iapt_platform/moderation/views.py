@@ -113,6 +113,7 @@ def item_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "item": item,
             "preview_url": kind.preview_url(obj) if kind and obj is not None else "",
             "object_missing": obj is None,
+            **selectors.moderation_item_content(kind=kind, obj=obj),
             "events": item.events.select_related("actor"),
             "form": form,
         },

@@ -1,11 +1,13 @@
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
+from iapt_platform.lib.admin import SlugImportExportMixin
+
 from .models import CollaborationPost, Connection, Project, ProjectPartner, Suggestion, Topic
 
 
 @admin.register(Topic)
-class TopicAdmin(TranslationAdmin):
+class TopicAdmin(SlugImportExportMixin, TranslationAdmin):
     list_display = ["name", "slug", "digital", "order"]
 
 

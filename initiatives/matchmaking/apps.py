@@ -13,7 +13,7 @@ class MatchmakingConfig(AppConfig):
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, services
+        from . import demo, review, services
         from .models import CollaborationPost, Project, ProjectUpdate
 
         demo_registry.register_seeder("matchmaking", demo.seed, order=70)
@@ -47,6 +47,7 @@ class MatchmakingConfig(AppConfig):
                 approve=services.post_approve,
                 request_changes=services.post_request_changes,
                 reject=services.post_reject,
+                content=review.post_content,
                 submitter_url=post_page,
             )
         )
@@ -61,6 +62,7 @@ class MatchmakingConfig(AppConfig):
                 approve=services.project_approve,
                 request_changes=services.project_request_changes,
                 reject=services.project_reject,
+                content=review.project_content,
                 submitter_url=project_page,
             )
         )
@@ -75,6 +77,8 @@ class MatchmakingConfig(AppConfig):
                 approve=services.project_edit_approve,
                 request_changes=services.project_edit_request_changes,
                 reject=services.project_edit_reject,
+                content=review.project_edit_content,
+                public_version=review.project_content,
                 submitter_url=project_page,
             )
         )
@@ -89,6 +93,7 @@ class MatchmakingConfig(AppConfig):
                 approve=services.update_approve,
                 request_changes=services.update_reject,
                 reject=services.update_reject,
+                content=review.update_content,
                 submitter_url=update_page,
             )
         )

@@ -1,13 +1,15 @@
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
+from iapt_platform.lib.admin import SlugImportExportMixin
+
 from . import services
 from .forms import ImageAdminForm, StoryAdminForm
 from .models import GalleryImage, InterviewBlock, ProposalImage, Story, StoryProposal, Topic
 
 
 @admin.register(Topic)
-class TopicAdmin(TranslationAdmin):
+class TopicAdmin(SlugImportExportMixin, TranslationAdmin):
     list_display = ["name", "slug", "order"]
     prepopulated_fields = {"slug": ("name_es",)}
 

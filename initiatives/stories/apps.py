@@ -13,7 +13,7 @@ class StoriesConfig(AppConfig):
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, selectors, services
+        from . import demo, review, selectors, services
         from .models import StoryProposal
 
         def home_context(request):
@@ -50,6 +50,7 @@ class StoriesConfig(AppConfig):
                 approve=services.proposal_approve,
                 request_changes=services.proposal_request_changes,
                 reject=services.proposal_decline,
+                content=review.proposal_content,
                 submitter_url=lambda obj: obj.get_absolute_url(),
             )
         )

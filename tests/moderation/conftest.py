@@ -42,6 +42,7 @@ def recorder():
             title=lambda user: user.display_name,
             country=lambda user: user.country.code or "",
             preview_url=lambda user: f"/preview/profile/{user.pk}/",
+            content=lambda user: [("Name", user.display_name)],
             submitter_url=lambda user: f"/mine/profile/{user.pk}/",
             **callbacks,
         )
@@ -54,6 +55,7 @@ def recorder():
             title=lambda group: group.name,
             country=lambda group: "",
             preview_url=lambda group: f"/preview/group/{group.pk}/",
+            content=lambda group: [("Name", group.name)],
             **callbacks,
         )
     )
