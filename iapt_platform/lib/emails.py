@@ -149,10 +149,19 @@ def send_now(**kwargs: Any) -> None:
 
 
 def send_rendered(*, to: str, subject: str, text: str, language: str, html_template=None) -> None:
-    """Send a message whose subject and text were rendered elsewhere (allauth's templates).
+    """Send a message whose subject and text were rendered elsewhere (allauth's templates)."""
+    queue(
+        render_rendered(
+            to=to, subject=subject, text=text, language=language, html_template=html_template
+        )
+    )
 
-    The HTML part is the text inside the platform's email frame, with links made clickable.
-    """
+
+def render_rendered(
+    *, to: str, subject: str, text: str, language: str, html_template=None
+) -> RenderedEmail:
+    """The message of `send_rendered`: its HTML part is the text inside the platform's email
+    frame, with links made clickable."""
     with translation.override(language):
         html = render_to_string(
             html_template or "emails/text_as_html.html",
@@ -163,14 +172,12 @@ def send_rendered(*, to: str, subject: str, text: str, language: str, html_templ
                 "LANGUAGE_CODE": language,
             },
         )
-    queue(
-        RenderedEmail(
-            to=[to],
-            subject=_one_line(subject),
-            text=text.strip() + "\n",
-            html=_inliner.inline(html),
-            language=language,
-        )
+    return RenderedEmail(
+        to=[to],
+        subject=_one_line(subject),
+        text=text.strip() + "\n",
+        html=_inliner.inline(html),
+        language=language,
     )
 
 
