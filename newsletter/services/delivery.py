@@ -36,6 +36,8 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from iapt_platform.lib import one_click
+
 from .. import conf
 from ..models import Delivery, Issue, Subscriber
 from ..rendering import (
@@ -239,14 +241,11 @@ def build_message(
 ) -> EmailMultiAlternatives:
     """One subscriber's message: their links, List-Unsubscribe (RFC 8058), a stable Message-ID."""
     html, text = rendered.personalise(unsubscribe=unsubscribe, preferences=preferences)
-    local, domain = conf.unsubscribe_mailbox()
     headers = {
         "Message-ID": message_id(issue_id, subscriber_id),
-        "List-Unsubscribe": (
-            f"<{settings.SITE_URL}/bulletin/unsubscribe/{unsubscribe}/>, "
-            f"<mailto:{local}+{unsubscribe}@{domain}>"
+        **one_click.headers(
+            url=f"{settings.SITE_URL}/bulletin/unsubscribe/{unsubscribe}/", token=unsubscribe
         ),
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "List-Id": f"IAPT bulletin <bulletin.{conf.mail_host()}>",
         "Content-Language": rendered.language,
     }
