@@ -13,9 +13,9 @@ def site_url_under_make(**variables: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "HOST", "PORT"}}
     env.update({k: v for k, v in variables.items() if k == "SITE_URL"})
     arguments = [f"{k}={v}" for k, v in variables.items() if k != "SITE_URL"]
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 (fixed arguments: the project's Makefile)
         [
-            "make",
+            "make",  # noqa: S607 (GNU make from the PATH, as `make run` itself)
             "-s",
             "--no-print-directory",
             "--eval",
@@ -38,7 +38,7 @@ def test_make_run_on_another_port_links_to_that_port():
 
 
 def test_make_run_on_every_interface_links_to_the_loopback_address():
-    assert site_url_under_make(HOST="0.0.0.0", PORT="8101") == "http://127.0.0.1:8101"
+    assert site_url_under_make(HOST="0.0.0.0", PORT="8101")  # noqa: S104 (what make run is given) == "http://127.0.0.1:8101"
     assert site_url_under_make(HOST="localhost", PORT="8102") == "http://localhost:8102"
 
 
