@@ -1,6 +1,7 @@
 """The public address follows the served one: `make run` on another port links to that port."""
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,7 +16,7 @@ def site_url_under_make(**variables: str) -> str:
     arguments = [f"{k}={v}" for k, v in variables.items() if k != "SITE_URL"]
     result = subprocess.run(  # noqa: S603 (fixed arguments: the project's Makefile)
         [
-            "make",  # noqa: S607 (GNU make from the PATH, as `make run` itself)
+            shutil.which("make") or "/usr/bin/make",
             "-s",
             "--no-print-directory",
             "--eval",
