@@ -9,6 +9,9 @@ PORT ?= 8000
 
 # With no settings, the portal runs in development mode on embedded defaults.
 export DEBUG ?= true
+# Links in emails, og:url and consent records name the address being served (every process of
+# `make run` reads it, the Celery worker too), unless the operator set SITE_URL.
+export SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: run test lint check deps dev-deps messages translations serve clean
 
@@ -37,7 +40,7 @@ run: deps translations
 	$(MANAGE) library_write_pictures
 	$(MANAGE) seed_demo
 	@echo
-	@echo "Serving http://$(HOST):$(PORT)  (emails: console and var/mail/)"
+	@echo "Serving http://$(HOST):$(PORT)  (links in emails: $(SITE_URL); emails: console and var/mail/)"
 ifeq ($(strip $(REDIS_URL)),)
 	$(MANAGE) runserver $(HOST):$(PORT)
 else

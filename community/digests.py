@@ -30,7 +30,7 @@ from django.utils import timezone
 from iapt_platform.lib import emails
 
 from .models import Category, Digest, EmailFrequency, MemberProfile, Notification, Post, Watch
-from .notifications import absolute, excerpt, frequency_url
+from .notifications import absolute, excerpt, frequency_url, one_click_headers
 
 DUE_LOCAL_HOUR = 6  # digests arrive in the morning of the reader's day
 MAX_POSTS = 100
@@ -233,6 +233,6 @@ def digest_send(
                     "forum_url": absolute(reverse("community:index")),
                     "frequency_url": link,
                 },
-                headers={"List-Unsubscribe": f"<{link}>"},
+                headers=one_click_headers(user),
             )
     return digest

@@ -23,7 +23,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 from iapt_platform.accounts import roles
-from iapt_platform.lib import emails
+from iapt_platform.lib import emails, one_click
 from iapt_platform.lib.markdown import mentioned_handles, render_markdown
 from iapt_platform.lib.queueing import delay_on_commit
 
@@ -161,7 +161,7 @@ def _email_one(notification: Notification) -> int:
             "post_url": absolute(reverse("community:post", args=[post.pk])),
             "frequency_url": frequency_url(notification.recipient),
         },
-        headers={"List-Unsubscribe": f"<{frequency_url(notification.recipient)}>"},
+        headers=one_click_headers(notification.recipient),
     )
     return 1
 
@@ -176,6 +176,32 @@ def frequency_token(user: Any) -> str:
 
 def frequency_url(user: Any) -> str:
     return absolute(reverse("community:email_frequency", args=[frequency_token(user)]))
+
+
+# RFC 8058 one-click: the token names the member; "f" tells it from the bulletin's tokens in the
+# shared mailto mailbox. A POST to the URL (or a message to the mailto address) stops forum emails.
+ONE_CLICK_SALT = "community.one-click"
+ONE_CLICK_PREFIX = "f"
+
+
+def one_click_token(user: Any) -> str:
+    return one_click.make_token(salt=ONE_CLICK_SALT, pk=user.pk, prefix=ONE_CLICK_PREFIX)
+
+
+def one_click_headers(user: Any) -> dict[str, str]:
+    """List-Unsubscribe (https and mailto) and List-Unsubscribe-Post for one member's email."""
+    token = one_click_token(user)
+    return one_click.headers(
+        url=absolute(reverse("community:email_stop", args=[token])), token=token
+    )
+
+
+def user_for_one_click_token(token: str) -> Any | None:
+    try:
+        pk = one_click.read_token(token, salt=ONE_CLICK_SALT, prefix=ONE_CLICK_PREFIX)
+    except one_click.BadToken:
+        return None
+    return get_user_model().objects.filter(pk=pk, is_active=True).first()
 
 
 def user_for_frequency_token(token: str) -> Any | None:

@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from iapt_platform.accounts import roles
-from iapt_platform.lib import search
+from iapt_platform.lib import one_click, search
 from iapt_platform.lib.uploads import CleanFile
 from iapt_platform.moderation.models import ModerationItem
 from iapt_platform.moderation.services import ModerationError, moderation_decide, moderation_submit
@@ -31,6 +31,7 @@ from . import notifications, selectors
 from .models import (
     Attachment,
     Category,
+    EmailFrequency,
     Flag,
     ForumAction,
     MemberProfile,
@@ -65,6 +66,28 @@ class PostingTooFast(ForumError):
 
 
 # --- Profiles ------------------------------------------------------------------------------------
+
+
+def forum_emails_stop(*, user: Any) -> MemberProfile:
+    """The one-click unsubscribe of forum emails: no notification emails and no digests. The
+    notices stay in the site; the member can choose a digest again on their profile."""
+    profile = profile_for(user=user)
+    if profile.email_frequency != EmailFrequency.NONE:
+        profile.email_frequency = EmailFrequency.NONE
+        profile.save(update_fields=["email_frequency", "updated_at"])
+    return profile
+
+
+def forum_emails_stop_by_mail(*, recipients: Iterable[str]) -> int:
+    """The mailto route of List-Unsubscribe (see newsletter/signals.py, which receives the
+    provider's inbound webhook): tokens of other kinds and forged ones are ignored."""
+    stopped = 0
+    for token in one_click.tokens_mailed(recipients):
+        user = notifications.user_for_one_click_token(token)
+        if user is not None:
+            forum_emails_stop(user=user)
+            stopped += 1
+    return stopped
 
 
 def profile_for(*, user: Any) -> MemberProfile:

@@ -26,6 +26,7 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+    path("email/stop/<str:token>/", views.email_stop, name="email_stop"),
     path("email/<str:token>/", views.email_frequency, name="email_frequency"),
     path("moderation-log/", views.moderation_log, name="moderation_log"),
 ]

@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from iapt_platform.lib import one_click
+
 
 def rate_limit() -> float:
     """Messages per second across all workers; 0 means no limit."""
@@ -44,9 +46,4 @@ def mail_host() -> str:
 
 def unsubscribe_mailbox() -> tuple[str, str]:
     """(local part, domain) of the mailto unsubscribe address; the token goes after a "+"."""
-    mailbox = getattr(settings, "NEWSLETTER_UNSUBSCRIBE_MAILBOX", "")
-    if not mailbox:
-        address = from_email().rsplit("<", 1)[-1].rstrip(">").strip()
-        mailbox = "unsubscribe@" + address.rpartition("@")[2]
-    local, _at, domain = mailbox.partition("@")
-    return local, domain
+    return one_click.mailbox()

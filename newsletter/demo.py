@@ -1,6 +1,7 @@
 """Demo data: topics, subscribers in three languages, two sent issues in the archive, one draft.
 
-The sent issues are marked sent without sending anything (no delivery rows)."""
+The sent issues send nothing: their delivery rows are written as a send would have left them (one
+per demo subscriber, a few a second), so that staff pages show what a real send shows."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from .consent import CONSENT_VERSION
-from .models import Block, Edition, Issue, Subscriber, Topic
+from .models import Block, Delivery, Edition, Issue, Subscriber, Topic
 
 TOPICS = [
     # slug, Spanish, English, Portuguese
@@ -114,6 +115,23 @@ def ensure_topics() -> dict[str, Topic]:
     return topics
 
 
+def _record_deliveries(issue: Issue, started_at) -> None:
+    readers = Subscriber.objects.filter(email__in=[row[0] for row in SUBSCRIBERS]).order_by("pk")
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                issue=issue,
+                subscriber=reader,
+                status=Delivery.Status.SENT,
+                attempts=1,
+                sent_at=started_at + timedelta(milliseconds=200 * index),
+            )
+            for index, reader in enumerate(readers)
+        ],
+        ignore_conflicts=True,  # seeding again keeps the rows of the first time
+    )
+
+
 def seed(write: Callable[[str], None]) -> None:
     topics = ensure_topics()
     now = timezone.now()
@@ -159,6 +177,8 @@ def seed(write: Callable[[str], None]) -> None:
             source_key="demo:intro",
             defaults={"kind": Block.Kind.INTRO, "order": 0, "content": content},
         )
+        if sent_at is not None:
+            _record_deliveries(issue, sent_at)
     write(
         f"Bulletin: {len(SUBSCRIBERS)} subscribers in three languages, "
         "issues #1 and #2 in the archive, #3 as a draft"

@@ -108,7 +108,7 @@ def render_edition(
     )
     rendered = emails.render(
         template="newsletter/issue",
-        to="bulletin@localhost",  # the address is not used: each message gets its own
+        to=None,  # one rendering for every subscriber of the edition: each message gets its address
         language=edition.language,
         time_zone="UTC",
         context=context,

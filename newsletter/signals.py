@@ -1,5 +1,5 @@
 """Bounces and complaints (django-anymail tracking webhooks), and unsubscribe requests mailed to
-the List-Unsubscribe mailto address (anymail inbound webhooks).
+the List-Unsubscribe mailto address (anymail inbound webhooks), for the bulletin and the forum.
 
 The house rule keeps signals for cache invalidation only. These receivers are the one exception,
 and the only signals used for business flow: anymail hands webhook events to the project *only* as
@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from anymail.signals import inbound, tracking
+
+from community import services as community_services
 
 from .services import subscribers
 
@@ -36,6 +38,9 @@ def on_inbound_message(sender: Any, event: Any, esp_name: str, **kwargs: Any) ->
     recipients = [message.envelope_recipient or ""]
     recipients += [a.addr_spec for a in (message.to or []) + (message.cc or []) if a.addr_spec]
     subscribers.subscriber_unsubscribe_by_mail(recipients=recipients)
+    # The forum's emails share the mailbox (their tokens start with "f"): the bulletin reads every
+    # app, so this receiver hands those over too.
+    community_services.forum_emails_stop_by_mail(recipients=recipients)
 
 
 def connect() -> None:

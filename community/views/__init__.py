@@ -16,6 +16,7 @@ from .forum import (
 from .members import (
     directory,
     email_frequency,
+    email_stop,
     member_detail,
     notification_list,
     notification_open,
@@ -30,6 +31,7 @@ __all__ = [
     "category_watch",
     "directory",
     "email_frequency",
+    "email_stop",
     "index",
     "member_detail",
     "moderation_log",

@@ -6,8 +6,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_countries import countries
 
@@ -133,8 +135,8 @@ def notifications_read_all(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def email_frequency(request: HttpRequest, token: str) -> HttpResponse:
-    """The one-click link in every forum email. A GET only shows the choice (link scanners fetch
-    GETs); the POST changes it. No sign-in needed: the signed token names the member."""
+    """The link in the footer of every forum email. A GET only shows the choice (link scanners
+    fetch GETs); the POST changes it. No sign-in needed: the signed token names the member."""
     user = notifications.user_for_frequency_token(token)
     if user is None:
         raise Http404
@@ -156,4 +158,30 @@ def email_frequency(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "community/email_frequency.html",
         {"form": form, "profile": profile, "person": user},
+    )
+
+
+# RFC 8058: mail programs POST "List-Unsubscribe=One-Click" here with no cookie and no CSRF token
+# and do not follow redirects. Exempt from CSRF like the bulletin's unsubscribe: the token in the
+# URL is the proof, and the worst a forged request can do is what the owner of the link asked for.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def email_stop(request: HttpRequest, token: str) -> HttpResponse:
+    """One-click unsubscribe of forum emails (List-Unsubscribe). A GET only shows the choice."""
+    user = notifications.user_for_one_click_token(token)
+    if user is None:
+        raise Http404
+    if request.method == "POST":
+        services.forum_emails_stop(user=user)
+    return render(
+        request,
+        "community/email_stop.html",
+        {
+            "token": token,
+            "person": user,
+            "stopped": request.method == "POST",
+            "frequency_url": reverse(
+                "community:email_frequency", args=[notifications.frequency_token(user)]
+            ),
+        },
     )

@@ -4,6 +4,11 @@ An email is a template triple under `templates/emails/`: `<name>_subject.txt`, `
 `<name>_body.html` (the HTML extends `emails/base.html`). It is rendered in the recipient's language and
 time zone, its CSS is inlined, and `send` hands it to a Celery task only after the surrounding
 transaction commits, so a rolled-back request sends nothing (`send_now` sends it at once).
+
+The recipient's language is decided here, not by callers: a person with an account (given as the
+user, or as an address that an active account uses) reads it in the account's language; `language`
+only chooses for an address without an account. Subject and text parts are plain text: rendered
+with autoescaping off, so that "Michoacán's" never arrives as "Michoacán&#x27;s".
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from typing import Any
 
 import css_inline
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from .queueing import delay_on_commit
@@ -61,6 +68,21 @@ def recipient_of(to: Any) -> tuple[str, str, str]:
     return to.email, to.language, to.time_zone
 
 
+def account_of(to: Any) -> Any | None:
+    """The active account that receives at `to` (a user, or an address), if there is one."""
+    if not isinstance(to, str):
+        return to
+    address = to.strip()
+    if not address:
+        return None
+    return (
+        get_user_model()
+        .objects.filter(email__iexact=address, is_active=True)
+        .only("email", "language", "time_zone")
+        .first()
+    )
+
+
 def render(
     *,
     template: str,
@@ -71,21 +93,34 @@ def render(
     headers: dict[str, str] | None = None,
     attachments: list[tuple[str, str, str]] | None = None,
 ) -> RenderedEmail:
-    """Render `emails/<template>_*` for one recipient (a user, or an address with a language)."""
-    address, user_language, user_zone = recipient_of(to)
-    language = language or user_language
+    """Render `emails/<template>_*` for one recipient: a user, or an address.
+
+    An account (the user, or the active account using the address) decides the language;
+    `language` is for an address without one. `to=None` renders for no one in particular (a
+    bulletin edition, whose language is its own): then `language` is the language."""
+    if to is None:
+        address, user_language, user_zone = "", settings.LANGUAGE_CODE, "UTC"
+        account = None
+    else:
+        address, user_language, user_zone = recipient_of(to)
+        account = account_of(to)
+    if account is not None:
+        language = account.language or language or user_language
+        user_zone = account.time_zone or user_zone
+    else:
+        language = language or user_language
     with translation.override(language), timezone.override(time_zone or user_zone):
         ctx = {
-            "recipient": None if isinstance(to, str) else to,
+            "recipient": None if to is None or isinstance(to, str) else to,
             "site_url": settings.SITE_URL,
             "LANGUAGE_CODE": language,
             **(context or {}),
         }
-        subject = render_to_string(f"emails/{template}_subject.txt", ctx)
-        text = render_to_string(f"emails/{template}_body.txt", ctx)
+        subject = render_text(f"emails/{template}_subject.txt", ctx)
+        text = render_text(f"emails/{template}_body.txt", ctx)
         html = render_to_string(f"emails/{template}_body.html", ctx)
     return RenderedEmail(
-        to=[address],
+        to=[address] if address else [],
         subject=_one_line(subject),
         text=text.strip() + "\n",
         html=_inliner.inline(html),
@@ -93,6 +128,11 @@ def render(
         headers=headers or {},
         attachments=attachments or [],
     )
+
+
+def render_text(name: str, context: dict[str, Any]) -> str:
+    """A plain-text template (a subject, a text part), with autoescaping off."""
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
 
 
 def send(**kwargs: Any) -> None:
@@ -109,10 +149,19 @@ def send_now(**kwargs: Any) -> None:
 
 
 def send_rendered(*, to: str, subject: str, text: str, language: str, html_template=None) -> None:
-    """Send a message whose subject and text were rendered elsewhere (allauth's templates).
+    """Send a message whose subject and text were rendered elsewhere (allauth's templates)."""
+    queue(
+        render_rendered(
+            to=to, subject=subject, text=text, language=language, html_template=html_template
+        )
+    )
 
-    The HTML part is the text inside the platform's email frame, with links made clickable.
-    """
+
+def render_rendered(
+    *, to: str, subject: str, text: str, language: str, html_template=None
+) -> RenderedEmail:
+    """The message of `send_rendered`: its HTML part is the text inside the platform's email
+    frame, with links made clickable."""
     with translation.override(language):
         html = render_to_string(
             html_template or "emails/text_as_html.html",
@@ -123,14 +172,12 @@ def send_rendered(*, to: str, subject: str, text: str, language: str, html_templ
                 "LANGUAGE_CODE": language,
             },
         )
-    queue(
-        RenderedEmail(
-            to=[to],
-            subject=_one_line(subject),
-            text=text.strip() + "\n",
-            html=_inliner.inline(html),
-            language=language,
-        )
+    return RenderedEmail(
+        to=[to],
+        subject=_one_line(subject),
+        text=text.strip() + "\n",
+        html=_inliner.inline(html),
+        language=language,
     )
 
 

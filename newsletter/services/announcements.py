@@ -3,16 +3,15 @@
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from iapt_platform.lib import emails
+from iapt_platform.lib import emails, one_click
 
-from .. import conf, tokens
+from .. import tokens
 from ..models import MeetingAnnouncement, Subscriber
 
 
 def announce_meeting(meeting) -> int:
     """Email every confirmed subscriber once, in their language; returns how many were sent."""
     sent = 0
-    local, domain = conf.unsubscribe_mailbox()
     for subscriber in Subscriber.objects.confirmed().order_by("pk").iterator(chunk_size=500):
         try:
             with transaction.atomic():
@@ -30,13 +29,9 @@ def announce_meeting(meeting) -> int:
                 "meeting_url": settings.SITE_URL + meeting.get_absolute_url(),
                 "unsubscribe_url": f"{settings.SITE_URL}/bulletin/unsubscribe/{token}/",
             },
-            headers={
-                "List-Unsubscribe": (
-                    f"<{settings.SITE_URL}/bulletin/unsubscribe/{token}/>, "
-                    f"<mailto:{local}+{token}@{domain}>"
-                ),
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            },
+            headers=one_click.headers(
+                url=f"{settings.SITE_URL}/bulletin/unsubscribe/{token}/", token=token
+            ),
         )
         sent += 1
     return sent

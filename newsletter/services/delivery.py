@@ -33,8 +33,10 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
+
+from iapt_platform.lib import one_click
 
 from .. import conf
 from ..models import Delivery, Issue, Subscriber
@@ -239,14 +241,11 @@ def build_message(
 ) -> EmailMultiAlternatives:
     """One subscriber's message: their links, List-Unsubscribe (RFC 8058), a stable Message-ID."""
     html, text = rendered.personalise(unsubscribe=unsubscribe, preferences=preferences)
-    local, domain = conf.unsubscribe_mailbox()
     headers = {
         "Message-ID": message_id(issue_id, subscriber_id),
-        "List-Unsubscribe": (
-            f"<{settings.SITE_URL}/bulletin/unsubscribe/{unsubscribe}/>, "
-            f"<mailto:{local}+{unsubscribe}@{domain}>"
+        **one_click.headers(
+            url=f"{settings.SITE_URL}/bulletin/unsubscribe/{unsubscribe}/", token=unsubscribe
         ),
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "List-Id": f"IAPT bulletin <bulletin.{conf.mail_host()}>",
         "Content-Language": rendered.language,
     }
@@ -704,12 +703,17 @@ class Progress:
     failed: int
     skipped: int
     remaining: int
-    per_second: float  # over the last minute
+    per_second: float
+    # "minute" while sending (the last minute's pace), "send" once done (the whole send's).
+    rate_over: str = "minute"
 
     @property
     def percent(self) -> int:
         done = self.sent + self.failed + self.skipped
         return round(100 * done / self.total) if self.total else 0
+
+
+RATE_WINDOW = timedelta(seconds=60)
 
 
 def issue_progress(*, issue: Issue) -> Progress:
@@ -719,15 +723,28 @@ def issue_progress(*, issue: Issue) -> Progress:
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
-    since = timezone.now() - timedelta(seconds=60)
-    recent = Delivery.objects.filter(
-        issue=issue, status=Delivery.Status.SENT, sent_at__gte=since
-    ).count()
+    now = timezone.now()
+    sending = issue.status == Issue.Status.SENDING
+    sent = Delivery.objects.filter(issue=issue, status=Delivery.Status.SENT)
+    if sending:
+        sent = sent.filter(sent_at__gte=now - RATE_WINDOW)
+    window = sent.aggregate(n=Count("pk"), first=Min("sent_at"), last=Max("sent_at"))
     return Progress(
         total=sum(counts.values()),
         sent=counts.get(Delivery.Status.SENT, 0),
         failed=counts.get(Delivery.Status.FAILED, 0),
         skipped=counts.get(Delivery.Status.SKIPPED, 0),
         remaining=counts.get(Delivery.Status.PENDING, 0) + counts.get(Delivery.Status.SENDING, 0),
-        per_second=round(recent / 60, 1),
+        per_second=_rate(window, until=now if sending else None),
+        rate_over="minute" if sending else "send",
     )
+
+
+def _rate(window: dict[str, Any], *, until: Any) -> float:
+    """Messages a second over the time they took: from the first to the last message (or to now,
+    while the send runs, so that a stalled send shows its pace falling). Never less than a
+    second: seven messages sent within one second are seven a second."""
+    if not window["n"]:
+        return 0.0
+    seconds = ((until or window["last"]) - window["first"]).total_seconds()
+    return round(window["n"] / max(seconds, 1.0), 1)

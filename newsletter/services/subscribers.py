@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from iapt_platform.lib import emails
+from iapt_platform.lib import emails, one_click
 
 from .. import conf, tokens
 from ..consent import CONSENT_VERSION
@@ -239,15 +239,10 @@ def subscriber_unsubscribe_by_mail(*, recipients: Iterable[str]) -> int:
     """The mailto route of List-Unsubscribe: a message to `<mailbox>+<token>@<domain>`, handed
     over by the mail provider's inbound webhook. Addresses of other mailboxes and bad tokens are
     ignored (anyone may write to the mailbox); returns how many subscribers left."""
-    local, domain = conf.unsubscribe_mailbox()
-    prefix = f"{local}+".lower()
     left = 0
-    for address in recipients:
-        user, _at, host = address.strip().rpartition("@")
-        if host.lower() != domain.lower() or not user.lower().startswith(prefix):
-            continue
+    for token in one_click.tokens_mailed(recipients):
         try:
-            if subscriber_unsubscribe_by_token(token=user[len(prefix) :]) is not None:
+            if subscriber_unsubscribe_by_token(token=token) is not None:
                 left += 1
         except tokens.BadToken:
             continue

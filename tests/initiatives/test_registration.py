@@ -360,6 +360,24 @@ def test_a_visitor_never_sees_an_unpublished_initiative(client, promoter):
     assert draft.name not in client.get(reverse("initiatives:list") + "?q=cayambe").text
 
 
+def test_a_co_manager_invitation_reaches_an_account_in_its_own_language(
+    client, promoter, django_capture_on_commit_callbacks
+):
+    promoter.language = "es"
+    promoter.save()
+    UserFactory(email="colleague@example.org", language="en")
+    initiative = complete_draft(promoter)
+    client.force_login(promoter)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("initiatives:managers", args=[initiative.slug]),
+            {"email": "Colleague@Example.org", "language": "es"},
+        )
+    [invitation_email] = mail.outbox
+    assert invitation_email.extra_headers["Content-Language"] == "en"
+    assert "invites you to manage the profile of" in invitation_email.body
+
+
 def test_inviting_a_co_manager(client, promoter, django_capture_on_commit_callbacks):
     initiative = complete_draft(promoter)
     client.force_login(promoter)

@@ -1,5 +1,6 @@
 """The staff builder: issues, editions, blocks, fill from the platform, previews, test, schedule."""
 
+import re
 import zoneinfo
 from datetime import UTC, timedelta
 
@@ -372,3 +373,35 @@ def test_changes_requested_let_the_author_edit_and_resubmit(
     assert contribution.status == Contribution.Status.PENDING
     assert str(contribution.event_date) == "2030-05-04"
     assert item.status == ModerationItem.Status.PENDING
+
+
+def test_the_staff_list_and_progress_page_show_what_a_send_did(
+    staff_client, issue_with_block, django_capture_on_commit_callbacks
+):
+    from .factories import SubscriberFactory
+
+    SubscriberFactory.create_batch(7)
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            reverse("newsletter:staff_send", args=[issue_with_block.pk]), {"confirm": "1"}
+        )
+    listing = staff_client.get(reverse("newsletter:staff_issues")).text
+    assert re.search(r"issue-status-sent\">Sent</span></td>\s*<td>.*?</td>\s*<td>7</td>", listing)
+    progress = staff_client.get(reverse("newsletter:staff_progress", args=[issue_with_block.pk]))
+    rate = re.search(r"([\d.]+) messages per second", progress.text)
+    assert float(rate.group(1)) >= 7  # seven went out in well under a second
+
+
+def test_the_demo_bulletins_sent_issues_show_their_recipients(staff_client):
+    from newsletter import demo
+
+    demo.seed(lambda line: None)
+    demo.seed(lambda line: None)  # seeding twice changes nothing
+    listing = staff_client.get(reverse("newsletter:staff_issues")).text
+    sent_cells = re.findall(
+        r"issue-status-sent\">Sent</span></td>\s*<td>.*?</td>\s*<td>(\d+)</td>", listing, re.S
+    )
+    assert sent_cells == [str(len(demo.SUBSCRIBERS))] * 2
+    issue = Issue.objects.get(number=1)
+    progress = staff_client.get(reverse("newsletter:staff_progress", args=[issue.pk])).text
+    assert f"<dt>Sent</dt><dd>{len(demo.SUBSCRIBERS)}</dd>" in progress

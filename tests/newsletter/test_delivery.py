@@ -407,7 +407,42 @@ def test_progress_counts_sent_failed_skipped_and_remaining(issue_with_block):
     assert (progress.total, progress.sent, progress.failed, progress.skipped) == (5, 2, 1, 1)
     assert progress.remaining == 1
     assert progress.percent == 80
-    assert progress.per_second == pytest.approx(2 / 60, abs=0.05)
+    assert progress.per_second == pytest.approx(2, abs=0.05)  # two at once: within one second
+
+
+def test_the_rate_is_measured_over_the_time_the_messages_took(issue_with_block):
+    rows = SubscriberFactory.create_batch(7)
+    Issue.objects.filter(pk=issue_with_block.pk).update(
+        status=Issue.Status.SENT, send_started_at=timezone.now(), sent_at=timezone.now()
+    )
+    delivery.deliveries_create(issue=issue_with_block)
+    start = timezone.now() - timedelta(seconds=1)
+    for index, row in enumerate(rows):  # seven in one second
+        Delivery.objects.filter(subscriber=row).update(
+            status="sent", sent_at=start + timedelta(seconds=index / 6)
+        )
+    issue_with_block.refresh_from_db()
+    assert delivery.issue_progress(issue=issue_with_block).per_second == pytest.approx(7, abs=0.1)
+
+
+def test_a_running_send_reports_its_rate_over_the_last_minute(issue_with_block):
+    rows = SubscriberFactory.create_batch(30)
+    Issue.objects.filter(pk=issue_with_block.pk).update(
+        status=Issue.Status.SENDING, send_started_at=timezone.now() - timedelta(minutes=5)
+    )
+    delivery.deliveries_create(issue=issue_with_block)
+    now = timezone.now()
+    for index, row in enumerate(rows[:20]):  # one every 3 s over the last minute
+        Delivery.objects.filter(subscriber=row).update(
+            status="sent", sent_at=now - timedelta(seconds=60 - 3 * index)
+        )
+    for row in rows[20:]:  # long before
+        Delivery.objects.filter(subscriber=row).update(
+            status="sent", sent_at=now - timedelta(minutes=4)
+        )
+    issue_with_block.refresh_from_db()
+    rate = delivery.issue_progress(issue=issue_with_block).per_second
+    assert rate == pytest.approx(1 / 3, abs=0.05)
 
 
 def test_bulletin_tasks_run_on_the_bulk_queue_and_beat_tasks_exist(settings):

@@ -204,6 +204,7 @@ RULES: dict[str, Rule] = {
     "community:post_accept": Rule(everyone(405), lambda o: {"pk": o["forum_post"].pk}),
     "community:notifications_read_all": Rule(everyone(405)),
     "community:email_frequency": Rule(everyone(), lambda o: {"token": o["frequency_token"]}),
+    "community:email_stop": Rule(everyone(), lambda o: {"token": o["one_click_token"]}),
     # Library: the draft (sent back for changes) belongs to `promoter`; a draft is not admitted
     # to exist for strangers (404), and moderators see it but may not edit someone's text.
     "library:index": Rule(everyone()),
@@ -463,6 +464,7 @@ def _community(promoter) -> dict:
         ),
         "handle": forum.profile(promoter).handle,
         "frequency_token": forum_notifications.frequency_token(UserFactory()),
+        "one_click_token": forum_notifications.one_click_token(UserFactory()),
     }
 
 
