@@ -24,6 +24,14 @@ def visible_contact(
     return Contact(name=initiative.contact_name, email=shown["email"], phone=shown["phone"])
 
 
+def members_see_more(*, initiative: Initiative, viewer) -> bool:
+    """True for a visitor when signing in would show more of the contact person."""
+    if privacy.audience_of(viewer) != privacy.Audience.PUBLIC:
+        return False
+    members = visible_contact(initiative=initiative, audience=privacy.Audience.MEMBERS)
+    return members != visible_contact(initiative=initiative, audience=privacy.Audience.PUBLIC)
+
+
 def public_email(initiative: Initiative) -> str:
     return visible_contact(initiative=initiative, audience=privacy.Audience.PUBLIC).email
 
@@ -88,4 +96,11 @@ def json_ld(*, initiative: Initiative, request) -> str:
     )
 
 
-__all__ = ["Contact", "json_ld", "public_email", "public_phone", "visible_contact"]
+__all__ = [
+    "Contact",
+    "json_ld",
+    "members_see_more",
+    "public_email",
+    "public_phone",
+    "visible_contact",
+]

@@ -156,3 +156,25 @@ def test_meeting_attendee_lists_are_for_the_organisers_and_hold_no_profile_detai
     staff = client.get(staff_url).content.decode()
     assert "Ana Asistente" in staff and attendee.email in staff
     assert "5555" not in staff
+
+
+def test_a_visitor_is_told_members_see_more_whichever_detail_it_is(client):
+    phone_for_members = InitiativeFactory(
+        slug="cordoba",
+        contact_name="Equipo",
+        contact_email="hidden@cordoba.example.org",
+        contact_email_visibility=Visibility.HIDDEN,
+        contact_phone="+54 351 555 0101",
+        contact_phone_visibility=Visibility.MEMBERS,
+    )
+    hint = "Members who sign in see more contact details."
+    page = client.get(phone_for_members.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert hint in page.content.decode() and "555 0101" not in page.content.decode()
+    InitiativeFactory(
+        slug="all-hidden",
+        contact_name="Equipo",
+        contact_email="x@example.org",
+        contact_email_visibility=Visibility.HIDDEN,
+        contact_phone_visibility=Visibility.HIDDEN,
+    )
+    assert hint not in client.get("/initiatives/all-hidden/").content.decode()
