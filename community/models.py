@@ -9,14 +9,18 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from iapt_platform.accounts import privacy
 from iapt_platform.lib.fields import WebAddressField
 from iapt_platform.lib.storage import private_storage
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", _("Everyone")
-    MEMBERS = "members", _("Members only")
-    HIDDEN = "hidden", _("Nobody")
+    """Who sees a member's contact detail. Profiles and the directory are for members only, so
+    "everyone" would mean the same as "members": it is not offered (values as in
+    iapt_platform.accounts.privacy.Visibility)."""
+
+    MEMBERS = privacy.Visibility.MEMBERS.value, _("Members only")
+    HIDDEN = privacy.Visibility.HIDDEN.value, _("Nobody")
 
 
 class EmailFrequency(models.TextChoices):
@@ -151,6 +155,17 @@ class MemberProfile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("community:member", args=[self.handle])
+
+    def contact_fields(self) -> dict[str, privacy.ContactField]:
+        """The member's details (read through iapt_platform.accounts.privacy)."""
+        return {
+            "email": privacy.ContactField(self.user.email, self.email_visibility),
+            "phone": privacy.ContactField(self.phone, self.phone_visibility),
+            "website": privacy.ContactField(self.website, self.website_visibility),
+        }
+
+    def contact_owner_ids(self) -> list[int]:
+        return [self.user_id]
 
     def language_names(self) -> list[str]:
         names = dict(self.LANGUAGES)

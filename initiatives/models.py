@@ -12,14 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from iapt_platform.accounts.privacy import ContactField, Visibility
 from iapt_platform.lib.fields import WebAddressField
 from iapt_platform.lib.regions import RegionCountries
-
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", _("Public")
-    MEMBERS = "members", _("Members only")
-    HIDDEN = "hidden", _("Hidden")
 
 
 class Sector(models.Model):
@@ -304,6 +299,18 @@ class Initiative(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("initiatives:detail", args=[self.slug])
+
+    def contact_fields(self) -> dict[str, ContactField]:
+        """The contact person's details (read through iapt_platform.accounts.privacy)."""
+        return {
+            "email": ContactField(self.contact_email, self.contact_email_visibility),
+            "phone": ContactField(self.contact_phone, self.contact_phone_visibility),
+        }
+
+    def contact_owner_ids(self) -> list[int]:
+        # An edit (a revision row) belongs to the managers of the published original.
+        source = self.revision_of or self
+        return list(source.managers.values_list("pk", flat=True))
 
     @property
     def open_revision(self) -> "Initiative | None":

@@ -3,8 +3,10 @@
 import json
 from dataclasses import dataclass
 
+from iapt_platform.accounts import privacy
+
 from . import geography
-from .models import Initiative, Visibility
+from .models import Initiative
 
 
 @dataclass(frozen=True)
@@ -14,35 +16,28 @@ class Contact:
     phone: str
 
 
-def _visible(visibility: str, viewer) -> bool:
-    if visibility == Visibility.PUBLIC:
-        return True
-    return visibility == Visibility.MEMBERS and viewer.is_authenticated
+def visible_contact(
+    *, initiative: Initiative, viewer=None, audience: privacy.Audience | None = None
+) -> Contact:
+    """The contact person as the initiative lets this viewer (or audience) see it."""
+    shown = privacy.contact_for(initiative, viewer=viewer, audience=audience)
+    return Contact(name=initiative.contact_name, email=shown["email"], phone=shown["phone"])
 
 
-def visible_contact(*, initiative: Initiative, viewer) -> Contact:
-    """The contact person as the owner allows this viewer to see it."""
-    return Contact(
-        name=initiative.contact_name,
-        email=initiative.contact_email
-        if _visible(initiative.contact_email_visibility, viewer)
-        else "",
-        phone=initiative.contact_phone
-        if _visible(initiative.contact_phone_visibility, viewer)
-        else "",
-    )
+def members_see_more(*, initiative: Initiative, viewer) -> bool:
+    """True for a visitor when signing in would show more of the contact person."""
+    if privacy.audience_of(viewer) != privacy.Audience.PUBLIC:
+        return False
+    members = visible_contact(initiative=initiative, audience=privacy.Audience.MEMBERS)
+    return members != visible_contact(initiative=initiative, audience=privacy.Audience.PUBLIC)
 
 
 def public_email(initiative: Initiative) -> str:
-    return (
-        initiative.contact_email if initiative.contact_email_visibility == Visibility.PUBLIC else ""
-    )
+    return visible_contact(initiative=initiative, audience=privacy.Audience.PUBLIC).email
 
 
 def public_phone(initiative: Initiative) -> str:
-    return (
-        initiative.contact_phone if initiative.contact_phone_visibility == Visibility.PUBLIC else ""
-    )
+    return visible_contact(initiative=initiative, audience=privacy.Audience.PUBLIC).phone
 
 
 def location(*, initiative: Initiative) -> dict | None:
@@ -101,4 +96,11 @@ def json_ld(*, initiative: Initiative, request) -> str:
     )
 
 
-__all__ = ["Contact", "json_ld", "public_email", "public_phone", "visible_contact"]
+__all__ = [
+    "Contact",
+    "json_ld",
+    "members_see_more",
+    "public_email",
+    "public_phone",
+    "visible_contact",
+]

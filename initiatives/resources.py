@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
+from iapt_platform.accounts import privacy
+
 from . import services
 from .models import Initiative, Programme, Sector
 
@@ -208,6 +210,14 @@ class InitiativeResource(resources.ModelResource):
         clean_model_instances = True  # full_clean on every row: its errors are the row's errors
         use_transactions = True  # the dry run rolls back everything it wrote
         skip_unchanged = False
+
+    # The export is the staff's round-trip file (admin only): staff approve the whole record, so
+    # they read it as its owners do; a blanked cell would erase the detail on re-import.
+    def dehydrate_contact_email(self, initiative: Initiative) -> str:
+        return privacy.contact_for(initiative, audience=privacy.Audience.OWNER)["email"]
+
+    def dehydrate_contact_phone(self, initiative: Initiative) -> str:
+        return privacy.contact_for(initiative, audience=privacy.Audience.OWNER)["phone"]
 
     def import_instance(self, instance: Initiative, row: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, Any] = {}

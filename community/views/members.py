@@ -13,11 +13,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_countries import countries
 
+from iapt_platform.accounts import privacy
 from iapt_platform.lib.http import AuthenticatedRequest
 
 from .. import notifications, selectors, services
 from ..forms import DirectoryForm, FrequencyForm, ProfileForm
-from ..models import MemberProfile, Notification, Visibility
+from ..models import MemberProfile, Notification
 from .common import member_required
 
 MEMBERS_PER_PAGE = 24
@@ -50,20 +51,6 @@ def directory(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "community/directory.html", {"form": form, "page": page, "query": query})
 
 
-def _contact(profile: MemberProfile, viewer) -> dict[str, str]:
-    """The contact details the owner lets this viewer see (pages here are for members only)."""
-    own = profile.user_id == viewer.pk
-
-    def shown(visibility: str) -> bool:
-        return own or visibility in (Visibility.PUBLIC, Visibility.MEMBERS)
-
-    return {
-        "email": profile.user.email if shown(profile.email_visibility) else "",
-        "phone": profile.phone if shown(profile.phone_visibility) else "",
-        "website": profile.website if shown(profile.website_visibility) else "",
-    }
-
-
 @require_GET
 @member_required
 def member_detail(request: AuthenticatedRequest, handle: str) -> HttpResponse:
@@ -88,7 +75,7 @@ def member_detail(request: AuthenticatedRequest, handle: str) -> HttpResponse:
         "community/member.html",
         {
             "profile": profile,
-            "contact": _contact(profile, request.user),
+            "contact": privacy.contact_for(profile, viewer=request.user),
             "recent": recent,
             "is_self": profile.user_id == request.user.pk,
         },

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from iapt_platform.accounts import privacy
 from initiatives.models import Initiative, Sector
 
 from . import scoring
@@ -177,7 +178,11 @@ class SharedContact:
 
 
 def shared_contact(*, connection: Connection, viewer) -> SharedContact | None:
-    """The contact details of the side the viewer does not manage; None before acceptance."""
+    """The contact details of the side the viewer does not manage; None before acceptance.
+
+    Accepting shares the managers' names and account emails (the connection page says so before
+    either side writes or accepts); the initiative's contact person is shared only as far as the
+    initiative shows it to this viewer (a hidden phone stays hidden)."""
     if connection.status != Connection.Status.ACCEPTED or not viewer.is_authenticated:
         return None
     mine_from = connection.from_initiative.managers.filter(pk=viewer.pk).exists()
@@ -185,6 +190,7 @@ def shared_contact(*, connection: Connection, viewer) -> SharedContact | None:
     if mine_from == mine_to:  # neither side, or both (nothing to exchange)
         return None
     other = connection.to_initiative if mine_from else connection.from_initiative
+    shown = privacy.contact_for(other, viewer=viewer)
     return SharedContact(
         initiative=other,
         managers=[
@@ -192,8 +198,8 @@ def shared_contact(*, connection: Connection, viewer) -> SharedContact | None:
             for u in other.managers.filter(is_active=True).order_by("pk")
         ],
         contact_name=other.contact_name,
-        contact_email=other.contact_email,
-        contact_phone=other.contact_phone,
+        contact_email=shown["email"],
+        contact_phone=shown["phone"],
         website=other.website,
     )
 

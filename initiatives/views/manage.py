@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from iapt_platform.accounts import roles
+from iapt_platform.accounts import privacy, roles
 from iapt_platform.lib.http import AuthenticatedRequest
 
 from .. import presenters, selectors, services
@@ -140,10 +140,9 @@ def draft_preview(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "is_manager": is_manager,
             "missing": services.missing_for_submission(initiative),
             "steps": _steps(initiative, REVIEW_STEP),
-            "contact": presenters.Contact(
-                name=initiative.contact_name,
-                email=initiative.contact_email,
-                phone=initiative.contact_phone,
+            # Its managers and the moderators who review it see the draft whole.
+            "contact": presenters.visible_contact(
+                initiative=initiative, audience=privacy.Audience.OWNER
             ),
             "history": initiative.history.select_related("history_user").order_by("-history_date")[
                 :20

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from django.db.models import CharField, F, QuerySet, Value
-from django.db.models.expressions import Case, When
+from django.db.models import F, QuerySet, Value
+from django.db.models.expressions import Case
 from django.db.models.functions import Coalesce
 from django.http import (
     HttpRequest,
@@ -26,10 +26,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
+from iapt_platform.accounts import privacy
 from iapt_platform.lib import tabular
 
 from .. import selectors
-from ..models import Initiative, Visibility
+from ..models import Initiative
 
 CHUNK_SIZE = 2000
 # Column names are stable identifiers for people who script against the files: not translated.
@@ -145,13 +146,8 @@ _SLUG = "--slug--"
 
 
 def _public(field: str, visibility: str) -> Case:
-    # The same rule as presenters.public_email/public_phone, applied in the query so that
-    # a contact detail that is not public is never even read.
-    return Case(
-        When(**{visibility: Visibility.PUBLIC}, then=F(field)),
-        default=Value(""),
-        output_field=CharField(),
-    )
+    # Downloads are for anyone: the public audience of the one contact rule, inside the query.
+    return privacy.visible_value_expression(field, visibility, privacy.Audience.PUBLIC)
 
 
 def _rows(

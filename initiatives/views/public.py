@@ -38,6 +38,9 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "initiative": initiative,
             "contact": presenters.visible_contact(initiative=initiative, viewer=request.user),
+            "members_see_more": presenters.members_see_more(
+                initiative=initiative, viewer=request.user
+            ),
             "related": selectors.initiative_related(initiative=initiative),
             "json_ld": presenters.json_ld(initiative=initiative, request=request),
             "location": presenters.location(initiative=initiative),

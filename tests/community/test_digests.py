@@ -189,3 +189,32 @@ def test_a_long_digest_says_how_many_more_posts_there_are(
         sent = run_digests(django_capture_on_commit_callbacks)
     assert len(post_ids(sent[0])) == 2
     assert "and 1 more post in the forum" in sent[0].body
+
+
+def test_digests_carry_no_contact_detail_of_authors_or_initiatives(
+    alice, bruno, established, django_capture_on_commit_callbacks
+):
+    # Alice shows her email to members and hides her phone; the initiative hides its contact.
+    factories.profile(alice, phone="+52 81 5555 0000", phone_visibility="hidden")
+    factories.profile(alice, email_visibility="members")
+    weekly = UserFactory(language="en", time_zone="America/Bogota")
+    factories.profile(weekly, email_frequency="weekly")
+    with time_machine.travel(local(2, 9), tick=False) as clock:
+        thread = factories.thread(alice, title="Semana")
+        Watch.objects.create(user=weekly, thread=thread)
+        clock.move_to(local(4, 12))
+        services.post_reply(user=bruno, thread=thread, body="A mitad de semana")
+        InitiativeFactory(
+            name="Clúster del Cacao",
+            published_at=dt.datetime.now(dt.UTC),
+            contact_email="hidden@cacao.example.org",
+            contact_email_visibility="hidden",
+            contact_phone="+593 99 111 2233",
+            contact_phone_visibility="members",
+        )
+        clock.move_to(local(9, 8))
+        sent = run_digests(django_capture_on_commit_callbacks)
+    assert len(sent) == 1 and "Clúster del Cacao" in sent[0].body
+    bodies = [sent[0].body, *(body for body, _type in sent[0].alternatives)]
+    for secret in ("5555", "hidden@cacao.example.org", "+593 99 111 2233", alice.email):
+        assert all(secret not in body for body in bodies), secret

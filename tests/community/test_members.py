@@ -132,3 +132,70 @@ def test_handles_are_unique(client_for, alice, bruno):
         },
     )
     assert response.status_code == 200 and response.context["form"].errors["handle"]
+
+
+VISIBILITY_FIELDS = ("email_visibility", "phone_visibility", "website_visibility")
+
+
+def test_visibility_offers_only_choices_that_mean_something_on_a_members_only_directory(
+    client_for, alice
+):
+    client = client_for(alice)
+    response = client.get(reverse("community:profile_edit"), HTTP_ACCEPT_LANGUAGE="en")
+    form = response.context["form"]
+    for name in VISIBILITY_FIELDS:
+        assert [value for value, _label in form.fields[name].choices] == ["members", "hidden"]
+    page = response.content.decode()
+    assert 'value="public"' not in page and ">Everyone<" not in page
+    # A forged "public" is refused, and nothing changes.
+    data = {
+        "display_name": "Alicia Núñez",
+        "handle": "alicia",
+        "email_visibility": "public",
+        "phone_visibility": "hidden",
+        "website_visibility": "members",
+        "email_frequency": "none",
+    }
+    refused = client.post(reverse("community:profile_edit"), data)
+    assert refused.status_code == 200 and refused.context["form"].errors["email_visibility"]
+    assert MemberProfile.objects.get(user=alice).email_visibility == "hidden"
+
+
+def test_a_stored_everyone_becomes_members_only(alice, bruno):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    MemberProfile.objects.filter(user=alice).update(
+        email_visibility="public", phone_visibility="public", website_visibility="hidden"
+    )
+    MemberProfile.objects.filter(user=bruno).update(
+        email_visibility="members", phone_visibility="hidden", website_visibility="public"
+    )
+    migration = import_module("community.migrations.0005_profile_visibility_members_or_nobody")
+    migration.everyone_to_members(apps, None)
+
+    rows = dict(
+        (p.user_id, tuple(getattr(p, f) for f in VISIBILITY_FIELDS))
+        for p in MemberProfile.objects.all()
+    )
+    assert rows[alice.pk] == ("members", "members", "hidden")
+    assert rows[bruno.pk] == ("members", "hidden", "members")
+
+
+def test_the_directory_and_a_profile_show_a_member_only_what_they_may_see(client_for, alice, bruno):
+    factories.profile(
+        alice,
+        phone="+52 81 5555 0000",
+        phone_visibility="hidden",
+        website="https://linkedin.com/in/alicia",
+        website_visibility="hidden",
+        email_visibility="members",
+    )
+    client = client_for(bruno)
+    directory = client.get(reverse("community:directory")).content.decode()
+    assert "Alicia Núñez" in directory
+    assert "5555" not in directory and "linkedin.com/in/alicia" not in directory
+    profile = client.get(reverse("community:member", args=["alicia"])).content.decode()
+    assert alice.email in profile
+    assert "5555" not in profile and "linkedin.com/in/alicia" not in profile

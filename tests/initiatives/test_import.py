@@ -333,3 +333,28 @@ def test_an_edit_in_the_admin_refreshes_the_search_document(
     assert initiative.name == "Red Palta Hass"
     assert "palta hass" in initiative.search_document
     assert selectors.registry_version() > version
+
+
+def test_the_staff_export_round_trips_contact_details_whatever_their_visibility():
+    # Staff hold the whole record (they approve it); a blanked cell would erase it on re-import.
+    initiative = InitiativeFactory(
+        slug="cacao-oculto",
+        contact_email="hidden@cacao.example.org",
+        contact_email_visibility=Visibility.HIDDEN,
+        contact_phone="+593 99 123 4567",
+        contact_phone_visibility=Visibility.HIDDEN,
+    )
+    exported = InitiativeResource().export(queryset=Initiative.objects.filter(pk=initiative.pk))
+    row = dict(zip(exported.headers, exported[0], strict=True))
+    assert (
+        row["contact_phone"] == "+593 99 123 4567" and row["contact_phone_visibility"] == "hidden"
+    )
+    assert row["contact_email"] == "hidden@cacao.example.org"
+    result = InitiativeResource().import_data(exported, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    initiative.refresh_from_db()
+    assert (initiative.contact_phone, initiative.contact_phone_visibility) == (
+        "+593 99 123 4567",
+        "hidden",
+    )
+    assert initiative.contact_email == "hidden@cacao.example.org"

@@ -10,6 +10,7 @@ from django.urls import reverse
 from initiatives.matchmaking import services
 from initiatives.matchmaking.models import Connection
 from initiatives.matchmaking.suggestions import suggestions_refresh
+from initiatives.models import Initiative, Visibility
 from tests.factories import InitiativeFactory, UserFactory
 
 from .conftest import SECRET_CONTACT_A, SECRET_CONTACT_B, make_post
@@ -228,17 +229,33 @@ def test_contact_details_never_leak_before_acceptance(
     assert all(secret not in html for secret in secrets_of_b)
 
 
-def test_both_sides_see_each_others_contact_after_acceptance(
+def test_both_sides_see_each_others_contact_after_acceptance_as_each_field_allows(
     client, promoter_a, promoter_b, connected, initiative_a, initiative_b
 ):
+    # A shows its contact email to members; B hides both its contact email and its phone.
+    Initiative.objects.filter(pk=initiative_a.pk).update(
+        contact_email_visibility=Visibility.MEMBERS,
+        contact_phone="+593 2 000 1111",
+        contact_phone_visibility=Visibility.HIDDEN,
+    )
     client.force_login(promoter_a)
     html_a = client.get(connected.get_absolute_url()).content.decode()
     client.force_login(promoter_b)
     html_b = client.get(connected.get_absolute_url()).content.decode()
 
-    assert promoter_b.email in html_a and SECRET_CONTACT_B in html_a
-    assert initiative_b.contact_phone in html_a
-    assert promoter_a.email in html_b and SECRET_CONTACT_A in html_b
+    # The managers' emails are the exchange itself.
+    assert promoter_b.email in html_a and promoter_a.email in html_b
+    assert "Beatriz Bits" in html_a and "Carla Cacao" in html_b
+    # Each contact field as its owner set it: what members may see travels, nothing hidden does.
+    assert SECRET_CONTACT_A in html_b
+    assert "+593 2 000 1111" not in html_b
+    assert SECRET_CONTACT_B not in html_a
+    assert initiative_b.contact_phone not in html_a
+    # Nor in the emails of the exchange.
+    for message in mail.outbox:
+        for body in [message.body, *(b for b, _t in getattr(message, "alternatives", []))]:
+            assert SECRET_CONTACT_B not in body and initiative_b.contact_phone not in body
+            assert "+593 2 000 1111" not in body
     # Still nowhere else, and never for third parties.
     client.force_login(promoter_a)
     assert SECRET_CONTACT_B not in client.get(initiative_b.get_absolute_url()).content.decode()
