@@ -223,6 +223,24 @@ class PublishForm(forms.Form):
     )
 
 
+class CancelForm(forms.Form):
+    """Cancelling a meeting, with an optional note that goes into every cancellation email."""
+
+    note = forms.CharField(
+        label=_("Note to the attendees (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Plain text, shown as you write it under “Note from the organisers”. The rest of "
+            "each email is in the attendee's language; the note stays in yours."
+        ),
+    )
+    note_language = forms.ChoiceField(
+        label=_("Language of the note"), choices=settings.LANGUAGES, required=False
+    )
+
+
 class GenderFields(forms.Form):
     """Optional, self-described, and kept only with explicit consent (used only in aggregate)."""
 
