@@ -18,6 +18,7 @@ from django_countries.fields import CountryField
 from iapt_platform.accounts.models import validate_time_zone
 from iapt_platform.lib.fields import WebAddressField
 from iapt_platform.lib.storage import private_storage
+from iapt_platform.lib.translated import Text, in_language
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -174,6 +175,10 @@ class Meeting(models.Model):
 
     def has_started(self, *, now: datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.starts_at
+
+    def agenda_reading(self, wanted: str) -> Text:
+        """The agenda in the reader's language, or in another with `is_fallback` set."""
+        return in_language(self, "agenda", wanted)
 
     def speaker_list(self) -> list[str]:
         return [line.strip() for line in self.speakers.splitlines() if line.strip()]

@@ -85,6 +85,7 @@ def _detail_context(
         figures = stats.meeting_participation(meeting)
     return {
         "meeting": meeting,
+        "agenda": meeting.agenda_reading(translation.get_language() or settings.LANGUAGE_CODE),
         "registration": registration,
         "rank": services.waitlist_rank(registration) if registration else None,
         "cancel_url": services.registration_cancel_path(registration) if registration else "",
