@@ -418,9 +418,7 @@ def registration_confirm(*, registration: Registration) -> Registration:
     now = timezone.now()
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=registration.meeting_id)
-        fresh = (
-            Registration.objects.select_for_update().select_related("user").get(pk=registration.pk)
-        )
+        fresh = Registration.objects.select_for_update().get(pk=registration.pk)
         if fresh.status != Registration.Status.PENDING:
             return fresh
         reason = _closed_reason(locked, now)
