@@ -288,6 +288,8 @@ NEWSLETTER_RATE_LIMIT = env.float("NEWSLETTER_RATE_LIMIT", default=20)
 # "unsubscribe" mailbox of DEFAULT_FROM_EMAIL's domain. The provider's inbound webhook for it
 # posts to /bulletin/anymail/<provider>/inbound/.
 NEWSLETTER_UNSUBSCRIBE_MAILBOX = env.str("NEWSLETTER_UNSUBSCRIBE_MAILBOX", default="")
+# Visitors' meeting registrations: (requests per IP address per hour, per email address per day).
+MEETINGS_REGISTRATION_LIMITS = (10, 5)
 
 # --- Celery --------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -355,6 +357,10 @@ CELERY_BEAT_SCHEDULE = {
     "meetings-dispatch-due-reminders": {
         "task": "community.meetings.tasks.dispatch_due_reminders",
         "schedule": crontab(minute="*/5"),
+    },
+    "meetings-forget-unconfirmed-registrations": {
+        "task": "community.meetings.tasks.forget_unconfirmed_registrations",
+        "schedule": crontab(hour=3, minute=47),
     },
     "matchmaking-suggestions": {
         "task": "initiatives.matchmaking.tasks.suggestions_refresh",

@@ -181,6 +181,11 @@ AGENDA = """1. Bienvenida (CEPAL)
 2. Experiencias de tres programas nacionales
 3. Conversación abierta
 4. Acuerdos y próximos pasos"""
+# No Portuguese agenda: its readers see the Spanish one, with an "Available in Spanish" notice.
+AGENDA_EN = """1. Welcome (ECLAC)
+2. Experiences of three national programmes
+3. Open conversation
+4. Agreements and next steps"""
 
 
 def _people(
@@ -274,7 +279,8 @@ def seed(write) -> None:
             ends_at=starts + timedelta(hours=spec["hours"]),
             organiser_time_zone="America/Santiago",
             online_link="https://meet.example.org/iapt-community",
-            agenda=AGENDA,
+            agenda_es=AGENDA,
+            agenda_en=AGENDA_EN,
             speakers="Carmen Rojas (CEPAL)\nLucía Andrade (Programa Nacional de Clústeres)",
             status=Meeting.Status.HELD,
             published_at=starts - timedelta(days=21),
@@ -309,7 +315,8 @@ def seed(write) -> None:
             ends_at=starts + timedelta(hours=2),
             organiser_time_zone="America/Santiago",
             online_link="https://meet.example.org/iapt-" + spec["slug"],
-            agenda=AGENDA,
+            agenda_es=AGENDA,
+            agenda_en=AGENDA_EN,
             capacity=spec["capacity"],
             status=Meeting.Status.SCHEDULED,
             published_at=min(now, starts - timedelta(days=10)),

@@ -103,7 +103,9 @@ class MeetingForm(forms.ModelForm):
             "organiser_time_zone",
             "online_link",
             "place",
-            "agenda",
+            "agenda_es",
+            "agenda_en",
+            "agenda_pt_br",
             "speakers",
             "capacity",
             "project",
@@ -115,17 +117,29 @@ class MeetingForm(forms.ModelForm):
             "description_es": _("Description in Spanish"),
             "description_en": _("Description in English"),
             "description_pt_br": _("Description in Portuguese"),
+            "agenda_es": _("Agenda in Spanish"),
+            "agenda_en": _("Agenda in English"),
+            "agenda_pt_br": _("Agenda in Portuguese"),
         }
         help_texts = {
             "title_en": _("Leave empty to show the Spanish title."),
             "title_pt_br": _("Leave empty to show the Spanish title."),
             "description_es": _("Markdown."),
+            "agenda_es": _("Markdown."),
+            "agenda_en": _(
+                "Leave empty to show another language's agenda, with a notice saying which."
+            ),
+            "agenda_pt_br": _(
+                "Leave empty to show another language's agenda, with a notice saying which."
+            ),
         }
         widgets = {
             "description_es": forms.Textarea(attrs={"rows": 5}),
             "description_en": forms.Textarea(attrs={"rows": 5}),
             "description_pt_br": forms.Textarea(attrs={"rows": 5}),
-            "agenda": forms.Textarea(attrs={"rows": 6}),
+            "agenda_es": forms.Textarea(attrs={"rows": 6}),
+            "agenda_en": forms.Textarea(attrs={"rows": 6}),
+            "agenda_pt_br": forms.Textarea(attrs={"rows": 6}),
             "speakers": forms.Textarea(attrs={"rows": 3}),
             "capacity": forms.NumberInput(attrs={"min": 1}),
         }
@@ -145,7 +159,9 @@ class MeetingForm(forms.ModelForm):
         "deadline_local",
         "online_link",
         "place",
-        "agenda",
+        "agenda_es",
+        "agenda_en",
+        "agenda_pt_br",
         "speakers",
         "capacity",
         "initiatives",
@@ -220,6 +236,24 @@ class PublishForm(forms.Form):
         label=_("Also announce it to bulletin subscribers"),
         required=False,
         help_text=_("Members always get the announcement."),
+    )
+
+
+class CancelForm(forms.Form):
+    """Cancelling a meeting, with an optional note that goes into every cancellation email."""
+
+    note = forms.CharField(
+        label=_("Note to the attendees (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Plain text, shown as you write it under “Note from the organisers”. The rest of "
+            "each email is in the attendee's language; the note stays in yours."
+        ),
+    )
+    note_language = forms.ChoiceField(
+        label=_("Language of the note"), choices=settings.LANGUAGES, required=False
     )
 
 

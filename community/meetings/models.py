@@ -18,6 +18,7 @@ from django_countries.fields import CountryField
 from iapt_platform.accounts.models import validate_time_zone
 from iapt_platform.lib.fields import WebAddressField
 from iapt_platform.lib.storage import private_storage
+from iapt_platform.lib.translated import Text, in_language
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -116,6 +117,11 @@ class Meeting(models.Model):
         _("also announce to bulletin subscribers"), default=False
     )
     recording_url = WebAddressField(_("recording link"), max_length=500, blank=True)
+    # Written by staff when cancelling; it goes into every attendee's cancellation email.
+    cancellation_note = models.TextField(_("note to the attendees"), blank=True)
+    cancellation_note_language = models.CharField(
+        _("language of the note"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -170,13 +176,23 @@ class Meeting(models.Model):
     def has_started(self, *, now: datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.starts_at
 
+    def agenda_reading(self, wanted: str) -> Text:
+        """The agenda in the reader's language, or in another with `is_fallback` set."""
+        return in_language(self, "agenda", wanted)
+
     def speaker_list(self) -> list[str]:
         return [line.strip() for line in self.speakers.splitlines() if line.strip()]
 
 
 class RegistrationQuerySet(models.QuerySet):
     def active(self):
-        return self.exclude(status=Registration.Status.CANCELLED)
+        """Confirmed registrations: a seat or a place on the waitlist."""
+        return self.filter(
+            status__in=[Registration.Status.REGISTERED, Registration.Status.WAITLISTED]
+        )
+
+    def pending(self):
+        return self.filter(status=Registration.Status.PENDING)
 
     def registered(self):
         return self.filter(status=Registration.Status.REGISTERED)
@@ -191,12 +207,14 @@ class RegistrationQuerySet(models.QuerySet):
 class Registration(models.Model):
     """One person's place at a meeting (or on its waitlist).
 
-    Members are linked to their account; visitors are known by the email they gave. The name,
-    organisation and country are copied at registration, so that the statistics of a past meeting
-    do not change when a profile does.
+    Members are linked to their account; visitors are known by the email they gave, and their
+    registration stays "pending" (no seat, no place on the waitlist) until they follow the link
+    emailed to that address. The name, organisation and country are copied at registration, so
+    that the statistics of a past meeting do not change when a profile does.
     """
 
     class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for email confirmation")
         REGISTERED = "registered", _("Registered")
         WAITLISTED = "waitlisted", _("On the waitlist")
         CANCELLED = "cancelled", _("Cancelled")
@@ -237,6 +255,7 @@ class Registration(models.Model):
     waitlist_position = models.PositiveIntegerField(null=True, blank=True)
     attended = models.BooleanField(_("attended"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     promoted_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
@@ -247,13 +266,13 @@ class Registration(models.Model):
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         constraints = [
-            # One live registration per person and meeting; a cancelled one may be followed by
-            # a new registration.
+            # One live registration per person and meeting, pending ones included (a second
+            # request resends the link); a cancelled one may be followed by a new registration.
             models.UniqueConstraint(
                 "meeting",
                 Lower("email"),
-                condition=models.Q(status__in=["registered", "waitlisted"]),
-                name="registration_one_active_per_email",
+                condition=models.Q(status__in=["pending", "registered", "waitlisted"]),
+                name="registration_one_live_per_email",
             ),
         ]
         indexes = [

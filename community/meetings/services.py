@@ -8,7 +8,7 @@ import io
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -22,12 +22,20 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from iapt_platform.lib import emails
+from iapt_platform.lib.ratelimit import within_limit
 from iapt_platform.lib.uploads import CleanFile
 
 from . import ics
 from .models import Material, Meeting, MeetingFeedToken, Registration
 
 CANCEL_SALT = "meetings.registration.cancel"
+CONFIRM_SALT = "meetings.registration.confirm"
+CONFIRM_MAX_AGE = timedelta(days=3)  # to follow the link a visitor's registration emails
+LIVE = (
+    Registration.Status.PENDING,
+    Registration.Status.REGISTERED,
+    Registration.Status.WAITLISTED,
+)
 
 
 class RegistrationRefused(Exception):
@@ -153,17 +161,34 @@ def meeting_publish(*, meeting: Meeting, notify_subscribers: bool = False) -> No
         transaction.on_commit(lambda: tasks.announce_meeting.delay(meeting_id))
 
 
-def meeting_cancel(*, meeting: Meeting) -> None:
-    """Cancel a scheduled meeting: everyone registered gets a METHOD:CANCEL notice."""
+def meeting_cancel(*, meeting: Meeting, note: str = "", note_language: str = "") -> None:
+    """Cancel a scheduled meeting: everyone registered gets a METHOD:CANCEL notice, with the
+    organisers' note (plain text, in the language they wrote it in) if they wrote one."""
     from . import tasks
 
+    note = note.strip()
+    languages = [code for code, _name in settings.LANGUAGES]
     with transaction.atomic():
         locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
         if locked.status != Meeting.Status.SCHEDULED:
             raise RegistrationRefused(_("Only a scheduled meeting can be cancelled."))
         meeting.status = Meeting.Status.CANCELLED
         meeting.sequence = locked.sequence + 1
-        meeting.save(update_fields=["status", "sequence", "updated_at"])
+        meeting.cancellation_note = note
+        meeting.cancellation_note_language = (
+            (note_language if note_language in languages else settings.LANGUAGE_CODE)
+            if note
+            else ""
+        )
+        meeting.save(
+            update_fields=[
+                "status",
+                "sequence",
+                "cancellation_note",
+                "cancellation_note_language",
+                "updated_at",
+            ]
+        )
         if meeting.is_published:
             meeting_id, sequence = meeting.pk, meeting.sequence
             transaction.on_commit(
@@ -219,10 +244,12 @@ def registration_create(
     gender: str = "",
     gender_consent: bool = False,
 ) -> Registration:
-    """Register a person, or put them on the waitlist when the meeting is full.
+    """Register a person in one step (a member signed in, whose address is their account's), or
+    put them on the waitlist when the meeting is full.
 
     Raises RegistrationRefused (and writes nothing) after the deadline or for a second
-    registration of the same email.
+    registration of the same email. A visitor's unconfirmed request for the same address gives
+    way: the member has shown the address is theirs.
     """
     now = timezone.now()
     email = registrant.email.strip().lower()
@@ -233,8 +260,6 @@ def registration_create(
         )
         % {"email": email}
     )
-    # Gender is kept only with explicit consent, and only as the person wrote it.
-    gender = gender.strip()[:60] if gender_consent else ""
     try:
         with transaction.atomic():
             # The lock serialises registrations of one meeting: two people cannot both take the
@@ -248,35 +273,211 @@ def registration_create(
                 user is not None and active.filter(user=user).exists()
             ):
                 raise already
-            registered = locked.registrations.registered().count()
-            full = locked.capacity is not None and registered >= locked.capacity
-            position = None
-            if full:
-                last = locked.registrations.aggregate(last=Max("waitlist_position"))["last"]
-                position = (last or 0) + 1
-            registration = Registration.objects.create(
-                meeting=locked,
-                user=user,
-                name=registrant.name.strip()[:200],
-                email=email,
-                organisation=registrant.organisation.strip()[:200],
-                country=registrant.country,
-                language=registrant.language,
-                time_zone=registrant.time_zone,
-                gender=gender,
-                gender_category=gender_category(gender),
-                gender_consent_at=now if gender else None,
-                status=Registration.Status.WAITLISTED if full else Registration.Status.REGISTERED,
-                waitlist_position=position,
-                created_at=now,
-            )
+            locked.registrations.pending().filter(email__iexact=email).delete()
+            registration = Registration(meeting=locked, user=user, email=email, created_at=now)
+            _fill(registration, registrant, gender=gender, gender_consent=gender_consent, now=now)
+            _take_place(locked, registration, now=now)
+            registration.save()
             registration_notify(
-                registration, template="registered", method=None if full else ics.REQUEST
+                registration,
+                template="registered",
+                method=ics.REQUEST
+                if registration.status == Registration.Status.REGISTERED
+                else None,
             )
     except IntegrityError:
         # Another request registered the same email a moment earlier.
         raise already from None
     return registration
+
+
+def _fill(
+    registration: Registration,
+    registrant: Registrant,
+    *,
+    gender: str,
+    gender_consent: bool,
+    now: datetime,
+) -> None:
+    registration.name = registrant.name.strip()[:200]
+    registration.organisation = registrant.organisation.strip()[:200]
+    registration.country = registrant.country
+    registration.language = registrant.language
+    registration.time_zone = registrant.time_zone
+    # Gender is kept only with explicit consent, and only as the person wrote it.
+    gender = gender.strip()[:60] if gender_consent else ""
+    registration.gender = gender
+    registration.gender_category = gender_category(gender)
+    registration.gender_consent_at = now if gender else None
+
+
+def _take_place(meeting: Meeting, registration: Registration, *, now: datetime) -> None:
+    """A seat if one is free, else the end of the waitlist. Call with the meeting locked."""
+    registered = meeting.registrations.registered().exclude(pk=registration.pk).count()
+    full = meeting.capacity is not None and registered >= meeting.capacity
+    registration.waitlist_position = None
+    registration.status = Registration.Status.REGISTERED
+    if full:
+        last = meeting.registrations.aggregate(last=Max("waitlist_position"))["last"]
+        registration.status = Registration.Status.WAITLISTED
+        registration.waitlist_position = (last or 0) + 1
+    registration.confirmed_at = now
+
+
+# --- A visitor's registration, confirmed from the email ------------------------------------------
+class BadConfirmationLink(Exception):
+    def __init__(self, *, expired: bool) -> None:
+        super().__init__("expired" if expired else "bad signature")
+        self.expired = expired
+
+
+def visitor_registration_allowed(*, ip: str | None, email: str) -> bool:
+    """False once an IP address or an email address asked too often: the per-IP limit keeps a
+    script from filling the table, the per-address one from flooding someone's inbox."""
+    per_ip, per_address = settings.MEETINGS_REGISTRATION_LIMITS
+    if ip and not within_limit(f"meetings:register:ip:{ip}", limit=per_ip, seconds=3600):
+        return False
+    address = email.strip().lower()
+    return within_limit(f"meetings:register:email:{address}", limit=per_address, seconds=86400)
+
+
+def registration_request(
+    *,
+    meeting: Meeting,
+    registrant: Registrant,
+    gender: str = "",
+    gender_consent: bool = False,
+) -> None:
+    """A visitor asked for a seat. Nothing is held: the address gets a link to confirm, and only
+    the confirmation takes a seat (see `registration_confirm`).
+
+    The caller answers the same whatever happened here: a new or pending address gets the link
+    (again), an address already registered gets a reminder of its registration instead, and its
+    registration stays as it is (anyone can type anyone's address into the form). Raises
+    RegistrationRefused only when the meeting takes no registrations, which anyone can see.
+    """
+    now = timezone.now()
+    email = registrant.email.strip().lower()
+    try:
+        with transaction.atomic():
+            locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+            reason = _closed_reason(locked, now)
+            if reason:
+                raise RegistrationRefused(reason)
+            live = (
+                locked.registrations.filter(email__iexact=email, status__in=LIVE)
+                .select_for_update()
+                .first()
+            )
+            if live is not None and live.status != Registration.Status.PENDING:
+                _send_already_registered(live)
+                return
+            registration = live or Registration(
+                meeting=locked, email=email, status=Registration.Status.PENDING
+            )
+            _fill(registration, registrant, gender=gender, gender_consent=gender_consent, now=now)
+            registration.created_at = now  # the unconfirmed row lives as long as its newest link
+            registration.save()
+            _send_confirmation(registration)
+    except IntegrityError:
+        pass  # another request for the same address, a moment earlier, sent the link
+
+
+def registration_confirm_url(registration: Registration) -> str:
+    # The address is part of the token: a link confirms only the request it was sent for.
+    token = signing.dumps({"r": registration.pk, "e": registration.email}, salt=CONFIRM_SALT)
+    return settings.SITE_URL + reverse("meetings:confirm_registration", args=[token])
+
+
+def registration_pending_from_token(token: str) -> Registration:
+    """The registration a confirmation link names, whatever its state now (pending, confirmed,
+    cancelled). Raises BadConfirmationLink for a damaged, expired or superseded link."""
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except signing.SignatureExpired:
+        raise BadConfirmationLink(expired=True) from None
+    except signing.BadSignature:
+        raise BadConfirmationLink(expired=False) from None
+    if not isinstance(data, dict) or not isinstance(data.get("r"), int):
+        raise BadConfirmationLink(expired=False)
+    registration = (
+        Registration.objects.select_related("meeting", "user")
+        .filter(pk=data["r"], email=data.get("e"))
+        .first()
+    )
+    if registration is None:  # forgotten after its links expired, or the address changed
+        raise BadConfirmationLink(expired=True)
+    return registration
+
+
+def registration_confirm(*, registration: Registration) -> Registration:
+    """Follow a confirmation link: a seat if one is free (capacity is checked now, not at the
+    request), else the waitlist; then the usual confirmation with the calendar invitation.
+    A registration that is no longer pending is returned as it is. Raises RegistrationRefused
+    when the meeting stopped taking registrations since the link was sent."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=registration.meeting_id)
+        fresh = Registration.objects.select_for_update().get(pk=registration.pk)
+        if fresh.status != Registration.Status.PENDING:
+            return fresh
+        reason = _closed_reason(locked, now)
+        if reason:
+            raise RegistrationRefused(reason)
+        fresh.meeting = locked
+        _take_place(locked, fresh, now=now)
+        fresh.created_at = now  # registered now: reminders due before this moment are not owed
+        fresh.save(update_fields=["status", "waitlist_position", "confirmed_at", "created_at"])
+        registration_notify(
+            fresh,
+            template="registered",
+            method=ics.REQUEST if fresh.status == Registration.Status.REGISTERED else None,
+        )
+    return fresh
+
+
+def registrations_forget_unconfirmed(*, now: datetime | None = None) -> int:
+    """Delete requests whose link expired unconfirmed (they hold personal data nobody confirmed)."""
+    cutoff = (now or timezone.now()) - CONFIRM_MAX_AGE
+    deleted, _by_model = Registration.objects.pending().filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def _send_confirmation(registration: Registration) -> None:
+    # Nothing the visitor typed goes into this email (not even the greeting): it reaches an
+    # address nobody has confirmed yet, and must not carry someone else's text or link to it.
+    meeting = registration.meeting
+    emails.send(
+        template="meetings/confirm_registration",
+        to=registration.email,
+        language=registration.language,
+        time_zone=registration.time_zone,
+        context={
+            "meeting": meeting,
+            "confirm_url": registration_confirm_url(registration),
+            "meeting_url": settings.SITE_URL + meeting.get_absolute_url(),
+            "max_days": CONFIRM_MAX_AGE.days,
+            "full": meeting.capacity is not None
+            and meeting.registrations.registered().count() >= meeting.capacity,
+        },
+    )
+
+
+def _send_already_registered(registration: Registration) -> None:
+    meeting = registration.meeting
+    emails.send(
+        template="meetings/already_registered",
+        to=registration.recipient,
+        language=registration.recipient_language,
+        time_zone=registration.recipient_time_zone,
+        context={
+            "meeting": meeting,
+            "registration": registration,
+            "rank": waitlist_rank(registration),
+            "cancel_url": registration_cancel_url(registration),
+            "meeting_url": settings.SITE_URL + meeting.get_absolute_url(),
+        },
+    )
 
 
 def registration_cancel(*, registration: Registration) -> list[Registration]:
@@ -285,7 +486,7 @@ def registration_cancel(*, registration: Registration) -> list[Registration]:
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=registration.meeting_id)
         fresh = Registration.objects.select_for_update().get(pk=registration.pk)
-        if fresh.status == Registration.Status.CANCELLED:
+        if fresh.status not in (Registration.Status.REGISTERED, Registration.Status.WAITLISTED):
             raise RegistrationRefused(_("This registration was already cancelled."))
         if meeting.has_started():
             raise RegistrationRefused(_("This meeting has already taken place."))

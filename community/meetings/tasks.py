@@ -25,3 +25,11 @@ def send_update_notices(meeting_id: int, sequence: int) -> int:
 @shared_task(acks_late=True)
 def send_cancellation_notices(meeting_id: int, sequence: int) -> int:
     return notices.notices_cancel(meeting_id=meeting_id, sequence=sequence)
+
+
+@shared_task(acks_late=True)
+def forget_unconfirmed_registrations() -> int:
+    """Run by beat daily: visitors' requests whose confirmation link expired unused."""
+    from . import services
+
+    return services.registrations_forget_unconfirmed()

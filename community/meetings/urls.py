@@ -9,6 +9,11 @@ urlpatterns = [
     path("mine/feed/reset/", public.feed_reset, name="feed_reset"),
     path("feed/<str:token>.ics", public.feed, name="feed"),
     path(
+        "registration/<str:token>/confirm/",
+        public.confirm_registration,
+        name="confirm_registration",
+    ),
+    path(
         "registration/<str:token>/cancel/",
         public.cancel_registration,
         name="cancel_registration",
@@ -44,5 +49,6 @@ urlpatterns = [
     path("materials/<int:pk>/", public.material_download, name="material"),
     path("<slug:slug>/", public.detail, name="detail"),
     path("<slug:slug>/register/", public.register, name="register"),
+    path("<slug:slug>/check-your-email/", public.registration_sent, name="registration_sent"),
     path("<slug:slug>/invitation.ics", public.invitation, name="invitation"),
 ]

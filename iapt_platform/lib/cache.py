@@ -18,11 +18,12 @@ Rate limits that keep their counters in the cache, and what an outage does to th
   moment"): fail-closed, because those limits are what stand between a password or a six-digit
   code and a guessing script. Members already signed in are not affected, and pages (GET) are
   not limited.
-* `incr` raises ValueError, as for a key that does not exist. The bulletin's subscription limit
-  (`newsletter.services.subscribers`) then counts one and lets the request through, and the
-  forum's posting limit (`community.services._check_rate`, a list read with `get`) sees no recent
-  posts: fail-open, because they brake floods rather than guard secrets, and refusing everyone
-  with "you sent too many" during an outage would be wrong. The bulletin's sending rate
+* `incr` raises ValueError, as for a key that does not exist. The limits of public forms (the
+  bulletin's subscription and the meetings' visitor registration, `iapt_platform.lib.ratelimit`)
+  then count one and let the request through, and the forum's posting limit
+  (`community.services._check_rate`, a list read with `get`) sees no recent posts: fail-open,
+  because they brake floods rather than guard secrets, and refusing everyone with "you sent too
+  many" during an outage would be wrong. The bulletin's sending rate
   (`newsletter.services.delivery.RateLimiter`) cannot count and waits: sending pauses until Redis
   is back (the broker is the same Redis, so little else runs meanwhile).
 * A version bump (`initiatives.selectors.registry_changed`, `library.selectors.library_changed`)

@@ -17,18 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
-from modeltranslation.utils import build_localized_fieldname
 
 from iapt_platform.lib.regions import RegionCountries
+from iapt_platform.lib.translated import LANGUAGE_CODES, SOURCE_LANGUAGE, localized
 
 from . import video
-
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
-SOURCE_LANGUAGE = settings.MODELTRANSLATION_DEFAULT_LANGUAGE  # Spanish first
-
-
-def localized(obj: Any, field: str, language: str) -> str:
-    return getattr(obj, build_localized_fieldname(field, language)) or ""
 
 
 class Topic(models.Model):

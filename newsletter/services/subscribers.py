@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from iapt_platform.lib import emails, one_click
+from iapt_platform.lib.ratelimit import within_limit
 
 from .. import conf, tokens
 from ..consent import CONSENT_VERSION
@@ -48,21 +48,11 @@ def subscription_allowed(*, ip: str | None, email: str) -> bool:
     confirmation emails; the per-IP one, from filling the table with addresses.
     """
     per_ip, per_address = conf.subscribe_limits()
-    if ip and not _count(f"newsletter:subscribe:ip:{ip}", limit=per_ip, seconds=3600):
+    if ip and not within_limit(f"newsletter:subscribe:ip:{ip}", limit=per_ip, seconds=3600):
         return False
-    return _count(
+    return within_limit(
         f"newsletter:subscribe:email:{normalise_email(email)}", limit=per_address, seconds=86400
     )
-
-
-def _count(key: str, *, limit: int, seconds: int) -> bool:
-    cache.add(key, 0, timeout=seconds)
-    try:
-        value = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=seconds)
-        value = 1
-    return value <= limit
 
 
 # --- Subscribing -----------------------------------------------------------------------------

@@ -14,22 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from iapt_platform.lib.ratelimit import client_ip
+
 from .. import consent, rendering, selectors, tokens
 from ..forms import PreferencesForm, RequestLinkForm, SubscribeForm
 from ..models import Subscriber
 from ..services import subscribers as services
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The visitor's address; behind NUM_PROXIES trusted proxies, read from X-Forwarded-For."""
-    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES", 0)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [part.strip() for part in forwarded.split(",")]
-        return hops[-min(proxies, len(hops))] or None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _current_language() -> str:

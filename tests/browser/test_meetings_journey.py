@@ -45,6 +45,59 @@ def invitations(address: str) -> list[Calendar]:
     ]
 
 
+def confirmation_link(address: str) -> str:
+    """The link of the last confirmation email to `address`, as the person would open it."""
+    [*_earlier, message] = [
+        m for m in mail.outbox if m.to == [address] and m.subject.startswith("Confirm")
+    ]
+    [path] = re.findall(r"/meetings/registration/[^/\s]+/confirm/", message.body)
+    return path
+
+
+def test_a_visitor_confirms_from_the_email_and_sees_the_seat(browser, live_server):
+    meeting = Meeting.objects.create(
+        slug="taller",
+        title_es="Taller",
+        title_en="Workshop on financing",
+        starts_at=START_UTC,
+        ends_at=END_UTC,
+        published_at=START_UTC,
+        capacity=5,
+        online_link="https://meet.example.org/taller",
+    )
+    context = browser.new_context(locale="en-US", base_url=live_server.url)
+    page = context.new_page()
+    page.goto(meeting.get_absolute_url())
+    expect(page.get_by_text("5 left")).to_be_visible()
+    form = page.locator("form", has=page.get_by_role("button", name="Register"))
+    form.get_by_label(re.compile(r"^Name")).fill("Visit https://evil.example now")
+    form.get_by_label(re.compile(r"^Email")).fill("rosa@example.net")
+    form.get_by_label("Organisation").fill("Clúster Lácteo")
+    form.get_by_label("Country").select_option("EC")
+    form.get_by_label("Language of the emails").select_option("en")
+    form.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    expect(page.get_by_text("No seat is held until you confirm.")).to_be_visible()
+    [message] = mail.outbox
+    assert message.to == ["rosa@example.net"] and "evil.example" not in message.body
+    page.goto(meeting.get_absolute_url())
+    expect(page.get_by_text("5 left")).to_be_visible()  # nothing held yet
+
+    link = confirmation_link("rosa@example.net")
+    page.goto(link)  # opening the link (as a scanner would) confirms nothing
+    assert Registration.objects.get().status == "pending"
+    page.get_by_role("button", name="Confirm my registration").click()
+    expect(page.get_by_role("heading", name="Your registration is confirmed.")).to_be_visible()
+    expect(page.get_by_text("You have a seat at this meeting.")).to_be_visible()
+    expect(page.get_by_role("link", name="https://meet.example.org/taller")).to_be_visible()
+    assert Registration.objects.get().status == "registered"
+    page.goto(meeting.get_absolute_url())
+    expect(page.get_by_text("4 left")).to_be_visible()
+    page.goto(link)  # the link again: used, and says so
+    expect(page.get_by_text("This link was already used")).to_be_visible()
+    context.close()
+
+
 def test_capacity_waitlist_cancel_and_promotion(browser, live_server, moderator_with_totp):
     moderator_with_totp.language = "en"
     moderator_with_totp.save()
@@ -107,7 +160,11 @@ def test_capacity_waitlist_cancel_and_promotion(browser, live_server, moderator_
     form.get_by_label("Gender (optional)").fill("Mujer")
     form.get_by_label("I agree that my gender").check()
     form.get_by_role("button", name="Join the waitlist").click()
-    expect(visitor.get_by_text("you are number 1 on the waitlist")).to_be_visible()
+    expect(visitor.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    assert Registration.objects.get(email="valeria@example.net").status == "pending"
+    visitor.goto(confirmation_link("valeria@example.net"))
+    visitor.get_by_role("button", name="Confirm my registration").click()
+    expect(visitor.get_by_text("You are number 1 on the waitlist")).to_be_visible()
     waiting = Registration.objects.get(email="valeria@example.net")
     assert waiting.status == "waitlisted" and waiting.gender_category == "woman"
 

@@ -39,6 +39,8 @@ RULES = {
     "meetings:feed_reset": (everyone(405), None),
     "meetings:feed": (everyone(), lambda o: {"token": o["feed_token"]}),
     "meetings:cancel_registration": (everyone(), lambda o: {"token": o["cancel_token"]}),
+    "meetings:confirm_registration": (everyone(), lambda o: {"token": o["confirm_token"]}),
+    "meetings:registration_sent": (everyone(), lambda o: {"slug": o[MEETING].slug}),
     "meetings:staff_list": (MODERATORS, None),
     "meetings:staff_create": (MODERATORS, None),
     "meetings:staff_statistics": (MODERATORS, None),
@@ -77,6 +79,9 @@ def test_each_persona_gets_the_declared_outcome(member, moderator_with_totp):
         "cancel_token": services.registration_cancel_path(RegistrationFactory(meeting=meeting))
         .rstrip("/")
         .split("/")[-2],
+        "confirm_token": services.registration_confirm_url(
+            RegistrationFactory(meeting=meeting, status="pending")
+        ).split("/")[-3],
         "material": Material.objects.create(
             meeting=meeting,
             title="Minutes",

@@ -228,3 +228,55 @@ def test_publishing_announces_to_members_once(committed, english_member):
         assert len(mail.outbox) == count
     finally:
         hooks._subscriber_announcers.remove(heard.append)
+
+
+NOTE = "La sede cambió: la reprogramaremos en abril.\nPreguntas <b>aquí</b> & 'allá'."
+
+
+def test_the_cancellation_form_sends_the_organisers_note_to_each_attendee(
+    client, people, moderator_with_totp, committed
+):
+    meeting, member, visitor, waiting, _gone = people
+    client.force_login(moderator_with_totp)
+    form = client.get(f"/meetings/staff/{meeting.pk}/cancel/", HTTP_ACCEPT_LANGUAGE="en")
+    page = form.content.decode()
+    assert 'name="note"' in page and "Note to the attendees" in page
+    with committed():
+        response = client.post(
+            f"/meetings/staff/{meeting.pk}/cancel/",
+            {"note": f"  {NOTE}  ", "note_language": "es"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.cancellation_note) == ("cancelled", NOTE)
+    assert meeting.cancellation_note_language == "es"
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert set(by_address) == {member.email, visitor.email, waiting.email}
+    for address, message in by_address.items():
+        html = message.alternatives[0][0]
+        # The text part keeps the note as written; the HTML part shows it as escaped text.
+        assert NOTE in message.body, address
+        assert "Preguntas &lt;b&gt;aquí&lt;/b&gt; &amp; 'allá'." in html, address
+        assert "<b>aquí</b>" not in html
+    english = by_address[member.email]
+    assert english.extra_headers["Content-Language"] == "en"
+    assert english.subject == f"Cancelled: {meeting.title_en}"
+    assert "Note from the organisers (in Spanish):" in english.body
+    assert "We are sorry: this meeting is cancelled." in english.body
+    portuguese = by_address[visitor.email]
+    assert portuguese.extra_headers["Content-Language"] == "pt-br"
+    assert portuguese.subject == f"Cancelada: {meeting.title_pt_br}"
+    # The cancelled meeting's page shows the note too.
+    public = client.get(meeting.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Note from the organisers (in Spanish):" in public
+    assert "Preguntas &lt;b&gt;aquí&lt;/b&gt;" in public
+
+
+def test_a_cancellation_without_a_note_says_nothing_of_one(people, committed):
+    meeting, member, *_rest = people
+    with time_machine.travel(START - timedelta(days=2), tick=False), committed():
+        services.meeting_cancel(meeting=meeting)
+    message = next(m for m in mail.outbox if m.to == [member.email])
+    assert "Note from the organisers" not in message.body
+    assert "Note from the organisers" not in message.alternatives[0][0]

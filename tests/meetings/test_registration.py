@@ -4,6 +4,7 @@ signed link, and the bad input each gets a clear message for."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail, signing
 from django.utils import timezone
 from icalendar import Calendar
@@ -82,9 +83,18 @@ def test_a_visitor_registers_with_the_form_and_a_consented_gender(client, commit
     assert (registration.gender, registration.gender_category) == ("Mujer", "woman")
     assert registration.gender_consent_at is not None
     assert registration.language == "en" and registration.time_zone == "America/Guayaquil"
+    [ask] = mail.outbox
+    assert ask.to == ["rosa@example.net"]
+    assert ask.extra_headers["Content-Language"] == "en"
+    path = ask.body.split(settings.SITE_URL, 1)[1].split()[0]
+    mail.outbox.clear()
+    with committed():
+        client.post(path, **EN)
+    registration.refresh_from_db()
+    assert registration.status == "registered"
     [message] = mail.outbox
     assert message.to == ["rosa@example.net"]
-    assert message.extra_headers["Content-Language"] == "en"
+    # Once the address confirmed, the greeting uses the name its owner gave.
     assert "Hello Rosa Quishpe," in message.body
 
 
@@ -121,21 +131,20 @@ def test_registration_after_the_deadline_is_refused_with_a_clear_message(client)
     assert mail.outbox == []
 
 
-def test_a_double_registration_is_refused_and_changes_nothing(client, committed):
+def test_a_second_request_for_a_registered_address_changes_nothing(client, committed):
     meeting = MeetingFactory(capacity=1)
-    with committed():
-        client.post(f"/meetings/{meeting.slug}/register/", visitor_data(), **EN)
-    mail.outbox.clear()
+    RegistrationFactory(meeting=meeting, email="rosa@example.net")
     before = list(Registration.objects.values())
-    response = client.post(
-        f"/meetings/{meeting.slug}/register/",
-        visitor_data(email="rosa@example.net", name="Otra Rosa"),
-        **EN,
-    )
-    assert response.status_code == 409
-    assert "rosa@example.net is already registered for this meeting" in response.content.decode()
+    with committed():
+        response = client.post(
+            f"/meetings/{meeting.slug}/register/",
+            visitor_data(email="Rosa@example.net", name="Otra Rosa"),
+            **EN,
+        )
+    assert response.status_code == 302  # the same answer as for a new address
     assert list(Registration.objects.values()) == before  # no waitlist entry either
-    assert mail.outbox == []
+    assert [m.to for m in mail.outbox] == [["rosa@example.net"]]  # a reminder, to the owner
+    assert "Otra Rosa" not in mail.outbox[0].body
 
 
 def test_a_member_cannot_register_twice(client, member):

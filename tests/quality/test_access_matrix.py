@@ -161,6 +161,11 @@ RULES: dict[str, Rule] = {
     "meetings:feed_reset": Rule(everyone(405)),
     "meetings:feed": Rule(everyone(), lambda o: {"token": o["feed_token"]}),
     "meetings:cancel_registration": Rule(everyone(), lambda o: {"token": o["cancel_token"]}),
+    # A visitor's link asks on GET (anyone holding it sees the same page); only a POST confirms.
+    "meetings:confirm_registration": Rule(
+        everyone(), lambda o: {"token": o["meeting_confirm_token"]}
+    ),
+    "meetings:registration_sent": Rule(everyone(), lambda o: {"slug": o["meeting"].slug}),
     "meetings:staff_list": Rule(moderators_only()),
     "meetings:staff_create": Rule(moderators_only()),
     "meetings:staff_statistics": Rule(moderators_only()),
@@ -424,6 +429,9 @@ def _meetings(promoter) -> dict:
         "meeting": meeting,
         "feed_token": meetings.feed_token_for(user=UserFactory()).token,
         "cancel_token": meetings.registration_cancel_path(registration).rstrip("/").split("/")[-2],
+        "meeting_confirm_token": meetings.registration_confirm_url(
+            RegistrationFactory(meeting=meeting, status="pending")
+        ).split("/")[-3],
         "material": Material.objects.create(
             meeting=meeting,
             title="Acta",

@@ -26,6 +26,7 @@ from django.views.decorators.http import (
 from iapt_platform.accounts import roles
 from iapt_platform.lib.downloads import file_download
 from iapt_platform.lib.http import AuthenticatedRequest
+from iapt_platform.lib.ratelimit import client_ip
 
 from .. import ics, selectors, services, stats
 from ..forms import MemberRegistrationForm, VisitorRegistrationForm
@@ -84,6 +85,7 @@ def _detail_context(
         figures = stats.meeting_participation(meeting)
     return {
         "meeting": meeting,
+        "agenda": meeting.agenda_reading(translation.get_language() or settings.LANGUAGE_CODE),
         "registration": registration,
         "rank": services.waitlist_rank(registration) if registration else None,
         "cancel_url": services.registration_cancel_path(registration) if registration else "",
@@ -115,35 +117,20 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def register(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members register in one step; a visitor's request is confirmed from the email first."""
     meeting = _meeting_or_404(request, slug)
-    form: MemberRegistrationForm | VisitorRegistrationForm
-    if request.user.is_authenticated:
-        form = MemberRegistrationForm(request.POST)
-    else:
-        form = VisitorRegistrationForm(request.POST)
+    if not request.user.is_authenticated:
+        return _visitor_request(request, meeting)
+    form = MemberRegistrationForm(request.POST)
     if not form.is_valid():
         return render(request, "meetings/detail.html", _detail_context(request, meeting, form=form))
-    data = form.cleaned_data
-    if request.user.is_authenticated:
-        registrant = services.Registrant.of_user(request.user)
-        user = request.user
-    else:
-        registrant = services.Registrant(
-            name=data["name"],
-            email=data["email"],
-            organisation=data["organisation"],
-            country=data["country"],
-            language=data["language"],
-            time_zone=data["time_zone"],
-        )
-        user = None
     try:
         registration = services.registration_create(
             meeting=meeting,
-            registrant=registrant,
-            user=user,
-            gender=data["gender"],
-            gender_consent=data["gender_consent"],
+            registrant=services.Registrant.of_user(request.user),
+            user=request.user,
+            gender=form.cleaned_data["gender"],
+            gender_consent=form.cleaned_data["gender_consent"],
         )
     except services.RegistrationRefused as refused:
         return render(
@@ -170,6 +157,114 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             % {"email": registration.email},
         )
     return redirect(meeting)
+
+
+def _visitor_request(request: HttpRequest, meeting: Meeting) -> HttpResponse:
+    form = VisitorRegistrationForm(request.POST)
+    if not form.is_valid():
+        return render(request, "meetings/detail.html", _detail_context(request, meeting, form=form))
+    data = form.cleaned_data
+    if not services.visitor_registration_allowed(ip=client_ip(request), email=data["email"]):
+        form.add_error(
+            None,
+            _(
+                "Too many registration requests came from here or for this address. Please try "
+                "again later."
+            ),
+        )
+        return render(
+            request,
+            "meetings/detail.html",
+            _detail_context(request, meeting, form=form),
+            status=429,
+        )
+    try:
+        services.registration_request(
+            meeting=meeting,
+            registrant=services.Registrant(
+                name=data["name"],
+                email=data["email"],
+                organisation=data["organisation"],
+                country=data["country"],
+                language=data["language"],
+                time_zone=data["time_zone"],
+            ),
+            gender=data["gender"],
+            gender_consent=data["gender_consent"],
+        )
+    except services.RegistrationRefused as refused:
+        return render(
+            request,
+            "meetings/detail.html",
+            _detail_context(request, meeting, form=form, refusal=refused.message),
+            status=409,
+        )
+    # The same answer for a new, a pending and an already registered address.
+    return redirect("meetings:registration_sent", slug=meeting.slug)
+
+
+@require_safe
+def registration_sent(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting = _meeting_or_404(request, slug)
+    return render(
+        request,
+        "meetings/registration_sent.html",
+        {"meeting": meeting, "max_days": services.CONFIRM_MAX_AGE.days},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_registration(request: HttpRequest, token: str) -> HttpResponse:
+    """From the link in a visitor's email: GET asks, POST confirms (link scanners only GET)."""
+    try:
+        registration = services.registration_pending_from_token(token)
+    except services.BadConfirmationLink as bad:
+        return render(
+            request,
+            "meetings/confirm_invalid.html",
+            {"expired": bad.expired, "max_days": services.CONFIRM_MAX_AGE.days},
+            status=410 if bad.expired else 400,
+        )
+    meeting = registration.meeting
+    if registration.status == Registration.Status.CANCELLED:
+        return render(
+            request,
+            "meetings/confirm_invalid.html",
+            {"meeting": meeting, "cancelled": True},
+            status=410,
+        )
+    if registration.status != Registration.Status.PENDING:
+        return _confirmed(request, registration, already=True)
+    error = ""
+    if request.method == "POST":
+        try:
+            registration = services.registration_confirm(registration=registration)
+        except services.RegistrationRefused as refused:
+            error = refused.message
+        else:
+            return _confirmed(request, registration, already=False)
+    return render(
+        request,
+        "meetings/confirm_registration.html",
+        {"registration": registration, "meeting": meeting, "error": error},
+        status=409 if error else 200,
+    )
+
+
+def _confirmed(request: HttpRequest, registration: Registration, *, already: bool) -> HttpResponse:
+    meeting = registration.meeting
+    return render(
+        request,
+        "meetings/registration_confirmed.html",
+        {
+            "registration": registration,
+            "meeting": meeting,
+            "already": already,
+            "rank": services.waitlist_rank(registration),
+            "cancel_url": services.registration_cancel_path(registration),
+            "has_started": meeting.has_started(),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

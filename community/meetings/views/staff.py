@@ -13,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_countries import countries
@@ -27,6 +27,7 @@ from .. import selectors, services, stats
 from ..forms import (
     AttendanceForm,
     AttendanceImportForm,
+    CancelForm,
     MaterialForm,
     MeetingForm,
     PublishForm,
@@ -165,9 +166,14 @@ def staff_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @moderator_required
 def staff_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=pk)
-    if request.method == "POST":
+    form = CancelForm(request.POST or None, initial={"note_language": translation.get_language()})
+    if request.method == "POST" and form.is_valid():
         try:
-            services.meeting_cancel(meeting=meeting)
+            services.meeting_cancel(
+                meeting=meeting,
+                note=form.cleaned_data["note"],
+                note_language=form.cleaned_data["note_language"],
+            )
         except services.RegistrationRefused as refused:
             messages.error(request, refused.message)
         else:
@@ -175,7 +181,12 @@ def staff_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 request, _("The meeting is cancelled. Registered people are being told.")
             )
         return redirect("meetings:staff_meeting", pk=meeting.pk)
-    return render(request, "meetings/staff/cancel.html", {"meeting": meeting})
+    return render(
+        request,
+        "meetings/staff/cancel.html",
+        {"meeting": meeting, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def _after_start_or_refuse(request: HttpRequest, meeting: Meeting) -> HttpResponse | None:

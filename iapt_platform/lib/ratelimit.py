@@ -1,0 +1,35 @@
+"""Flood brakes for public forms: a counter per key in the shared cache, and the client's address.
+
+Used by the bulletin's subscription form and the visitors' meeting registration, each with a
+limit per IP address (filling a table) and per email address (flooding someone's inbox). While
+the cache is away the counters fail open (see iapt_platform/lib/cache.py): they brake floods,
+they do not guard secrets.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The visitor's address; behind NUM_PROXIES trusted proxies, read from X-Forwarded-For."""
+    proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [part.strip() for part in forwarded.split(",")]
+        return hops[-min(proxies, len(hops))] or None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def within_limit(key: str, *, limit: int, seconds: int) -> bool:
+    """Count one more request for `key`; False once there were more than `limit` in the window
+    (which starts with the first request and lasts `seconds`)."""
+    cache.add(key, 0, timeout=seconds)
+    try:
+        value = cache.incr(key)
+    except ValueError:  # expired between add and incr, or the cache is away
+        cache.set(key, 1, timeout=seconds)
+        value = 1
+    return value <= limit
