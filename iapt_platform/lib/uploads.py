@@ -19,6 +19,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
+from iapt_platform.lib.downloads import name_for_type
+
 IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_MAX_PIXELS = 40_000_000  # a 60-megapixel bomb is refused before it is decoded
 IMAGE_MAX_SIDE = 2000  # larger images are scaled down when re-encoded
@@ -49,7 +51,9 @@ class CleanFile:
     content: ContentFile
     kind: str  # "image", "pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "csv"
     mimetype: str
-    original_name: str = ""  # the sender's file name, cleaned, for display and downloads only
+    # The sender's file name, cleaned and with the extension of what the file is, for display
+    # and downloads only.
+    original_name: str = ""
 
 
 def clean_upload(upload, *, kinds: set[str], max_bytes: int | None = None) -> CleanFile:
@@ -73,7 +77,7 @@ def clean_upload(upload, *, kinds: set[str], max_bytes: int | None = None) -> Cl
         return _clean_zip_document(upload, original, kinds)
     if "image" in kinds and not head.startswith((b"%PDF-", b"PK\x03\x04")):
         try:
-            return _clean_image(upload)
+            return _clean_image(upload, original)
         except ValidationError:
             if "csv" not in kinds:
                 raise
@@ -100,7 +104,7 @@ def _named(data: bytes, kind: str, original: str) -> CleanFile:
         content=ContentFile(data, name=f"{uuid.uuid4().hex}.{ext}"),
         kind=kind,
         mimetype=mimetype,
-        original_name=original,
+        original_name=name_for_type(original, mimetype),
     )
 
 
@@ -173,7 +177,7 @@ def _clean_csv(upload, original: str) -> CleanFile:
     return _named(text.encode("utf-8"), "csv", original)
 
 
-def _clean_image(upload) -> CleanFile:
+def _clean_image(upload, original: str) -> CleanFile:
     refused = ValidationError(
         _("This file is not an image we accept. Use a PNG, JPEG, WebP or GIF picture."),
         code="not_image",
@@ -231,4 +235,5 @@ def _clean_image(upload) -> CleanFile:
         content=ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{ext}"),
         kind="image",
         mimetype=mimetype,
+        original_name=name_for_type(original, mimetype),
     )
