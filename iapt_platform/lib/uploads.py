@@ -127,6 +127,7 @@ def _clean_pdf(upload, original: str) -> CleanFile:
 
 def _clean_zip_document(upload, original: str, kinds: set[str]) -> CleanFile:
     import zipfile
+    import zlib
 
     refused = ValidationError(
         _("This office file is damaged or is not what its name says."), code="bad_office"
@@ -149,13 +150,20 @@ def _clean_zip_document(upload, original: str, kinds: set[str]) -> CleanFile:
     names = {i.filename for i in infos}
     if any(n.startswith("/") or ".." in n.split("/") for n in names):
         raise refused
+    if any(i.flag_bits & 0x1 for i in infos):  # encrypted entries: nobody could open the file
+        raise refused
     if "[Content_Types].xml" in names:
         for kind, prefix in OOXML_PARTS.items():
             if kind in kinds and any(n.startswith(prefix) for n in names):
                 return _named(data, kind, original)
         raise refused
     if "mimetype" in names:
-        declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+        try:
+            with archive.open("mimetype") as entry:
+                declared = entry.read(100).decode("ascii", "replace").strip()
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError):
+            # A bad CRC, an unknown compression method or a corrupt deflate stream.
+            raise refused from None
         for kind in ("odt", "ods", "odp"):
             if kind in kinds and declared == DOCUMENT_KINDS[kind][1]:
                 return _named(data, kind, original)
