@@ -1,6 +1,7 @@
 import re
 import threading
 from functools import lru_cache
+from urllib.parse import unquote_to_bytes
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -132,5 +133,50 @@ class ConcurrencyLimitMiddleware:
         response = HttpResponse(body, status=503)
         response["Retry-After"] = str(self.retry_after)
         response["X-Frame-Options"] = "DENY"
+        patch_cache_control(response, no_store=True)
+        return response
+
+
+def _as_bytes(value: str) -> bytes:
+    # WSGI hands the path and query over as bytes decoded as Latin-1; other servers as text.
+    try:
+        return value.encode("iso-8859-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape")
+
+
+def malformed_address(request) -> bool:
+    """True when the path or the query holds a NUL byte or bytes that are not UTF-8."""
+    path = _as_bytes(request.META.get("PATH_INFO", ""))
+    query = unquote_to_bytes(_as_bytes(request.META.get("QUERY_STRING", "")).replace(b"+", b" "))
+    for raw in (path, query):
+        if b"\x00" in raw:
+            return True
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return True
+    return False
+
+
+class MalformedAddressMiddleware:
+    """A NUL byte or invalid UTF-8 anywhere in the path or the query string gets a 400 at once.
+
+    No address of the platform holds either, and PostgreSQL refuses NUL in text (a token with
+    `%00` was a 500 there); Django would turn invalid UTF-8 into `%XX` or U+FFFD and pass it on.
+    One check here, before the session, the cache and any view, instead of one in every form,
+    converter and lookup.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not malformed_address(request):
+            return self.get_response(request)
+        # LocaleMiddleware has not run yet: the language comes from the cookie or the browser.
+        with translation.override(translation.get_language_from_request(request)):
+            body = loader.render_to_string("400.html")
+        response = HttpResponse(body, status=400)
         patch_cache_control(response, no_store=True)
         return response

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL or invalid UTF-8 in the address: a 400 before anything reads it (or a database).
+    "iapt_platform.middleware.MalformedAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iapt_platform.middleware.ConcurrencyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

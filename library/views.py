@@ -130,7 +130,12 @@ def download(request: HttpRequest, slug: str) -> HttpResponseBase:
         cache="private, max-age=3600" if resource.is_published else "private, no-store",
     )
     if resource.is_published:
-        services.resource_record_download(resource=resource)
+        visitor = services.download_visitor(
+            user_id=request.user.pk if request.user.is_authenticated else None,
+            address=request.META.get("REMOTE_ADDR", ""),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        services.resource_record_download(resource=resource, visitor=visitor)
     return response
 
 
