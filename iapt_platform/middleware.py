@@ -137,26 +137,24 @@ class ConcurrencyLimitMiddleware:
         return response
 
 
-def _as_bytes(value: str) -> bytes:
-    # WSGI hands the path and query over as bytes decoded as Latin-1; other servers as text.
-    try:
-        return value.encode("iso-8859-1")
-    except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogateescape")
+# Django decodes the path as UTF-8 and escapes back, as %XX, each byte that is not valid UTF-8.
+_BROKEN_UTF8 = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
 
 
 def malformed_address(request) -> bool:
     """True when the path or the query holds a NUL byte or bytes that are not UTF-8."""
-    path = _as_bytes(request.META.get("PATH_INFO", ""))
-    query = unquote_to_bytes(_as_bytes(request.META.get("QUERY_STRING", "")).replace(b"+", b" "))
-    for raw in (path, query):
-        if b"\x00" in raw:
-            return True
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return True
-    return False
+    path = request.path_info
+    if "\x00" in path or _BROKEN_UTF8.search(path):
+        return True
+    # The query string is still as sent: what matters is what its %XX escapes decode to
+    # (browsers escape every byte outside ASCII).
+    raw = request.META.get("QUERY_STRING", "").encode("utf-8", "surrogateescape")
+    query = unquote_to_bytes(raw.replace(b"+", b" "))
+    try:
+        query.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return b"\x00" in query
 
 
 class MalformedAddressMiddleware:

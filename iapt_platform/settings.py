@@ -430,6 +430,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "iapt_platform.api_schema.add_error_responses",
+        "initiatives.api.document_filter_values",
     ],
     "ENUM_NAME_OVERRIDES": {
         "LibraryLanguageEnum": "library.models.LANGUAGES",
