@@ -454,7 +454,7 @@ def _connect_checked(host: str, port: int, timeout: Any, allow_private: bool) ->
     Checking a name and then letting the HTTP client resolve it again would let a name answer a
     public address to the check and a private one to the connection (DNS rebinding)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    addresses = [info[4][0] for info in infos]
+    addresses = [str(info[4][0]) for info in infos]
     if not allow_private and not all(ipaddress.ip_address(a).is_global for a in addresses):
         raise _Refused(_("private address, not checked"))
     error: OSError = OSError(f"no address for {host}")
@@ -479,7 +479,8 @@ class _CheckedHTTPSConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
         sock = _connect_checked(self.host, self.port, self.timeout, self.allow_private)
         # The certificate is checked against the name (SNI too), the socket is the address.
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        context: ssl.SSLContext = self._context  # type: ignore[attr-defined]
+        self.sock = context.wrap_socket(sock, server_hostname=self.host)
 
 
 def _opener(*, allow_private: bool) -> urllib.request.OpenerDirector:
