@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.accounts import privacy
+from iapt_platform.lib.downloads import name_for_type
 from iapt_platform.lib.fields import WebAddressField
 from iapt_platform.lib.storage import private_storage
 
@@ -339,6 +340,12 @@ class Attachment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("community:attachment", args=[self.pk])
+
+    @property
+    def download_name(self) -> str:
+        """The name the file is shown and downloaded under: the sender's, with the extension of
+        what the file is (rows from before the rule may keep another)."""
+        return name_for_type(self.original_name, self.mimetype)
 
 
 class Reaction(models.Model):

@@ -2,6 +2,7 @@ import re
 import threading
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from allauth.mfa.models import Authenticator
 from django.conf import settings
@@ -172,5 +173,48 @@ class ConcurrencyLimitMiddleware:
         response = HttpResponse(body, status=503)
         response["Retry-After"] = str(self.retry_after)
         response["X-Frame-Options"] = "DENY"
+        patch_cache_control(response, no_store=True)
+        return response
+
+
+# Django decodes the path as UTF-8 and escapes back, as %XX, each byte that is not valid UTF-8.
+_BROKEN_UTF8 = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
+
+
+def malformed_address(request) -> bool:
+    """True when the path or the query holds a NUL byte or bytes that are not UTF-8."""
+    path = request.path_info
+    if "\x00" in path or _BROKEN_UTF8.search(path):
+        return True
+    # The query string is still as sent: what matters is what its %XX escapes decode to
+    # (browsers escape every byte outside ASCII).
+    raw = request.META.get("QUERY_STRING", "").encode("utf-8", "surrogateescape")
+    query = unquote_to_bytes(raw.replace(b"+", b" "))
+    try:
+        query.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return b"\x00" in query
+
+
+class MalformedAddressMiddleware:
+    """A NUL byte or invalid UTF-8 anywhere in the path or the query string gets a 400 at once.
+
+    No address of the platform holds either, and PostgreSQL refuses NUL in text (a token with
+    `%00` was a 500 there); Django would turn invalid UTF-8 into `%XX` or U+FFFD and pass it on.
+    One check here, before the session, the cache and any view, instead of one in every form,
+    converter and lookup.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not malformed_address(request):
+            return self.get_response(request)
+        # LocaleMiddleware has not run yet: the language comes from the cookie or the browser.
+        with translation.override(translation.get_language_from_request(request)):
+            body = loader.render_to_string("400.html")
+        response = HttpResponse(body, status=400)
         patch_cache_control(response, no_store=True)
         return response

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL or invalid UTF-8 in the address: a 400 before anything reads it (or a database).
+    "iapt_platform.middleware.MalformedAddressMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iapt_platform.middleware.PublicMediaMiddleware",
     "iapt_platform.middleware.ConcurrencyLimitMiddleware",
@@ -439,6 +441,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "iapt_platform.api_schema.add_error_responses",
+        "initiatives.api.document_filter_values",
     ],
     "ENUM_NAME_OVERRIDES": {
         "LibraryLanguageEnum": "library.models.LANGUAGES",

@@ -8,6 +8,7 @@ owner made them public, whoever asks: the API takes no credentials.
 from datetime import UTC
 from typing import Any
 
+import django_filters
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -263,3 +264,31 @@ class ProgrammeList(OpenDataView, generics.ListAPIView):
         return Programme.objects.annotate(
             initiative_count=Count("initiatives", filter=published)
         ).order_by("name", "pk")
+
+
+def document_filter_values(result, generator, request, public):  # type: ignore[no-untyped-def]
+    """Schema post-processing: each filter of the initiative list with the values it accepts.
+
+    The list refuses an unknown country, sector or programme with a 400, so the schema must say
+    which values are known (taxonomies of the day: the schema is built when it is asked for),
+    not "any string"."""
+    operation = result.get("paths", {}).get("/api/initiatives/", {}).get("get")
+    if not operation:
+        return result
+    values: dict[str, list[str]] = {}
+    for name, declared in InitiativeFilter.base_filters.items():
+        if isinstance(declared, django_filters.ModelMultipleChoiceFilter):
+            queryset = declared.queryset.order_by(declared.field_name.split("__")[-1])
+            values[name] = list(queryset.values_list(declared.extra["to_field_name"], flat=True))
+        elif isinstance(declared, django_filters.MultipleChoiceFilter):
+            choices = declared.extra["choices"]
+            values[name] = [
+                str(code) for code, _label in (choices() if callable(choices) else choices)
+            ]
+    for parameter in operation.get("parameters", []):
+        if parameter["name"] in values:
+            parameter["schema"] = {
+                "type": "array",
+                "items": {"type": "string", "enum": values[parameter["name"]]},
+            }
+    return result

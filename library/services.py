@@ -3,23 +3,27 @@ checks."""
 
 from __future__ import annotations
 
+import http.client
 import io
 import ipaddress
 import socket
+import ssl
 import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.postgres.search import SearchVector
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -447,10 +451,28 @@ def _bump(resource_id: int, column: str, day: date) -> None:
         rows.update(**{column: F(column) + 1})
 
 
-def resource_record_download(*, resource: Resource) -> None:
-    """Count a download in today's aggregate (UTC day); nothing about who downloaded."""
-    _bump(resource.pk, "downloads", timezone.now().date())
+def download_visitor(*, user_id: int | None, address: str, user_agent: str) -> str:
+    """Who downloads, for counting once a day: the account, else a keyed hash of the address and
+    the browser (the key is the site's secret, so the hash reveals neither)."""
+    if user_id is not None:
+        return f"u{user_id}"
+    return salted_hmac("library.download", f"{address}|{user_agent[:300]}").hexdigest()[:32]
+
+
+def resource_record_download(*, resource: Resource, visitor: str) -> bool:
+    """Count a download in today's aggregate (UTC day), once per visitor and day, so that
+    repeated requests cannot lift a resource up "most downloaded". Nothing about who downloaded
+    is stored: the "already counted" mark is a cache key that expires with the day. Returns
+    whether the download was counted (not while the cache is away: `add` then answers False)."""
+    now = timezone.now()
+    day = now.date()
+    end_of_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    key = f"library:downloaded:{resource.pk}:{day.isoformat()}:{visitor}"
+    if not cache.add(key, 1, timeout=int((end_of_day - now).total_seconds()) + 60):
+        return False
+    _bump(resource.pk, "downloads", day)
     Resource.objects.filter(pk=resource.pk).update(download_count=F("download_count") + 1)
+    return True
 
 
 def resource_record_view(*, resource: Resource) -> None:
@@ -464,31 +486,70 @@ class _Refused(Exception):
     pass
 
 
-def _public_host(host: str) -> bool:
-    """False for addresses inside our network (loopback, private, link-local): the checker must
-    not become a way to probe them."""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (socket.gaierror, UnicodeError, ValueError):
-        return True  # unresolvable: the request itself will fail and say so
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            return False
-    return True
+def _connect_checked(host: str, port: int, timeout: Any, allow_private: bool) -> socket.socket:
+    """Resolve `host` once, refuse addresses inside our network (loopback, private, link-local:
+    the checker must not become a way to probe them), and connect to an address just checked.
+
+    Checking a name and then letting the HTTP client resolve it again would let a name answer a
+    public address to the check and a private one to the connection (DNS rebinding)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = [str(info[4][0]) for info in infos]
+    if not allow_private and not all(ipaddress.ip_address(a).is_global for a in addresses):
+        raise _Refused(_("private address, not checked"))
+    error: OSError = OSError(f"no address for {host}")
+    for address in dict.fromkeys(addresses):
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    raise error
+
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    allow_private = False
+
+    def connect(self) -> None:
+        self.sock = _connect_checked(self.host, self.port, self.timeout, self.allow_private)
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    allow_private = False
+
+    def connect(self) -> None:
+        sock = _connect_checked(self.host, self.port, self.timeout, self.allow_private)
+        # The certificate is checked against the name (SNI too), the socket is the address.
+        context: ssl.SSLContext = self._context  # type: ignore[attr-defined]
+        self.sock = context.wrap_socket(sock, server_hostname=self.host)
 
 
 def _opener(*, allow_private: bool) -> urllib.request.OpenerDirector:
+    class HTTP(_CheckedHTTPConnection):
+        pass
+
+    class HTTPS(_CheckedHTTPSConnection):
+        pass
+
+    HTTP.allow_private = HTTPS.allow_private = allow_private
+
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):  # type: ignore[no-untyped-def]
+            return self.do_open(HTTP, req)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):  # type: ignore[no-untyped-def]
+            return self.do_open(HTTPS, req, context=ssl.create_default_context())
+
     class Redirects(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-            target = urlsplit(newurl)
-            if target.scheme not in ("http", "https"):
+            if urlsplit(newurl).scheme not in ("http", "https"):
                 raise _Refused(_("redirects to a non-web address"))
-            if not allow_private and not _public_host(target.hostname or ""):
-                raise _Refused(_("redirects to a private address"))
+            # A redirect's host is checked when its connection is made, like the first one's.
             return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-    return urllib.request.build_opener(Redirects)
+    # No proxy from the environment: the address checked must be the one connected to.
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), HTTPHandler, HTTPSHandler, Redirects
+    )
 
 
 def link_check(url: str, *, allow_private: bool = False, timeout: float = LINK_TIMEOUT) -> str:
@@ -496,8 +557,6 @@ def link_check(url: str, *, allow_private: bool = False, timeout: float = LINK_T
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return _("not a web address")
-    if not allow_private and not _public_host(parts.hostname):
-        return _("private address, not checked")
     opener = _opener(allow_private=allow_private)
     problem = ""
     for method in ("HEAD", "GET"):

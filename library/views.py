@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import quote
 
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from iapt_platform.accounts import roles
-from iapt_platform.lib.downloads import file_download
+from iapt_platform.lib.downloads import attachment_disposition, file_download
 from iapt_platform.lib.http import AuthenticatedRequest, HtmxRequest
 from initiatives.models import Initiative
 
@@ -61,21 +60,6 @@ def _resource_or_404(request: HttpRequest, slug: str) -> Resource:
     if resource is None:
         raise Http404
     return resource
-
-
-def attachment_disposition(name: str) -> str:
-    """`attachment` with an ASCII fallback name and the exact name in RFC 5987 form."""
-    fallback = "".join(c for c in name if 32 <= ord(c) < 127 and c not in '"\\;') or "download"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def download_name(resource: Resource) -> str:
-    """The sender's file name, with the extension of what the file really is."""
-    ext = resource.file.name.rsplit(".", 1)[-1].lower() if "." in resource.file.name else ""
-    name = resource.file_name or resource.slug
-    if ext and not name.lower().endswith(f".{ext}"):
-        name = f"{name.rsplit('.', 1)[0] if '.' in name else name}.{ext}"
-    return name
 
 
 def _as_download(response: HttpResponseBase, name: str) -> HttpResponseBase:
@@ -139,17 +123,20 @@ def download(request: HttpRequest, slug: str) -> HttpResponseBase:
     resource = _resource_or_404(request, slug)
     if not resource.file:
         raise Http404
-    name = download_name(resource)
     response = file_download(
         resource.file,
-        filename=name,
+        filename=resource.file_name or resource.slug,
         mimetype=resource.file_mimetype,
         cache="private, max-age=3600" if resource.is_published else "private, no-store",
     )
     if resource.is_published:
-        services.resource_record_download(resource=resource)
-    # The exact name in RFC 5987 form always, with an ASCII fallback for old clients.
-    return _as_download(response, name)
+        visitor = services.download_visitor(
+            user_id=request.user.pk if request.user.is_authenticated else None,
+            address=request.META.get("REMOTE_ADDR", ""),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        services.resource_record_download(resource=resource, visitor=visitor)
+    return response
 
 
 @require_safe

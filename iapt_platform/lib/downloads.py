@@ -1,33 +1,69 @@
-"""The one way an uploaded document leaves the platform: as a download, never rendered inline."""
+"""The one way an uploaded document leaves the platform: as a download, never rendered inline,
+named after what the file is.
+
+The type is the one the upload validator detected from the content; the sender's name keeps its
+words but never its extension, so a PDF sent as `report.html` leaves as `report.pdf` and
+`invoice.pdf.exe` as `invoice.pdf` (a browser or a desktop opens a file by its extension).
+"""
+
+from urllib.parse import quote
 
 from django.http import FileResponse
 
-# Types the upload validator produces; anything else is sent as a generic binary.
-SAFE_MIMETYPES = {
-    "application/pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.oasis.opendocument.text",
-    "application/vnd.oasis.opendocument.spreadsheet",
-    "application/vnd.oasis.opendocument.presentation",
-    "text/csv",
-    "image/png",
-    "image/jpeg",
-    "image/webp",
+# The types the upload validator produces and their extensions; anything else is sent as a
+# generic binary named `.bin`, which no system opens as a page or a program.
+EXTENSIONS = {
+    "application/pdf": "pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/vnd.oasis.opendocument.spreadsheet": "ods",
+    "application/vnd.oasis.opendocument.presentation": "odp",
+    "text/csv": "csv",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
 }
+SAFE_MIMETYPES = set(EXTENSIONS)
+# Other spellings of the same extension, kept when the sender used them.
+_ALIASES = {"jpg": {"jpg", "jpeg", "jpe"}}
+
+
+def name_for_type(name: str, mimetype: str) -> str:
+    """`name` with the extension of `mimetype`: the sender's one when it already says so, else
+    the last extension replaced (or, when the part before it already says so, dropped)."""
+    ext = EXTENSIONS.get(mimetype, "bin")
+    same = _ALIASES.get(ext, {ext})
+    name = name.strip()
+    stem, dot, last = name.rpartition(".")
+    if not dot:
+        stem, last = name, ""
+    if not stem.strip(". "):
+        return f"file.{ext}"
+    if last.lower() in same:
+        return name
+    if stem.rpartition(".")[2].lower() in same and "." in stem:
+        return stem
+    return f"{stem}.{ext}"
+
+
+def attachment_disposition(name: str) -> str:
+    """`attachment` with an ASCII fallback name and the exact name in RFC 5987 form."""
+    fallback = "".join(c for c in name if 32 <= ord(c) < 127 and c not in '"\\;') or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def file_download(
     file, *, filename: str, mimetype: str, cache: str = "private, max-age=3600"
 ) -> FileResponse:
-    """A FileResponse with `Content-Disposition: attachment`, nosniff and a safe content type."""
+    """A FileResponse with `Content-Disposition: attachment` under a name that says the detected
+    type, nosniff and a safe content type."""
     response = FileResponse(
         file.open("rb"),
-        as_attachment=True,
-        filename=filename or "file",
         content_type=mimetype if mimetype in SAFE_MIMETYPES else "application/octet-stream",
     )
+    response["Content-Disposition"] = attachment_disposition(name_for_type(filename, mimetype))
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = cache
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -1,6 +1,9 @@
 """Members propose resources; moderators decide; bad files are refused and nothing is stored."""
 
+import io
 import re
+import struct
+import zipfile
 
 import pytest
 from django.core import mail
@@ -303,3 +306,56 @@ def test_a_name_with_folders_sent_over_http_cannot_choose_where_it_is_stored(
     assert new == {f"private/{resource.file.name}", f"private/{resource.thumbnail.name}"}
     assert re.fullmatch(r"library/files/[0-9a-f]{32}\.pdf", resource.file.name)
     assert resource.file_name == "evil.pdf"  # folders and the NUL byte gone before us
+
+
+def _odt(*, compression=zipfile.ZIP_STORED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text", compression)
+        archive.writestr("content.xml", "<office:document-content/>", zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _patch_mimetype_entry(data: bytes, *, flag: int | None = None, method: int | None = None):
+    """Set the flags or the compression method of the `mimetype` entry in both its headers."""
+    data = bytearray(data)
+    central = data.index(b"PK\x01\x02")  # the first central record is the mimetype's
+    for header, flag_at in ((0, 6), (central, 8)):
+        if flag is not None:
+            struct.pack_into("<H", data, header + flag_at, flag)
+        if method is not None:
+            struct.pack_into("<H", data, header + flag_at + 2, method)
+    return bytes(data)
+
+
+def _crafted_odf(kind: str) -> bytes:
+    if kind == "bad CRC":
+        data = bytearray(_odt())
+        data[30 + len("mimetype")] ^= 0x01  # first byte of the stored text
+        return bytes(data)
+    if kind == "encrypted flag":
+        return _patch_mimetype_entry(_odt(), flag=0x1)
+    if kind == "unknown compression":
+        return _patch_mimetype_entry(_odt(), method=99)
+    data = bytearray(_odt(compression=zipfile.ZIP_DEFLATED))  # corrupt deflate
+    start = 30 + len("mimetype")
+    data[start : start + 8] = b"\xff" * 8
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    "kind", ["bad CRC", "encrypted flag", "unknown compression", "corrupt deflate"]
+)
+def test_a_crafted_odf_file_is_refused_with_a_message_not_an_error(en_member_client, _media, kind):
+    before = media_files(_media)
+    upload = SimpleUploadedFile("acta.odt", _crafted_odf(kind))
+    response = en_member_client.post(
+        "/library/propose/", form_data(file=upload), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This office file is damaged or is not what its name says." in html
+    assert 'value="Guía de financiamiento para clústeres"' in html
+    assert not Resource.objects.exists()
+    assert media_files(_media) == before

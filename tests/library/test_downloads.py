@@ -172,3 +172,34 @@ def test_a_damaged_pdf_is_recorded_not_raised(client):
     resource.refresh_from_db()
     assert resource.processing_error.startswith("PDF could not be read")
     assert resource.processed_at is not None and not resource.thumbnail
+
+
+def test_a_download_counts_once_per_visitor_and_day(client):
+    """Repeated GETs must not lift a resource up "most downloaded": one count per person a day."""
+    resource = with_file(ResourceFactory(slug="guia"))
+    other = with_file(ResourceFactory(slug="otra"))
+    member = Client()
+    member.force_login(UserFactory())
+    phone = Client(HTTP_USER_AGENT="Mozilla/5.0 (Android 14)")  # same address, another browser
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)):
+        for _ in range(5):
+            assert client.get("/library/guia/download/").status_code == 200
+            member.get("/library/guia/download/")
+        phone.get("/library/guia/download/")
+        elsewhere.get("/library/guia/download/")
+        client.get("/library/otra/download/")
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)):
+        client.get("/library/guia/download/")
+        client.get("/library/guia/download/")
+
+    resource.refresh_from_db()
+    other.refresh_from_db()
+    assert resource.download_count == 5  # visitor, member, phone, elsewhere; visitor again
+    assert other.download_count == 1
+    rows = list(
+        ResourceDailyStat.objects.filter(resource=resource)
+        .order_by("date")
+        .values_list("date", "downloads")
+    )
+    assert rows == [(datetime.date(2026, 3, 1), 4), (datetime.date(2026, 3, 2), 1)]

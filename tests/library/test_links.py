@@ -1,5 +1,6 @@
 """The weekly check of external links, against a tiny HTTP server on this machine."""
 
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,7 +17,10 @@ pytestmark = pytest.mark.django_db
 
 
 class Handler(BaseHTTPRequestHandler):
+    hosts: list[str] = []  # the Host header of every request received
+
     def do_HEAD(self):
+        Handler.hosts.append(self.headers.get("Host", ""))
         if self.path == "/no-head":
             self.send_response(405)
         elif self.path == "/gone":
@@ -29,6 +33,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_GET(self):
+        Handler.hosts.append(self.headers.get("Host", ""))
         status = 404 if self.path == "/gone" else 200
         self.send_response(status)
         self.send_header("Content-Length", "2")
@@ -71,6 +76,57 @@ def test_links_are_checked_with_head_then_get(server):
 def test_private_addresses_are_not_fetched(server):
     assert services.link_check(f"{server}/ok") == "private address, not checked"
     assert services.link_check("ftp://example.org/file") == "not a web address"
+
+
+PUBLIC = "93.184.215.14"  # a global address (nothing is sent to it: connections are refused)
+
+
+def test_the_checker_connects_to_the_address_it_checked_not_a_second_answer(server, monkeypatch):
+    """DNS rebinding: a name that answers a public address to the check and a private one to
+    the connection must not reach the private one."""
+    port = int(server.rsplit(":", 1)[1])
+    answers = iter([PUBLIC] + ["127.0.0.1"] * 10)
+    real_create = socket.create_connection
+    connected = []
+
+    def rebinding_dns(host, *args, **kwargs):
+        if host != "rebind.example":
+            return real_getaddrinfo(host, *args, **kwargs)
+        address = next(answers)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address[0])
+        if address[0] == PUBLIC:
+            raise ConnectionRefusedError("refused (test)")
+        return real_create(address, *args, **kwargs)
+
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    Handler.hosts = []
+
+    problem = services.link_check(f"http://rebind.example:{port}/ok")
+
+    assert Handler.hosts == []  # the private server never heard of us
+    assert problem  # the checked address refused: a broken link, not an answer from inside
+    assert set(connected) == {PUBLIC}
+
+
+def test_the_checker_sends_the_name_while_connecting_to_the_checked_address(server, monkeypatch):
+    port = int(server.rsplit(":", 1)[1])
+    real_getaddrinfo = socket.getaddrinfo
+
+    def dns(host, *args, **kwargs):
+        if host == "docs.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", dns)
+    Handler.hosts = []
+    assert services.link_check(f"http://docs.example:{port}/ok", allow_private=True) == ""
+    assert Handler.hosts == [f"docs.example:{port}"]
+    assert services.link_check(f"http://docs.example:{port}/ok") == "private address, not checked"
 
 
 def test_the_weekly_task_checks_published_links_in_batches(monkeypatch):
