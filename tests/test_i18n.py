@@ -69,3 +69,24 @@ def test_the_switcher_refuses_unknown_languages_and_foreign_redirects(client):
 @pytest.mark.django_db
 def test_spanish_is_the_default_language(client):
     assert '<html lang="es">' in client.get("/", HTTP_ACCEPT_LANGUAGE="de").text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "code", "name"),
+    [
+        ("es", "TT", "Trinidad y Tobago"),
+        ("en", "TT", "Trinidad and Tobago"),
+        ("pt-br", "TT", "Trinidad e Tobago"),
+        ("es", "DM", "Dominica"),
+        ("pt-br", "DM", "Dominica"),
+    ],
+)
+def test_country_pages_name_the_country_correctly_in_each_language(client, language, code, name):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    page = client.get(reverse("initiatives:country", args=[code])).content.decode()
+
+    assert f"<h1>{name}</h1>" in page
+    assert "yTobago" not in page
+    assert "Dominicana" not in page
