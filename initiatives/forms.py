@@ -34,6 +34,12 @@ class StepForm(forms.ModelForm):
     step_title: Any = ""
     url_fields: tuple[str, ...] = ()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in Initiative.REQUIRED_TO_SUBMIT:
+            if name in self.fields:
+                self.fields[name].required = True
+
     def clean(self):
         cleaned = super().clean()
         for name in self.url_fields:

@@ -128,6 +128,9 @@ class Initiative(models.Model):
         MERGED = "merged", _("Merged into the published profile")
 
     CLOSED_REVISION = ("merged", "rejected")
+    # Fields a submission needs (besides a sector): each step of the guided form marks and checks
+    # the ones it asks, so nothing is first reported missing at the review step.
+    REQUIRED_TO_SUBMIT = ("name", "country", "kind", "description", "contact_name")
 
     FUNDING_SOURCES = [
         ("membership_fees", _("Membership fees")),
