@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from iapt_platform.lib import subdivisions
 from iapt_platform.lib.uploads import clean_upload
 
 from .filters import country_choices
@@ -65,10 +66,27 @@ class IdentityForm(StepForm):
 
 class PlaceForm(StepForm):
     step_title = _("Place")
+    # A plain select with an <optgroup> per country (the draft's own country first), so that it
+    # works without JavaScript; the model's clean() refuses a code of another country.
+    subdivision = forms.ChoiceField(
+        label=_("State, province or department"),
+        required=False,
+        help_text=_(
+            "The first-level division of the country. Give a municipality or district below."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        country = self.instance.country.code if self.instance.country else ""
+        self.fields["subdivision"].choices = [
+            ("", "—"),
+            *subdivisions.grouped_choices(first=country),
+        ]
 
     class Meta:
         model = Initiative
-        fields = ["country", "territory", "city", "latitude", "longitude"]
+        fields = ["country", "subdivision", "territory", "city", "latitude", "longitude"]
         help_texts = {
             "latitude": _("Decimal degrees; south of the equator is negative (Quito: -0.18)."),
             "longitude": _("Decimal degrees; the Americas are negative (Quito: -78.47)."),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from iapt_platform.lib import subdivisions
 from iapt_platform.lib.fields import WebAddressField
 from iapt_platform.lib.regions import RegionCountries
 
@@ -162,9 +163,12 @@ class Initiative(models.Model):
     website = WebAddressField(_("website"), blank=True, max_length=300)
     # Place
     country = CountryField(_("country"), countries=RegionCountries)
-    territory = models.CharField(
-        _("territory (state, province, department)"), max_length=120, blank=True
+    # An ISO 3166-2 code of the country's first level ("MX-MIC"), checked in clean(); its names
+    # live in iapt_platform.lib.subdivisions, not in choices (hundreds of them, kept current there).
+    subdivision = models.CharField(
+        _("state, province or department"), max_length=6, blank=True, default=""
     )
+    territory = models.CharField(_("locality or territory detail"), max_length=120, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
     latitude = models.DecimalField(
         _("latitude"),
@@ -289,6 +293,7 @@ class Initiative(models.Model):
         verbose_name_plural = _("initiatives")
         indexes = [
             models.Index(fields=["status", "country"]),
+            models.Index(fields=["status", "subdivision"]),
             models.Index(fields=["status", "kind"]),
             models.Index(fields=["status", "stage"]),
             models.Index(fields=["status", "-published_at"]),
@@ -317,6 +322,10 @@ class Initiative(models.Model):
         return revisions[0] if revisions else None
 
     @property
+    def subdivision_name(self) -> str:
+        return subdivisions.name(self.subdivision)
+
+    @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
@@ -330,6 +339,12 @@ class Initiative(models.Model):
             errors["year_founded"] = _("The year founded cannot be in the future.")
         if self.year_founded and self.year_founded < 1900:
             errors["year_founded"] = _("Give a year from 1900 on.")
+        if self.subdivision and not subdivisions.belongs(
+            self.subdivision, self.country.code if self.country else ""
+        ):
+            errors["subdivision"] = _("Choose a state or province of %(country)s.") % {
+                "country": self.country.name if self.country else "—"
+            }
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude"] = _("Give both latitude and longitude, or neither.")
         elif self.latitude is not None and self.longitude is not None and self.country:

@@ -245,6 +245,7 @@ def search_text(initiative: Initiative) -> dict[str, str]:
                 [
                     initiative.city,
                     initiative.territory,
+                    initiative.subdivision_name,
                     *country_names,
                     *sector_names,
                     initiative.value_chain,

@@ -25,7 +25,7 @@ from ..models import Initiative, Sector
 # The list under the map is the page's content without JavaScript; beyond this the directory,
 # which pages, takes over.
 MAP_LIST_LIMIT = 200
-FILTER_KEYS = ("q", *InitiativeFilter.FACETS)
+FILTER_KEYS = InitiativeFilter.PARAMS
 SHAPES_MAX_AGE = 86400
 
 
