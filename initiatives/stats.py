@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django_countries import countries
 
+from iapt_platform.lib import subdivisions
+
 from .models import Initiative, Programme, Sector
 from .selectors import registry_version
 
@@ -41,6 +43,9 @@ class RegistryStatistics:
     breakdowns: list[Breakdown]
 
 
+SUBDIVISIONS_SHOWN = 20  # of some 500 in the region: the chart stays readable on a phone
+
+
 def _published() -> QuerySet[Initiative]:
     return Initiative.objects.published()
 
@@ -55,6 +60,19 @@ def counts_by_country(qs: QuerySet[Initiative]) -> list[tuple[str, int]]:
     rows = qs.order_by().values("country").annotate(n=Count("pk")).values_list("country", "n")
     names = country_names()
     return sorted(rows, key=lambda row: (-row[1], names.get(row[0], row[0])))
+
+
+def counts_by_subdivision(qs: QuerySet[Initiative]) -> list[tuple[str, int]]:
+    """(ISO 3166-2 code, count) of the initiatives that give their state or province, largest
+    first, then by name."""
+    rows = (
+        qs.order_by()
+        .exclude(subdivision="")
+        .values("subdivision")
+        .annotate(n=Count("pk"))
+        .values_list("subdivision", "n")
+    )
+    return sorted(rows, key=lambda row: (-row[1], subdivisions.name(row[0])))
 
 
 def counts_by_kind(qs: QuerySet[Initiative]) -> list[tuple[str, str, int]]:
@@ -170,6 +188,7 @@ def _compute_statistics() -> RegistryStatistics:
     names = country_names()
     by_country = counts_by_country(qs)
     sectors = counts_by_sector()
+    by_subdivision = counts_by_subdivision(qs)[:SUBDIVISIONS_SHOWN]
     kinds = counts_by_kind(qs)
     stages = counts_by_stage(qs)
     breakdowns = [
@@ -183,6 +202,20 @@ def _compute_statistics() -> RegistryStatistics:
             category=gettext("Country or territory"),
             rows=[(names.get(code, code), n) for code, n in by_country],
             values=[code for code, _n in by_country],
+        ),
+        Breakdown(
+            key="subdivision",
+            title=gettext("States and provinces with most initiatives"),
+            description=gettext(
+                "Horizontal bar chart of the number of published initiatives in each of the "
+                "states, provinces or departments with most initiatives, largest first."
+            ),
+            category=gettext("State, province or department"),
+            rows=[
+                (f"{subdivisions.name(code)} ({names.get(code[:2], code[:2])})", n)
+                for code, n in by_subdivision
+            ],
+            values=[code for code, _n in by_subdivision],
         ),
         Breakdown(
             key="sector",

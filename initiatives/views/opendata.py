@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
-from iapt_platform.lib import tabular
+from iapt_platform.lib import subdivisions, tabular
 
 from .. import selectors
 from ..models import Initiative, Visibility
@@ -40,6 +40,8 @@ COLUMNS = [
     "type",
     "country",
     "country_name",
+    "subdivision",
+    "subdivision_name",
     "territory",
     "city",
     "latitude",
@@ -72,6 +74,7 @@ _VALUES = [
     "acronym",
     "kind",
     "country",
+    "subdivision",
     "territory",
     "city",
     "latitude",
@@ -178,6 +181,8 @@ def _rows(
                 "type": row["kind"],
                 "country": row["country"],
                 "country_name": country_names.get(row["country"], row["country"]),
+                "subdivision": row["subdivision"],
+                "subdivision_name": subdivisions.name(row["subdivision"]),
                 "territory": row["territory"],
                 "city": row["city"],
                 "latitude": row["latitude"],
