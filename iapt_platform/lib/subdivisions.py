@@ -121,7 +121,7 @@ _VARIANTS = {
 
 
 def _keys(text: str) -> set[str]:
-    base = normalise(text).replace("edo ", "estado ")
+    base = re.sub(r"\bst\b", "saint", normalise(text).replace("edo ", "estado "))
     stripped = _SUFFIXES.sub("", _PREFIXES.sub("", base))
     return {k for k in (base, stripped, _ARTICLE.sub("", stripped)) if k}
 
