@@ -72,7 +72,7 @@ def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     names = dict(countries)
     ours = sorted(
         (
-            (zone, f"{names.get(code, code)} — {_label(zone.split('/', 1)[-1])}")
+            (zone, f"{names.get(code, code)} — {_label(zone.rsplit('/', 1)[-1])}")
             for zone, code in region.items()
         ),
         key=lambda choice: normalise(choice[1]),
