@@ -65,14 +65,30 @@ def counts_by_country(qs: QuerySet[Initiative]) -> list[tuple[str, int]]:
 def counts_by_subdivision(qs: QuerySet[Initiative]) -> list[tuple[str, int]]:
     """(ISO 3166-2 code, count) of the initiatives that give their state or province, largest
     first, then by name."""
+    return counts_by_place(qs.exclude(subdivision=""))[1]
+
+
+def counts_by_place(
+    qs: QuerySet[Initiative],
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """(counts_by_country, counts_by_subdivision) from one grouped query."""
     rows = (
         qs.order_by()
-        .exclude(subdivision="")
-        .values("subdivision")
+        .values("country", "subdivision")
         .annotate(n=Count("pk"))
-        .values_list("subdivision", "n")
+        .values_list("country", "subdivision", "n")
     )
-    return sorted(rows, key=lambda row: (-row[1], subdivisions.name(row[0])))
+    by_country: dict[str, int] = {}
+    by_subdivision: dict[str, int] = {}
+    for country, subdivision, n in rows:
+        by_country[country] = by_country.get(country, 0) + n
+        if subdivision:
+            by_subdivision[subdivision] = by_subdivision.get(subdivision, 0) + n
+    names = country_names()
+    return (
+        sorted(by_country.items(), key=lambda row: (-row[1], names.get(row[0], row[0]))),
+        sorted(by_subdivision.items(), key=lambda row: (-row[1], subdivisions.name(row[0]))),
+    )
 
 
 def counts_by_kind(qs: QuerySet[Initiative]) -> list[tuple[str, str, int]]:
@@ -186,9 +202,9 @@ def _compute_statistics() -> RegistryStatistics:
     qs = _published()
     totals = map_summary(qs)
     names = country_names()
-    by_country = counts_by_country(qs)
+    by_country, by_subdivision = counts_by_place(qs)
+    by_subdivision = by_subdivision[:SUBDIVISIONS_SHOWN]
     sectors = counts_by_sector()
-    by_subdivision = counts_by_subdivision(qs)[:SUBDIVISIONS_SHOWN]
     kinds = counts_by_kind(qs)
     stages = counts_by_stage(qs)
     breakdowns = [
