@@ -11,6 +11,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -219,6 +220,13 @@ LANGUAGE_COOKIE_NAME = "iapt_language"
 LANGUAGE_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 COUNTRIES_FIRST_REPEAT = False
+# Names that django-countries' own catalogues get wrong for the region (its es catalogue says
+# "Trinidad yTobago", its pt_BR one calls Dominica "Dominicana", the Dominican Republic's name):
+# named here, they are translated by our catalogues, which Django reads before the package's.
+COUNTRIES_OVERRIDE = {
+    "TT": gettext_lazy("Trinidad and Tobago"),
+    "DM": gettext_lazy("Dominica"),
+}
 
 # --- Static and media ----------------------------------------------------------------------------
 STATIC_URL = "/static/"

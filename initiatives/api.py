@@ -20,6 +20,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.throttling import AnonRateThrottle
 
+from iapt_platform.lib import subdivisions
+
 from . import presenters, selectors
 from .filters import InitiativeFilter
 from .models import Initiative, Programme, Sector
@@ -42,6 +44,28 @@ class CountryField(serializers.Field):
         if not value:
             return None
         return {"code": value.code, "name": str(value.name)}
+
+
+_SUBDIVISION_SCHEMA = inline_serializer(
+    name="Subdivision",
+    fields={
+        "code": serializers.CharField(help_text=_("ISO 3166-2 code, such as MX-MIC.")),
+        "name": serializers.CharField(),
+    },
+    allow_null=True,
+)
+
+
+@extend_schema_field(_SUBDIVISION_SCHEMA)
+class SubdivisionField(serializers.Field):
+    """A state or province as {code, name} (ISO 3166-2, first level); null when not given."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> dict[str, str] | None:
+        found = subdivisions.get(value)
+        return {"code": found.code, "name": found.name} if found else None
 
 
 class SectorSummarySerializer(serializers.ModelSerializer):
@@ -95,6 +119,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
 
 class InitiativeSerializer(serializers.ModelSerializer):
     country = CountryField()
+    subdivision = SubdivisionField()
     latitude = serializers.FloatField(read_only=True, allow_null=True)
     longitude = serializers.FloatField(read_only=True, allow_null=True)
     sectors = SectorSummarySerializer(many=True, read_only=True)
@@ -124,6 +149,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
             "acronym",
             "kind",
             "country",
+            "subdivision",
             "territory",
             "city",
             "latitude",

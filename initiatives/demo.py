@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from iapt_platform.accounts.models import User
+from iapt_platform.lib import subdivisions
 
 from . import services
 from .models import Initiative, Programme, Sector
@@ -477,13 +478,16 @@ def seed(write) -> None:
             stage,
             digital,
         ) = row
+        # The places are written as people write them; each names its state or province.
+        subdivision = subdivisions.match(country, territory)
         initiative, _created = Initiative.objects.update_or_create(
             slug=slug,
             defaults={
                 "name": name,
                 "kind": kind,
                 "country": country,
-                "territory": territory,
+                "subdivision": subdivision,
+                "territory": "" if subdivision else territory,
                 "city": city,
                 "latitude": lat,
                 "longitude": lng,
@@ -521,7 +525,7 @@ def _seed_submission(promoter, sectors) -> None:
         user=promoter, name="Clúster del Banano de El Oro", country="EC", kind="cluster"
     )
     initiative.slug = "cluster-banano-el-oro"
-    initiative.city, initiative.territory = "Machala", "El Oro"
+    initiative.city, initiative.subdivision = "Machala", "EC-O"
     initiative.latitude, initiative.longitude = -3.26, -79.96
     initiative.description = "Productores y exportadores de banano que mejoran su competitividad."
     initiative.contact_name = "Lucía Andrade"

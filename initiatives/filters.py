@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from drf_spectacular.utils import extend_schema_field
 
-from iapt_platform.lib import search
+from iapt_platform.lib import search, subdivisions
 from iapt_platform.lib.regions import REGION
 
 from .models import Initiative, Programme, Sector
@@ -36,6 +36,10 @@ class InitiativeFilter(django_filters.FilterSet):
     # never repeat a row, so no DISTINCT (which would also merge rows in the facets' one scan).
     country = django_filters.MultipleChoiceFilter(
         label=_("Country"), choices=country_choices, distinct=False
+    )
+    # ISO 3166-2 codes ("MX-MIC"); offered as a facet once a single country is chosen.
+    subdivision = django_filters.MultipleChoiceFilter(
+        label=_("State or province"), choices=subdivisions.choices, distinct=False
     )
     sector = SlugsFilter(
         label=_("Sector"),
@@ -69,6 +73,16 @@ class InitiativeFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     FACETS = ("country", "sector", "kind", "stage", "programme", "digital")
+    # Every parameter of the directory but sort and page (the map, downloads and page cache).
+    PARAMS = ("q", "country", "subdivision", "sector", "kind", "stage", "programme", "digital")
+
+    @classmethod
+    def facets_for(cls, active: dict) -> tuple[str, ...]:
+        """The facets counted and shown: subdivisions only under a single country (hundreds of
+        them otherwise), or while one is chosen, so that it can be unticked."""
+        if len(active.get("country") or ()) == 1 or active.get("subdivision"):
+            return ("country", "subdivision", *cls.FACETS[1:])
+        return cls.FACETS
 
     def filter_q(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         return search.search(qs, value)

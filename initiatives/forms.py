@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from iapt_platform.lib import subdivisions
 from iapt_platform.lib.uploads import clean_upload
 
 from .filters import country_choices
@@ -34,6 +35,12 @@ class StepForm(forms.ModelForm):
     step_title: Any = ""
     url_fields: tuple[str, ...] = ()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in Initiative.REQUIRED_TO_SUBMIT:
+            if name in self.fields:
+                self.fields[name].required = True
+
     def clean(self):
         cleaned = super().clean()
         for name in self.url_fields:
@@ -59,10 +66,27 @@ class IdentityForm(StepForm):
 
 class PlaceForm(StepForm):
     step_title = _("Place")
+    # A plain select with an <optgroup> per country (the draft's own country first), so that it
+    # works without JavaScript; the model's clean() refuses a code of another country.
+    subdivision = forms.ChoiceField(
+        label=_("State, province or department"),
+        required=False,
+        help_text=_(
+            "The first-level division of the country. Give a municipality or district below."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        country = self.instance.country.code if self.instance.country else ""
+        self.fields["subdivision"].choices = [
+            ("", "—"),
+            *subdivisions.grouped_choices(first=country),
+        ]
 
     class Meta:
         model = Initiative
-        fields = ["country", "territory", "city", "latitude", "longitude"]
+        fields = ["country", "subdivision", "territory", "city", "latitude", "longitude"]
         help_texts = {
             "latitude": _("Decimal degrees; south of the equator is negative (Quito: -0.18)."),
             "longitude": _("Decimal degrees; the Americas are negative (Quito: -78.47)."),

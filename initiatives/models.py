@@ -13,6 +13,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from iapt_platform.accounts.privacy import ContactField, Visibility
+from iapt_platform.lib import subdivisions
 from iapt_platform.lib.fields import WebAddressField
 from iapt_platform.lib.regions import RegionCountries
 
@@ -123,6 +124,9 @@ class Initiative(models.Model):
         MERGED = "merged", _("Merged into the published profile")
 
     CLOSED_REVISION = ("merged", "rejected")
+    # Fields a submission needs (besides a sector): each step of the guided form marks and checks
+    # the ones it asks, so nothing is first reported missing at the review step.
+    REQUIRED_TO_SUBMIT = ("name", "country", "kind", "description", "contact_name")
 
     FUNDING_SOURCES = [
         ("membership_fees", _("Membership fees")),
@@ -154,9 +158,12 @@ class Initiative(models.Model):
     website = WebAddressField(_("website"), blank=True, max_length=300)
     # Place
     country = CountryField(_("country"), countries=RegionCountries)
-    territory = models.CharField(
-        _("territory (state, province, department)"), max_length=120, blank=True
+    # An ISO 3166-2 code of the country's first level ("MX-MIC"), checked in clean(); its names
+    # live in iapt_platform.lib.subdivisions, not in choices (hundreds of them, kept current there).
+    subdivision = models.CharField(
+        _("state, province or department"), max_length=6, blank=True, default=""
     )
+    territory = models.CharField(_("locality or territory detail"), max_length=120, blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
     latitude = models.DecimalField(
         _("latitude"),
@@ -281,6 +288,7 @@ class Initiative(models.Model):
         verbose_name_plural = _("initiatives")
         indexes = [
             models.Index(fields=["status", "country"]),
+            models.Index(fields=["status", "subdivision"]),
             models.Index(fields=["status", "kind"]),
             models.Index(fields=["status", "stage"]),
             models.Index(fields=["status", "-published_at"]),
@@ -321,6 +329,10 @@ class Initiative(models.Model):
         return revisions[0] if revisions else None
 
     @property
+    def subdivision_name(self) -> str:
+        return subdivisions.name(self.subdivision)
+
+    @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
@@ -334,6 +346,12 @@ class Initiative(models.Model):
             errors["year_founded"] = _("The year founded cannot be in the future.")
         if self.year_founded and self.year_founded < 1900:
             errors["year_founded"] = _("Give a year from 1900 on.")
+        if self.subdivision and not subdivisions.belongs(
+            self.subdivision, self.country.code if self.country else ""
+        ):
+            errors["subdivision"] = _("Choose a state or province of %(country)s.") % {
+                "country": self.country.name if self.country else "—"
+            }
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude"] = _("Give both latitude and longitude, or neither.")
         elif self.latitude is not None and self.longitude is not None and self.country:

@@ -1,7 +1,8 @@
 """Staff bulk import (and export) of initiatives with django-import-export, from CSV or XLSX.
 
 A row names its initiative by slug (a new slug creates one, a known slug updates it), its country
-by ISO alpha-2 code, its sectors by slugs separated by ";" and its programme by slug. Each row is
+by ISO alpha-2 code, its state or province by ISO 3166-2 code (or, when that cell is empty, by the
+territory's text where it names one), its sectors by slugs separated by ";" and its programme by slug. Each row is
 checked with the model's own rules (full_clean), so the dry run lists every bad row with its
 errors before anything is saved. Imported rows are published and marked verified now, as staff
 vouch for them.
@@ -19,6 +20,7 @@ from import_export import fields, resources, widgets
 from import_export.results import RowResult
 
 from iapt_platform.accounts import privacy
+from iapt_platform.lib import subdivisions
 
 from . import services
 from .models import Initiative, Programme, Sector
@@ -140,6 +142,7 @@ def _field(name: str, widget: widgets.Widget) -> fields.Field:
 class InitiativeResource(resources.ModelResource):
     kind = _field("kind", CodeWidget())
     country = _field("country", CodeWidget(upper=True))
+    subdivision = _field("subdivision", CodeWidget(upper=True))
     latitude = _field("latitude", NumberWidget(places=5))
     longitude = _field("longitude", NumberWidget(places=5))
     sectors = _field("sectors", SectorsWidget())
@@ -170,6 +173,7 @@ class InitiativeResource(resources.ModelResource):
             "acronym",
             "kind",
             "country",
+            "subdivision",
             "territory",
             "city",
             "latitude",
@@ -231,6 +235,8 @@ class InitiativeResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as e:
             errors = e.update_error_dict(errors)
+        if not instance.subdivision and instance.territory and instance.country:
+            instance.subdivision = subdivisions.match(instance.country.code, instance.territory)
         # Sectors are saved after the row (many-to-many), but checked with the rest of it.
         field = self.fields["sectors"]
         if field.column_name in row:

@@ -11,6 +11,8 @@ from django.db.models.functions import Lower
 from django.http import QueryDict
 from django_countries import countries
 
+from iapt_platform.lib import subdivisions
+
 from .filters import SORTS, InitiativeFilter
 from .models import Initiative, Programme, Sector
 
@@ -246,6 +248,7 @@ def initiative_ordered(qs: QuerySet, sort: str) -> QuerySet:
 # Facets counted by one GROUPING SETS scan on PostgreSQL (the column each facet groups by).
 _GROUPED_FACETS = {
     "country": "country",
+    "subdivision": "subdivision",
     "kind": "kind",
     "stage": "stage",
     "programme": "programme_id",
@@ -273,15 +276,18 @@ def _facet_counts(filterset: InitiativeFilter) -> tuple[dict[str, dict[str, int]
             qs = Initiative.objects.filter(pk__in=qs.values("pk"))
         return qs.order_by()
 
+    facets = InitiativeFilter.facets_for(active)
     shared = (
-        [f for f in _GROUPED_FACETS if f not in active] if connection.vendor == "postgresql" else []
+        [f for f in _GROUPED_FACETS if f in facets and f not in active]
+        if connection.vendor == "postgresql"
+        else []
     )
-    counts = {f: _facet_count(f, matching(f)) for f in InitiativeFilter.FACETS if f not in shared}
+    counts = {f: _facet_count(f, matching(f)) for f in facets if f not in shared}
     total = None
     if shared:
         grouped, total = _grouped_facet_counts(shared, matching())
         counts.update(grouped)
-    return {f: counts[f] for f in InitiativeFilter.FACETS}, total
+    return {f: counts[f] for f in facets}, total
 
 
 def _facet_count(facet: str, qs: QuerySet[Initiative]) -> dict[str, int]:
@@ -344,7 +350,7 @@ def _grouped_facet_counts(
 
 def _facet_options(counts: dict[str, dict[str, int]], filterset: InitiativeFilter) -> dict:
     data = filterset.data if filterset.is_bound else QueryDict()
-    selected = {key: set(data.getlist(key)) for key in InitiativeFilter.FACETS}
+    selected = {key: set(data.getlist(key)) for key in ("subdivision", *InitiativeFilter.FACETS)}
     names = dict(countries)
     sectors = {str(s.pk): s for s in Sector.objects.all()}
     programme_ids = [int(k) for k in counts.get("programme", {})]
@@ -363,6 +369,20 @@ def _facet_options(counts: dict[str, dict[str, int]], filterset: InitiativeFilte
         ),
         key=lambda o: o.label,
     )
+    if "subdivision" in counts:
+        options["subdivision"] = sorted(
+            (
+                option(code, subdivisions.name(code) or code, n, "subdivision")
+                for code, n in counts["subdivision"].items()
+            ),
+            key=lambda o: o.label,
+        )
+        # A chosen subdivision stays offered (to be unticked) even when nothing matches it now.
+        for code in selected["subdivision"] - set(counts["subdivision"]):
+            if subdivisions.get(code):
+                options["subdivision"].append(
+                    option(code, subdivisions.name(code), 0, "subdivision")
+                )
     options["sector"] = [
         option(s.slug, s.name, counts["sector"].get(pk, 0), "sector")
         for pk, s in sectors.items()

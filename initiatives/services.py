@@ -44,7 +44,6 @@ CONTENT_FIELDS = [
         "search_vector",
     }
 ]
-REQUIRED_TO_SUBMIT = ["name", "country", "kind", "description", "contact_name"]
 INVITATION_SALT = "initiatives.invitation"
 FRESHNESS_SALT = "initiatives.freshness"
 
@@ -120,7 +119,7 @@ def initiative_save_step(
 def missing_for_submission(initiative: Initiative) -> list[str]:
     missing = [
         str(getattr(Initiative._meta.get_field(f), "verbose_name", f))
-        for f in REQUIRED_TO_SUBMIT
+        for f in Initiative.REQUIRED_TO_SUBMIT
         if not getattr(initiative, f)
     ]
     if not initiative.sectors.exists():
@@ -246,6 +245,7 @@ def search_text(initiative: Initiative) -> dict[str, str]:
                 [
                     initiative.city,
                     initiative.territory,
+                    initiative.subdivision_name,
                     *country_names,
                     *sector_names,
                     initiative.value_chain,

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext
 from django_countries import countries
 
+from iapt_platform.lib import subdivisions
+
 from .models import Initiative, Programme, Sector
 from .selectors import registry_version
 
@@ -41,6 +43,9 @@ class RegistryStatistics:
     breakdowns: list[Breakdown]
 
 
+SUBDIVISIONS_SHOWN = 20  # of some 500 in the region: the chart stays readable on a phone
+
+
 def _published() -> QuerySet[Initiative]:
     return Initiative.objects.published()
 
@@ -55,6 +60,35 @@ def counts_by_country(qs: QuerySet[Initiative]) -> list[tuple[str, int]]:
     rows = qs.order_by().values("country").annotate(n=Count("pk")).values_list("country", "n")
     names = country_names()
     return sorted(rows, key=lambda row: (-row[1], names.get(row[0], row[0])))
+
+
+def counts_by_subdivision(qs: QuerySet[Initiative]) -> list[tuple[str, int]]:
+    """(ISO 3166-2 code, count) of the initiatives that give their state or province, largest
+    first, then by name."""
+    return counts_by_place(qs.exclude(subdivision=""))[1]
+
+
+def counts_by_place(
+    qs: QuerySet[Initiative],
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """(counts_by_country, counts_by_subdivision) from one grouped query."""
+    rows = (
+        qs.order_by()
+        .values("country", "subdivision")
+        .annotate(n=Count("pk"))
+        .values_list("country", "subdivision", "n")
+    )
+    by_country: dict[str, int] = {}
+    by_subdivision: dict[str, int] = {}
+    for country, subdivision, n in rows:
+        by_country[country] = by_country.get(country, 0) + n
+        if subdivision:
+            by_subdivision[subdivision] = by_subdivision.get(subdivision, 0) + n
+    names = country_names()
+    return (
+        sorted(by_country.items(), key=lambda row: (-row[1], names.get(row[0], row[0]))),
+        sorted(by_subdivision.items(), key=lambda row: (-row[1], subdivisions.name(row[0]))),
+    )
 
 
 def counts_by_kind(qs: QuerySet[Initiative]) -> list[tuple[str, str, int]]:
@@ -168,7 +202,8 @@ def _compute_statistics() -> RegistryStatistics:
     qs = _published()
     totals = map_summary(qs)
     names = country_names()
-    by_country = counts_by_country(qs)
+    by_country, by_subdivision = counts_by_place(qs)
+    by_subdivision = by_subdivision[:SUBDIVISIONS_SHOWN]
     sectors = counts_by_sector()
     kinds = counts_by_kind(qs)
     stages = counts_by_stage(qs)
@@ -183,6 +218,20 @@ def _compute_statistics() -> RegistryStatistics:
             category=gettext("Country or territory"),
             rows=[(names.get(code, code), n) for code, n in by_country],
             values=[code for code, _n in by_country],
+        ),
+        Breakdown(
+            key="subdivision",
+            title=gettext("States and provinces with most initiatives"),
+            description=gettext(
+                "Horizontal bar chart of the number of published initiatives in each of the "
+                "states, provinces or departments with most initiatives, largest first."
+            ),
+            category=gettext("State, province or department"),
+            rows=[
+                (f"{subdivisions.name(code)} ({names.get(code[:2], code[:2])})", n)
+                for code, n in by_subdivision
+            ],
+            values=[code for code, _n in by_subdivision],
         ),
         Breakdown(
             key="sector",

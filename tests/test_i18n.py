@@ -102,3 +102,24 @@ def test_the_catalogue_check_catches_translation_functions_makemessages_cannot_s
 
 def test_the_project_has_no_translation_call_makemessages_cannot_see():
     assert _check_messages().hidden_translation_calls(Path(settings.BASE_DIR)) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "code", "name"),
+    [
+        ("es", "TT", "Trinidad y Tobago"),
+        ("en", "TT", "Trinidad and Tobago"),
+        ("pt-br", "TT", "Trinidad e Tobago"),
+        ("es", "DM", "Dominica"),
+        ("pt-br", "DM", "Dominica"),
+    ],
+)
+def test_country_pages_name_the_country_correctly_in_each_language(client, language, code, name):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    page = client.get(reverse("initiatives:country", args=[code])).content.decode()
+
+    assert f"<h1>{name}</h1>" in page
+    assert "yTobago" not in page
+    assert "Dominicana" not in page

@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from iapt_platform.lib import emails
+from iapt_platform.lib.timezones import canonical
 
 from . import roles
 from .models import available_time_zones
@@ -22,7 +23,7 @@ class AccountAdapter(DefaultAccountAdapter):
         user.language = _supported_language(translation.get_language())
         browser_zone = request.COOKIES.get("tz", "") if request else ""
         if browser_zone in available_time_zones():
-            user.time_zone = browser_zone
+            user.time_zone = canonical(browser_zone)  # "America/Buenos_Aires" is an old name
         if commit:
             user.save()
             roles.grant_role(user, roles.MEMBER)

@@ -1,18 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import User, available_time_zones
+from iapt_platform.lib.timezones import canonical, time_zone_choices
 
+from .models import User
 
-def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    # The region's zones first, since that is where most members live; then every other zone.
-    zones = sorted(available_time_zones())
-    america = [z for z in zones if z.startswith("America/")]
-    others = [z for z in zones if not z.startswith("America/")]
-    return [
-        (str(_("The Americas")), [(z, z.replace("_", " ")) for z in america]),
-        (str(_("Other zones")), [(z, z.replace("_", " ")) for z in others]),
-    ]
+__all__ = ["ProfileForm", "time_zone_choices"]  # the meetings' forms take the choices from here
 
 
 class ProfileForm(forms.ModelForm):
@@ -24,3 +17,9 @@ class ProfileForm(forms.ModelForm):
         help_texts = {
             "display_name": _("How other members see you. Leave empty to use your email's name.")
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A zone saved under an old name (some browsers report aliases) is shown as its zone.
+        if self.instance.time_zone:
+            self.initial["time_zone"] = canonical(self.instance.time_zone)

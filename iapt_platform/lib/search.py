@@ -3,7 +3,9 @@
 Text is normalised in Python (lower case, accents removed), stored in a `search_document` column,
 and on PostgreSQL turned into a weighted `tsvector` with the 'simple' configuration (no stemming:
 content comes in three languages). Queries are normalised the same way, so "logistica" finds
-"logística" and "cluster" finds "clúster". On SQLite the same document is matched with LIKE.
+"logística" and "cluster" finds "clúster". On SQLite the same document is matched with LIKE, at
+the start of a word only (the document is its words joined by single spaces), as PostgreSQL's
+prefix query `term:*` does: "cacao" finds "cacaoteros" but not "educacao".
 """
 
 import re
@@ -11,7 +13,7 @@ import unicodedata
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -48,7 +50,9 @@ def search(qs: QuerySet, query: str, *, rank: bool = True) -> QuerySet:
             qs = qs.annotate(rank=SearchRank(F("search_vector"), tsquery))
         return qs
     for word in words:
-        qs = qs.filter(search_document__contains=word)
+        qs = qs.filter(
+            Q(search_document__startswith=word) | Q(search_document__contains=f" {word}")
+        )
     if rank:
         from django.db.models import Value
         from django.db.models.fields import FloatField

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from django_countries.fields import Country
 
+from iapt_platform.lib import subdivisions
 from iapt_platform.lib.regions import REGION
 
 from .. import geography, selectors, stats
@@ -25,7 +26,7 @@ from ..models import Initiative, Sector
 # The list under the map is the page's content without JavaScript; beyond this the directory,
 # which pages, takes over.
 MAP_LIST_LIMIT = 200
-FILTER_KEYS = ("q", *InitiativeFilter.FACETS)
+FILTER_KEYS = InitiativeFilter.PARAMS
 SHAPES_MAX_AGE = 86400
 
 
@@ -158,6 +159,10 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
             "country_name": Country(upper).name,
             "page": page,
             "sectors": [(s, n) for s, n in stats.counts_by_sector(country=upper) if n],
+            "subdivisions": [
+                (code, subdivisions.name(code), n)
+                for code, n in stats.counts_by_subdivision(published)
+            ],
             "kinds": [row for row in stats.counts_by_kind(published) if row[2]],
             "programmes": stats.programmes_of_country(upper),
             "filter_query": urlencode({"country": upper}),
@@ -201,6 +206,9 @@ def _row_link(key: str, value: str) -> str:
         return reverse("initiatives:sector", args=[value])
     if key in ("kind", "stage"):
         return f"{reverse('initiatives:list')}?{urlencode({key: value})}"
+    if key == "subdivision":
+        query = urlencode({"country": value[:2], "subdivision": value})
+        return f"{reverse('initiatives:list')}?{query}"
     return ""
 
 

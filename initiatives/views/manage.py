@@ -15,7 +15,7 @@ from .. import presenters, selectors, services
 from ..forms import REVIEW_STEP, STEPS, InviteForm, ManagementRequestForm, StartForm
 from ..models import Initiative
 
-LINKED_FIELDS = [{"country", "latitude", "longitude"}]
+LINKED_FIELDS = [{"country", "subdivision", "latitude", "longitude"}]
 
 
 def _draft_for(request: AuthenticatedRequest, pk: int) -> Initiative:

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from iapt_platform.accounts import privacy
-from iapt_platform.lib import tabular
+from iapt_platform.lib import subdivisions, tabular
 
 from .. import selectors
 from ..models import Initiative
@@ -41,6 +41,8 @@ COLUMNS = [
     "type",
     "country",
     "country_name",
+    "subdivision",
+    "subdivision_name",
     "territory",
     "city",
     "latitude",
@@ -73,6 +75,7 @@ _VALUES = [
     "acronym",
     "kind",
     "country",
+    "subdivision",
     "territory",
     "city",
     "latitude",
@@ -174,6 +177,8 @@ def _rows(
                 "type": row["kind"],
                 "country": row["country"],
                 "country_name": country_names.get(row["country"], row["country"]),
+                "subdivision": row["subdivision"],
+                "subdivision_name": subdivisions.name(row["subdivision"]),
                 "territory": row["territory"],
                 "city": row["city"],
                 "latitude": row["latitude"],

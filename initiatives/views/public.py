@@ -16,7 +16,17 @@ from ..models import Programme
     version=selectors.registry_version,
     # Filters with known values, the sort and the page; free-text searches are not kept whole
     # (their counts and ids are, in the selector's cache).
-    params=("country", "sector", "kind", "stage", "programme", "digital", "sort", "page"),
+    params=(
+        "country",
+        "subdivision",
+        "sector",
+        "kind",
+        "stage",
+        "programme",
+        "digital",
+        "sort",
+        "page",
+    ),
 )
 def directory(request: HtmxRequest) -> HttpResponse:
     result = selectors.initiative_directory(request.GET, page_number=request.GET.get("page"))

@@ -87,3 +87,42 @@ def test_only_moderators_see_the_moderation_queue_on_their_account_page(client, 
     assert 'href="/moderation/"' not in client.get(reverse("accounts:home")).text
     client.force_login(moderator)
     assert 'href="/moderation/"' in client.get(reverse("accounts:home")).text
+
+
+def _zone_select(html: str, name: str) -> str:
+    start = html.index(f'name="{name}"')
+    return html[start : html.index("</select>", start)]
+
+
+def test_time_zone_lists_offer_the_regions_canonical_zones_first_and_no_aliases(
+    member_client, member
+):
+    from community.meetings.forms import MeetingForm, VisitorRegistrationForm
+
+    page = member_client.get(reverse("accounts:profile"), HTTP_ACCEPT_LANGUAGE="en").text
+    select = _zone_select(page, "time_zone")
+
+    region = select[: select.index("</optgroup>")]
+    assert "Latin America and the Caribbean" in region
+    for zone in ["America/Mexico_City", "America/Port_of_Spain", "America/Argentina/Buenos_Aires"]:
+        assert f'value="{zone}"' in region
+    assert 'value="Europe/Madrid"' not in region
+    for alias in ["W-SU", "Zulu", "US/Samoa", "America/Buenos_Aires", "Brazil/East", "Etc/GMT+5"]:
+        assert f'value="{alias}"' not in select
+    for zone in ["Europe/Moscow", "Pacific/Pago_Pago", "UTC"]:
+        assert f'value="{zone}"' in select
+    # Every form that offers a zone offers the same list.
+    for form in (MeetingForm, VisitorRegistrationForm):
+        name = next(name for name in form.base_fields if "time_zone" in name)
+        field = form.base_fields[name]
+        values = {value for _group, options in field.choices for value, _label in options}
+        assert "W-SU" not in values and "America/Port_of_Spain" in values
+
+
+def test_a_stored_alias_is_shown_as_its_canonical_zone(member_client, member):
+    member.time_zone = "America/Buenos_Aires"  # as some browsers still report it
+    member.save()
+
+    select = _zone_select(member_client.get(reverse("accounts:profile")).text, "time_zone")
+
+    assert 'value="America/Argentina/Buenos_Aires" selected' in select

@@ -82,7 +82,7 @@ def test_register_moderate_fix_approve_and_find(
     page.get_by_label("Micro and small firms").fill("35")
     page.get_by_role("button", name="Save and continue").click()
     page.wait_for_url(re.compile(r"/step/5/$"))
-    page.get_by_label("Description", exact=True).fill(
+    page.get_by_role("textbox", name="Description", exact=True).fill(
         "Productores de leche y queserías artesanales de Cayambe."
     )
     page.get_by_label("Logo").set_input_files(str(logo))

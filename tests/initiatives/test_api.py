@@ -119,6 +119,7 @@ def test_an_initiative_reads_as_open_data_in_the_readers_language(client, regist
         "acronym": "",
         "kind": "cluster",
         "country": {"code": "EC", "name": "Ecuador"},
+        "subdivision": None,
         "territory": "",
         "city": "Quito",
         "latitude": 0.96817,

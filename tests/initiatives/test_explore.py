@@ -282,7 +282,7 @@ def test_country_page_runs_a_fixed_number_of_queries(client, cacao, tourism):
     large = queries_for(client, reverse("initiatives:country", args=["EC"]))
 
     assert small == large
-    assert large <= 6
+    assert large <= 7  # the seventh counts the initiatives by state or province
 
 
 # --- Sector page ---------------------------------------------------------------------------------

@@ -422,3 +422,27 @@ def test_asking_to_manage_an_existing_profile_goes_through_moderation(client, me
 
     moderation_decide(item=item, moderator=moderator, action="approve", comment="")
     assert initiative.managers.filter(pk=member.pk).exists()
+
+
+def test_step_5_requires_what_submission_requires_where_it_is_asked(client, promoter):
+    initiative = services.initiative_start(
+        user=promoter, name="Clúster del Aguacate", country="MX", kind="cluster"
+    )
+    initiative = services.initiative_save_step(
+        initiative=initiative, user=promoter, data={"sectors": [SectorFactory()]}, step=4
+    )
+    client.force_login(promoter)
+
+    page = client.get(step_url(initiative, 5), HTTP_ACCEPT_LANGUAGE="en").text
+    assert re.search(r'<label for="id_contact_name">[^<]*<span aria-hidden="true">\*</span>', page)
+    assert re.search(r'<label for="id_description">[^<]*<span aria-hidden="true">\*</span>', page)
+    response = client.post(
+        step_url(initiative, 5),
+        {"description": "Productores de aguacate.", "description_language": "es", "next": "1"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["contact_name"]
+    initiative.refresh_from_db()
+    assert initiative.description == "Productores de aguacate."
+    assert initiative.draft_step == 5
