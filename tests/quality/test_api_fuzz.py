@@ -10,7 +10,6 @@ from iapt_platform.wsgi import application
 from tests.factories import InitiativeFactory, ProgrammeFactory, SectorFactory
 
 
-
 @pytest.fixture(autouse=True)
 def _keep_the_test_connection():
     """Schemathesis calls the WSGI application itself, which sends Django's request signals; their
