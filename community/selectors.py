@@ -45,7 +45,7 @@ def can_read_category(*, user: Any, category: Category) -> bool:
     return category.members.filter(pk=user.pk).exists()
 
 
-def _opening_hidden() -> QuerySet[Post]:
+def _opening_hidden() -> QuerySet[Post, Any]:
     """Threads whose opening post is hidden (by flags or a moderator): gone for other members,
     as Discourse unlists a topic whose first post the flags hid."""
     return Post.objects.filter(is_opening=True, hidden=True).values("thread_id")
