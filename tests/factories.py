@@ -38,9 +38,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     def totp(self, create, extracted, **kwargs):
         """Moderators work with an authenticator app (their role needs it); `totp=False` makes
         one who has not set it up yet, `totp=True` gives anyone an app."""
-        wanted = extracted if extracted is not None else self.groups.filter(
-            name=roles.MODERATOR
-        ).exists()
+        wanted = (
+            extracted
+            if extracted is not None
+            else self.groups.filter(name=roles.MODERATOR).exists()
+        )
         if create and wanted:
             from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 

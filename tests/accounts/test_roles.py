@@ -87,3 +87,20 @@ def test_a_moderator_without_an_authenticator_cannot_edit_a_members_post_or_acce
     assert answer.body == "Respuesta original"
     thread.refresh_from_db()
     assert thread.accepted_answer_id is None
+
+
+def test_a_moderator_without_an_authenticator_is_not_told_about_private_posts(
+    promoter, moderator, moderator_without_totp, monkeypatch
+):
+    from community import services as forum_services
+    from community.models import Notification, Watch
+
+    monkeypatch.setattr(forum_services, "NEW_MEMBER_POSTS", 0)
+    private = forum.category("grupo-privado", is_private=True)
+    private.members.add(promoter)
+    thread = forum.thread(promoter, cat=private)
+    for watcher in (moderator, moderator_without_totp):
+        Watch.objects.create(user=watcher, thread=thread)
+    forum_services.post_reply(user=promoter, thread=thread, body="Novedades del grupo")
+    recipients = set(Notification.objects.values_list("recipient__email", flat=True))
+    assert recipients == {moderator.email}
