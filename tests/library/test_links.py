@@ -86,9 +86,9 @@ def test_the_weekly_task_checks_published_links_in_batches(monkeypatch):
     assert Resource.objects.filter(link_status="ok").count() == 25
 
 
-def test_a_moderator_without_two_factor_sets_it_up_first(lib_moderator):
+def test_a_moderator_without_two_factor_sets_it_up_first(moderator_without_totp):
     staff = Client()
-    staff.force_login(lib_moderator)
+    staff.force_login(moderator_without_totp)
     response = staff.get("/library/broken-links/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/2fa/totp/activate/"
