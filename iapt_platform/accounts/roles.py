@@ -17,7 +17,6 @@ from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import redirect
@@ -103,6 +102,10 @@ def moderator_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(request, *args: Any, **kwargs: Any):
+        # Imported here: auth's views load its forms, which need the user model (roles is
+        # imported while models load).
+        from django.contrib.auth.views import redirect_to_login
+
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
