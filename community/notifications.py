@@ -44,7 +44,7 @@ def _readers(*, post: Post, user_ids: set[int]) -> set[int]:
         return set()
     category = post.thread.category
     users = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
-    moderators = Q(is_superuser=True) | Q(groups__name=roles.MODERATOR)
+    moderators = Q(pk__in=roles.moderators().values("pk"))
     if category.is_private:
         users = users.filter(moderators | Q(private_forum_categories=category))
     else:

@@ -4,16 +4,13 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpResponse
-from django.shortcuts import redirect
 from django.template import loader
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
-from django.utils.translation import gettext as _
 from whitenoise.base import WhiteNoise
 from whitenoise.middleware import WhiteNoiseMiddleware
 
@@ -50,37 +47,26 @@ class UserPreferencesMiddleware:
             timezone.deactivate()
 
 
-@lru_cache(maxsize=1)
-def _staff_patterns() -> list[re.Pattern]:
-    return [re.compile(p) for p in settings.MFA_REQUIRED_PATH_PATTERNS]
-
-
-def _is_staff_path(path: str) -> bool:
-    return path.startswith(tuple(settings.MFA_REQUIRED_PATH_PREFIXES)) or any(
-        p.match(path) for p in _staff_patterns()
-    )
-
-
 class StaffMFAMiddleware:
-    """Moderators and staff must set up TOTP before they reach the staff areas."""
+    """Django's administration asks staff and moderators for their authenticator app first.
+
+    The platform's own moderator views need no list of paths: the moderator's power itself needs
+    the app (roles.is_moderator), and roles.moderator_required sends a moderator without one to
+    set it up. The admin's views are Django's, so its address is guarded here.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if (
-            user.is_authenticated
-            and _is_staff_path(request.path)
-            and (user.is_staff or roles.is_moderator(user))
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        ):
-            messages.warning(
-                request,
-                _("Staff areas need two-factor authentication. Set up an authenticator app first."),
-            )
-            return redirect("mfa_activate_totp")
+        if request.path.startswith(admin_prefix()) and roles.awaits_second_factor(request.user):
+            return roles.send_to_second_factor_setup(request)
         return self.get_response(request)
+
+
+@lru_cache(maxsize=1)
+def admin_prefix() -> str:
+    return reverse("admin:index")
 
 
 _slots: dict[int, threading.BoundedSemaphore] = {}

@@ -176,6 +176,9 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = SITE_URL.split("://")[0]  # links in emails use 
 # processes. Figures are per key (IP, user or email) and period.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
+    # Wrong passwords: the key is the account AND the address (AccountAdapter), so that a stranger
+    # failing on purpose shuts only themselves out, never the owner on their own network; the
+    # per-address limit, looser, slows someone trying many accounts from one place.
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
@@ -185,26 +188,27 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
     "change_phone": "1/m/user",
     "reauthenticate": "10/m/user",
-    "login_code": "20/m/ip,3/m/key",
-    "mfa_authenticate": "10/m/ip,5/m/user",
-    "mfa_reauthenticate": "10/m/user",
-    "mfa_trust": "10/m/user",
+    "request_login_code": "20/m/ip,3/m/key",
+}
+# Behind NUM_PROXIES trusted proxies, allauth reads the client's address from X-Forwarded-For (as
+# the API's throttling does); without it every client would share the proxy's address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("NUM_PROXIES", default=0)
+# Wrong authenticator codes (iapt_platform/accounts/forms.py): per account and address, a short
+# window (a typing mistake costs half a minute at most); per account, an hour's budget that bounds
+# guessing from many addresses by someone who already has the password.
+MFA_RATE_LIMITS = {
+    "code_failed": "10/m/ip,5/30s/key",
+    "code_failed_account": "20/h/key",
+}
+MFA_FORMS = {
+    "authenticate": "iapt_platform.accounts.forms.AuthenticateForm",
+    "reauthenticate": "iapt_platform.accounts.forms.ReauthenticateForm",
+    "activate_totp": "iapt_platform.accounts.forms.ActivateTOTPForm",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "IAPT Platform"
-# Moderators must have TOTP before they reach any of these areas (see StaffMFAMiddleware).
-MFA_REQUIRED_PATH_PREFIXES = [
-    "/admin/",
-    "/moderation/",
-    "/collaboration/staff/",
-    "/meetings/staff/",
-    "/stories/staff/",
-    "/bulletin/staff/",
-    "/community/moderation-log/",
-    "/library/broken-links/",
-]
-# Staff tools inside member areas, as regular expressions on the path.
-MFA_REQUIRED_PATH_PATTERNS = [r"^/community/[tp]/\d+/(moderate|split)/"]
+# The moderator's power needs an authenticator app (iapt_platform/accounts/roles.py); the admin
+# asks staff for it too (StaffMFAMiddleware).
 
 # --- Languages and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "es"

@@ -3,14 +3,8 @@ collections, proposals by members and the staff list of broken links."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
@@ -19,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from iapt_platform.accounts import roles
+from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.downloads import attachment_disposition, file_download
 from iapt_platform.lib.http import AuthenticatedRequest, HtmxRequest
 from initiatives.models import Initiative
@@ -30,29 +24,6 @@ from .forms import ResourceForm
 from .models import Resource
 
 IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
-
-
-def moderator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Visitors go to the sign-in page; signed-in people who are not moderators get a 403; a
-    moderator without an authenticator app sets one up first, as in the moderation queue."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not roles.is_moderator(request.user):
-            raise PermissionDenied
-        if not Authenticator.objects.filter(
-            user=request.user, type=Authenticator.Type.TOTP
-        ).exists():
-            messages.warning(
-                request,
-                _("Staff areas need two-factor authentication. Set up an authenticator app first."),
-            )
-            return redirect("mfa_activate_totp")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _resource_or_404(request: HttpRequest, slug: str) -> Resource:

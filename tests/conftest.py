@@ -55,7 +55,8 @@ def other_promoter(db):
 
 
 @pytest.fixture
-def moderator_without_totp(db):
+def moderator(db):
+    """A moderator as they work: with an authenticator app, which the role requires."""
     return UserFactory(
         email="moderator@example.org",
         display_name="Mónica Moderadora",
@@ -64,17 +65,20 @@ def moderator_without_totp(db):
 
 
 @pytest.fixture
-def moderator(moderator_without_totp):
-    return moderator_without_totp
+def moderator_with_totp(moderator):
+    return moderator
 
 
 @pytest.fixture
-def moderator_with_totp(moderator):
-    """A moderator as they work: with an authenticator app, which staff areas require."""
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    TOTP.activate(moderator, generate_totp_secret())
-    return moderator
+def moderator_without_totp(db):
+    """In the moderators' group but without an authenticator app: a plain member until they
+    set one up."""
+    return UserFactory(
+        email="moderator.without.totp@example.org",
+        display_name="Mateo Moderador",
+        roles=[roles.MEMBER, roles.MODERATOR],
+        totp=False,
+    )
 
 
 @pytest.fixture

@@ -34,6 +34,20 @@ class UserFactory(factory.django.DjangoModelFactory):
                 self.groups.add(Group.objects.get_or_create(name=role)[0])
             self.save()
 
+    @factory.post_generation
+    def totp(self, create, extracted, **kwargs):
+        """Moderators work with an authenticator app (their role needs it); `totp=False` makes
+        one who has not set it up yet, `totp=True` gives anyone an app."""
+        wanted = (
+            extracted
+            if extracted is not None
+            else self.groups.filter(name=roles.MODERATOR).exists()
+        )
+        if create and wanted:
+            from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+            TOTP.activate(self, generate_totp_secret())
+
 
 class SectorFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -7,8 +7,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from iapt_platform.accounts import roles
-
 from .. import selectors
 
 
@@ -20,18 +18,6 @@ def member_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Http
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not selectors.is_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def moderator_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not roles.is_moderator(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

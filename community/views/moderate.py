@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.http import AuthenticatedRequest
 from iapt_platform.moderation.services import ModerationError
 
@@ -17,7 +18,6 @@ from .. import services
 from ..forms import ReasonForm, SplitForm, ThreadModerationForm
 from ..models import ForumAction, Post, Thread
 from ..notifications import excerpt
-from .common import moderator_required
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,10 +1,12 @@
 from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal.ratelimit import get_ip
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib import emails
 from iapt_platform.lib.timezones import canonical
@@ -15,6 +17,20 @@ from .models import available_time_zones
 
 class AccountAdapter(DefaultAccountAdapter):
     """Routes allauth's emails through the platform's one email helper and sets up new accounts."""
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _(
+            "Too many failed sign-in attempts for this account from your network. Wait a few "
+            "minutes and try again, or reset your password."
+        ),
+    }
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """Wrong passwords count per account AND address (ACCOUNT_RATE_LIMITS["login_failed"]):
+        anyone can fail on purpose, and must not shut the owner out from their own network."""
+        account = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{account}:{get_ip(request)}"
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)

@@ -1,3 +1,15 @@
+from typing import Any
+
+from allauth.core import context
+from allauth.core.internal import ratelimit
+from allauth.core.internal.ratelimit import RateLimitUsage
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.adapter import get_adapter as mfa_adapter
+from allauth.mfa.base import forms as mfa_forms
+from allauth.mfa.internal.flows.add import validate_can_add_authenticator
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp import forms as totp_forms
+from allauth.mfa.totp.internal import auth as totp_auth
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,3 +35,76 @@ class ProfileForm(forms.ModelForm):
         # A zone saved under an old name (some browsers report aliases) is shown as its zone.
         if self.instance.time_zone:
             self.initial["time_zone"] = canonical(self.instance.time_zone)
+
+
+# --- Second factor --------------------------------------------------------------------------------
+# allauth counts wrong codes with the password's failure limit, per account: five wrong codes shut
+# the right one out for five minutes, whoever typed them. Here wrong codes are counted per account
+# and address with a short window (the owner's typing mistakes cost half a minute at most), and per
+# account over an hour, which bounds guessing from many addresses (MFA_RATE_LIMITS in settings).
+def _consume_code_attempt(user) -> RateLimitUsage:
+    request = context.request
+    ip = ratelimit.get_ip(request)
+    config = mfa_settings.RATE_LIMITS
+    nearby = ratelimit.consume(
+        request, app="allauth.mfa", action="code_failed", key=f"{user.pk}:{ip}", config=config
+    )
+    if nearby is None:
+        raise forms.ValidationError(
+            _("Too many wrong codes. Wait half a minute and try again."), code="rate_limited"
+        )
+    anywhere = ratelimit.consume(
+        request, app="allauth.mfa", action="code_failed_account", key=str(user.pk), config=config
+    )
+    if anywhere is None:
+        nearby.rollback()
+        raise forms.ValidationError(
+            _("Too many wrong codes for this account in the last hour. Try again later."),
+            code="rate_limited",
+        )
+    return RateLimitUsage(usage=nearby.usage + anywhere.usage)
+
+
+class _CodeLimitMixin:
+    """allauth's code forms with the platform's count of wrong codes (a right code is free)."""
+
+    user: Any
+
+    def clean_code(self) -> str:
+        attempt = _consume_code_attempt(self.user)
+        code = self._check_code(self.cleaned_data["code"])  # type: ignore[attr-defined]
+        attempt.rollback()
+        return code
+
+
+class AuthenticateForm(_CodeLimitMixin, mfa_forms.AuthenticateForm):
+    def _check_code(self, code: str) -> str:
+        # allauth's loop without its own rate limit: every authenticator that takes typed codes.
+        main = None
+        for auth in Authenticator.objects.filter(user=self.user).exclude(
+            type=Authenticator.Type.WEBAUTHN
+        ):
+            if not main or auth.type == Authenticator.Type.TOTP:
+                main = auth
+            if auth.wrap().validate_code(code):
+                auth.user = self.user
+                self.authenticator = auth
+                return code
+        if main:
+            self._emit_authentication_failed(main)
+        raise mfa_adapter().validation_error("incorrect_code")
+
+
+class ReauthenticateForm(_CodeLimitMixin, mfa_forms.ReauthenticateForm):
+    _check_code = AuthenticateForm._check_code
+
+
+class ActivateTOTPForm(_CodeLimitMixin, totp_forms.ActivateTOTPForm):
+    def clean_code(self) -> str:
+        validate_can_add_authenticator(self.user)
+        return super().clean_code()
+
+    def _check_code(self, code: str) -> str:
+        if not totp_auth.validate_totp_code(self.secret, code):
+            raise mfa_adapter().validation_error("incorrect_code")
+        return code

@@ -13,3 +13,11 @@ def markdown_filter(text: str, mention_links=None):
     reader (a missing variable is an empty string: no links).
     """
     return render_markdown(text, mention_links=mention_links or None)
+
+
+@register.filter
+def awaits_second_factor(user) -> bool:
+    """{% if user|awaits_second_factor %}: a moderator whose role waits for an authenticator."""
+    from iapt_platform.accounts import roles
+
+    return roles.awaits_second_factor(user)

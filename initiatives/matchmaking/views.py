@@ -3,12 +3,9 @@ expressing interest, connections, joint projects, and the staff funnel."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -21,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from iapt_platform.accounts import roles
+from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.http import AuthenticatedRequest
 from initiatives.models import Initiative
 from initiatives.selectors import initiatives_managed_by
@@ -527,28 +525,6 @@ def project_edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 # --- Staff ----------------------------------------------------------------------------------------
 
 
-def moderator_with_mfa(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Moderators only, and only with an authenticator app set up (as in /moderation/)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not roles.is_moderator(request.user):
-            raise PermissionDenied
-        if not Authenticator.objects.filter(
-            user=request.user, type=Authenticator.Type.TOTP
-        ).exists():
-            messages.warning(
-                request,
-                _("Staff areas need two-factor authentication. Set up an authenticator app first."),
-            )
-            return redirect("mfa_activate_totp")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 FUNNEL_LABELS = [
     ("sent", gettext_lazy("Requests")),
     ("accepted", gettext_lazy("Accepted")),
@@ -560,7 +536,7 @@ FUNNEL_LABELS = [
 
 
 @require_GET
-@moderator_with_mfa
+@moderator_required
 def funnel(request: HttpRequest) -> HttpResponse:
     """Staff's view of the connections: counts at each stage, by country and by topic."""
     keys = [key for key, _label in FUNNEL_LABELS]

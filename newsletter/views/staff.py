@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from iapt_platform.accounts import roles
+from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.http import AuthenticatedRequest
 from iapt_platform.lib.tabular import csv_chunks
 
@@ -33,17 +30,6 @@ from ..forms import (
 from ..models import Block, Contribution, Issue, Subscriber
 from ..services import delivery, issues
 from ..services import subscribers as subscriber_services
-
-
-def moderator_required(view: Callable) -> Callable:
-    @login_required
-    @wraps(view)
-    def wrapped(request: AuthenticatedRequest, *args, **kwargs):
-        if not roles.is_moderator(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _issue(pk: int) -> Issue:

@@ -71,17 +71,3 @@ def pdf_bytes() -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
-
-
-@pytest.fixture
-def moderator(moderator_without_totp):
-    """Forum moderators work with an authenticator app: the moderation tools require it."""
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    TOTP.activate(moderator_without_totp, generate_totp_secret())
-    return moderator_without_totp
-
-
-@pytest.fixture
-def moderator_with_totp(moderator):
-    return moderator

@@ -142,18 +142,15 @@ def test_the_weekly_task_checks_published_links_in_batches(monkeypatch):
     assert Resource.objects.filter(link_status="ok").count() == 25
 
 
-def test_a_moderator_without_two_factor_sets_it_up_first(lib_moderator):
+def test_a_moderator_without_two_factor_sets_it_up_first(moderator_without_totp):
     staff = Client()
-    staff.force_login(lib_moderator)
+    staff.force_login(moderator_without_totp)
     response = staff.get("/library/broken-links/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/2fa/totp/activate/"
 
 
 def test_moderators_see_the_broken_links_and_nobody_else(client, lib_moderator):
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-
-    TOTP.activate(lib_moderator, generate_totp_secret())
     ResourceFactory(title="Enlace roto", external_url="https://example.org/x")
     Resource.objects.update(link_status="broken", link_error="HTTP 404")
     assert client.get("/library/broken-links/").status_code == 302  # to the sign-in page

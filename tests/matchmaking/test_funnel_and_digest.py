@@ -67,8 +67,8 @@ def test_the_funnel_page_is_for_moderators_with_two_factor(
     assert "Ecuador" in body and "Peru" in body
 
 
-def test_a_moderator_without_two_factor_is_sent_to_set_it_up(client, moderator):
-    client.force_login(moderator)
+def test_a_moderator_without_two_factor_is_sent_to_set_it_up(client, moderator_without_totp):
+    client.force_login(moderator_without_totp)
     response = client.get(reverse("matchmaking:funnel"))
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")

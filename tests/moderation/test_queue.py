@@ -32,8 +32,8 @@ def test_a_member_is_refused(member_client, submit):
     assert item.status == ModerationItem.Status.PENDING
 
 
-def test_a_moderator_without_two_factor_is_sent_to_set_it_up(client, moderator):
-    client.force_login(moderator)
+def test_a_moderator_without_two_factor_is_sent_to_set_it_up(client, moderator_without_totp):
+    client.force_login(moderator_without_totp)
     response = client.get(QUEUE)
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")

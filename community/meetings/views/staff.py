@@ -3,22 +3,17 @@ attendance, share material and read the participation statistics."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_countries import countries
 
-from iapt_platform.accounts import roles
+from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib import tabular
 from iapt_platform.lib.http import AuthenticatedRequest
 from initiatives.charts import bar_chart
@@ -34,22 +29,6 @@ from ..forms import (
     RecordingForm,
 )
 from ..models import Material, Meeting, Registration
-
-
-def moderator_required(
-    view: Callable[..., HttpResponseBase],
-) -> Callable[..., HttpResponseBase]:
-    """Visitors go to the sign-in page; signed-in people who are not moderators get a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not roles.is_moderator(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @require_safe
