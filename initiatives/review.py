@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from iapt_platform.lib import subdivisions
 from iapt_platform.moderation.content import Pair, codes_display, field_pairs, label_of
 
 from .models import Initiative, ManagementRequest
@@ -21,6 +22,10 @@ def initiative_content(initiative: Initiative) -> list[Pair]:
         if name in _CODE_LISTS:
             value = codes_display(getattr(initiative, name) or [], _CODE_LISTS[name])
             pairs.append((label_of(Initiative, name), value))
+        elif name == "subdivision":
+            # Stored as its ISO 3166-2 code; a moderator reads the state's name.
+            value = subdivisions.name(initiative.subdivision)
+            pairs.append((label_of(Initiative, name), value or initiative.subdivision))
         else:
             pairs += field_pairs(initiative, [name])
     return pairs

@@ -87,3 +87,12 @@ def test_compare_text_marks_words_and_escapes_them():
     left, right = compare_text("a <b> c", "a <i> c")
     assert left == "a &lt;<del>b</del>&gt; c"
     assert right == "a &lt;<ins>i</ins>&gt; c"
+
+
+def test_a_registration_shows_its_state_or_province_by_name(moderator_client, promoter):
+    initiative = complete_draft(promoter, submit=False)
+    Initiative.objects.filter(pk=initiative.pk).update(country="EC", subdivision="EC-O")
+    initiative.refresh_from_db()
+    initiative_services.initiative_submit(initiative=initiative, user=promoter)
+    page = item_page(moderator_client, item_of(initiative))
+    assert "El Oro" in page.text and "EC-O" not in page.text
