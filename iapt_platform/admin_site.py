@@ -3,11 +3,12 @@
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 
 class PlatformAdminSite(admin.AdminSite):
-    site_header = "IAPT Platform"
-    site_title = "IAPT Platform"
+    site_header = _("IAPT Platform")
+    site_title = _("IAPT Platform")
 
     def has_permission(self, request: HttpRequest) -> bool:
         # Moderators do their whole job here without is_staff; what each may change is decided
