@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from iapt_platform.lib.admin import SlugImportExportMixin
@@ -43,12 +46,12 @@ class ResourceAdmin(admin.ModelAdmin):
     filter_horizontal = ["topics", "initiatives", "projects"]
     inlines = [LanguageInline, CountryInline]
     readonly_fields = [
-        "file",
+        "stored_file",
         "file_name",
         "file_mimetype",
         "file_size",
         "cover",
-        "thumbnail",
+        "first_page",
         "processed_at",
         "processing_error",
         "download_count",
@@ -57,12 +60,30 @@ class ResourceAdmin(admin.ModelAdmin):
         "link_error",
         "created_at",
     ]
-    exclude = ["file_kind"]
+    # The stored files are shown through the views above: private storage has no public address.
+    exclude = ["file_kind", "file", "thumbnail"]
     raw_id_fields = ["contributed_by"]
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         services.resource_refresh_search(resource=form.instance)
+
+    @admin.display(description=_("file"))
+    def stored_file(self, resource: Resource) -> str:
+        # Private storage has no public address (its url() refuses): link the download view,
+        # which checks who may have the file.
+        if not resource.file:
+            return "-"
+        url = reverse("library:download", args=[resource.slug])
+        return format_html('<a href="{}">{}</a>', url, resource.file_name or resource.slug)
+
+    @admin.display(description=_("first page"))
+    def first_page(self, resource: Resource) -> str:
+        # As private as the file: shown through the image view, which checks who may see it.
+        if not resource.thumbnail:
+            return "-"
+        url = reverse("library:image", args=[resource.slug])
+        return format_html('<a href="{}">{}</a>', url, _("first page"))
 
 
 class OutcomeInline(admin.TabularInline):

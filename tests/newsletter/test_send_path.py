@@ -109,9 +109,14 @@ def test_a_chunk_claims_its_rows_with_one_index_range_scan(issue_with_block):
         cursor.execute("SET LOCAL enable_seqscan TO off")  # the test table is tiny
         plan = claim.explain()
 
-    assert "newsletter_delivery_claim" in plan
+    # One range scan bounded by the chunk's ids: the claim index, or the primary key when the
+    # statistics left by earlier tests make the planner prefer it for two rows. Never a walk over
+    # every pending row of the issue (an Index Cond without the id range) nor a sequential scan.
+    assert "Seq Scan" not in plan
     condition = next(line for line in plan.splitlines() if "Index Cond" in line)
-    assert "issue_id =" in condition and "status" in condition and "id >=" in condition
+    assert "id >=" in condition and "id <=" in condition
+    if "newsletter_delivery_claim" in plan:
+        assert "issue_id =" in condition and "status" in condition
 
 
 @on_postgresql

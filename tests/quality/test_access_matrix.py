@@ -37,6 +37,7 @@ PERSONAS = (
 LOGIN = 302  # a redirect to the sign-in page
 REDIRECT = "redirect"  # a 302 somewhere other than the sign-in page
 SETUP = "setup"  # a 302 to the authenticator app's set-up page
+INSIDE = "inside"  # in the admin: any answer but the sign-in, the set-up page or a 5xx
 ALLOWED = "allowed"  # in `post`: this persona may post here (their own journeys test it)
 REFUSALS = (LOGIN, 400, 403, 404, SETUP)
 TOTP_SETUP = "/accounts/2fa/totp/activate/"
@@ -433,8 +434,8 @@ RULES: dict[str, Rule] = {
 }
 
 
-# Django's administration: only staff reach it (and staff are asked for an authenticator app
-# first, see tests/test_mfa.py); none of the personas is staff. Its URLs take an object id, an app
+# Django's administration: staff and moderators with their authenticator app reach it (the others
+# are asked to sign in or to set the app up); a moderator sees only what the role may manage. Its URLs take an object id, an app
 # label or nothing; the admin refuses before it looks anything up.
 ADMIN_KWARGS = (
     {},
@@ -451,19 +452,41 @@ ADMIN = {**everyone(LOGIN), "moderator_without_totp": SETUP}
 ADMIN_PERSONAS = ("visitor", "member", "moderator", "moderator_without_totp")
 
 
+def _moderator_in_admin(name: str) -> int | str:
+    """A moderator with TOTP is inside the admin; a model none of whose permissions the role
+    holds (accounts/permissions.py) answers 403 on each of its pages."""
+    from django.contrib import admin
+
+    from iapt_platform.accounts.permissions import MODERATOR_PERMISSIONS
+
+    if name == "admin:login":  # already signed in: the site's own sign-in page takes over
+        return LOGIN
+    if name.endswith("_history"):  # Django looks the object up first: "no such object", 302
+        return INSIDE
+    for model in admin.site._registry:
+        opts = model._meta
+        if name.startswith(f"admin:{opts.app_label}_{opts.model_name}_"):
+            held = {p for p in MODERATOR_PERMISSIONS if p.endswith(f"_{opts.model_name}")}
+            held = {p for p in held if p.startswith(f"{opts.app_label}.")}
+            return INSIDE if held else 403
+    return INSIDE
+
+
 def _admin_rule(name: str) -> Rule:
     if name == "admin:logout":  # a GET leads back to the admin's index, which asks to sign in
         return Rule(
-            {**everyone(REDIRECT), "moderator_without_totp": SETUP}, personas=ADMIN_PERSONAS
+            {**everyone(REDIRECT), "moderator_without_totp": SETUP, "moderator": 405},
+            personas=ADMIN_PERSONAS,
         )
+    expect = {**ADMIN, "moderator": _moderator_in_admin(name)}
     for kwargs in ADMIN_KWARGS:
         try:
             reverse(name, kwargs=kwargs)
         except NoReverseMatch:
             continue
-        return Rule(ADMIN, lambda o, kwargs=kwargs: kwargs, personas=ADMIN_PERSONAS)
+        return Rule(expect, lambda o, kwargs=kwargs: kwargs, personas=ADMIN_PERSONAS)
     # django-simple-history's page of one version, and "view on site": unnamed groups.
-    return Rule(ADMIN, args=("1", "1"), personas=ADMIN_PERSONAS)
+    return Rule(expect, args=("1", "1"), personas=ADMIN_PERSONAS)
 
 
 def admin_rules() -> dict[str, Rule]:
@@ -841,6 +864,9 @@ def _wrong(name, url, persona, expected, response) -> str | None:
     elif expected == SETUP:
         if status != 302 or not where.startswith(TOTP_SETUP):
             return f"{name} {url} as {persona}: {status} {where}, expected the TOTP set-up"
+    elif expected == INSIDE:
+        if status >= 500 or where.startswith(("/accounts/login/", "/admin/login/", TOTP_SETUP)):
+            return f"{name} {url} as {persona}: {status} {where}, expected the admin"
     elif status != expected:
         return f"{name} {url} as {persona}: {status} {where}, expected {expected}"
     elif expected == LOGIN and not where.startswith(("/accounts/login/", "/admin/login/")):
