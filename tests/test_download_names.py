@@ -110,3 +110,12 @@ def test_files_stored_under_the_senders_extension_still_leave_under_the_detected
     assert ".exe" not in material_download["Content-Disposition"]
     thread_page = signed_in.get(post.thread.get_absolute_url()).content.decode()
     assert ">report.pdf</a>" in thread_page and "report.html" not in thread_page
+
+
+def test_a_long_name_keeps_its_detected_extension_within_the_column():
+    # Found by the hostile-files corpus: a 150-character "x.html" became 151 characters as ".pdf".
+    from iapt_platform.lib.downloads import MAX_NAME, name_for_type
+
+    named = name_for_type("x" * 146 + ".html", "application/pdf")
+    assert len(named) <= MAX_NAME and named.endswith(".pdf")
+    assert name_for_type("informe.pdf", "application/pdf") == "informe.pdf"

@@ -30,9 +30,21 @@ SAFE_MIMETYPES = set(EXTENSIONS)
 _ALIASES = {"jpg": {"jpg", "jpeg", "jpe"}}
 
 
+MAX_NAME = 150  # the length of the name columns (Attachment.original_name, Material's)
+
+
 def name_for_type(name: str, mimetype: str) -> str:
     """`name` with the extension of `mimetype`: the sender's one when it already says so, else
-    the last extension replaced (or, when the part before it already says so, dropped)."""
+    the last extension replaced (or, when the part before it already says so, dropped). At most
+    MAX_NAME characters: a long name loses the end of its stem, never its extension."""
+    typed = _typed_name(name, mimetype)
+    if len(typed) <= MAX_NAME:
+        return typed
+    stem, _dot, ext = typed.rpartition(".")
+    return f"{stem[: MAX_NAME - len(ext) - 1].rstrip('. ')}.{ext}"
+
+
+def _typed_name(name: str, mimetype: str) -> str:
     ext = EXTENSIONS.get(mimetype, "bin")
     same = _ALIASES.get(ext, {ext})
     name = name.strip()
