@@ -221,11 +221,14 @@ def _meeting():
     )
 
 
-def _meeting_email(template: str, language: str, **extra):
+def _meeting_email(template: str, language: str, *, note: bool = False, **extra):
     from community.meetings.models import Registration
     from tests.meetings.factories import RegistrationFactory
 
     meeting = _meeting()
+    if note:  # the organisers' note of a cancellation, in its own box
+        meeting.cancellation_note = "Nos vemos en marzo.\nGracias por su interés."
+        meeting.cancellation_note_language = "es"
     registration = RegistrationFactory(
         meeting=meeting,
         name="Ana O'Brien",
@@ -381,7 +384,15 @@ EMAILS: dict[str, Render] = {
     "meetings/registered": lambda language: _meeting_email("registered", language),
     "meetings/reminder": lambda language: _meeting_email("reminder", language, kind="reminder_1h"),
     "meetings/updated": lambda language: _meeting_email("updated", language),
-    "meetings/cancelled": lambda language: _meeting_email("cancelled", language),
+    "meetings/cancelled": lambda language: _meeting_email("cancelled", language, note=True),
+    "meetings/confirm_registration": lambda language: _meeting_email(
+        "confirm_registration",
+        language,
+        confirm_url=f"{settings.SITE_URL}/meetings/confirm/token/",
+        max_days=3,
+        full=True,
+    ),
+    "meetings/already_registered": lambda language: _meeting_email("already_registered", language),
     "meetings/left": lambda language: _meeting_email("left", language, removes_event=True),
     "newsletter/confirm": newsletter_confirm,
     "newsletter/already_subscribed": newsletter_already_subscribed,
