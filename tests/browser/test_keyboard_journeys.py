@@ -246,7 +246,7 @@ def test_a_promoter_registers_an_initiative_with_the_keyboard(
 
     start_page(page)
     description = "Productores de leche y queserías artesanales de Cayambe."
-    type_into(page, main.get_by_label("Description", exact=True), description)
+    type_into(page, main.get_by_role("textbox", name="Description", exact=True), description)
     tab_to(page, main.get_by_label("Logo"))
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
