@@ -56,8 +56,13 @@ def block_context(block: Block, language: str) -> dict[str, Any]:
         if original and original != language:
             from django.utils.translation import gettext as _
 
+            # The language named in the reader's language ("espanhol"), not in its own.
+            try:
+                name = translation.get_language_info(original)["name_translated"]
+            except KeyError:
+                name = LANGUAGE_NAMES.get(original, original)
             language_note = _("Text in %(language)s, as written by its author.") % {
-                "language": LANGUAGE_NAMES.get(original, original)
+                "language": name
             }
     return {
         "kind": block.kind,

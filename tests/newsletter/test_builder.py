@@ -405,3 +405,19 @@ def test_the_demo_bulletins_sent_issues_show_their_recipients(staff_client):
     issue = Issue.objects.get(number=1)
     progress = staff_client.get(reverse("newsletter:staff_progress", args=[issue.pk])).text
     assert f"<dt>Sent</dt><dd>{len(demo.SUBSCRIBERS)}</dd>" in progress
+
+
+@pytest.mark.parametrize(
+    ("language", "named"), [("pt-br", "espanhol"), ("en", "Spanish"), ("es", None)]
+)
+def test_a_members_text_names_its_language_in_the_readers_language(language, named):
+    from newsletter.rendering import block_context
+    from tests.newsletter.factories import BlockFactory
+
+    block = BlockFactory(original_language="es", content={"es": {"title": "T", "body": "B"}})
+    note = block_context(block, language)["language_note"]
+    if named is None:
+        assert note == ""
+    else:
+        assert named in note.lower() or named in note
+        assert "Español" not in note
