@@ -42,6 +42,12 @@ def _in_group(user, role: str) -> bool:
     return role in names
 
 
+def holds_role(user, role: str) -> bool:
+    """In the role's group, whether or not its power is usable yet (for granting and withdrawing
+    the role itself, never for using it)."""
+    return _in_group(user, role)
+
+
 def has_second_factor(user) -> bool:
     """True when the user has activated an authenticator app (cached for the request)."""
     if not user.is_authenticated:

@@ -27,7 +27,8 @@ def user_role_set(*, user: User, role: str, granted: bool) -> bool:
     """Grant or withdraw `role`; False when nothing changed (superusers hold every role anyway)."""
     if role not in MANAGED_ROLES:
         raise ValueError(f"Roles managed here: {MANAGED_ROLES}, not {role!r}.")
-    if user.is_superuser or roles.has_role(user, role) == granted:
+    # The group, not the power: a moderator who never set up TOTP still has a role to withdraw.
+    if user.is_superuser or roles.holds_role(user, role) == granted:
         return False
     if granted:
         roles.grant_role(user, role)
