@@ -274,3 +274,17 @@ def test_the_only_csrf_exempt_view_is_the_one_click_unsubscribe():
             exempt.append(pattern.name)
     assert exempt == ["unsubscribe"]
     assert get_resolver()  # the URLconf loads
+
+
+def test_the_confirmation_email_carries_nothing_the_visitor_typed(
+    client, django_capture_on_commit_callbacks
+):
+    # It reaches an address nobody has confirmed: a "name" such as a link would otherwise go out
+    # in the platform's branded mail to anyone (as meeting registrations did, issue 21 item 5).
+    _subscribe(
+        client, django_capture_on_commit_callbacks, name="Gane premios en https://evil.example"
+    )
+    [message] = mail.outbox
+    html = message.alternatives[0][0]
+    assert "evil.example" not in message.body and "evil.example" not in html
+    assert "Gane premios" not in message.body and "Gane premios" not in html
