@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.downloads import attachment_disposition, file_download
 from iapt_platform.lib.http import AuthenticatedRequest, HtmxRequest
+from iapt_platform.lib.ratelimit import client_ip
 from initiatives.models import Initiative
 
 from . import citations, selectors, services
@@ -103,7 +104,7 @@ def download(request: HttpRequest, slug: str) -> HttpResponseBase:
     if resource.is_published:
         visitor = services.download_visitor(
             user_id=request.user.pk if request.user.is_authenticated else None,
-            address=request.META.get("REMOTE_ADDR", ""),
+            address=client_ip(request) or "",
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         services.resource_record_download(resource=resource, visitor=visitor)

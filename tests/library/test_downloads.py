@@ -203,3 +203,14 @@ def test_a_download_counts_once_per_visitor_and_day(client):
         .values_list("date", "downloads")
     )
     assert rows == [(datetime.date(2026, 3, 1), 4), (datetime.date(2026, 3, 2), 1)]
+
+
+def test_behind_a_proxy_each_visitor_counts_by_their_own_address(settings):
+    # Behind a trusted proxy every request comes from the proxy's address: the visitor is the
+    # one X-Forwarded-For names, as the rate limits read it (lib/ratelimit.client_ip).
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    resource = with_file(ResourceFactory(slug="guia"))
+    for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+        Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=address).get("/library/guia/download/")
+    resource.refresh_from_db()
+    assert resource.download_count == 3
