@@ -336,8 +336,8 @@ def resource_write_pictures(*, resource: Resource) -> bool:
             names["picture"],
             names["picture_small"],
         )
-        for name in old:
-            storage.delete(name)
+        # Only once the change is committed: a rolled-back decision keeps the files it links to.
+        transaction.on_commit(lambda: [storage.delete(name) for name in old])
     return bool(names["picture"])
 
 

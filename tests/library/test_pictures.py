@@ -67,7 +67,7 @@ def test_the_page_of_a_published_resource_shows_its_first_page_as_a_file(client)
 
 
 def test_pictures_become_public_on_approval_and_go_when_withdrawn(
-    en_member, lib_moderator, settings
+    en_member, lib_moderator, settings, django_capture_on_commit_callbacks
 ):
     resource = with_cover(
         ResourceFactory(
@@ -90,7 +90,8 @@ def test_pictures_become_public_on_approval_and_go_when_withdrawn(
 
     moderation_submit(obj=resource, kind="resource", submitted_by=en_member)
     item = ModerationItem.objects.filter(kind="resource").latest("pk")
-    moderation_decide(item=item, moderator=lib_moderator, action="reject", comment="Duplicado.")
+    with django_capture_on_commit_callbacks(execute=True):  # the files go once it is committed
+        moderation_decide(item=item, moderator=lib_moderator, action="reject", comment="Duplicado.")
     resource.refresh_from_db()
     assert not resource.picture and not resource.picture_small
     assert not (settings.MEDIA_ROOT / public).exists()
@@ -109,3 +110,28 @@ def test_the_command_writes_pictures_for_resources_published_before(client):
     call_command("library_write_pictures")  # nothing missing: nothing rewritten
     resource.refresh_from_db()
     assert (resource.picture.name, resource.picture_small.name) == names
+
+
+def test_a_decision_rolled_back_keeps_the_pictures_the_page_links_to(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import transaction
+
+    resource = with_cover(ResourceFactory())
+    services.resource_write_pictures(resource=resource)
+    resource.refresh_from_db()
+    storage = resource.picture.storage
+    kept = resource.picture.name
+
+    class Failed(Exception):
+        pass
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(Failed),
+        transaction.atomic(),
+    ):
+        services.resource_write_pictures(resource=resource)
+        raise Failed  # e.g. a later step of the moderation decision
+    resource.refresh_from_db()
+    assert resource.picture.name == kept and storage.exists(kept)
