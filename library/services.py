@@ -337,8 +337,13 @@ def resource_write_pictures(*, resource: Resource) -> bool:
             names["picture_small"],
         )
         # Only once the change is committed: a rolled-back decision keeps the files it links to.
-        transaction.on_commit(lambda: [storage.delete(name) for name in old])
+        transaction.on_commit(lambda: _delete_files(storage, old))
     return bool(names["picture"])
+
+
+def _delete_files(storage: Any, names: list[str]) -> None:
+    for name in names:
+        storage.delete(name)
 
 
 def _save_picture(storage: Any, content: ContentFile) -> str:
