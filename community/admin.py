@@ -2,13 +2,11 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
 from iapt_platform.lib.admin import SlugImportExportMixin
+from iapt_platform.lib.taxonomy.admin import TopicAdmin
 
 from .models import Category, Digest, Flag, ForumAction, MemberProfile, Post, Thread, Topic
 
-
-@admin.register(Topic)
-class TopicAdmin(SlugImportExportMixin, TranslationAdmin):
-    list_display = ["name", "slug", "order"]
+admin.site.register(Topic, TopicAdmin)
 
 
 @admin.register(Category)

@@ -13,6 +13,7 @@ from iapt_platform.accounts import privacy
 from iapt_platform.lib.downloads import name_for_type
 from iapt_platform.lib.fields import WebAddressField
 from iapt_platform.lib.storage import private_storage
+from iapt_platform.lib.taxonomy.models import AbstractTopic
 
 
 class Visibility(models.TextChoices):
@@ -31,22 +32,8 @@ class EmailFrequency(models.TextChoices):
     NONE = "none", _("No email")
 
 
-class Topic(models.Model):
-    """A subject members know about or want to learn about; its name exists in three languages."""
-
-    slug = models.SlugField(unique=True)
-    name = models.CharField(_("name"), max_length=120)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    objects = models.Manager()  # type: ignore[django-manager-missing]
-
-    class Meta:
-        ordering = ["order", "name"]
-        verbose_name = _("topic")
-        verbose_name_plural = _("topics")
-
-    def __str__(self) -> str:
-        return self.name
+class Topic(AbstractTopic):
+    """A subject members know about or want to learn about."""
 
 
 def avatar_path(instance, filename: str) -> str:

@@ -1,6 +1,8 @@
 """The community's topics and forum categories, in three languages (seeded by a data migration and
 kept current by the demo seeder)."""
 
+from iapt_platform.lib.taxonomy import seed_topics
+
 # slug: (Spanish, English, Portuguese)
 TOPICS = {
     "financing": (
@@ -97,11 +99,7 @@ CATEGORIES = {
 
 def seed_taxonomy(topic_model, category_model) -> None:
     """Create or update the topics and categories (idempotent; used by migration and demo)."""
-    for order, (slug, (es, en, pt)) in enumerate(TOPICS.items()):
-        topic_model.objects.update_or_create(
-            slug=slug,
-            defaults={"name": es, "name_es": es, "name_en": en, "name_pt_br": pt, "order": order},
-        )
+    seed_topics(topic_model, [(slug, *names) for slug, names in TOPICS.items()])
     for order, (slug, ((name_es, name_en, name_pt), (d_es, d_en, d_pt))) in enumerate(
         CATEGORIES.items()
     ):

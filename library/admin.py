@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from iapt_platform.lib.admin import SlugImportExportMixin
+from iapt_platform.lib.taxonomy.admin import TopicAdmin
 
 from . import services
 from .models import (
@@ -18,11 +19,7 @@ from .models import (
     Topic,
 )
 
-
-@admin.register(Topic)
-class TopicAdmin(SlugImportExportMixin, TranslationAdmin):
-    list_display = ["name", "slug", "order"]
-    prepopulated_fields = {"slug": ("name",)}
+admin.site.register(Topic, TopicAdmin)
 
 
 class LanguageInline(admin.TabularInline):

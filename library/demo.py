@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from iapt_platform.accounts.models import User
+from iapt_platform.lib.taxonomy import seed_topics
 from initiatives.models import Sector
 
 from . import services
@@ -569,10 +570,7 @@ def _rows() -> list[dict[str, Any]]:
 
 
 def seed(write) -> None:
-    for order, (slug, es, en, pt) in enumerate(TOPICS):
-        Topic.objects.update_or_create(
-            slug=slug, defaults={"name_es": es, "name_en": en, "name_pt_br": pt, "order": order}
-        )
+    seed_topics(Topic, TOPICS)
     topics = {t.slug: t for t in Topic.objects.all()}
     sectors = {s.slug: s for s in Sector.objects.all()}
     contributor = User.objects.filter(email="member@demo.iapt.local").first()

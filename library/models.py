@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from iapt_platform.lib.storage import private_storage
+from iapt_platform.lib.taxonomy.models import AbstractTopic
 
 # The languages a resource is written in (not the interface languages): content of the region.
 LANGUAGES = [
@@ -48,23 +49,8 @@ http_url_validator = URLValidator(
 )
 
 
-class Topic(models.Model):
-    """A topic of the library; its name exists in three languages (modeltranslation)."""
-
-    slug = models.SlugField(unique=True)
-    name = models.CharField(_("name"), max_length=120)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    # modeltranslation swaps the manager class at start-up, which the stubs cannot follow.
-    objects = models.Manager()  # type: ignore[django-manager-missing]
-
-    class Meta:
-        ordering = ["order", "name"]
-        verbose_name = _("topic")
-        verbose_name_plural = _("topics")
-
-    def __str__(self) -> str:
-        return self.name
+class Topic(AbstractTopic):
+    """A topic of the library."""
 
 
 class ResourceQuerySet(models.QuerySet):

@@ -1,11 +1,10 @@
-from modeltranslation.translator import TranslationOptions, register
+from modeltranslation.translator import TranslationOptions, register, translator
+
+from iapt_platform.lib.taxonomy.translation import TopicTranslationOptions
 
 from .models import Collection, CollectionItem, Topic
 
-
-@register(Topic)
-class TopicTranslation(TranslationOptions):
-    fields = ("name",)
+translator.register(Topic, TopicTranslationOptions)
 
 
 @register(Collection)

@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from iapt_platform.lib.taxonomy import seed_topics
+
 from .consent import CONSENT_VERSION
 from .models import Block, Delivery, Edition, Issue, Subscriber, Topic
 
@@ -106,13 +108,7 @@ INTROS = {
 
 
 def ensure_topics() -> dict[str, Topic]:
-    topics = {}
-    for order, (slug, es, en, pt) in enumerate(TOPICS):
-        topics[slug], _created = Topic.objects.update_or_create(
-            slug=slug,
-            defaults={"name": es, "name_es": es, "name_en": en, "name_pt_br": pt, "order": order},
-        )
-    return topics
+    return seed_topics(Topic, TOPICS)
 
 
 def _record_deliveries(issue: Issue, started_at) -> None:

@@ -12,25 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from iapt_platform.lib.fields import WebAddressField
+from iapt_platform.lib.taxonomy.models import AbstractTopic
 
 
-class Topic(models.Model):
-    """A subject subscribers choose to hear about; its name exists in three languages."""
+class Topic(AbstractTopic):
+    """A subject subscribers choose to hear about."""
 
-    slug = models.SlugField(unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    # modeltranslation swaps the manager class at start-up, which the stubs cannot follow.
-    objects = models.Manager()  # type: ignore[django-manager-missing]
-
-    class Meta:
+    class Meta(AbstractTopic.Meta):
+        # By slug among equal orders, as the preferences page has always listed them.
         ordering = ["order", "slug"]
         verbose_name = _("bulletin topic")
         verbose_name_plural = _("bulletin topics")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class SubscriberQuerySet(models.QuerySet):

@@ -49,6 +49,19 @@ class UserFactory(factory.django.DjangoModelFactory):
             TOTP.activate(self, generate_totp_secret())
 
 
+class TopicFactory(factory.django.DjangoModelFactory):
+    """A topic of any app (they share one shape); each app's factory names its model."""
+
+    class Meta:
+        abstract = True
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    name_es = factory.Sequence(lambda n: f"Tema {n}")
+    name_en = factory.Sequence(lambda n: f"Topic {n}")
+    name_pt_br = factory.Sequence(lambda n: f"Tópico {n}")
+
+
 class SectorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Sector

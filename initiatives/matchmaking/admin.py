@@ -1,14 +1,15 @@
 from django.contrib import admin
-from modeltranslation.admin import TranslationAdmin
 
-from iapt_platform.lib.admin import SlugImportExportMixin
+from iapt_platform.lib.taxonomy.admin import TopicAdmin
 
 from .models import CollaborationPost, Connection, Project, ProjectPartner, Suggestion, Topic
 
 
 @admin.register(Topic)
-class TopicAdmin(SlugImportExportMixin, TranslationAdmin):
+class MatchmakingTopicAdmin(TopicAdmin):
     list_display = ["name", "slug", "digital", "order"]
+    # The flag beside the name, where it stood before the shared model put `order` first.
+    fields = ["slug", "name", "digital", "order"]
 
 
 @admin.register(CollaborationPost)

@@ -9,27 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from iapt_platform.lib.regions import RegionCountries
+from iapt_platform.lib.taxonomy.models import AbstractTopic
 from initiatives.models import Initiative, Sector
 
 
-class Topic(models.Model):
-    """A subject of collaboration; its name exists in three languages (modeltranslation)."""
+class Topic(AbstractTopic):
+    """A subject of collaboration; the digital-economy ones are flagged for the funnel."""
 
-    slug = models.SlugField(unique=True)
-    name = models.CharField(_("name"), max_length=120)
     digital = models.BooleanField(_("digital economy"), default=False)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    # modeltranslation swaps the manager class at start-up, which the stubs cannot follow.
-    objects = models.Manager()  # type: ignore[django-manager-missing]
-
-    class Meta:
-        ordering = ["order", "name"]
-        verbose_name = _("topic")
-        verbose_name_plural = _("topics")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Kind(models.TextChoices):

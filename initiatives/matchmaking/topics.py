@@ -3,6 +3,8 @@
 Plain data (no model import), so that the data migration, the demo seeder and the tests share it.
 """
 
+from iapt_platform.lib.taxonomy import seed_topics
+
 # slug, digital, Spanish, English, Portuguese
 TOPICS = [
     ("data-ai", True, "Datos e IA", "Data and AI", "Dados e IA"),
@@ -28,15 +30,8 @@ TOPICS = [
 
 def ensure_topics(topic_model) -> None:
     """Create or refresh the seeded topics (a model class from the app registry or migrations)."""
-    for order, (slug, digital, es, en, pt) in enumerate(TOPICS):
-        topic_model.objects.update_or_create(
-            slug=slug,
-            defaults={
-                "digital": digital,
-                "order": order,
-                "name": es,
-                "name_es": es,
-                "name_en": en,
-                "name_pt_br": pt,
-            },
-        )
+    seed_topics(
+        topic_model,
+        [(slug, es, en, pt) for slug, _digital, es, en, pt in TOPICS],
+        extra={slug: {"digital": digital} for slug, digital, *_names in TOPICS},
+    )

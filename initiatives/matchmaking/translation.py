@@ -1,8 +1,7 @@
-from modeltranslation.translator import TranslationOptions, register
+from modeltranslation.translator import translator
+
+from iapt_platform.lib.taxonomy.translation import TopicTranslationOptions
 
 from .models import Topic
 
-
-@register(Topic)
-class TopicTranslation(TranslationOptions):
-    fields = ("name",)
+translator.register(Topic, TopicTranslationOptions)

@@ -1,17 +1,13 @@
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
-from iapt_platform.lib.admin import SlugImportExportMixin
+from iapt_platform.lib.taxonomy.admin import TopicAdmin
 
 from . import services
 from .forms import ImageAdminForm, StoryAdminForm
 from .models import GalleryImage, InterviewBlock, ProposalImage, Story, StoryProposal, Topic
 
-
-@admin.register(Topic)
-class TopicAdmin(SlugImportExportMixin, TranslationAdmin):
-    list_display = ["name", "slug", "order"]
-    prepopulated_fields = {"slug": ("name_es",)}
+admin.site.register(Topic, TopicAdmin)
 
 
 class InterviewBlockInline(TranslationStackedInline):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from iapt_platform.accounts.models import User
+from iapt_platform.lib.taxonomy import seed_topics
 from initiatives.models import Initiative, Sector
 
 from . import services
@@ -325,10 +326,7 @@ def hero_picture(colour: tuple[int, int, int], seed: int) -> bytes:
 
 
 def seed(write) -> None:
-    for order, (slug, es, en, pt) in enumerate(TOPICS):
-        Topic.objects.update_or_create(
-            slug=slug, defaults={"name_es": es, "name_en": en, "name_pt_br": pt, "order": order}
-        )
+    seed_topics(Topic, TOPICS)
     topics = {t.slug: t for t in Topic.objects.all()}
     now = timezone.now()
     made = 0

@@ -19,28 +19,18 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from iapt_platform.lib.regions import RegionCountries
+from iapt_platform.lib.taxonomy.models import AbstractTopic
 from iapt_platform.lib.translated import LANGUAGE_CODES, SOURCE_LANGUAGE, localized
 
 from . import video
 
 
-class Topic(models.Model):
+class Topic(AbstractTopic):
     """A subject the community asked to share (financing clusters, training directors, ...)."""
 
-    slug = models.SlugField(unique=True)
-    name = models.CharField(_("name"), max_length=120)
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
-
-    # modeltranslation swaps the manager class at start-up, which the stubs cannot follow.
-    objects = models.Manager()  # type: ignore[django-manager-missing]
-
-    class Meta:
+    class Meta(AbstractTopic.Meta):
+        # By slug among equal orders, as the stories pages have always listed them.
         ordering = ["order", "slug"]
-        verbose_name = _("topic")
-        verbose_name_plural = _("topics")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class StoryQuerySet(models.QuerySet):

@@ -3,18 +3,12 @@ from django.utils import timezone
 
 from newsletter.consent import CONSENT_VERSION
 from newsletter.models import Block, Contribution, Edition, Issue, Subscriber, Topic
+from tests.factories import TopicFactory as BaseTopicFactory
 
 
-class TopicFactory(factory.django.DjangoModelFactory):
+class TopicFactory(BaseTopicFactory):
     class Meta:
         model = Topic
-        django_get_or_create = ("slug",)
-
-    slug = factory.Sequence(lambda n: f"topic-{n}")
-    name = factory.Sequence(lambda n: f"Tema {n}")
-    name_es = factory.LazyAttribute(lambda o: o.name)
-    name_en = factory.Sequence(lambda n: f"Topic {n}")
-    name_pt_br = factory.Sequence(lambda n: f"Tópico {n}")
 
 
 class SubscriberFactory(factory.django.DjangoModelFactory):

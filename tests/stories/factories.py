@@ -4,17 +4,12 @@ import factory
 from django.utils import timezone
 
 from initiatives.stories.models import InterviewBlock, Story, Topic
+from tests.factories import TopicFactory as BaseTopicFactory
 
 
-class TopicFactory(factory.django.DjangoModelFactory):
+class TopicFactory(BaseTopicFactory):
     class Meta:
         model = Topic
-        django_get_or_create = ("slug",)
-
-    slug = factory.Sequence(lambda n: f"topic-{n}")
-    name_es = factory.Sequence(lambda n: f"Tema {n}")
-    name_en = factory.Sequence(lambda n: f"Topic {n}")
-    name_pt_br = factory.Sequence(lambda n: f"Tópico {n}")
 
 
 class StoryFactory(factory.django.DjangoModelFactory):
