@@ -72,7 +72,10 @@ def test_the_shared_shape_keeps_every_topic_and_every_link():
     "model", [CommunityTopic, LibraryTopic, MatchmakingTopic, StoriesTopic, NewsletterTopic]
 )
 def test_each_app_seeds_and_names_its_topics_in_three_languages(model):
-    rows = [("b-first", "Primero", "First", "Primeiro"), ("a-second", "Segundo", "Second", "Segundo")]
+    rows = [
+        ("b-first", "Primero", "First", "Primeiro"),
+        ("a-second", "Segundo", "Second", "Segundo"),
+    ]
     seed_topics(model, rows)
     seed_topics(model, rows)  # seeding again changes nothing
     topics = model.objects.filter(slug__in=["a-second", "b-first"])
