@@ -49,28 +49,28 @@ class UserFactory(factory.django.DjangoModelFactory):
             TOTP.activate(self, generate_totp_secret())
 
 
-class TopicFactory(factory.django.DjangoModelFactory):
-    """A topic of any app (they share one shape); each app's factory names its model."""
+class TaxonomyFactory(factory.django.DjangoModelFactory):
+    """A term of a taxonomy (an app's topic, a sector): a slug and a name in three languages."""
 
     class Meta:
         abstract = True
         django_get_or_create = ("slug",)
 
-    slug = factory.Sequence(lambda n: f"topic-{n}")
-    name_es = factory.Sequence(lambda n: f"Tema {n}")
-    name_en = factory.Sequence(lambda n: f"Topic {n}")
-    name_pt_br = factory.Sequence(lambda n: f"Tópico {n}")
+    class Params:
+        words = ("topic", "Tema", "Topic", "Tópico")  # slug, Spanish, English, Portuguese
+
+    slug = factory.LazyAttributeSequence(lambda o, n: f"{o.words[0]}-{n}")
+    name_es = factory.LazyAttributeSequence(lambda o, n: f"{o.words[1]} {n}")
+    name_en = factory.LazyAttributeSequence(lambda o, n: f"{o.words[2]} {n}")
+    name_pt_br = factory.LazyAttributeSequence(lambda o, n: f"{o.words[3]} {n}")
 
 
-class SectorFactory(factory.django.DjangoModelFactory):
+class SectorFactory(TaxonomyFactory):
     class Meta:
         model = Sector
-        django_get_or_create = ("slug",)
 
-    slug = factory.Sequence(lambda n: f"sector-{n}")
-    name_es = factory.Sequence(lambda n: f"Sector {n}")
-    name_en = factory.Sequence(lambda n: f"Sector {n}")
-    name_pt_br = factory.Sequence(lambda n: f"Setor {n}")
+    class Params:
+        words = ("sector", "Sector", "Sector", "Setor")
 
 
 class ProgrammeFactory(factory.django.DjangoModelFactory):

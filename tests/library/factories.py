@@ -10,10 +10,10 @@ from django.utils import timezone
 from library import services
 from library.demo import minimal_pdf
 from library.models import Resource, ResourceCountry, ResourceLanguage, Topic
-from tests.factories import TopicFactory as BaseTopicFactory
+from tests.factories import TaxonomyFactory
 
 
-class TopicFactory(BaseTopicFactory):
+class TopicFactory(TaxonomyFactory):
     class Meta:
         model = Topic
 

@@ -3,10 +3,10 @@ from django.utils import timezone
 
 from newsletter.consent import CONSENT_VERSION
 from newsletter.models import Block, Contribution, Edition, Issue, Subscriber, Topic
-from tests.factories import TopicFactory as BaseTopicFactory
+from tests.factories import TaxonomyFactory
 
 
-class TopicFactory(BaseTopicFactory):
+class TopicFactory(TaxonomyFactory):
     class Meta:
         model = Topic
 

@@ -4,10 +4,10 @@ import factory
 from django.utils import timezone
 
 from initiatives.stories.models import InterviewBlock, Story, Topic
-from tests.factories import TopicFactory as BaseTopicFactory
+from tests.factories import TaxonomyFactory
 
 
-class TopicFactory(BaseTopicFactory):
+class TopicFactory(TaxonomyFactory):
     class Meta:
         model = Topic
 
