@@ -12,10 +12,7 @@ from library.demo import minimal_pdf
 from library.models import Resource, ResourceCountry, ResourceLanguage, Topic
 from tests.factories import TaxonomyFactory
 
-
-class TopicFactory(TaxonomyFactory):
-    class Meta:
-        model = Topic
+TopicFactory = factory.make_factory(Topic, FACTORY_CLASS=TaxonomyFactory)
 
 
 class ResourceFactory(factory.django.DjangoModelFactory):

@@ -5,10 +5,7 @@ from newsletter.consent import CONSENT_VERSION
 from newsletter.models import Block, Contribution, Edition, Issue, Subscriber, Topic
 from tests.factories import TaxonomyFactory
 
-
-class TopicFactory(TaxonomyFactory):
-    class Meta:
-        model = Topic
+TopicFactory = factory.make_factory(Topic, FACTORY_CLASS=TaxonomyFactory)
 
 
 class SubscriberFactory(factory.django.DjangoModelFactory):

@@ -6,10 +6,7 @@ from django.utils import timezone
 from initiatives.stories.models import InterviewBlock, Story, Topic
 from tests.factories import TaxonomyFactory
 
-
-class TopicFactory(TaxonomyFactory):
-    class Meta:
-        model = Topic
+TopicFactory = factory.make_factory(Topic, FACTORY_CLASS=TaxonomyFactory)
 
 
 class StoryFactory(factory.django.DjangoModelFactory):
