@@ -12,28 +12,17 @@ from django.http import QueryDict
 from django_countries import countries
 
 from iapt_platform.lib import subdivisions
+from iapt_platform.lib.cache import CacheVersion
 
 from .filters import SORTS, InitiativeFilter
 from .models import Initiative, Programme, Sector
 
 PAGE_SIZE = 24
-REGISTRY_VERSION_KEY = "initiatives:registry-version"
-
-
-def registry_version() -> int:
-    """A number that changes whenever the published registry changes (cache keys include it)."""
-    version = cache.get(REGISTRY_VERSION_KEY)
-    if version is None:
-        version = 1
-        cache.add(REGISTRY_VERSION_KEY, version, None)
-    return version
-
-
-def registry_changed() -> None:
-    try:
-        cache.incr(REGISTRY_VERSION_KEY)
-    except ValueError:
-        cache.set(REGISTRY_VERSION_KEY, 2, None)
+# Changes whenever the published registry changes: the directory's, the map's and the
+# statistics' cache keys include it (signals.py bumps it after each write).
+REGISTRY_VERSION = CacheVersion("initiatives:registry-version")
+registry_version = REGISTRY_VERSION.get
+registry_changed = REGISTRY_VERSION.bump
 
 
 WARM_PENDING_KEY = "initiatives:directory-warm-pending"

@@ -19,6 +19,7 @@ from django_countries import countries
 
 from iapt_platform.accounts import roles
 from iapt_platform.lib import search
+from iapt_platform.lib.cache import CacheVersion
 from initiatives.matchmaking.models import Project
 from initiatives.models import Sector
 
@@ -37,23 +38,11 @@ from .models import (
 
 PAGE_SIZE = 20
 EXPORT_LIMIT = 1000  # the most resources one citation export of a list holds
-VERSION_KEY = "library:version"
-
-
-def library_version() -> int:
-    """A number that changes whenever the published library changes (cache keys include it)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = 1
-        cache.add(VERSION_KEY, version, None)
-    return version
-
-
-def library_changed() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+# Changes whenever the published library changes: the facet counts' and page ids' cache keys
+# include it (signals.py and services bump it after each write).
+LIBRARY_VERSION = CacheVersion("library:version")
+library_version = LIBRARY_VERSION.get
+library_changed = LIBRARY_VERSION.bump
 
 
 # Large columns that pages never show: leaving them out keeps a ranked sort of thousands of
