@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -70,54 +71,58 @@ def _per_language(languages: list[str], build: Callable[[str], dict[str, str]]) 
     return content
 
 
-def _list_block(
-    *,
-    kind: str,
-    source_key: str,
-    link_url: str,
-    title: Promise,
-    line: Callable[[Any, str], str],
-    items: list[Any],
-    languages: list[str],
-    intro: Promise | None = None,
-) -> list[SourceBlock]:
-    """One block listing `items`, a Markdown line each (`line(item, language)`), under `title`
-    (and `intro`) in each language; no block when there is nothing to list."""
-    if not items:
-        return []
+def _published_since(qs: QuerySet, since: datetime) -> list[Any]:
+    return list(qs.filter(published_at__gt=since).order_by("-published_at", "pk")[:MAX_ITEMS])
 
-    def build(language: str) -> dict[str, str]:
-        lines = "\n".join(line(item, language) for item in items)
-        body = f"{intro}\n\n{lines}" if intro else lines
-        return {"title": str(title), "body": body, "image_alt": ""}
 
-    content = _per_language(languages, build)
-    return [SourceBlock(kind=kind, source_key=source_key, content=content, link_url=link_url)]
+@dataclass(frozen=True)
+class ListSource:
+    """A source that lists what is new in one block, a Markdown line per item."""
+
+    kind: str  # a Block.Kind value
+    source_key: str
+    link: str  # the name of the page with the whole list
+    title: Promise
+    intro: Promise | None = None
+
+    def blocks(
+        self, items: list[Any], line: Callable[[Any, str], str], languages: list[str]
+    ) -> list[SourceBlock]:
+        """The block in each language (`line(item, language)`), or none when nothing is new."""
+        if not items:
+            return []
+
+        def build(language: str) -> dict[str, str]:
+            lines = "\n".join(line(item, language) for item in items)
+            body = f"{self.intro}\n\n{lines}" if self.intro else lines
+            return {"title": str(self.title), "body": body, "image_alt": ""}
+
+        content = _per_language(languages, build)
+        link_url = absolute(reverse(self.link))
+        return [SourceBlock(self.kind, self.source_key, content, link_url=link_url)]
 
 
 # --- Registry (initiatives) ------------------------------------------------------------------
-def new_initiatives(*, since: datetime, languages: list[str]) -> list[SourceBlock]:
-    def line(initiative: Initiative, language: str) -> str:
-        place = str(initiative.country.name)
-        if initiative.city:
-            place = f"{initiative.city}, {place}"
-        url = absolute(initiative.get_absolute_url())
-        return f"- [{md_escape(initiative.name)}]({url}) · {md_escape(place)}"
+NEW_INITIATIVES = ListSource(
+    "initiatives",
+    "initiatives:new",
+    "initiatives:list",
+    _("New in the registry"),
+    _("Initiatives that joined the registry since the last bulletin:"),
+)
 
-    return _list_block(
-        kind="initiatives",
-        source_key="initiatives:new",
-        link_url=absolute(reverse("initiatives:list")),
-        title=_("New in the registry"),
-        intro=_("Initiatives that joined the registry since the last bulletin:"),
-        line=line,
-        items=list(
-            Initiative.objects.published()
-            .filter(published_at__gt=since)
-            .order_by("-published_at", "pk")[:MAX_ITEMS]
-        ),
-        languages=languages,
-    )
+
+def new_initiatives(*, since: datetime, languages: list[str]) -> list[SourceBlock]:
+    initiatives = _published_since(Initiative.objects.published(), since)
+    return NEW_INITIATIVES.blocks(initiatives, _initiative_line, languages)
+
+
+def _initiative_line(initiative: Initiative, language: str) -> str:
+    place = str(initiative.country.name)
+    if initiative.city:
+        place = f"{initiative.city}, {place}"
+    url = absolute(initiative.get_absolute_url())
+    return f"- [{md_escape(initiative.name)}]({url}) · {md_escape(place)}"
 
 
 # --- Success stories (initiatives.stories) ---------------------------------------------------
@@ -149,48 +154,38 @@ def featured_stories(*, since: datetime, languages: list[str]) -> list[SourceBlo
 
 
 # --- Resource library ------------------------------------------------------------------------
+NEW_RESOURCES = ListSource("resources", "library:new", "library:index", _("New in the library"))
+
+
 def new_resources(*, since: datetime, languages: list[str]) -> list[SourceBlock]:
     """One block listing the resources published since the last issue."""
+    resources = _published_since(library_selectors.resource_list_public(), since)
+    return NEW_RESOURCES.blocks(resources, _resource_line, languages)
 
-    def line(resource: Any, language: str) -> str:
-        # A resource keeps the language it was written in: its title is not translated.
-        title = md_escape(_text_in(resource, "title", language))
-        return f"- [{title}]({absolute(resource.get_absolute_url())})"
 
-    return _list_block(
-        kind="resources",
-        source_key="library:new",
-        link_url=absolute(reverse("library:index")),
-        title=_("New in the library"),
-        line=line,
-        items=list(
-            library_selectors.resource_list_public()
-            .filter(published_at__gt=since)
-            .order_by("-published_at", "pk")[:MAX_ITEMS]
-        ),
-        languages=languages,
-    )
+def _resource_line(resource: Any, language: str) -> str:
+    # A resource keeps the language it was written in: its title is not translated.
+    title = md_escape(_text_in(resource, "title", language))
+    return f"- [{title}]({absolute(resource.get_absolute_url())})"
 
 
 # --- Meetings (community.meetings) -----------------------------------------------------------
+UPCOMING_MEETINGS = ListSource(
+    "meetings", "meetings:upcoming", "meetings:calendar", _("Upcoming meetings")
+)
+
+
 def upcoming_meetings(*, since: datetime, languages: list[str]) -> list[SourceBlock]:
     """One block listing the next meetings (whatever their publication date)."""
+    meetings = list(meeting_selectors.meeting_upcoming(limit=MAX_ITEMS))
+    return UPCOMING_MEETINGS.blocks(meetings, _meeting_line, languages)
 
-    def line(meeting: Any, language: str) -> str:
-        # A bulletin goes to many zones: times are given in UTC and say so.
-        when = date_format(timezone.localtime(meeting.starts_at, UTC), "DATETIME_FORMAT")
-        title = md_escape(_text_in(meeting, "title", language))
-        return f"- **{md_escape(when)} UTC** · [{title}]({absolute(meeting.get_absolute_url())})"
 
-    return _list_block(
-        kind="meetings",
-        source_key="meetings:upcoming",
-        link_url=absolute(reverse("meetings:calendar")),
-        title=_("Upcoming meetings"),
-        line=line,
-        items=list(meeting_selectors.meeting_upcoming(limit=MAX_ITEMS)),
-        languages=languages,
-    )
+def _meeting_line(meeting: Any, language: str) -> str:
+    # A bulletin goes to many zones: times are given in UTC and say so.
+    when = date_format(timezone.localtime(meeting.starts_at, UTC), "DATETIME_FORMAT")
+    title = md_escape(_text_in(meeting, "title", language))
+    return f"- **{md_escape(when)} UTC** · [{title}]({absolute(meeting.get_absolute_url())})"
 
 
 # --- Member contributions (this app) ---------------------------------------------------------
