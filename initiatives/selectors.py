@@ -12,28 +12,18 @@ from django.http import QueryDict
 from django_countries import countries
 
 from iapt_platform.lib import subdivisions
+from iapt_platform.lib.cache import CacheVersion
+from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
 from .filters import SORTS, InitiativeFilter
 from .models import Initiative, Programme, Sector
 
 PAGE_SIZE = 24
-REGISTRY_VERSION_KEY = "initiatives:registry-version"
-
-
-def registry_version() -> int:
-    """A number that changes whenever the published registry changes (cache keys include it)."""
-    version = cache.get(REGISTRY_VERSION_KEY)
-    if version is None:
-        version = 1
-        cache.add(REGISTRY_VERSION_KEY, version, None)
-    return version
-
-
-def registry_changed() -> None:
-    try:
-        cache.incr(REGISTRY_VERSION_KEY)
-    except ValueError:
-        cache.set(REGISTRY_VERSION_KEY, 2, None)
+# Changes whenever the published registry changes: the directory's, the map's and the
+# statistics' cache keys include it (signals.py bumps it after each write).
+REGISTRY_VERSION = CacheVersion("initiatives:registry-version")
+registry_version = REGISTRY_VERSION.get
+registry_changed = REGISTRY_VERSION.bump
 
 
 WARM_PENDING_KEY = "initiatives:directory-warm-pending"
@@ -76,26 +66,6 @@ def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initia
         .annotate(shared=Count("sectors"))
         .order_by("-shared", "name")[:limit]
     )
-
-
-@dataclass
-class FacetOption:
-    value: str
-    label: str
-    count: int
-    selected: bool
-
-
-class _CountedPaginator(Paginator):
-    """A paginator that can be told the count (cached for the unfiltered directory)."""
-
-    def __init__(self, *args, known_count: int | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._known_count = known_count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count if self._known_count is not None else super().count
 
 
 @dataclass
@@ -178,7 +148,7 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
         broad = known_count is not None and known_count > BROAD_SEARCH
         sort = "relevance" if active.get("q") and not broad else "name"
     ordered = initiative_ordered(qs, sort)
-    paginator = _CountedPaginator(ordered, PAGE_SIZE, known_count=known_count)
+    paginator = CountedPaginator(ordered, PAGE_SIZE, known_count=known_count)
     number = paginator.validate_number(_page_number(page_number, paginator))
     ids_key = f"{key}:ids:{sort}:{number}"
 

@@ -198,88 +198,87 @@ def registry_statistics() -> RegistryStatistics:
     return cast(RegistryStatistics, cache.get_or_set(key, _compute_statistics, STATS_CACHE_SECONDS))
 
 
+def _breakdown(
+    key: str, title: str, description: str, category: str, rows: list[tuple[str, str, int]]
+) -> Breakdown:
+    """A Breakdown from (filter value, label, count) rows."""
+    return Breakdown(
+        key=key,
+        title=title,
+        description=description,
+        category=category,
+        rows=[(label, n) for _value, label, n in rows],
+        values=[value for value, _label, _n in rows],
+    )
+
+
 def _compute_statistics() -> RegistryStatistics:
     qs = _published()
     totals = map_summary(qs)
     names = country_names()
     by_country, by_subdivision = counts_by_place(qs)
-    by_subdivision = by_subdivision[:SUBDIVISIONS_SHOWN]
-    sectors = counts_by_sector()
-    kinds = counts_by_kind(qs)
-    stages = counts_by_stage(qs)
     breakdowns = [
-        Breakdown(
-            key="country",
-            title=gettext("Initiatives by country"),
-            description=gettext(
+        _breakdown(
+            "country",
+            gettext("Initiatives by country"),
+            gettext(
                 "Horizontal bar chart of the number of published initiatives in each country "
                 "or territory, largest first."
             ),
-            category=gettext("Country or territory"),
-            rows=[(names.get(code, code), n) for code, n in by_country],
-            values=[code for code, _n in by_country],
+            gettext("Country or territory"),
+            [(code, names.get(code, code), n) for code, n in by_country],
         ),
-        Breakdown(
-            key="subdivision",
-            title=gettext("States and provinces with most initiatives"),
-            description=gettext(
+        _breakdown(
+            "subdivision",
+            gettext("States and provinces with most initiatives"),
+            gettext(
                 "Horizontal bar chart of the number of published initiatives in each of the "
                 "states, provinces or departments with most initiatives, largest first."
             ),
-            category=gettext("State, province or department"),
-            rows=[
-                (f"{subdivisions.name(code)} ({names.get(code[:2], code[:2])})", n)
-                for code, n in by_subdivision
+            gettext("State, province or department"),
+            [
+                (code, f"{subdivisions.name(code)} ({names.get(code[:2], code[:2])})", n)
+                for code, n in by_subdivision[:SUBDIVISIONS_SHOWN]
             ],
-            values=[code for code, _n in by_subdivision],
         ),
-        Breakdown(
-            key="sector",
-            title=gettext("Initiatives by sector"),
-            description=gettext(
+        _breakdown(
+            "sector",
+            gettext("Initiatives by sector"),
+            gettext(
                 "Horizontal bar chart of the number of published initiatives in each sector, "
                 "largest first. An initiative may work in several sectors."
             ),
-            category=gettext("Sector"),
-            rows=[(str(sector.name), n) for sector, n in sectors],
-            values=[sector.slug for sector, _n in sectors],
+            gettext("Sector"),
+            [(sector.slug, str(sector.name), n) for sector, n in counts_by_sector()],
         ),
-        Breakdown(
-            key="kind",
-            title=gettext("Initiatives by type"),
-            description=gettext(
-                "Horizontal bar chart of the number of published initiatives of each type."
-            ),
-            category=gettext("Type"),
-            rows=[(label, n) for _v, label, n in kinds],
-            values=[v for v, _label, _n in kinds],
+        _breakdown(
+            "kind",
+            gettext("Initiatives by type"),
+            gettext("Horizontal bar chart of the number of published initiatives of each type."),
+            gettext("Type"),
+            counts_by_kind(qs),
         ),
-        Breakdown(
-            key="stage",
-            title=gettext("Initiatives by stage of development"),
-            description=gettext(
+        _breakdown(
+            "stage",
+            gettext("Initiatives by stage of development"),
+            gettext(
                 "Horizontal bar chart of the number of published initiatives at each stage "
                 "of development."
             ),
-            category=gettext("Stage"),
-            rows=[(label, n) for _v, label, n in stages],
-            values=[v for v, _label, _n in stages],
+            gettext("Stage"),
+            counts_by_stage(qs),
         ),
-    ]
-    decades = counts_by_decade(qs)
-    breakdowns.append(
-        Breakdown(
-            key="founded",
-            title=gettext("Initiatives by decade founded"),
-            description=gettext(
+        _breakdown(
+            "founded",
+            gettext("Initiatives by decade founded"),
+            gettext(
                 "Horizontal bar chart of the number of published initiatives by the decade "
                 "in which they were founded, oldest first."
             ),
-            category=gettext("Decade founded"),
-            rows=decades,
-            values=["" for _row in decades],
-        )
-    )
+            gettext("Decade founded"),
+            [("", label, n) for label, n in counts_by_decade(qs)],
+        ),
+    ]
     return RegistryStatistics(
         total=totals["total"],
         located=totals["located"],

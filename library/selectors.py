@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
@@ -19,6 +18,8 @@ from django_countries import countries
 
 from iapt_platform.accounts import roles
 from iapt_platform.lib import search
+from iapt_platform.lib.cache import CacheVersion
+from iapt_platform.lib.facets import CountedPaginator, FacetOption
 from initiatives.matchmaking.models import Project
 from initiatives.models import Sector
 
@@ -37,23 +38,11 @@ from .models import (
 
 PAGE_SIZE = 20
 EXPORT_LIMIT = 1000  # the most resources one citation export of a list holds
-VERSION_KEY = "library:version"
-
-
-def library_version() -> int:
-    """A number that changes whenever the published library changes (cache keys include it)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = 1
-        cache.add(VERSION_KEY, version, None)
-    return version
-
-
-def library_changed() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+# Changes whenever the published library changes: the facet counts' and page ids' cache keys
+# include it (signals.py and services bump it after each write).
+LIBRARY_VERSION = CacheVersion("library:version")
+library_version = LIBRARY_VERSION.get
+library_changed = LIBRARY_VERSION.bump
 
 
 # Large columns that pages never show: leaving them out keeps a ranked sort of thousands of
@@ -120,26 +109,6 @@ def resources_of(*, user: Any) -> QuerySet[Resource]:
 
 
 @dataclass
-class FacetOption:
-    value: str
-    label: str
-    count: int
-    selected: bool
-
-
-class _CountedPaginator(Paginator):
-    """A paginator that can be told the count (cached for the unfiltered library)."""
-
-    def __init__(self, *args: Any, known_count: int | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._known_count = known_count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count if self._known_count is not None else super().count
-
-
-@dataclass
 class Browse:
     form: ResourceFilterForm
     page: Page
@@ -194,7 +163,7 @@ def resource_browse(params: QueryDict, *, page_number: str | None) -> Browse:
     sort = default_sort(params, active)
     counts: dict[str, Any] = {} if invalid else facet_counts(active)
     ordered = resource_ordered(qs, sort)
-    paginator = _CountedPaginator(ordered, PAGE_SIZE, known_count=counts.get(TOTAL))
+    paginator = CountedPaginator(ordered, PAGE_SIZE, known_count=counts.get(TOTAL))
     page = paginator.get_page(page_number)
     if not invalid:
         page.object_list = _page_rows(active, sort, page)

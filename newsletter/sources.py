@@ -1,9 +1,8 @@
 """ "Fill from the platform": where the blocks of a new issue come from.
 
 The bulletin reads every app and nothing reads the bulletin, so each source is a function here
-that imports its app's selectors lazily and turns what was published since the last issue into
-blocks. A source whose app does not (yet) expose the selector it needs returns no blocks, so the
-builder keeps working while that app is being built.
+that reads its app through that app's selectors, imported at the top like any other dependency,
+and turns what was published since the last issue into blocks.
 
 A source is `fn(*, since, languages) -> list[SourceBlock]`; `content` holds the block's text per
 language, Markdown bodies with absolute links (they end up in emails).
@@ -11,7 +10,6 @@ language, Markdown bodies with absolute links (they end up in emails).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Callable
@@ -20,8 +18,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from community.meetings import selectors as meeting_selectors
+from initiatives.models import Initiative
+from initiatives.stories import selectors as story_selectors
+from library import selectors as library_selectors
+
+from .models import Contribution
 
 logger = logging.getLogger(__name__)
 
@@ -54,19 +63,6 @@ def md_escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text or "")
 
 
-def _selector(module: str, *names: str) -> Callable[..., Any] | None:
-    """The first of `names` that `module` defines, or None when the app has none (yet)."""
-    try:
-        loaded = importlib.import_module(module)
-    except ImportError:
-        return None
-    for name in names:
-        fn = getattr(loaded, name, None)
-        if callable(fn):
-            return fn
-    return None
-
-
 def _per_language(languages: list[str], build: Callable[[str], dict[str, str]]) -> dict:
     content = {}
     for language in languages:
@@ -75,53 +71,64 @@ def _per_language(languages: list[str], build: Callable[[str], dict[str, str]]) 
     return content
 
 
+def _published_since(qs: QuerySet, since: datetime) -> list[Any]:
+    return list(qs.filter(published_at__gt=since).order_by("-published_at", "pk")[:MAX_ITEMS])
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """A source that lists what is new in one block, a Markdown line per item."""
+
+    kind: str  # a Block.Kind value
+    source_key: str
+    link: str  # the name of the page with the whole list
+    title: Promise
+    intro: Promise | None = None
+
+    def blocks(
+        self, items: list[Any], line: Callable[[Any, str], str], languages: list[str]
+    ) -> list[SourceBlock]:
+        """The block in each language (`line(item, language)`), or none when nothing is new."""
+        if not items:
+            return []
+
+        def build(language: str) -> dict[str, str]:
+            lines = "\n".join(line(item, language) for item in items)
+            body = f"{self.intro}\n\n{lines}" if self.intro else lines
+            return {"title": str(self.title), "body": body, "image_alt": ""}
+
+        content = _per_language(languages, build)
+        link_url = absolute(reverse(self.link))
+        return [SourceBlock(self.kind, self.source_key, content, link_url=link_url)]
+
+
 # --- Registry (initiatives) ------------------------------------------------------------------
+NEW_INITIATIVES = ListSource(
+    "initiatives",
+    "initiatives:new",
+    "initiatives:list",
+    _("New in the registry"),
+    _("Initiatives that joined the registry since the last bulletin:"),
+)
+
+
 def new_initiatives(*, since: datetime, languages: list[str]) -> list[SourceBlock]:
-    from initiatives.models import Initiative
+    initiatives = _published_since(Initiative.objects.published(), since)
+    return NEW_INITIATIVES.blocks(initiatives, _initiative_line, languages)
 
-    initiatives = list(
-        Initiative.objects.published()
-        .filter(published_at__gt=since)
-        .order_by("-published_at", "pk")[:MAX_ITEMS]
-    )
-    if not initiatives:
-        return []
 
-    def build(language: str) -> dict[str, str]:
-        lines = []
-        for initiative in initiatives:
-            place = str(initiative.country.name)
-            if initiative.city:
-                place = f"{initiative.city}, {place}"
-            url = absolute(initiative.get_absolute_url())
-            lines.append(f"- [{md_escape(initiative.name)}]({url}) · {md_escape(place)}")
-        return {
-            "title": _("New in the registry"),
-            "body": _("Initiatives that joined the registry since the last bulletin:")
-            + "\n\n"
-            + "\n".join(lines),
-            "image_alt": "",
-        }
-
-    from django.urls import reverse
-
-    return [
-        SourceBlock(
-            kind="initiatives",
-            source_key="initiatives:new",
-            content=_per_language(languages, build),
-            link_url=absolute(reverse("initiatives:list")),
-        )
-    ]
+def _initiative_line(initiative: Initiative, language: str) -> str:
+    place = str(initiative.country.name)
+    if initiative.city:
+        place = f"{initiative.city}, {place}"
+    url = absolute(initiative.get_absolute_url())
+    return f"- [{md_escape(initiative.name)}]({url}) · {md_escape(place)}"
 
 
 # --- Success stories (initiatives.stories) ---------------------------------------------------
 def featured_stories(*, since: datetime, languages: list[str]) -> list[SourceBlock]:
     """One block per story published since the last issue (at most three)."""
-    select = _selector("initiatives.stories.selectors", "story_list_public")
-    if select is None:
-        return []
-    stories = list(select().filter(published_at__gt=since)[:3])
+    stories = list(story_selectors.story_list_public().filter(published_at__gt=since)[:3])
     blocks = []
     for story in stories:
 
@@ -147,77 +154,42 @@ def featured_stories(*, since: datetime, languages: list[str]) -> list[SourceBlo
 
 
 # --- Resource library ------------------------------------------------------------------------
+NEW_RESOURCES = ListSource("resources", "library:new", "library:index", _("New in the library"))
+
+
 def new_resources(*, since: datetime, languages: list[str]) -> list[SourceBlock]:
     """One block listing the resources published since the last issue."""
-    select = _selector("library.selectors", "resource_list_public")
-    if select is None:
-        return []
-    resources = list(
-        select().filter(published_at__gt=since).order_by("-published_at", "pk")[:MAX_ITEMS]
-    )
-    if not resources:
-        return []
+    resources = _published_since(library_selectors.resource_list_public(), since)
+    return NEW_RESOURCES.blocks(resources, _resource_line, languages)
 
-    def build(language: str) -> dict[str, str]:
-        # A resource keeps the language it was written in: its title is not translated.
-        lines = [
-            f"- [{md_escape(_text_in(r, 'title', language))}]({absolute(r.get_absolute_url())})"
-            for r in resources
-        ]
-        return {
-            "title": _("New in the library"),
-            "body": "\n".join(lines),
-            "image_alt": "",
-        }
 
-    from django.urls import reverse
-
-    return [
-        SourceBlock(
-            kind="resources",
-            source_key="library:new",
-            content=_per_language(languages, build),
-            link_url=absolute(reverse("library:index")),
-        )
-    ]
+def _resource_line(resource: Any, language: str) -> str:
+    # A resource keeps the language it was written in: its title is not translated.
+    title = md_escape(_text_in(resource, "title", language))
+    return f"- [{title}]({absolute(resource.get_absolute_url())})"
 
 
 # --- Meetings (community.meetings) -----------------------------------------------------------
+UPCOMING_MEETINGS = ListSource(
+    "meetings", "meetings:upcoming", "meetings:calendar", _("Upcoming meetings")
+)
+
+
 def upcoming_meetings(*, since: datetime, languages: list[str]) -> list[SourceBlock]:
     """One block listing the next meetings (whatever their publication date)."""
-    select = _selector("community.meetings.selectors", "meeting_upcoming")
-    if select is None:
-        return []
-    meetings = list(select(limit=MAX_ITEMS))
-    if not meetings:
-        return []
+    meetings = list(meeting_selectors.meeting_upcoming(limit=MAX_ITEMS))
+    return UPCOMING_MEETINGS.blocks(meetings, _meeting_line, languages)
 
-    def build(language: str) -> dict[str, str]:
-        from django.utils.formats import date_format
 
-        lines = []
-        for meeting in meetings:
-            # A bulletin goes to many zones: times are given in UTC and say so.
-            when = date_format(timezone.localtime(meeting.starts_at, UTC), "DATETIME_FORMAT")
-            title = md_escape(_text_in(meeting, "title", language))
-            url = absolute(meeting.get_absolute_url())
-            lines.append(f"- **{md_escape(when)} UTC** · [{title}]({url})")
-        return {"title": _("Upcoming meetings"), "body": "\n".join(lines), "image_alt": ""}
-
-    return [
-        SourceBlock(
-            kind="meetings",
-            source_key="meetings:upcoming",
-            content=_per_language(languages, build),
-            link_url=absolute(_url_or_blank("meetings:calendar")),
-        )
-    ]
+def _meeting_line(meeting: Any, language: str) -> str:
+    # A bulletin goes to many zones: times are given in UTC and say so.
+    when = date_format(timezone.localtime(meeting.starts_at, UTC), "DATETIME_FORMAT")
+    title = md_escape(_text_in(meeting, "title", language))
+    return f"- **{md_escape(when)} UTC** · [{title}]({absolute(meeting.get_absolute_url())})"
 
 
 # --- Member contributions (this app) ---------------------------------------------------------
 def accepted_contributions(*, since: datetime, languages: list[str]) -> list[SourceBlock]:
-    from .models import Contribution
-
     contributions = Contribution.objects.filter(
         status=Contribution.Status.ACCEPTED, used_in=None
     ).select_related("initiative")
@@ -229,8 +201,6 @@ def contribution_block(contribution: Any, *, languages: list[str]) -> SourceBloc
     kind = {"call": "call", "news": "news"}.get(contribution.kind, "contribution")
     body = contribution.body
     if contribution.event_date:
-        from django.utils.formats import date_format
-
         with translation.override(contribution.language):
             body = f"**{date_format(contribution.event_date, 'DATE_FORMAT')}**\n\n{body}"
     text = {"title": contribution.title, "body": body, "image_alt": ""}
@@ -252,15 +222,6 @@ def _text_in(obj: Any, name: str, language: str) -> str:
     suffix = language.replace("-", "_")
     value = getattr(obj, f"{name}_{suffix}", None) or getattr(obj, name, "")
     return str(value or "")
-
-
-def _url_or_blank(name: str) -> str:
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return ""
 
 
 # The order here is the order of the blocks that "fill" adds.

@@ -12,8 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_countries import countries
+
+from iapt_platform.lib.charts import ChartSection, chart_section
 
 from .models import Meeting, Registration
 
@@ -124,3 +128,88 @@ def summary_line(figures: Participation) -> str:
             % {"count": figures.countries}
         )
     return ", ".join(parts)
+
+
+def meeting_chart_sections(figures: Participation) -> list[ChartSection]:
+    """The charts of one meeting's statistics page, each with its table."""
+    genders = [
+        (_("Women"), figures.women),
+        (_("Men"), figures.men),
+        (_("Other self-description"), figures.other),
+        (_("Not stated"), figures.not_stated),
+    ]
+    return [
+        chart_section(
+            rows,
+            title=title,
+            description=description,
+            key=key,
+            category=category,
+            value_label=_("People"),
+        )
+        for key, rows, title, description, category in (
+            (
+                "gender",
+                genders,
+                _("Participants by gender"),
+                _("Self-described gender of the people who attended."),
+                _("Gender"),
+            ),
+            (
+                "countries",
+                [(countries.name(code) or code, n) for code, n in figures.by_country],
+                _("Participants by country"),
+                _("Country of the people who attended."),
+                _("Country"),
+            ),
+            (
+                "organisations",
+                figures.by_organisation[:15],
+                _("Organisations with most participants"),
+                _("The fifteen organisations with most people attending."),
+                _("Organisation"),
+            ),
+        )
+    ]
+
+
+def history_chart_sections(history: list[tuple[Meeting, Participation]]) -> list[ChartSection]:
+    """The charts of the statistics over all meetings (a bar per meeting), each with its table."""
+    labels = [
+        f"{timezone.localtime(meeting.starts_at):%Y-%m-%d} · {meeting.title}"
+        for meeting, _f in history
+    ]
+    figures = [f for _m, f in history]
+    return [
+        chart_section(
+            list(zip(labels, values, strict=True)),
+            title=title,
+            description=description,
+            key=key,
+            category=_("Meeting"),
+            value_label=value_label,
+        )
+        for key, values, title, description, value_label in (
+            (
+                "participants",
+                [f.participants for f in figures],
+                _("Participants per meeting"),
+                _("People who attended each meeting, oldest first."),
+                _("Participants"),
+            ),
+            (
+                "women",
+                [f.women_percent or 0 for f in figures],
+                _("Share of women per meeting (%)"),
+                _("Percentage of women among participants who stated a gender."),
+                _("% women"),
+            ),
+            (
+                "first-time",
+                [f.first_time for f in figures],
+                _("First-time participants per meeting"),
+                _("People attending a meeting for the first time."),
+                _("First-time participants"),
+            ),
+        )
+    ]

@@ -26,8 +26,8 @@ Rate limits that keep their counters in the cache, and what an outage does to th
   many" during an outage would be wrong. The bulletin's sending rate
   (`newsletter.services.delivery.RateLimiter`) cannot count and waits: sending pauses until Redis
   is back (the broker is the same Redis, so little else runs meanwhile).
-* A version bump (`initiatives.selectors.registry_changed`, `library.selectors.library_changed`)
-  made during an outage is lost; if Redis comes back with its data (a network cut rather than a
+* A version bump (`CacheVersion.bump`: the registry's and the library's) made during an outage
+  is lost; if Redis comes back with its data (a network cut rather than a
   restart) the pages cached before show until their timeout, a few minutes.
 """
 
@@ -40,6 +40,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import redis
+from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 
@@ -199,3 +200,33 @@ class TolerantRedisCache(RedisCache):
             raise ValueError(f"Key {key!r} not found (the cache server is unavailable).")
 
         return self._tolerant("incr", lambda: RedisCache.incr(self, key, delta, version), miss)
+
+
+class CacheVersion:
+    """A number that changes whenever some content changes: the cache keys of every read of that
+    content include it, so one bump turns them all into misses at once (nothing to find and
+    delete; the old entries expire). Apps keep one each, as module constants:
+
+        REGISTRY = CacheVersion("initiatives:registry-version")
+        key = f"initiatives:dir:{REGISTRY.get()}:{digest}"
+        transaction.on_commit(REGISTRY.bump)  # after each write to what the keys cover
+
+    The counter never expires. When it is missing (a fresh or flushed cache) it starts at 1, and
+    a bump of a missing counter sets 2, so a read cached under 1 just before cannot survive it.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def get(self) -> int:
+        version = cache.get(self.key)
+        if version is None:
+            version = 1
+            cache.add(self.key, version, None)
+        return version
+
+    def bump(self) -> None:
+        try:
+            cache.incr(self.key)
+        except ValueError:  # missing, or the cache is away (then the set is lost as well)
+            cache.set(self.key, 2, None)

@@ -1,8 +1,9 @@
 """Whole pages kept for visitors who are not signed in (after Discourse's anonymous cache).
 
 A page is rendered once per address (path and query), language, reader time zone and version, and
-kept for a few minutes. The version is a callable such as the registry's version, which changes
-whenever the content behind the page does, so a change shows at the next request.
+kept for a few minutes. The version is a callable such as the registry's version (the `get` of an
+`iapt_platform.lib.cache.CacheVersion`), which changes whenever the content behind the page does,
+so a change shows at the next request.
 
 The CSRF token is the one part of such a page that belongs to a visitor (the language switcher and
 the bulletin form post): the cached copy holds a random placeholder where the token goes, made anew

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_safe
 from django_countries.fields import Country
 
 from iapt_platform.lib import subdivisions
+from iapt_platform.lib.charts import chart_section
 from iapt_platform.lib.regions import REGION
 
 from .. import geography, selectors, stats
-from ..charts import BarChart, bar_chart
 from ..filters import InitiativeFilter
 from ..models import Initiative, Sector
 
@@ -189,14 +189,6 @@ def sector_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@dataclass(frozen=True)
-class StatisticsSection:
-    key: str
-    category: str
-    chart: BarChart
-    rows: list[tuple[str, int, str]]  # label, count, link ("" for none)
-
-
 def _row_link(key: str, value: str) -> str:
     if not value:
         return ""
@@ -216,19 +208,14 @@ def _row_link(key: str, value: str) -> str:
 def statistics(request: HttpRequest) -> HttpResponse:
     numbers = stats.registry_statistics()
     sections = [
-        StatisticsSection(
+        chart_section(
+            breakdown.rows,
+            title=breakdown.title,
+            description=breakdown.description,
             key=breakdown.key,
             category=breakdown.category,
-            chart=bar_chart(
-                breakdown.rows,
-                title=breakdown.title,
-                description=breakdown.description,
-                chart_id=breakdown.key,
-            ),
-            rows=[
-                (label, n, _row_link(breakdown.key, value) if n else "")
-                for (label, n), value in zip(breakdown.rows, breakdown.values, strict=True)
-            ],
+            value_label=gettext("Initiatives"),
+            links=[_row_link(breakdown.key, value) for value in breakdown.values],
         )
         for breakdown in numbers.breakdowns
     ]

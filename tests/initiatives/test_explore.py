@@ -6,11 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from initiatives.charts import MAX_BAR_PERCENT, bar_chart
 from initiatives.models import Initiative
 from initiatives.services import initiative_refresh_search
 from tests.factories import InitiativeFactory, ProgrammeFactory, SectorFactory
@@ -458,77 +456,6 @@ def test_statistics_page_runs_a_fixed_number_of_queries(client, cacao, tourism):
     with CaptureQueriesContext(connection) as warm:
         client.get(reverse("initiatives:statistics"))
     assert len(warm) == 0  # served from the cache
-
-
-# --- Charts --------------------------------------------------------------------------------------
-
-
-def test_bar_chart_scales_bars_to_the_largest_value():
-    chart = bar_chart([("Ecuador", 10), ("Perú", 5)], title="Por país", description="Barras")
-
-    assert [bar.percent for bar in chart.bars] == [MAX_BAR_PERCENT, MAX_BAR_PERCENT / 2]
-    assert [bar.width for bar in chart.bars] == ["86.00%", "43.00%"]
-    assert chart.bars[1].y > chart.bars[0].y
-    assert chart.height > chart.bars[-1].value_y
-    assert chart.total == 15
-    assert chart.id == "chart-por-pais"
-
-
-def test_bar_chart_breaks_long_labels_into_lines_and_makes_room_for_them():
-    long_label = "Programa de cadeia de valor ou de desenvolvimento de fornecedores"
-    chart = bar_chart([(long_label, 2), ("Rede", 1)], title="T", description="D")
-
-    first, second = chart.bars
-    assert len(first.lines) == 2
-    assert " ".join(line for line, _y in first.lines) == long_label
-    assert first.lines[1][1] > first.lines[0][1]
-    assert first.bar_y > first.lines[-1][1]
-    assert second.y > first.bar_y + chart.bar_height
-    assert chart.height > second.value_y
-    html = render_to_string("initiatives/partials/chart_bar.html", {"chart": chart})
-    assert html.count("<tspan") == 3
-
-
-def test_bar_chart_draws_no_bar_for_a_zero_and_a_visible_one_for_a_tiny_count():
-    chart = bar_chart([("Mucho", 10_000), ("Poco", 1), ("Nada", 0)], title="T", description="D")
-
-    assert [bar.percent > 0 for bar in chart.bars] == [True, True, False]
-    assert chart.bars[1].percent >= 0.5
-
-
-def test_bar_chart_of_only_zeros_has_no_bars_wider_than_nothing_and_counts_as_empty():
-    chart = bar_chart([("A", 0), ("B", 0)], title="T", description="D")
-
-    assert [bar.percent for bar in chart.bars] == [0.0, 0.0]
-    assert chart.is_empty
-
-
-def test_bar_chart_of_no_rows_is_empty_and_renders_a_sentence_instead_of_an_svg():
-    chart = bar_chart([], title="T", description="D")
-
-    assert chart.is_empty
-    assert chart.height == 0
-    html = render_to_string("initiatives/partials/chart_bar.html", {"chart": chart})
-    assert "<svg" not in html
-
-
-def test_bar_chart_template_escapes_labels_title_and_description():
-    chart = bar_chart(
-        [("<script>alert(1)</script>", 3)],
-        title='"><img src=x onerror=alert(1)>',
-        description="<b>bold</b>",
-        chart_id="xss",
-    )
-
-    html = render_to_string("initiatives/partials/chart_bar.html", {"chart": chart})
-
-    assert "<script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<img" not in html
-    assert "<b>" not in html
-    assert 'role="img"' in html
-    assert '<title id="chart-xss-title">' in html
-    assert 'width="86.00%"' in html
 
 
 def test_map_page_ignores_the_empty_values_its_own_form_submits(client):

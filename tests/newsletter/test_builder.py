@@ -87,9 +87,9 @@ def test_fill_adds_initiatives_published_since_the_last_issue_and_accepted_contr
     assert issue.blocks.count() == len(blocks)
 
 
-def test_sources_of_apps_without_selectors_add_nothing(monkeypatch):
-    monkeypatch.setattr(sources, "_selector", lambda *args: None)
+def test_sources_with_nothing_new_add_nothing():
     since = timezone.now() - timedelta(days=30)
+    assert sources.new_initiatives(since=since, languages=["es"]) == []
     assert sources.featured_stories(since=since, languages=["es"]) == []
     assert sources.new_resources(since=since, languages=["es"]) == []
     assert sources.upcoming_meetings(since=since, languages=["es"]) == []

@@ -11,12 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_countries import countries
 
 from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib import tabular
 from iapt_platform.lib.http import AuthenticatedRequest
-from initiatives.charts import bar_chart
 
 from .. import selectors, services, stats
 from ..forms import (
@@ -252,56 +250,11 @@ def staff_recording(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 # --- Statistics ----------------------------------------------------------------------------------
-def _gender_rows(figures: stats.Participation) -> list[tuple[str, int]]:
-    return [
-        (_("Women"), figures.women),
-        (_("Men"), figures.men),
-        (_("Other self-description"), figures.other),
-        (_("Not stated"), figures.not_stated),
-    ]
-
-
 @require_safe
 @moderator_required
 def staff_meeting_statistics(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=pk)
     figures = stats.meeting_participation(meeting)
-    country_rows = [(countries.name(code) or code, n) for code, n in figures.by_country]
-    charts = [
-        (
-            bar_chart(
-                _gender_rows(figures),
-                title=_("Participants by gender"),
-                description=_("Self-described gender of the people who attended."),
-                chart_id="gender",
-            ),
-            _("Gender"),
-            _gender_rows(figures),
-            _("People"),
-        ),
-        (
-            bar_chart(
-                country_rows,
-                title=_("Participants by country"),
-                description=_("Country of the people who attended."),
-                chart_id="countries",
-            ),
-            _("Country"),
-            country_rows,
-            _("People"),
-        ),
-        (
-            bar_chart(
-                figures.by_organisation[:15],
-                title=_("Organisations with most participants"),
-                description=_("The fifteen organisations with most people attending."),
-                chart_id="organisations",
-            ),
-            _("Organisation"),
-            figures.by_organisation[:15],
-            _("People"),
-        ),
-    ]
     return render(
         request,
         "meetings/staff/statistics_meeting.html",
@@ -309,7 +262,7 @@ def staff_meeting_statistics(request: AuthenticatedRequest, pk: int) -> HttpResp
             "meeting": meeting,
             "figures": figures,
             "summary": stats.summary_line(figures) if figures.participants else "",
-            "charts": charts,
+            "charts": stats.meeting_chart_sections(figures),
         },
     )
 
@@ -318,52 +271,10 @@ def staff_meeting_statistics(request: AuthenticatedRequest, pk: int) -> HttpResp
 @moderator_required
 def staff_statistics(request: AuthenticatedRequest) -> HttpResponse:
     history = stats.participation_over_time()
-    labels = [
-        f"{timezone.localtime(meeting.starts_at):%Y-%m-%d} · {meeting.title}"
-        for meeting, _f in history
-    ]
-    participants = [(label, f.participants) for label, (_m, f) in zip(labels, history, strict=True)]
-    women = [(label, f.women_percent or 0) for label, (_m, f) in zip(labels, history, strict=True)]
-    first_time = [(label, f.first_time) for label, (_m, f) in zip(labels, history, strict=True)]
-    charts = [
-        (
-            bar_chart(
-                participants,
-                title=_("Participants per meeting"),
-                description=_("People who attended each meeting, oldest first."),
-                chart_id="participants",
-            ),
-            _("Meeting"),
-            participants,
-            _("Participants"),
-        ),
-        (
-            bar_chart(
-                women,
-                title=_("Share of women per meeting (%)"),
-                description=_("Percentage of women among participants who stated a gender."),
-                chart_id="women",
-            ),
-            _("Meeting"),
-            women,
-            _("% women"),
-        ),
-        (
-            bar_chart(
-                first_time,
-                title=_("First-time participants per meeting"),
-                description=_("People attending a meeting for the first time."),
-                chart_id="first-time",
-            ),
-            _("Meeting"),
-            first_time,
-            _("First-time participants"),
-        ),
-    ]
     return render(
         request,
         "meetings/staff/statistics.html",
-        {"history": history, "charts": charts},
+        {"history": history, "charts": stats.history_chart_sections(history)},
     )
 
 

@@ -1,7 +1,9 @@
 """Charts drawn on the server as inline SVG: no JavaScript, no chart library, any browser.
 
-`bar_chart` only computes geometry; `templates/initiatives/partials/chart_bar.html` draws it, so
-every label goes through the template engine's escaping. Bar lengths are percentages of the SVG's
+`bar_chart` only computes geometry; `templates/includes/chart_bar.html` draws it, so every label
+goes through the template engine's escaping. `chart_section` pairs a chart with the table of its
+numbers, which `templates/includes/chart_section.html` draws under a heading: every statistics
+page (the registry's, the meetings') shows its figures that way. Bar lengths are percentages of the SVG's
 width, which lets the chart follow the column width while its text keeps its real size (a
 `viewBox` would shrink the labels on a phone).
 """
@@ -65,6 +67,41 @@ class BarChart:
     def is_empty(self) -> bool:
         """Nothing to draw: no rows, or only zeros."""
         return self.total == 0
+
+
+@dataclass(frozen=True)
+class ChartSection:
+    """A chart under its heading, followed by its numbers as a table."""
+
+    key: str
+    chart: BarChart
+    category: str  # heading of the table's first column
+    value_label: str  # heading of the numbers' column
+    rows: list[tuple[str, int, str]]  # label, count, link ("" for none)
+
+
+def chart_section(
+    rows: list[tuple[str, int]],
+    *,
+    title: str,
+    description: str,
+    key: str,
+    category: str,
+    value_label: str,
+    links: list[str] | None = None,
+) -> ChartSection:
+    """The chart of `rows` (label, count) and its table; `links`, one per row, make the table's
+    labels links (a row counting zero never links)."""
+    links = links or ["" for _row in rows]
+    return ChartSection(
+        key=key,
+        chart=bar_chart(rows, title=title, description=description, chart_id=key),
+        category=category,
+        value_label=value_label,
+        rows=[
+            (str(label), n, link if n else "") for (label, n), link in zip(rows, links, strict=True)
+        ],
+    )
 
 
 def bar_chart(
