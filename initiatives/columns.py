@@ -2,10 +2,10 @@
 and the staff import/export read this list, so that a column cannot be in one and missing in
 another, or read one way here and another way there.
 
-A column is a field of the initiative (its label is the model field's verbose name, translated) or,
-for `url`, its public page. Its kind says how every format writes it; each format owns how (the
-API in `api.py`, the downloads in `downloads.py`, the import in `resources.py`). A contact column
-is read through the one privacy rule (`iapt_platform.accounts.privacy`): the public audience in
+A column is a field of the initiative, named as the model names it (its label, translated, is the
+model field's verbose name), or, for `url`, its public page. Its kind says what it holds; each
+format writes a kind its own way (the API in `api.py`, the downloads in `downloads.py`, the
+import in `resources.py`). A contact column is read through the one privacy rule (`iapt_platform.accounts.privacy`): the public audience in
 the API and the downloads, the owners' in the staff's round-trip file.
 """
 
@@ -58,10 +58,6 @@ class Column:
     @property
     def download_header(self) -> str:
         return self.header or self.key
-
-    @property
-    def label(self) -> str:
-        return str(Initiative._meta.get_field(self.key).verbose_name)
 
     @property
     def decimal_places(self) -> int | None:

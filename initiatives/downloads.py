@@ -48,7 +48,7 @@ class Cells:
     def row(self, row: dict[str, Any]) -> dict[str, Any]:
         cells: dict[str, Any] = {}
         for column in columns.columns(columns.Use.OPEN):
-            value = row.get(column.key)
+            value = row.get(column.key, "")
             cells[column.download_header] = self._cell(column.kind, value, row)
             if column.kind is Kind.COUNTRY:
                 cells[f"{column.download_header}_name"] = self.country_names.get(value, value)
