@@ -7,7 +7,8 @@ gives it.
 """
 
 import json
-from collections.abc import Iterable, Iterator
+import operator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
@@ -44,26 +45,36 @@ class Cells:
         self.country_names = country_names
         # The address of the initiative whose slug is `--slug--`.
         self.page_url = page_url
+        # Each header with the function that writes its cell, worked out once for all rows.
+        self.writers: list[tuple[str, Callable[[dict[str, Any]], Any]]] = []
+        for column in columns.columns(columns.Use.OPEN):
+            self.writers.append((column.download_header, self._writer(column)))
+            if column.kind in _NAMED:
+                name = self._name_writer(column)
+                self.writers.append((f"{column.download_header}_name", name))
 
     def row(self, row: dict[str, Any]) -> dict[str, Any]:
-        cells: dict[str, Any] = {}
-        for column in columns.columns(columns.Use.OPEN):
-            value = row.get(column.key, "")
-            cells[column.download_header] = self._cell(column.kind, value, row)
-            if column.kind is Kind.COUNTRY:
-                cells[f"{column.download_header}_name"] = self.country_names.get(value, value)
-            elif column.kind is Kind.SUBDIVISION:
-                cells[f"{column.download_header}_name"] = subdivisions.name(value)
-        return cells
+        return {header: write(row) for header, write in self.writers}
 
-    def _cell(self, kind: Kind, value: Any, row: dict[str, Any]) -> Any:
-        if kind in (Kind.SECTORS, Kind.CODES):
-            return ";".join(str(v) for v in value) if isinstance(value, list) else ""
-        if kind is Kind.MOMENT:
-            return iso_utc(value)
-        if kind is Kind.PAGE:
-            return self.page_url.replace(_SLUG, row["slug"])
-        return value
+    def _writer(self, column: columns.Column) -> Callable[[dict[str, Any]], Any]:
+        key = column.key
+        if column.kind in (Kind.SECTORS, Kind.CODES):
+            return lambda row: _joined(row[key])
+        if column.kind is Kind.MOMENT:
+            return lambda row: iso_utc(row[key])
+        if column.kind is Kind.PAGE:
+            return lambda row: self.page_url.replace(_SLUG, row["slug"])
+        return operator.itemgetter(key)
+
+    def _name_writer(self, column: columns.Column) -> Callable[[dict[str, Any]], Any]:
+        key = column.key
+        if column.kind is Kind.COUNTRY:
+            return lambda row: self.country_names.get(row[key], row[key])
+        return lambda row: subdivisions.name(row[key])
+
+
+def _joined(values: Any) -> str:
+    return ";".join(str(v) for v in values) if isinstance(values, list) else ""
 
 
 def iso_utc(moment: datetime | None) -> str:
@@ -92,11 +103,12 @@ def geojson_chunks(rows: Iterable[dict[str, Any]], *, per_chunk: int = 500) -> I
     yield "]}"
 
 
+# Numbers in the GeoJSON, not the decimal text of the spreadsheets.
+_DECIMALS = [c.download_header for c in columns.columns(columns.Use.OPEN) if c.kind is Kind.DECIMAL]
+
+
 def _feature(row: dict[str, Any]) -> dict[str, Any]:
-    decimals = [
-        c.download_header for c in columns.columns(columns.Use.OPEN) if c.kind is Kind.DECIMAL
-    ]
-    properties = {**row, **{name: _number(row[name]) for name in decimals}}
+    properties = {**row, **{name: _number(row[name]) for name in _DECIMALS}}
     return {
         "type": "Feature",
         "id": row["slug"],
