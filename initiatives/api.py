@@ -1,6 +1,7 @@
 """The read-only open-data API of the registry: published initiatives, sectors and programmes.
 
-It filters with the directory's InitiativeFilter, so a link and an API call with the same query
+An initiative's fields are the open-data columns of `columns.COLUMNS`, as in the downloads. It
+filters with the directory's InitiativeFilter, so a link and an API call with the same query
 give the same initiatives, and an unknown value gives 400. Contact details appear only when their
 owner made them public, whoever asks: the API takes no credentials.
 """
@@ -13,17 +14,16 @@ from django.db import DatabaseError
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny
-from rest_framework.throttling import AnonRateThrottle
 
+from iapt_platform.accounts import privacy
 from iapt_platform.lib import subdivisions
+from iapt_platform.lib.api import OpenDataView, PageField, Pagination
 
-from . import presenters, selectors
+from . import columns, selectors
+from .columns import Kind
 from .filters import InitiativeFilter
 from .models import Initiative, Programme, Sector
 
@@ -96,7 +96,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
     initiative_count = serializers.IntegerField(
         read_only=True, help_text=_("Published initiatives that this programme supports.")
     )
-    url = serializers.SerializerMethodField()
+    url = PageField()
 
     class Meta:
         model = Programme
@@ -113,120 +113,65 @@ class ProgrammeSerializer(serializers.ModelSerializer):
             "url",
         ]
 
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj: Programme) -> str:
-        return self.context["request"].build_absolute_uri(obj.get_absolute_url())
+
+class PublicContactField(serializers.Field):
+    """A contact detail as the public may see it (the API takes no credentials); null otherwise."""
+
+    SCHEMAS: dict[str, dict[str, Any]] = {
+        "email": {"type": "string", "format": "email", "nullable": True},
+        "phone": {"type": "string", "nullable": True},
+    }
+
+    def __init__(self, *, detail: str, **kwargs: Any) -> None:
+        self.detail = detail
+        kwargs.setdefault("help_text", _("Only when the initiative made it public."))
+        super().__init__(source="*", read_only=True, **kwargs)
+        extend_schema_field(self.SCHEMAS[detail])(self)
+
+    def to_representation(self, value: Initiative) -> str | None:
+        return privacy.contact_for(value, audience=privacy.Audience.PUBLIC)[self.detail] or None
 
 
-class InitiativeSerializer(serializers.ModelSerializer):
-    country = CountryField()
-    subdivision = SubdivisionField()
-    latitude = serializers.FloatField(read_only=True, allow_null=True)
-    longitude = serializers.FloatField(read_only=True, allow_null=True)
-    sectors = SectorSummarySerializer(many=True, read_only=True)
-    programme = ProgrammeSummarySerializer(read_only=True, allow_null=True)
-    staff_fte = serializers.FloatField(read_only=True, allow_null=True)
-    digital_topics = serializers.ListField(
-        child=serializers.ChoiceField(choices=Initiative.DIGITAL_TOPICS), read_only=True
-    )
-    contact_email = serializers.SerializerMethodField(
-        help_text=_("Only when the initiative made it public.")
-    )
-    contact_phone = serializers.SerializerMethodField(
-        help_text=_("Only when the initiative made it public.")
-    )
-    # Stored in UTC and given in UTC, whatever the reader's time zone.
-    last_verified_at = serializers.DateTimeField(
-        read_only=True, allow_null=True, default_timezone=UTC
-    )
-    published_at = serializers.DateTimeField(read_only=True, allow_null=True, default_timezone=UTC)
-    url = serializers.SerializerMethodField(help_text=_("The initiative's public page."))
-
-    class Meta:
-        model = Initiative
-        fields = [
-            "slug",
-            "name",
-            "acronym",
-            "kind",
-            "country",
-            "subdivision",
-            "territory",
-            "city",
-            "latitude",
-            "longitude",
-            "sectors",
-            "stage",
-            "year_founded",
-            "programme",
-            "website",
-            "managing_organisation",
-            "legal_form",
-            "members_micro_small_firms",
-            "members_medium_firms",
-            "members_large_firms",
-            "members_universities",
-            "members_public_bodies",
-            "members_civil_society",
-            "staff_fte",
-            "digital_focus",
-            "digital_topics",
-            "contact_email",
-            "contact_phone",
-            "last_verified_at",
-            "published_at",
-            "url",
-        ]
-
-    @extend_schema_field({"type": "string", "format": "email", "nullable": True})
-    def get_contact_email(self, obj: Initiative) -> str | None:
-        return presenters.public_email(obj) or None
-
-    @extend_schema_field({"type": "string", "nullable": True})
-    def get_contact_phone(self, obj: Initiative) -> str | None:
-        return presenters.public_phone(obj) or None
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj: Initiative) -> str:
-        return self.context["request"].build_absolute_uri(obj.get_absolute_url())
+def _api_field(column: columns.Column) -> serializers.Field | None:
+    """The API's form of a column, where the model field's own would not say it; else None."""
+    match column.kind:
+        case Kind.COUNTRY:
+            return CountryField()
+        case Kind.SUBDIVISION:
+            return SubdivisionField()
+        case Kind.DECIMAL:
+            return serializers.FloatField(read_only=True, allow_null=True)
+        case Kind.SECTORS:
+            return SectorSummarySerializer(many=True, read_only=True)
+        case Kind.PROGRAMME:
+            return ProgrammeSummarySerializer(read_only=True, allow_null=True)
+        case Kind.CODES:
+            return serializers.ListField(
+                child=serializers.ChoiceField(choices=list(column.choices)), read_only=True
+            )
+        case Kind.CONTACT:
+            return PublicContactField(detail=column.contact)
+        case Kind.MOMENT:
+            # Stored in UTC and given in UTC, whatever the reader's time zone.
+            return serializers.DateTimeField(read_only=True, allow_null=True, default_timezone=UTC)
+        case Kind.PAGE:
+            return PageField(help_text=_("The initiative's public page."))
+        case Kind.IMAGE:
+            return serializers.ImageField(read_only=True, use_url=True)
+    return None
 
 
-class InitiativeDetailSerializer(InitiativeSerializer):
-    funding_sources = serializers.ListField(
-        child=serializers.ChoiceField(choices=Initiative.FUNDING_SOURCES), read_only=True
-    )
-    logo = serializers.ImageField(read_only=True, use_url=True)
-
-    class Meta(InitiativeSerializer.Meta):
-        fields = [
-            *InitiativeSerializer.Meta.fields,
-            "value_chain",
-            "description",
-            "description_language",
-            "services_offered",
-            "strategic_lines",
-            "funding_sources",
-            "logo",
-            "linkedin_url",
-            "x_url",
-            "facebook_url",
-            "instagram_url",
-            "youtube_url",
-        ]
+def _initiative_serializer(name: str, *, detail: bool) -> type[serializers.ModelSerializer]:
+    """A serializer of the open-data columns (`columns.COLUMNS`): the list's, or the detail's."""
+    chosen = columns.api_columns(detail=detail)
+    declared = {c.key: field for c in chosen if (field := _api_field(c)) is not None}
+    meta = type("Meta", (), {"model": Initiative, "fields": columns.keys(chosen)})
+    attrs = {"__module__": __name__, "__doc__": None, "Meta": meta, **declared}
+    return type(name, (serializers.ModelSerializer,), attrs)
 
 
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-class OpenDataView(generics.GenericAPIView):
-    # No credentials: everyone reads the same open data, and the API offers no way around the
-    # site's sign-in (rate limits, two-factor authentication). Throttled per address.
-    authentication_classes: list[type] = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+InitiativeSerializer = _initiative_serializer("InitiativeSerializer", detail=False)
+InitiativeDetailSerializer = _initiative_serializer("InitiativeDetailSerializer", detail=True)
 
 
 @extend_schema(

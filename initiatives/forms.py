@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,8 +33,13 @@ def _http_url(value: str) -> str:
 
 
 class StepForm(forms.ModelForm):
+    """One step of the guided registration. A step saves what it can: whatever was valid is kept
+    in the draft even when another field needs fixing."""
+
     step_title: Any = ""
     url_fields: tuple[str, ...] = ()
+    # Fields checked together (a place and its coordinates), kept or dropped together.
+    linked_fields: tuple[frozenset[str], ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +57,20 @@ class StepForm(forms.ModelForm):
                     self.add_error(name, error)
         return cleaned
 
+    def savable_data(self) -> dict[str, Any]:
+        """The cleaned values that may be kept in the draft: every valid field, except the
+        companions of a rejected one. Call after is_valid()."""
+        rejected = set(self.errors)
+        for group in self.linked_fields:
+            if rejected & group:
+                rejected |= group
+        return {k: v for k, v in self.cleaned_data.items() if k not in rejected}
+
+    def add_model_errors(self, error: ValidationError) -> None:
+        """The model's refusal of the saved step, on the fields it names (or the whole form)."""
+        for field, field_errors in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, field_errors)
+
 
 class IdentityForm(StepForm):
     step_title = _("Identity")
@@ -66,6 +86,7 @@ class IdentityForm(StepForm):
 
 class PlaceForm(StepForm):
     step_title = _("Place")
+    linked_fields = (frozenset({"country", "subdivision", "latitude", "longitude"}),)
     # A plain select with an <optgroup> per country (the draft's own country first), so that it
     # works without JavaScript; the model's clean() refuses a code of another country.
     subdivision = forms.ChoiceField(

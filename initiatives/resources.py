@@ -5,7 +5,7 @@ by ISO alpha-2 code, its state or province by ISO 3166-2 code (or, when that cel
 territory's text where it names one), its sectors by slugs separated by ";" and its programme by slug. Each row is
 checked with the model's own rules (full_clean), so the dry run lists every bad row with its
 errors before anything is saved. Imported rows are published and marked verified now, as staff
-vouch for them.
+vouch for them. The file's columns are the import columns of `columns.COLUMNS`.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,7 +22,8 @@ from import_export.results import RowResult
 from iapt_platform.accounts import privacy
 from iapt_platform.lib import subdivisions
 
-from . import services
+from . import columns, services
+from .columns import Kind
 from .models import Initiative, Programme, Sector
 
 SEPARATOR = ";"
@@ -132,96 +133,77 @@ class ProgrammeWidget(widgets.ForeignKeyWidget):
             raise ValueError(_("Unknown programme: %(slug)s.") % {"slug": slug}) from None
 
 
-def _field(name: str, widget: widgets.Widget) -> fields.Field:
-    # An empty cell takes the model's default, as for the fields declared automatically.
-    model_field = Initiative._meta.get_field(name)
+class OwnerContactField(fields.Field):
+    """A contact detail as its owners read it. The export is the staff's round-trip file (admin
+    only): staff approve the whole record, so they read it as its owners do; a blanked cell
+    would erase the detail on re-import."""
+
+    def __init__(self, *, detail: str, **kwargs: Any) -> None:
+        self.detail = detail
+        super().__init__(**kwargs)
+
+    def get_value(self, obj: Initiative) -> str:
+        return privacy.contact_for(obj, audience=privacy.Audience.OWNER)[self.detail]
+
+
+def _widget(column: columns.Column) -> widgets.Widget | None:
+    """How a cell of this column is read; None: the one django-import-export gives its field."""
+    match column.kind:
+        case Kind.CODE:
+            return CodeWidget()
+        case Kind.COUNTRY | Kind.SUBDIVISION:
+            return CodeWidget(upper=True)
+        case Kind.DECIMAL:
+            return NumberWidget(places=column.decimal_places)
+        case Kind.INTEGER:
+            return NumberWidget(integer=True)
+        case Kind.YES_NO:
+            return YesNoWidget()
+        case Kind.CODES:
+            return CodeListWidget(list(column.choices))
+        case Kind.SECTORS:
+            return SectorsWidget()
+        case Kind.PROGRAMME:
+            return ProgrammeWidget()
+    return None
+
+
+def _field(column: columns.Column) -> fields.Field | None:
+    # An empty cell takes the model's default, as for the fields declared automatically: a
+    # visibility keeps its cautious default (members only, hidden), never "public".
+    model_field = Initiative._meta.get_field(column.key)
     default = model_field.default if isinstance(model_field, models.Field) else NOT_PROVIDED
-    return fields.Field(attribute=name, column_name=name, widget=widget, default=default)
+    options = {"attribute": column.key, "column_name": column.key, "default": default}
+    if column.kind is Kind.CONTACT:
+        return OwnerContactField(detail=column.contact, widget=widgets.CharWidget(), **options)
+    widget = _widget(column)
+    return fields.Field(widget=widget, **options) if widget else None
 
 
-class InitiativeResource(resources.ModelResource):
-    kind = _field("kind", CodeWidget())
-    country = _field("country", CodeWidget(upper=True))
-    subdivision = _field("subdivision", CodeWidget(upper=True))
-    latitude = _field("latitude", NumberWidget(places=5))
-    longitude = _field("longitude", NumberWidget(places=5))
-    sectors = _field("sectors", SectorsWidget())
-    year_founded = _field("year_founded", NumberWidget(integer=True))
-    stage = _field("stage", CodeWidget())
-    programme = _field("programme", ProgrammeWidget())
-    legal_form = _field("legal_form", CodeWidget())
-    members_micro_small_firms = _field("members_micro_small_firms", NumberWidget(integer=True))
-    members_medium_firms = _field("members_medium_firms", NumberWidget(integer=True))
-    members_large_firms = _field("members_large_firms", NumberWidget(integer=True))
-    members_universities = _field("members_universities", NumberWidget(integer=True))
-    members_public_bodies = _field("members_public_bodies", NumberWidget(integer=True))
-    members_civil_society = _field("members_civil_society", NumberWidget(integer=True))
-    staff_fte = _field("staff_fte", NumberWidget(places=1))
-    digital_focus = _field("digital_focus", YesNoWidget())
-    digital_topics = _field("digital_topics", CodeListWidget(Initiative.DIGITAL_TOPICS))
-    funding_sources = _field("funding_sources", CodeListWidget(Initiative.FUNDING_SOURCES))
-    # An empty cell keeps the model's cautious default (members only, hidden), never "public".
-    contact_email_visibility = _field("contact_email_visibility", CodeWidget())
-    contact_phone_visibility = _field("contact_phone_visibility", CodeWidget())
+# The import columns' typed fields, declared on a base class that django-import-export's
+# metaclass reads like fields written out by hand.
+_ImportColumns = type(resources.ModelResource)(
+    "_ImportColumns",
+    (resources.ModelResource,),
+    {
+        "__module__": __name__,
+        **{
+            c.key: field
+            for c in columns.columns(columns.Use.IMPORT)
+            if (field := _field(c)) is not None
+        },
+    },
+)
 
+
+class InitiativeResource(_ImportColumns):  # type: ignore[misc, valid-type]
     class Meta:
         model = Initiative
         import_id_fields = ["slug"]
-        fields = [
-            "slug",
-            "name",
-            "acronym",
-            "kind",
-            "country",
-            "subdivision",
-            "territory",
-            "city",
-            "latitude",
-            "longitude",
-            "sectors",
-            "value_chain",
-            "year_founded",
-            "stage",
-            "programme",
-            "website",
-            "managing_organisation",
-            "legal_form",
-            "members_micro_small_firms",
-            "members_medium_firms",
-            "members_large_firms",
-            "members_universities",
-            "members_public_bodies",
-            "members_civil_society",
-            "staff_fte",
-            "digital_focus",
-            "digital_topics",
-            "funding_sources",
-            "services_offered",
-            "strategic_lines",
-            "description",
-            "description_language",
-            "linkedin_url",
-            "x_url",
-            "facebook_url",
-            "instagram_url",
-            "youtube_url",
-            "contact_name",
-            "contact_email",
-            "contact_email_visibility",
-            "contact_phone",
-            "contact_phone_visibility",
-        ]
+        fields = columns.keys(columns.columns(columns.Use.IMPORT))
         clean_model_instances = True  # full_clean on every row: its errors are the row's errors
         use_transactions = True  # the dry run rolls back everything it wrote
         skip_unchanged = False
-
-    # The export is the staff's round-trip file (admin only): staff approve the whole record, so
-    # they read it as its owners do; a blanked cell would erase the detail on re-import.
-    def dehydrate_contact_email(self, initiative: Initiative) -> str:
-        return privacy.contact_for(initiative, audience=privacy.Audience.OWNER)["email"]
-
-    def dehydrate_contact_phone(self, initiative: Initiative) -> str:
-        return privacy.contact_for(initiative, audience=privacy.Audience.OWNER)["phone"]
 
     def import_instance(self, instance: Initiative, row: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, Any] = {}

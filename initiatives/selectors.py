@@ -1,20 +1,24 @@
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
+from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Prefetch, QuerySet, Value
+from django.db.models.functions import Coalesce, Lower
 from django.http import QueryDict
 from django_countries import countries
 
+from iapt_platform.accounts import privacy
 from iapt_platform.lib import subdivisions
 from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
+from . import columns
 from .filters import SORTS, InitiativeFilter
 from .models import Initiative, Programme, Sector
 
@@ -468,3 +472,56 @@ def initiatives_managed_by(*, user) -> QuerySet[Initiative]:
         )
         .order_by("name")
     )
+
+
+OPEN_DATA_CHUNK = 2000
+
+
+def initiative_open_data(
+    qs: QuerySet[Initiative], *, audience: privacy.Audience = privacy.Audience.PUBLIC
+) -> Iterator[dict[str, Any]]:
+    """The open-data row of each initiative of `qs` in name order, keyed by column
+    (`columns.Use.OPEN`): sectors as slugs in the taxonomy's order, the programme by name, each
+    contact detail as `audience` may see it. The privacy rule runs inside the query, so a detail
+    the audience may not see is never read. A few queries per 2,000 rows, however many there are.
+    """
+    chosen = columns.columns(columns.Use.OPEN)
+    contacts = {
+        f"open_{c.key}": privacy.visible_value_expression(c.key, f"{c.key}_visibility", audience)
+        for c in chosen
+        if c.kind is columns.Kind.CONTACT
+    }
+    values = (
+        qs.order_by("name", "pk")
+        .annotate(open_programme=Coalesce(F("programme__name"), Value("")), **contacts)
+        .values("id", *(c.key for c in columns.stored(chosen)), "open_programme", *contacts)
+        .iterator(chunk_size=OPEN_DATA_CHUNK)
+    )
+    for batch in _batches(values, OPEN_DATA_CHUNK):
+        sectors = _sector_slugs([row["id"] for row in batch])
+        for row in batch:
+            row["sectors"] = sectors.get(row.pop("id"), [])
+            row["programme"] = row.pop("open_programme")
+            for name in contacts:
+                row[name.removeprefix("open_")] = row.pop(name)
+            yield row
+
+
+def _batches(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _sector_slugs(ids: list[int]) -> dict[int, list[str]]:
+    """Sector slugs per initiative id, in the taxonomy's order: one query for the whole batch."""
+    through = Initiative.sectors.through
+    pairs = (
+        through.objects.filter(initiative_id__in=ids)
+        .order_by("sector__order", "sector__slug")
+        .values_list("initiative_id", "sector__slug")
+    )
+    slugs: dict[int, list[str]] = {}
+    for initiative_id, slug in pairs:
+        slugs.setdefault(initiative_id, []).append(slug)
+    return slugs

@@ -9,14 +9,12 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny
-from rest_framework.throttling import AnonRateThrottle
+
+from iapt_platform.lib.api import OpenDataView, PageField, Pagination
 
 from . import selectors
 from .filters import (
@@ -66,7 +64,7 @@ class ResourceSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField(
         help_text=_("The file, when the resource has one.")
     )
-    url = serializers.SerializerMethodField(help_text=_("The resource's public page."))
+    url = PageField(help_text=_("The resource's public page."))
     published_at = serializers.DateTimeField(read_only=True, allow_null=True, default_timezone=UTC)
 
     class Meta:
@@ -109,23 +107,6 @@ class ResourceSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(
             reverse("library:download", args=[obj.slug])
         )
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj: Resource) -> str:
-        return self.context["request"].build_absolute_uri(obj.get_absolute_url())
-
-
-class Pagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-
-class OpenDataView(generics.GenericAPIView):
-    # No credentials, like the rest of the API: everyone reads the same published data.
-    authentication_classes: list[type] = []
-    permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
 
 
 SLUG = {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$", "maxLength": 50}

@@ -15,8 +15,6 @@ from .. import presenters, selectors, services
 from ..forms import REVIEW_STEP, STEPS, InviteForm, ManagementRequestForm, StartForm
 from ..models import Initiative
 
-LINKED_FIELDS = [{"country", "subdivision", "latitude", "longitude"}]
-
 
 def _draft_for(request: AuthenticatedRequest, pk: int) -> Initiative:
     """A draft the signed-in user manages; 404 if it does not exist, 403 if it is someone else's."""
@@ -81,24 +79,21 @@ def draft_step(request: AuthenticatedRequest, pk: int, step: int) -> HttpRespons
     form = form_class(request.POST or None, request.FILES or None, instance=initiative)
     if request.method == "POST":
         valid = form.is_valid()
-        # Whatever was valid is kept in the draft even when another field needs fixing; fields that
-        # are checked together (a place and its coordinates) are kept or dropped together.
-        rejected = set(form.errors)
-        for group in LINKED_FIELDS:
-            if rejected & group:
-                rejected |= group
-        data = {k: v for k, v in form.cleaned_data.items() if k not in rejected}
+        # The step is saved even when a field needs fixing (the form says what can be kept);
+        # the draft moves on to the next step only when the whole step is valid.
         fresh = Initiative.objects.get(pk=initiative.pk)
         try:
             services.initiative_save_step(
-                initiative=fresh, user=request.user, data=data, step=step if valid else step - 1
+                initiative=fresh,
+                user=request.user,
+                data=form.savable_data(),
+                step=step if valid else step - 1,
             )
         except services.RegistryError as error:
             messages.error(request, str(error))
             return redirect("initiatives:draft_preview", pk=pk)
         except ValidationError as error:
-            for field, field_errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, field_errors)
+            form.add_model_errors(error)
             valid = False
         if valid:
             if "save_draft" in request.POST:

@@ -163,6 +163,8 @@ def test_the_csv_holds_exactly_the_filtered_published_initiatives(client, regist
         "contact_email": PUBLIC_EMAIL,
         "contact_phone": "",
         "last_verified_at": "2026-03-04T15:30:00Z",
+        # In UTC as the API gives it (it was missing from the downloads).
+        "published_at": registry["cacao"].published_at.isoformat().replace("+00:00", "Z"),
         "url": "http://testserver/initiatives/cacao-esmeraldas/",
     }
     assert rows[1]["contact_email"] == ""
