@@ -144,18 +144,6 @@ def test_refusing_a_request_to_join_removes_it(join_request, promoter_a):
     assert not ProjectPartner.objects.filter(pk=join_request.pk).exists()
 
 
-@pytest.mark.parametrize("who", ["applicant", "invited", "moderator"])
-@pytest.mark.parametrize("accept", [True, False])
-def test_neither_the_applicant_nor_an_invited_partner_answers_a_request(
-    who, accept, join_request, third_manager, promoter_b, moderator
-):
-    user = {"applicant": third_manager, "invited": promoter_b, "moderator": moderator}[who]
-    with pytest.raises(PermissionDenied):
-        services.project_partner_accept(partner=join_request, user=user, accept=accept)
-    join_request.refresh_from_db()
-    assert not join_request.accepted
-
-
 # --- confirm, decline -----------------------------------------------------------------------------
 
 
@@ -172,17 +160,50 @@ def test_the_invited_initiatives_own_manager_confirms(project, promoter_b, initi
     assert ProjectPartner.objects.filter(pk=partner.pk).exists()
 
 
-@pytest.mark.parametrize("who", ["lead", "outsider", "moderator"])
-@pytest.mark.parametrize("confirm", [True, False])
-def test_no_one_else_confirms_or_declines_an_invitation(
-    who, confirm, project, initiative_b, promoter_a, third_manager, moderator
+# An invitation is answered by the invited initiative's own managers, a request to join by the
+# project's active partners: nobody else, staff included.
+DENIED_ANSWERS = [
+    ("invitation", "lead"),
+    ("invitation", "outsider"),
+    ("invitation", "moderator"),
+    ("request", "applicant"),
+    ("request", "invited"),
+    ("request", "moderator"),
+]
+
+
+@pytest.mark.parametrize("yes", [True, False])
+@pytest.mark.parametrize(("waiting", "who"), DENIED_ANSWERS)
+def test_no_one_else_answers_a_waiting_partner(
+    waiting,
+    who,
+    yes,
+    project,
+    join_request,
+    initiative_b,
+    promoter_a,
+    promoter_b,
+    third_manager,
+    moderator,
 ):
-    partner = project.partners.get(initiative=initiative_b)
-    user = {"lead": promoter_a, "outsider": third_manager, "moderator": moderator}[who]
-    with pytest.raises(PermissionDenied):
-        services.project_partner_confirm(partner=partner, user=user, confirm=confirm)
+    user = {
+        "lead": promoter_a,
+        "invited": promoter_b,
+        "outsider": third_manager,
+        "applicant": third_manager,
+        "moderator": moderator,
+    }[who]
+    if waiting == "invitation":
+        partner = project.partners.get(initiative=initiative_b)
+        with pytest.raises(PermissionDenied):
+            services.project_partner_confirm(partner=partner, user=user, confirm=yes)
+    else:
+        partner = join_request
+        with pytest.raises(PermissionDenied):
+            services.project_partner_accept(partner=partner, user=user, accept=yes)
+
     partner.refresh_from_db()
-    assert not partner.confirmed
+    assert not partner.is_active
 
 
 # --- update, stage --------------------------------------------------------------------------------
