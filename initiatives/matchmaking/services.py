@@ -454,34 +454,45 @@ def project_join_request(
     return partner
 
 
+def _waiting_partner_answer(
+    partner: ProjectPartner, *, yes: bool, answered: str, already: Any
+) -> ProjectPartner | None:
+    """Lock a waiting partner's row for an answer. Refused when its `answered` flag is set; a no
+    deletes the row (None); a yes returns the locked row for the caller to mark."""
+    partner = ProjectPartner.objects.select_for_update().get(pk=partner.pk)
+    if getattr(partner, answered):
+        raise MatchmakingError(already)
+    if not yes:
+        partner.delete()
+        return None
+    return partner
+
+
 @transaction.atomic
 def project_partner_confirm(*, partner: ProjectPartner, user: User, confirm: bool) -> None:
     """The invited initiative's own managers confirm (or decline) its place in the project."""
     _require_manager(user, partner.initiative)
-    partner = ProjectPartner.objects.select_for_update().get(pk=partner.pk)
-    if partner.confirmed:
-        raise MatchmakingError(_("This partnership was already confirmed."))
-    if not confirm:
-        partner.delete()
-        return
-    partner.confirmed = True
-    partner.confirmed_at = timezone.now()
-    partner.confirmed_by = user
-    partner.save(update_fields=["confirmed", "confirmed_at", "confirmed_by"])
+    locked = _waiting_partner_answer(
+        partner,
+        yes=confirm,
+        answered="confirmed",
+        already=_("This partnership was already confirmed."),
+    )
+    if locked is not None:
+        locked.confirmed, locked.confirmed_at, locked.confirmed_by = True, timezone.now(), user
+        locked.save(update_fields=["confirmed", "confirmed_at", "confirmed_by"])
 
 
 @transaction.atomic
 def project_partner_accept(*, partner: ProjectPartner, user: User, accept: bool) -> None:
     """The current partners take in (or not) an initiative that asked to join."""
     _require_project_manager(user, partner.project)
-    partner = ProjectPartner.objects.select_for_update().get(pk=partner.pk)
-    if partner.accepted:
-        raise MatchmakingError(_("This initiative is already a partner."))
-    if not accept:
-        partner.delete()
-        return
-    partner.accepted = True
-    partner.save(update_fields=["accepted"])
+    locked = _waiting_partner_answer(
+        partner, yes=accept, answered="accepted", already=_("This initiative is already a partner.")
+    )
+    if locked is not None:
+        locked.accepted = True
+        locked.save(update_fields=["accepted"])
 
 
 @transaction.atomic
