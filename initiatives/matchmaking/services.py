@@ -384,17 +384,22 @@ def project_create(
     return project
 
 
-@transaction.atomic
-def project_invite(
-    *, project: Project, user: User, initiative: Initiative, message: str
-) -> ProjectPartner:
-    _require_project_manager(user, project)
+def _require_new_partner(project: Project, initiative: Initiative) -> None:
+    """A partner is a published initiative, asked (or asking) once."""
     if not _published(initiative):
         raise MatchmakingError(_("Only initiatives published in the registry can be partners."))
     if ProjectPartner.objects.filter(project=project, initiative=initiative).exists():
         raise MatchmakingError(
             _("%(name)s is already a partner or was already asked.") % {"name": initiative.name}
         )
+
+
+@transaction.atomic
+def project_invite(
+    *, project: Project, user: User, initiative: Initiative, message: str
+) -> ProjectPartner:
+    _require_project_manager(user, project)
+    _require_new_partner(project, initiative)
     partner = ProjectPartner.objects.create(
         project=project, initiative=initiative, accepted=True, added_by=user, message=message
     )
@@ -420,12 +425,7 @@ def project_join_request(
     _require_manager(user, initiative)
     if project.status != Project.Status.PUBLISHED or not project.is_forming:
         raise MatchmakingError(_("This project is not looking for partners now."))
-    if not _published(initiative):
-        raise MatchmakingError(_("Only initiatives published in the registry can be partners."))
-    if ProjectPartner.objects.filter(project=project, initiative=initiative).exists():
-        raise MatchmakingError(
-            _("%(name)s is already a partner or was already asked.") % {"name": initiative.name}
-        )
+    _require_new_partner(project, initiative)
     now = timezone.now()
     partner = ProjectPartner.objects.create(
         project=project,
