@@ -1,4 +1,5 @@
 from datetime import datetime, time, timedelta
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -8,9 +9,52 @@ from django.utils.translation import gettext_lazy as _
 from initiatives.filters import country_choices
 from initiatives.models import Initiative, Sector
 
-from .models import CollaborationPost, Connection, Kind, Project, Topic
+from .models import CollaborationPost, Connection, Kind, Project, ProjectPartner, Topic
 
 MAX_DAYS_AHEAD = 366
+
+
+# The fields that several forms share, each written once.
+
+
+def _topics_field() -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        label=_("Topics"),
+        queryset=Topic.objects.order_by("order"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one topic.")},
+    )
+
+
+def _language_field() -> forms.ChoiceField:
+    return forms.ChoiceField(label=_("Language of the text"), choices=settings.LANGUAGES)
+
+
+def _long_text_field(
+    label: Any, *, max_length: int, rows: int, help_text: Any = "", required: bool = True
+) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+
+
+def _countries_field(label: Any, *, help_text: Any) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=country_choices,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=help_text,
+    )
+
+
+def _initiative_field(label: Any, **options: Any) -> forms.ModelChoiceField:
+    """One of the initiatives the form is given (its queryset is set per request)."""
+    return forms.ModelChoiceField(label=label, queryset=Initiative.objects.none(), **options)
 
 
 class PostForm(forms.Form):
@@ -20,19 +64,14 @@ class PostForm(forms.Form):
         max_length=160,
         help_text=_("One line, e.g. “Training in cybersecurity for agrifood SMEs”."),
     )
-    topics: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
-        label=_("Topics"),
-        queryset=Topic.objects.order_by("order"),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one topic.")},
-    )
-    text = forms.CharField(
-        label=_("Description"),
+    topics = _topics_field()
+    text = _long_text_field(
+        _("Description"),
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        rows=8,
         help_text=_("What exactly, for whom, on what terms. Markdown is allowed."),
     )
-    text_language = forms.ChoiceField(label=_("Language of the text"), choices=settings.LANGUAGES)
+    text_language = _language_field()
     sectors: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         label=_("Sectors"),
         queryset=Sector.objects.order_by("order"),
@@ -40,12 +79,8 @@ class PostForm(forms.Form):
         required=False,
         help_text=_("The value chains this is meant for, if any."),
     )
-    countries = forms.MultipleChoiceField(
-        label=_("Countries of interest"),
-        choices=country_choices,
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Leave empty for the whole region."),
+    countries = _countries_field(
+        _("Countries of interest"), help_text=_("Leave empty for the whole region.")
     )
     expires_on = forms.DateField(
         label=_("Expires on"),
@@ -95,29 +130,30 @@ class PostForm(forms.Form):
 
 
 class InterestForm(forms.Form):
-    from_initiative = forms.ModelChoiceField(
-        label=_("You write for"), queryset=Initiative.objects.none(), empty_label=None
-    )
+    from_initiative = _initiative_field(_("You write for"), empty_label=None)
     post = forms.ModelChoiceField(
         label=_("About"),
         queryset=CollaborationPost.objects.none(),
         required=False,
         empty_label=_("Their initiative in general"),
     )
-    message = forms.CharField(
-        label=_("Message"),
+    message = _long_text_field(
+        _("Message"),
         max_length=3000,
-        widget=forms.Textarea(attrs={"rows": 7}),
+        rows=7,
         help_text=_(
             "Say who you are and what you propose. Your contact details are shared only if "
             "they accept."
         ),
     )
 
-    def __init__(self, *args, managed, target_posts, **kwargs):
+    def __init__(self, *args, managed, target_posts, about: str = "", **kwargs):
+        """`about`: the post the visitor came from (`?post=`), chosen at first."""
         super().__init__(*args, **kwargs)
-        self.fields["from_initiative"].queryset = managed
-        self.fields["post"].queryset = target_posts
+        cast(forms.ModelChoiceField, self.fields["from_initiative"]).queryset = managed
+        cast(forms.ModelChoiceField, self.fields["post"]).queryset = target_posts
+        if about.isdigit():
+            self.initial.setdefault("post", about)
 
 
 class ConnectionStageForm(forms.Form):
@@ -129,39 +165,29 @@ class ConnectionStageForm(forms.Form):
 
 class ProjectForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    summary = forms.CharField(
-        label=_("Summary"),
+    summary = _long_text_field(
+        _("Summary"),
         max_length=6000,
-        widget=forms.Textarea(attrs={"rows": 8}),
+        rows=8,
         help_text=_("The aim, the activities, what each partner brings. Markdown is allowed."),
     )
-    text_language = forms.ChoiceField(label=_("Language of the text"), choices=settings.LANGUAGES)
-    topics: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
-        label=_("Topics"),
-        queryset=Topic.objects.order_by("order"),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one topic.")},
-    )
-    countries = forms.MultipleChoiceField(
-        label=_("Countries"),
-        choices=country_choices,
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+    text_language = _language_field()
+    topics = _topics_field()
+    countries = _countries_field(
+        _("Countries"),
         help_text=_("Where the project works. The partners' countries are shown anyway."),
     )
-    call_to_join = forms.CharField(
-        label=_("Call to join"),
+    call_to_join = _long_text_field(
+        _("Call to join"),
         max_length=3000,
+        rows=4,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Whom you are looking for, shown while the consortium is forming."),
     )
 
 
 class ProjectCreateForm(ProjectForm):
-    lead = forms.ModelChoiceField(
-        label=_("Lead initiative"), queryset=Initiative.objects.none(), empty_label=None
-    )
+    lead = _initiative_field(_("Lead initiative"), empty_label=None)
     stage = forms.ChoiceField(label=_("Stage"), choices=Project.Stage.choices)
     partners = forms.ModelMultipleChoiceField(
         label=_("Invite partner initiatives"),
@@ -185,15 +211,46 @@ class ProjectCreateForm(ProjectForm):
             self.add_error("partners", _("The lead initiative is a partner already."))
         return data
 
+    @staticmethod
+    def initial_for(
+        *,
+        language: str,
+        connection: Connection | None,
+        own: list[Initiative],
+        others: list[Initiative],
+    ) -> dict[str, Any]:
+        """A new project; one opened from a connection is led by the viewer's side, invites the
+        other side, takes the connection's topics and starts with the consortium forming."""
+        initial: dict[str, Any] = {"text_language": language or "es", "stage": "idea"}
+        if connection is not None and own:
+            initial.update(
+                lead=own[0],
+                partners=others,
+                topics=list(connection.topics.all()),
+                stage=Project.Stage.CONSORTIUM,
+            )
+        return initial
+
 
 class ProjectEditForm(ProjectForm):
-    results = forms.CharField(
-        label=_("Results"),
+    results = _long_text_field(
+        _("Results"),
         max_length=6000,
+        rows=6,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What the project achieved, shown once it is finished."),
     )
+
+    @staticmethod
+    def initial_from(project: Project) -> dict[str, Any]:
+        """The project's text, or the edit still waiting for review."""
+        pending = project.pending_changes or {}
+        return {
+            **{name: pending.get(name, getattr(project, name)) for name in Project.EDITABLE},
+            "text_language": project.text_language,
+            "topics": pending.get("topics") or list(project.topics.all()),
+            "countries": pending.get("countries") or [c.code for c in project.countries],
+        }
 
 
 class ProjectStageForm(forms.Form):
@@ -201,17 +258,8 @@ class ProjectStageForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    initiative = forms.ModelChoiceField(
-        label=_("Initiative"),
-        queryset=Initiative.objects.none(),
-        empty_label=_("Choose an initiative"),
-    )
-    message = forms.CharField(
-        label=_("Message"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    initiative = _initiative_field(_("Initiative"), empty_label=_("Choose an initiative"))
+    message = _long_text_field(_("Message"), max_length=2000, rows=3, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -219,14 +267,8 @@ class InviteForm(forms.Form):
 
 
 class JoinForm(forms.Form):
-    initiative = forms.ModelChoiceField(
-        label=_("Your initiative"), queryset=Initiative.objects.none(), empty_label=None
-    )
-    message = forms.CharField(
-        label=_("What your initiative brings"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    initiative = _initiative_field(_("Your initiative"), empty_label=None)
+    message = _long_text_field(_("What your initiative brings"), max_length=2000, rows=3)
 
     def __init__(self, *args, managed, **kwargs):
         super().__init__(*args, **kwargs)
@@ -234,19 +276,48 @@ class JoinForm(forms.Form):
 
 
 class UpdateForm(forms.Form):
-    initiative = forms.ModelChoiceField(
-        label=_("On behalf of"), queryset=Initiative.objects.none(), empty_label=None
-    )
-    text = forms.CharField(
-        label=_("Update"),
+    initiative = _initiative_field(_("On behalf of"), empty_label=None)
+    text = _long_text_field(
+        _("Update"),
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        rows=5,
         help_text=_("Markdown is allowed. Staff review it before it is public."),
     )
 
     def __init__(self, *args, partners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["initiative"].queryset = partners
+
+
+class PartnerForm(forms.Form):
+    """The invitation or request to join that a confirm, decline, accept or refuse button answers
+    (a hidden field: the buttons sit beside each waiting partner)."""
+
+    partner = forms.ModelChoiceField(queryset=ProjectPartner.objects.none())
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(
+            forms.ModelChoiceField, self.fields["partner"]
+        ).queryset = project.partners.select_related("initiative", "project")
+
+
+def project_page_forms(
+    *, project: Project, viewer: Any, action_form: str, data: Any
+) -> dict[str, forms.Form]:
+    """The forms of a project's page, by name; the one named `action_form` is bound to `data`.
+    `viewer` is a `selectors.ProjectViewer`: the initiatives it may join with or speak for."""
+
+    def bound(name: str) -> Any:
+        return data if name == action_form else None
+
+    return {
+        "invite": InviteForm(bound("invite")),
+        "join": JoinForm(bound("join"), managed=viewer.joinable),
+        "update": UpdateForm(bound("update"), partners=viewer.partners),
+        "stage": ProjectStageForm(bound("stage"), initial={"stage": project.stage}),
+        "partner": PartnerForm(bound("partner"), project=project),
+    }
 
 
 class PostFilterForm(forms.Form):
@@ -264,18 +335,13 @@ class PostFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = [("", _("Any topic"))] + [
-            (t.slug, t.name) for t in Topic.objects.order_by("order")
-        ]
+        _filter_choices(self)
         self.fields["sector"].choices = [("", _("Any sector"))] + [
             (s.slug, s.name) for s in Sector.objects.order_by("order")
         ]
-        self.fields["country"].choices = [("", _("Any country")), *list(country_choices())]
 
     def values(self) -> dict[str, str]:
-        if not self.is_valid():
-            return {}
-        return {k: v for k, v in self.cleaned_data.items() if v}
+        return _filter_values(self)
 
 
 class ProjectFilterForm(forms.Form):
@@ -290,12 +356,25 @@ class ProjectFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["topic"].choices = [("", _("Any topic"))] + [
-            (t.slug, t.name) for t in Topic.objects.order_by("order")
-        ]
-        self.fields["country"].choices = [("", _("Any country")), *list(country_choices())]
+        _filter_choices(self)
 
     def values(self) -> dict:
-        if not self.is_valid():
-            return {}
-        return {k: v for k, v in self.cleaned_data.items() if v}
+        return _filter_values(self)
+
+
+def _filter_choices(form: forms.Form) -> None:
+    """The topic and country choices of a list's filters, read when the form is made."""
+    cast(forms.ChoiceField, form.fields["topic"]).choices = [("", _("Any topic"))] + [
+        (t.slug, t.name) for t in Topic.objects.order_by("order")
+    ]
+    cast(forms.ChoiceField, form.fields["country"]).choices = [
+        ("", _("Any country")),
+        *list(country_choices()),
+    ]
+
+
+def _filter_values(form: forms.Form) -> dict:
+    """The filters chosen, for the selector's keyword arguments (none when the input is bad)."""
+    if not form.is_valid():
+        return {}
+    return {k: v for k, v in form.cleaned_data.items() if v}

@@ -29,6 +29,23 @@ class Kind(models.TextChoices):
     SUPPLIER = "supplier", _("Supplier")
 
 
+class Submitted(models.Model):
+    """What a promoter submits and staff review (offers and needs, joint projects): who wrote it,
+    when, and when it first went public."""
+
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Any change (status included) moves updated_at: the suggestions task recomputes from it.
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-published_at", "-created_at"]
+
+
 class PostQuerySet(models.QuerySet):
     def live(self):
         """Published, not expired, of a published initiative: what the public sees."""
@@ -40,7 +57,7 @@ class PostQuerySet(models.QuerySet):
         )
 
 
-class CollaborationPost(models.Model):
+class CollaborationPost(Submitted):
     """What an initiative offers to others, or what it seeks from them."""
 
     class Direction(models.TextChoices):
@@ -73,18 +90,10 @@ class CollaborationPost(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.IN_REVIEW
     )
-    created_by = models.ForeignKey(
-        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    # Any change (status included) moves updated_at: the suggestions task recomputes from it.
-    updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
 
     objects = PostQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-published_at", "-created_at"]
+    class Meta(Submitted.Meta):
         verbose_name = _("offer or need")
         verbose_name_plural = _("offers and needs")
         indexes = [
@@ -238,7 +247,7 @@ class ProjectQuerySet(models.QuerySet):
 
 
 # Meetings (translated by modeltranslation, whose manager the stubs cannot see) point here.
-class Project(models.Model):  # type: ignore[django-manager-missing]
+class Project(Submitted):  # type: ignore[django-manager-missing]
     """A joint project of several initiatives; partners appear once both sides have agreed."""
 
     class Stage(models.TextChoices):
@@ -280,17 +289,10 @@ class Project(models.Model):  # type: ignore[django-manager-missing]
     connection = models.ForeignKey(
         Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
     )
-    created_by = models.ForeignKey(
-        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-    published_at = models.DateTimeField(null=True, blank=True)
 
     objects = ProjectQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["-published_at", "-created_at"]
+    class Meta(Submitted.Meta):
         verbose_name = _("joint project")
         verbose_name_plural = _("joint projects")
         indexes = [models.Index(fields=["status", "stage"])]

@@ -12,8 +12,9 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from django_countries.fields import Country
 
-from iapt_platform.accounts import privacy
+from iapt_platform.accounts import privacy, roles
 from initiatives.models import Initiative, Sector
 
 from . import scoring
@@ -32,6 +33,13 @@ SUGGESTION_LIMIT = 20
 
 def topics_all() -> QuerySet[Topic]:
     return Topic.objects.order_by("order", "name")
+
+
+def initiatives_published_managed_by(*, user) -> QuerySet[Initiative]:
+    """The published initiatives a user speaks for: those that may write, connect and join."""
+    if not user.is_authenticated:
+        return Initiative.objects.none()
+    return Initiative.objects.published().filter(managers=user).order_by("name")
 
 
 # --- Offers and needs ---------------------------------------------------------------------------
@@ -69,8 +77,6 @@ def post_list_public(
 
 def post_for_page(*, pk: int, viewer) -> CollaborationPost | None:
     """A post as this viewer may see it: live to all; any state to its managers and moderators."""
-    from iapt_platform.accounts import roles
-
     post = _post_prefetch(CollaborationPost.objects.filter(pk=pk)).first()
     if post is None:
         return None
@@ -88,6 +94,11 @@ def posts_of_initiative(*, initiative: Initiative) -> QuerySet[CollaborationPost
     return _post_prefetch(
         CollaborationPost.objects.filter(initiative=initiative).order_by("-created_at")
     )
+
+
+def posts_live_of(*, initiative: Initiative) -> QuerySet[CollaborationPost]:
+    """The live posts of an initiative, as choices for a message about one of them."""
+    return CollaborationPost.objects.live().filter(initiative=initiative)
 
 
 def live_posts_of(*, initiative: Initiative) -> list[CollaborationPost]:
@@ -149,6 +160,37 @@ def connections_for_user(*, user) -> QuerySet[Connection]:
         .select_related("from_initiative", "to_initiative")
         .order_by("-created_at")
     )
+
+
+def connection_accepted(*, pk: str) -> Connection | None:
+    """The accepted connection named by a query parameter (a new project starts from it)."""
+    if not pk.isdigit():
+        return None
+    return (
+        Connection.objects.filter(pk=pk, status=Connection.Status.ACCEPTED)
+        .select_related("from_initiative", "to_initiative")
+        .first()
+    )
+
+
+def connection_sides(
+    *, connection: Connection | None, managed: QuerySet[Initiative]
+) -> tuple[list[Initiative], list[Initiative]]:
+    """The connection's initiatives among `managed` (the viewer's side), then the others."""
+    if connection is None:
+        return [], []
+    both = (connection.from_initiative, connection.to_initiative)
+    own = [initiative for initiative in both if initiative in managed]
+    return own, [initiative for initiative in both if initiative not in own]
+
+
+def connection_stages(*, connection: Connection) -> list[tuple[str, Any, datetime | None]]:
+    """Each outcome stage with its label and the time the connection reached it (or None)."""
+    return [
+        (value, label, getattr(connection, f"{value}_at"))
+        for value, label in Connection.Stage.choices
+        if value
+    ]
 
 
 def connections_of_initiative(*, initiative: Initiative) -> QuerySet[Connection]:
@@ -292,6 +334,22 @@ def funnel_totals() -> dict[str, int]:
 # --- Joint projects -------------------------------------------------------------------------------
 
 
+def project_partner_initiatives(*, project: Project) -> QuerySet[Initiative]:
+    """The project's active partners: confirmed by their own managers and by the consortium."""
+    return Initiative.objects.filter(
+        project_partnerships__project=project,
+        project_partnerships__confirmed=True,
+        project_partnerships__accepted=True,
+    )
+
+
+def can_manage_project(*, user, project: Project) -> bool:
+    """A manager of an active partner speaks for the project."""
+    if not user.is_authenticated:
+        return False
+    return project_partner_initiatives(project=project).filter(managers=user).exists()
+
+
 def _active_partners() -> Prefetch:
     return Prefetch(
         "partners",
@@ -331,10 +389,6 @@ def project_list_public(
 
 def project_for_page(*, slug: str, viewer) -> Project | None:
     """Published projects for all; in-review ones for partners' managers and moderators."""
-    from iapt_platform.accounts import roles
-
-    from .services import can_manage_project
-
     project = (
         Project.objects.filter(slug=slug)
         .prefetch_related(Prefetch("topics", queryset=Topic.objects.order_by("order")))
@@ -370,6 +424,54 @@ def project_waiting_partners(*, project: Project) -> list[ProjectPartner]:
 def project_updates_public(*, project: Project) -> QuerySet[ProjectUpdate]:
     return project.updates.filter(status=ProjectUpdate.Status.PUBLISHED).select_related(
         "initiative"
+    )
+
+
+def project_updates_in_review(*, project: Project) -> QuerySet[ProjectUpdate]:
+    return project.updates.filter(status=ProjectUpdate.Status.IN_REVIEW).select_related(
+        "initiative"
+    )
+
+
+def project_countries(*, project: Project) -> list[Country]:
+    """The countries the project names, then those of its active partners, once each (the
+    project comes from `project_for_page`, with its partners fetched)."""
+    seen, result = set(), []
+    for country in [
+        *project.countries,
+        *(p.initiative.country for p in project.active_partners),  # type: ignore[attr-defined]
+    ]:
+        if country.code not in seen:
+            seen.add(country.code)
+            result.append(country)
+    return result
+
+
+@dataclass
+class ProjectViewer:
+    """Where the viewer stands on a project page: what they see and which forms they get."""
+
+    is_partner: bool  # manages an active partner: speaks for the project
+    is_moderator: bool
+    waiting: list[ProjectPartner]  # invitations and requests to join not yet answered
+    invitations: list[ProjectPartner]  # those of `waiting` that the viewer must confirm
+    joinable: QuerySet[Initiative]  # the viewer's initiatives that may still join
+    partners: QuerySet[Initiative]  # the active partners the viewer speaks for
+
+
+def project_viewer(*, project: Project, user) -> ProjectViewer:
+    if not user.is_authenticated:
+        none = Initiative.objects.none()
+        return ProjectViewer(False, False, [], [], joinable=none, partners=none)
+    managed = initiatives_published_managed_by(user=user)
+    waiting = project_waiting_partners(project=project)
+    return ProjectViewer(
+        is_partner=can_manage_project(user=user, project=project),
+        is_moderator=roles.is_moderator(user),
+        waiting=waiting,
+        invitations=[p for p in waiting if not p.confirmed and p.initiative in managed],
+        joinable=managed.exclude(pk__in=project.partners.values("initiative_id")),
+        partners=project_partner_initiatives(project=project).filter(managers=user),
     )
 
 

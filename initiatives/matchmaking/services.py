@@ -3,7 +3,7 @@ moderation callbacks for each (registered in apps.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -26,7 +26,13 @@ from .models import (
     Project,
     ProjectPartner,
     ProjectUpdate,
+    Submitted,
     Topic,
+)
+from .selectors import (
+    can_manage_project,
+    initiatives_published_managed_by,
+    project_partner_initiatives,
 )
 
 
@@ -44,6 +50,15 @@ def _published(initiative: Initiative) -> bool:
 
 def _require_manager(user: User, initiative: Initiative) -> None:
     if not can_manage(user=user, initiative=initiative):
+        raise PermissionDenied
+
+
+def _require_connection_side(user: User, connection: Connection) -> None:
+    """Either side of a connection may record its outcome or build a project on it."""
+    if not (
+        can_manage(user=user, initiative=connection.from_initiative)
+        or can_manage(user=user, initiative=connection.to_initiative)
+    ):
         raise PermissionDenied
 
 
@@ -93,20 +108,31 @@ def post_withdraw(*, post: CollaborationPost, user: User) -> CollaborationPost:
     return post
 
 
-def post_approve(post: CollaborationPost, *, moderator: User, comment: str) -> None:
-    post.status = CollaborationPost.Status.PUBLISHED
-    post.published_at = post.published_at or timezone.now()
-    post.save(update_fields=["status", "published_at", "updated_at"])
+ModerationCallback = Callable[..., None]
 
 
-def post_request_changes(post: CollaborationPost, *, moderator: User, comment: str) -> None:
-    post.status = CollaborationPost.Status.CHANGES_REQUESTED
-    post.save(update_fields=["status", "updated_at"])
+def _moderation_outcome(status: str, *, publish: bool = False) -> ModerationCallback:
+    """The moderation queue's callback that gives the reviewed object `status`. A submission also
+    keeps the time of its last change and, when `publish`, of its first publication."""
+
+    def decide(
+        obj: CollaborationPost | Project | ProjectUpdate, *, moderator: User, comment: str
+    ) -> None:
+        obj.status = status
+        fields = ["status"]
+        if isinstance(obj, Submitted):
+            fields.append("updated_at")
+            if publish:
+                obj.published_at = obj.published_at or timezone.now()
+                fields.append("published_at")
+        obj.save(update_fields=fields)
+
+    return decide
 
 
-def post_reject(post: CollaborationPost, *, moderator: User, comment: str) -> None:
-    post.status = CollaborationPost.Status.REJECTED
-    post.save(update_fields=["status", "updated_at"])
+post_approve = _moderation_outcome(CollaborationPost.Status.PUBLISHED, publish=True)
+post_request_changes = _moderation_outcome(CollaborationPost.Status.CHANGES_REQUESTED)
+post_reject = _moderation_outcome(CollaborationPost.Status.REJECTED)
 
 
 # --- Connections ----------------------------------------------------------------------------------
@@ -140,6 +166,21 @@ def connection_topics(*, from_initiative: Initiative, to_initiative: Initiative)
     return found
 
 
+def connection_refusal(*, user: User, to_initiative: Initiative) -> str:
+    """Why this user may not express interest in `to_initiative` at all, or "" if they may: the
+    interest page says it before anyone writes, and `connection_create` refuses with it."""
+    if can_manage(user=user, initiative=to_initiative):
+        return _("You manage %(name)s yourself: express interest in another initiative.") % {
+            "name": to_initiative.name
+        }
+    if not initiatives_published_managed_by(user=user).exists():
+        return _(
+            "Only managers of a published initiative can express interest. "
+            "Register your initiative first, or ask to manage it."
+        )
+    return ""
+
+
 @transaction.atomic
 def connection_create(
     *,
@@ -151,21 +192,12 @@ def connection_create(
 ) -> Connection:
     """A manager of `from_initiative` expresses interest in `to_initiative`; its managers hear by
     email. Nothing of either side's contact details travels until they accept."""
-    if not Initiative.objects.published().filter(managers=user).exists():
-        raise MatchmakingError(
-            _(
-                "Only managers of a published initiative can express interest. "
-                "Register your initiative first, or ask to manage it."
-            )
-        )
+    refusal = connection_refusal(user=user, to_initiative=to_initiative)
+    if refusal:
+        raise MatchmakingError(refusal)
     if from_initiative is None:
         raise MatchmakingError(_("Choose the initiative you write for."))
     _require_manager(user, from_initiative)
-    if from_initiative.pk == to_initiative.pk or can_manage(user=user, initiative=to_initiative):
-        raise MatchmakingError(
-            _("You manage %(name)s yourself: express interest in another initiative.")
-            % {"name": to_initiative.name}
-        )
     if not _published(from_initiative) or not _published(to_initiative):
         raise MatchmakingError(_("Both initiatives must be published in the registry."))
     message = message.strip()
@@ -262,11 +294,7 @@ def connection_decide(*, connection: Connection, user: User, accept: bool) -> Co
 @transaction.atomic
 def connection_set_stage(*, connection: Connection, user: User, stage: str) -> Connection:
     """Record how far the two initiatives went; stages only move forward."""
-    if not (
-        can_manage(user=user, initiative=connection.from_initiative)
-        or can_manage(user=user, initiative=connection.to_initiative)
-    ):
-        raise PermissionDenied
+    _require_connection_side(user, connection)
     connection = Connection.objects.select_for_update().get(pk=connection.pk)
     if connection.status != Connection.Status.ACCEPTED:
         raise MatchmakingError(_("Record an outcome once the request is accepted."))
@@ -301,21 +329,6 @@ def _unique_project_slug(title: str) -> str:
     return slug
 
 
-def active_partner_initiatives(project: Project) -> QuerySet[Initiative]:
-    return Initiative.objects.filter(
-        project_partnerships__project=project,
-        project_partnerships__confirmed=True,
-        project_partnerships__accepted=True,
-    )
-
-
-def can_manage_project(*, user, project: Project) -> bool:
-    """A manager of an active partner speaks for the project."""
-    if not user.is_authenticated:
-        return False
-    return active_partner_initiatives(project).filter(managers=user).exists()
-
-
 def _require_project_manager(user: User, project: Project) -> None:
     if not can_manage_project(user=user, project=project):
         raise PermissionDenied
@@ -331,10 +344,15 @@ def project_create(
     connection: Connection | None = None,
 ) -> Project:
     """A project of `lead` (confirmed at once); each other partner is invited and shows only once
-    its own managers confirm."""
+    its own managers confirm. A project opened from an accepted `connection` moves it to the
+    joint-project stage."""
     _require_manager(user, lead)
     if not _published(lead):
         raise MatchmakingError(_("The lead initiative must be published in the registry."))
+    if connection is not None:
+        _require_connection_side(user, connection)
+        if connection.status != Connection.Status.ACCEPTED:
+            raise MatchmakingError(_("Open a joint project from a connection once it is accepted."))
     project = Project.objects.create(
         slug=_unique_project_slug(data["title"]),
         title=data["title"],
@@ -360,14 +378,20 @@ def project_create(
     for partner in partners:
         if partner.pk != lead.pk:
             project_invite(project=project, user=user, initiative=partner, message="")
-    if (
-        connection is not None
-        and connection.status == Connection.Status.ACCEPTED
-        and not connection.stage_reached(Connection.Stage.JOINT_PROJECT)
-    ):
+    if connection is not None and not connection.stage_reached(Connection.Stage.JOINT_PROJECT):
         connection_set_stage(connection=connection, user=user, stage="joint_project")
     moderation_submit(obj=project, kind="joint_project", submitted_by=user)
     return project
+
+
+def _require_new_partner(project: Project, initiative: Initiative) -> None:
+    """A partner is a published initiative, asked (or asking) once."""
+    if not _published(initiative):
+        raise MatchmakingError(_("Only initiatives published in the registry can be partners."))
+    if ProjectPartner.objects.filter(project=project, initiative=initiative).exists():
+        raise MatchmakingError(
+            _("%(name)s is already a partner or was already asked.") % {"name": initiative.name}
+        )
 
 
 @transaction.atomic
@@ -375,12 +399,7 @@ def project_invite(
     *, project: Project, user: User, initiative: Initiative, message: str
 ) -> ProjectPartner:
     _require_project_manager(user, project)
-    if not _published(initiative):
-        raise MatchmakingError(_("Only initiatives published in the registry can be partners."))
-    if ProjectPartner.objects.filter(project=project, initiative=initiative).exists():
-        raise MatchmakingError(
-            _("%(name)s is already a partner or was already asked.") % {"name": initiative.name}
-        )
+    _require_new_partner(project, initiative)
     partner = ProjectPartner.objects.create(
         project=project, initiative=initiative, accepted=True, added_by=user, message=message
     )
@@ -406,12 +425,7 @@ def project_join_request(
     _require_manager(user, initiative)
     if project.status != Project.Status.PUBLISHED or not project.is_forming:
         raise MatchmakingError(_("This project is not looking for partners now."))
-    if not _published(initiative):
-        raise MatchmakingError(_("Only initiatives published in the registry can be partners."))
-    if ProjectPartner.objects.filter(project=project, initiative=initiative).exists():
-        raise MatchmakingError(
-            _("%(name)s is already a partner or was already asked.") % {"name": initiative.name}
-        )
+    _require_new_partner(project, initiative)
     now = timezone.now()
     partner = ProjectPartner.objects.create(
         project=project,
@@ -424,7 +438,7 @@ def project_join_request(
         message=message.strip(),
     )
     recipients = User.objects.filter(
-        managed_initiatives__in=active_partner_initiatives(project), is_active=True
+        managed_initiatives__in=project_partner_initiatives(project=project), is_active=True
     ).distinct()
     for manager in recipients:
         emails.send(
@@ -440,34 +454,45 @@ def project_join_request(
     return partner
 
 
+def _waiting_partner_answer(
+    partner: ProjectPartner, *, yes: bool, answered: str, already: Any
+) -> ProjectPartner | None:
+    """Lock a waiting partner's row for an answer. Refused when its `answered` flag is set; a no
+    deletes the row (None); a yes returns the locked row for the caller to mark."""
+    partner = ProjectPartner.objects.select_for_update().get(pk=partner.pk)
+    if getattr(partner, answered):
+        raise MatchmakingError(already)
+    if not yes:
+        partner.delete()
+        return None
+    return partner
+
+
 @transaction.atomic
 def project_partner_confirm(*, partner: ProjectPartner, user: User, confirm: bool) -> None:
     """The invited initiative's own managers confirm (or decline) its place in the project."""
     _require_manager(user, partner.initiative)
-    partner = ProjectPartner.objects.select_for_update().get(pk=partner.pk)
-    if partner.confirmed:
-        raise MatchmakingError(_("This partnership was already confirmed."))
-    if not confirm:
-        partner.delete()
-        return
-    partner.confirmed = True
-    partner.confirmed_at = timezone.now()
-    partner.confirmed_by = user
-    partner.save(update_fields=["confirmed", "confirmed_at", "confirmed_by"])
+    locked = _waiting_partner_answer(
+        partner,
+        yes=confirm,
+        answered="confirmed",
+        already=_("This partnership was already confirmed."),
+    )
+    if locked is not None:
+        locked.confirmed, locked.confirmed_at, locked.confirmed_by = True, timezone.now(), user
+        locked.save(update_fields=["confirmed", "confirmed_at", "confirmed_by"])
 
 
 @transaction.atomic
 def project_partner_accept(*, partner: ProjectPartner, user: User, accept: bool) -> None:
     """The current partners take in (or not) an initiative that asked to join."""
     _require_project_manager(user, partner.project)
-    partner = ProjectPartner.objects.select_for_update().get(pk=partner.pk)
-    if partner.accepted:
-        raise MatchmakingError(_("This initiative is already a partner."))
-    if not accept:
-        partner.delete()
-        return
-    partner.accepted = True
-    partner.save(update_fields=["accepted"])
+    locked = _waiting_partner_answer(
+        partner, yes=accept, answered="accepted", already=_("This initiative is already a partner.")
+    )
+    if locked is not None:
+        locked.accepted = True
+        locked.save(update_fields=["accepted"])
 
 
 @transaction.atomic
@@ -512,7 +537,7 @@ def project_post_update(
 ) -> ProjectUpdate:
     _require_project_manager(user, project)
     _require_manager(user, initiative)
-    if not active_partner_initiatives(project).filter(pk=initiative.pk).exists():
+    if not project_partner_initiatives(project=project).filter(pk=initiative.pk).exists():
         raise PermissionDenied
     if project.status != Project.Status.PUBLISHED:
         raise MatchmakingError(_("Post updates once the project is published."))
@@ -526,20 +551,9 @@ def project_post_update(
     return update
 
 
-def project_approve(project: Project, *, moderator: User, comment: str) -> None:
-    project.status = Project.Status.PUBLISHED
-    project.published_at = project.published_at or timezone.now()
-    project.save(update_fields=["status", "published_at", "updated_at"])
-
-
-def project_request_changes(project: Project, *, moderator: User, comment: str) -> None:
-    project.status = Project.Status.CHANGES_REQUESTED
-    project.save(update_fields=["status", "updated_at"])
-
-
-def project_reject(project: Project, *, moderator: User, comment: str) -> None:
-    project.status = Project.Status.REJECTED
-    project.save(update_fields=["status", "updated_at"])
+project_approve = _moderation_outcome(Project.Status.PUBLISHED, publish=True)
+project_request_changes = _moderation_outcome(Project.Status.CHANGES_REQUESTED)
+project_reject = _moderation_outcome(Project.Status.REJECTED)
 
 
 def project_edit_approve(project: Project, *, moderator: User, comment: str) -> None:
@@ -564,12 +578,6 @@ def project_edit_reject(project: Project, *, moderator: User, comment: str) -> N
     project.save(update_fields=["pending_changes", "updated_at"])
 
 
-def update_approve(update: ProjectUpdate, *, moderator: User, comment: str) -> None:
-    update.status = ProjectUpdate.Status.PUBLISHED
-    update.save(update_fields=["status"])
-
-
-def update_reject(update: ProjectUpdate, *, moderator: User, comment: str) -> None:
-    # An update is short: the partners write a new one rather than fix this one.
-    update.status = ProjectUpdate.Status.REJECTED
-    update.save(update_fields=["status"])
+update_approve = _moderation_outcome(ProjectUpdate.Status.PUBLISHED)
+# An update is short: the partners write a new one rather than fix this one.
+update_reject = _moderation_outcome(ProjectUpdate.Status.REJECTED)

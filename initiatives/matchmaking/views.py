@@ -3,6 +3,8 @@ expressing interest, connections, joint projects, and the staff funnel."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from iapt_platform.accounts import roles
 from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.http import AuthenticatedRequest
 from initiatives.models import Initiative
@@ -25,13 +26,9 @@ from initiatives.selectors import initiatives_managed_by
 from initiatives.services import can_manage
 
 from . import forms, hooks, selectors, services
-from .models import CollaborationPost, Connection, Project, ProjectPartner
+from .models import CollaborationPost, Connection, Project
 
 PAGE_SIZE = 20
-
-
-def _managed_published(user) -> Any:
-    return Initiative.objects.published().filter(managers=user).order_by("name")
 
 
 def _managed_initiative(request: AuthenticatedRequest, slug: str) -> Initiative:
@@ -131,6 +128,8 @@ def post_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def post_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     post = get_object_or_404(CollaborationPost.objects.select_related("initiative"), pk=pk)
+    if not can_manage(user=request.user, initiative=post.initiative):
+        raise PermissionDenied
     services.post_withdraw(post=post, user=request.user)
     messages.success(request, _("Withdrawn: it no longer appears anywhere."))
     return redirect("matchmaking:initiative", slug=post.initiative.slug)
@@ -160,23 +159,13 @@ def initiative_page(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @login_required
 def interest(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     target = get_object_or_404(Initiative.objects.published(), slug=slug)
-    managed = _managed_published(request.user).exclude(pk=target.pk)
-    target_posts = CollaborationPost.objects.live().filter(initiative=target)
-    post_id = request.GET.get("post", "")
-    initial = {"post": post_id} if post_id.isdigit() else {}
     form = forms.InterestForm(
-        request.POST or None, managed=managed, target_posts=target_posts, initial=initial
+        request.POST or None,
+        managed=selectors.initiatives_published_managed_by(user=request.user).exclude(pk=target.pk),
+        target_posts=selectors.posts_live_of(initiative=target),
+        about=request.GET.get("post", ""),
     )
-    refusal = ""
-    if can_manage(user=request.user, initiative=target):
-        refusal = _("You manage %(name)s yourself: express interest in another initiative.") % {
-            "name": target.name
-        }
-    elif not managed.exists():
-        refusal = _(
-            "Only managers of a published initiative can express interest. "
-            "Register your initiative first, or ask to manage it."
-        )
+    refusal = services.connection_refusal(user=request.user, to_initiative=target)
     if request.method == "POST" and not refusal and form.is_valid():
         try:
             connection = services.connection_create(
@@ -266,11 +255,7 @@ def connection_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "is_receiver": is_receiver,
             "contact": selectors.shared_contact(connection=connection, viewer=request.user),
             "stage_form": stage_form,
-            "stages": [
-                (value, label, getattr(connection, f"{value}_at"))
-                for value, label in Connection.Stage.choices
-                if value
-            ],
+            "stages": selectors.connection_stages(connection=connection),
         },
     )
 
@@ -293,35 +278,24 @@ def project_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_create(request: AuthenticatedRequest) -> HttpResponse:
-    managed = _managed_published(request.user)
+    managed = selectors.initiatives_published_managed_by(user=request.user)
     if not managed.exists():
         messages.error(
             request, _("Only managers of a published initiative can open a joint project.")
         )
         return redirect("matchmaking:projects")
-    connection = None
-    initial: dict[str, Any] = {"text_language": request.user.language or "es", "stage": "idea"}
-    connection_id = request.GET.get("connection", "")
-    if connection_id.isdigit():
-        connection = Connection.objects.filter(
-            pk=connection_id, status=Connection.Status.ACCEPTED
-        ).first()
-        if connection is not None:
-            own = [
-                i for i in (connection.from_initiative, connection.to_initiative) if i in managed
-            ]
-            other = [
-                i for i in (connection.from_initiative, connection.to_initiative) if i not in own
-            ]
-            if not own:
-                raise PermissionDenied
-            initial.update(
-                lead=own[0],
-                partners=other,
-                topics=list(connection.topics.all()),
-                stage=Project.Stage.CONSORTIUM,
-            )
-    form = forms.ProjectCreateForm(request.POST or None, managed=managed, initial=initial)
+    # A project opened from a connection (`?connection=`): only its sides may build on it.
+    connection = selectors.connection_accepted(pk=request.GET.get("connection", ""))
+    own, others = selectors.connection_sides(connection=connection, managed=managed)
+    if connection is not None and not own:
+        raise PermissionDenied
+    form = forms.ProjectCreateForm(
+        request.POST or None,
+        managed=managed,
+        initial=forms.ProjectCreateForm.initial_for(
+            language=request.user.language, connection=connection, own=own, others=others
+        ),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -346,168 +320,148 @@ def project_create(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "matchmaking/project_form.html", {"form": form, "project": None})
 
 
-PROJECT_ACTIONS = {"invite", "join", "update", "stage", "confirm", "decline", "accept", "refuse"}
+@dataclass(frozen=True)
+class ProjectAction:
+    """One button of a project's page: the page form it binds, the service it calls with the
+    form's data, and what it says when done."""
+
+    form: str
+    call: Callable[..., Any]  # (project, user, cleaned data) -> Any
+    done: Any  # a lazy message
+    # A refusal of what someone typed shows on the form; that of a button, as a message.
+    refusal_on_form: bool = False
+
+    def done_message(self, data: dict[str, Any]) -> str:
+        """The message, naming the initiative a partner's button answered for ("%(name)s")."""
+        partner = data.get("partner")
+        return str(self.done) % {"name": partner.initiative.name if partner else ""}
+
+
+def _for_project(service: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda project, user, data: service(project=project, user=user, **data)
+
+
+def _for_partner(service: Callable[..., Any], **answer: bool) -> Callable[..., Any]:
+    return lambda project, user, data: service(partner=data["partner"], user=user, **answer)
+
+
+PROJECT_ACTIONS = {
+    "invite": ProjectAction(
+        "invite",
+        _for_project(services.project_invite),
+        gettext_lazy("Invitation sent. The initiative appears once its managers confirm."),
+        refusal_on_form=True,
+    ),
+    "join": ProjectAction(
+        "join",
+        _for_project(services.project_join_request),
+        gettext_lazy("Request sent to the partners."),
+        refusal_on_form=True,
+    ),
+    "update": ProjectAction(
+        "update",
+        _for_project(services.project_post_update),
+        gettext_lazy("Update sent for review."),
+        refusal_on_form=True,
+    ),
+    "stage": ProjectAction(
+        "stage", _for_project(services.project_set_stage), gettext_lazy("Stage updated.")
+    ),
+    # An invited initiative's own managers confirm or decline its place...
+    "confirm": ProjectAction(
+        "partner",
+        _for_partner(services.project_partner_confirm, confirm=True),
+        gettext_lazy("Confirmed: %(name)s is now a partner."),
+    ),
+    "decline": ProjectAction(
+        "partner",
+        _for_partner(services.project_partner_confirm, confirm=False),
+        gettext_lazy("Declined."),
+    ),
+    # ...and the partners take in, or not, an initiative that asked to join.
+    "accept": ProjectAction(
+        "partner", _for_partner(services.project_partner_accept, accept=True), gettext_lazy("Done.")
+    ),
+    "refuse": ProjectAction(
+        "partner",
+        _for_partner(services.project_partner_accept, accept=False),
+        gettext_lazy("Done."),
+    ),
+}
+
+
+def _project_act(request: HttpRequest, project: Project, action: ProjectAction, form: Any) -> bool:
+    """Carry out one button of the project page: True when done (redirect), False to show the
+    page again with the form's errors."""
+    if not form.is_valid():
+        if action.form == "partner":
+            raise Http404  # no such invitation or request in this project
+        return False
+    try:
+        action.call(project, request.user, form.cleaned_data)
+    except services.MatchmakingError as error:
+        if action.refusal_on_form:
+            form.add_error(None, str(error))
+            return False
+        messages.error(request, str(error))
+        return True
+    messages.success(request, action.done_message(form.cleaned_data))
+    return True
 
 
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_for_page(slug=slug, viewer=request.user)
     if project is None:
         raise Http404
-    user = request.user
-    is_partner = services.can_manage_project(user=user, project=project)
-    managed = _managed_published(user) if user.is_authenticated else Initiative.objects.none()
-    partner_ids = set(project.partners.values_list("initiative_id", flat=True))
-    joinable = managed.exclude(pk__in=partner_ids)
-    action = request.POST.get("action", "") if request.method == "POST" else ""
-    bound = request.POST if action else None
-    invite_form = forms.InviteForm(bound if action == "invite" else None)
-    join_form = forms.JoinForm(bound if action == "join" else None, managed=joinable)
-    update_form = forms.UpdateForm(
-        bound if action == "update" else None,
-        partners=services.active_partner_initiatives(project).filter(managers=user)
-        if user.is_authenticated
-        else Initiative.objects.none(),
-    )
-    stage_form = forms.ProjectStageForm(
-        bound if action == "stage" else None, initial={"stage": project.stage}
-    )
+    action = None
     if request.method == "POST":
-        if not user.is_authenticated:
+        if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if action not in PROJECT_ACTIONS:
+        action = PROJECT_ACTIONS.get(request.POST.get("action", ""))
+        if action is None:
             raise Http404
-        done = _project_action(
-            request, project, action, invite_form, join_form, update_form, stage_form
-        )
-        if done:
-            return redirect("matchmaking:project", slug=project.slug)
-    waiting = selectors.project_waiting_partners(project=project) if user.is_authenticated else []
+    # Access to each action is the service's: it refuses (403) whoever may not do it.
+    viewer = selectors.project_viewer(project=project, user=request.user)
+    page_forms = forms.project_page_forms(
+        project=project, viewer=viewer, action_form=action.form if action else "", data=request.POST
+    )
+    if action is not None and _project_act(request, project, action, page_forms[action.form]):
+        return redirect("matchmaking:project", slug=project.slug)
     return render(
         request,
         "matchmaking/project_detail.html",
         {
             "project": project,
-            "is_partner": is_partner,
-            "waiting": waiting,
-            "my_invitations": [p for p in waiting if not p.confirmed and p.initiative in managed],
+            "is_partner": viewer.is_partner,
+            "waiting": viewer.waiting,
+            "my_invitations": viewer.invitations,
             "updates": selectors.project_updates_public(project=project),
-            "review_updates": project.updates.filter(status="in_review").select_related(
-                "initiative"
-            )
-            if is_partner or (user.is_authenticated and roles.is_moderator(user))
+            "review_updates": selectors.project_updates_in_review(project=project)
+            if viewer.is_partner or viewer.is_moderator
             else [],
-            "invite_form": invite_form,
-            "join_form": join_form if joinable.exists() and project.is_forming else None,
-            "update_form": update_form,
-            "stage_form": stage_form,
-            "countries": _project_countries(project),
+            "invite_form": page_forms["invite"],
+            "join_form": page_forms["join"]
+            if viewer.joinable.exists() and project.is_forming
+            else None,
+            "update_form": page_forms["update"],
+            "stage_form": page_forms["stage"],
+            "countries": selectors.project_countries(project=project),
             # Meetings and library resources linked by their own apps (see hooks.py).
             "sections": hooks.render_project_sections(request, project),
-            "is_moderator": user.is_authenticated and roles.is_moderator(user),
+            "is_moderator": viewer.is_moderator,
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
-def _project_countries(project: Project) -> list:
-    """The countries the project names, then those of its partners, once each."""
-    seen, result = set(), []
-    for country in list(project.countries) + [
-        p.initiative.country
-        for p in project.active_partners  # type: ignore[attr-defined]
-    ]:
-        if country.code not in seen:
-            seen.add(country.code)
-            result.append(country)
-    return result
-
-
-def _project_action(request, project, action, invite_form, join_form, update_form, stage_form):
-    """Carry out one form of the project page; True when done (redirect), False to re-render."""
-    user = request.user
-    try:
-        if action in ("confirm", "decline", "accept", "refuse"):
-            partner = get_object_or_404(
-                ProjectPartner.objects.select_related("initiative", "project"),
-                pk=request.POST.get("partner", "0") or 0,
-                project=project,
-            )
-            if action in ("confirm", "decline"):
-                services.project_partner_confirm(
-                    partner=partner, user=user, confirm=action == "confirm"
-                )
-                messages.success(
-                    request,
-                    _("Confirmed: %(name)s is now a partner.") % {"name": partner.initiative.name}
-                    if action == "confirm"
-                    else _("Declined."),
-                )
-            else:
-                services.project_partner_accept(
-                    partner=partner, user=user, accept=action == "accept"
-                )
-                messages.success(request, _("Done."))
-            return True
-        if action == "invite" and invite_form.is_valid():
-            services.project_invite(
-                project=project,
-                user=user,
-                initiative=invite_form.cleaned_data["initiative"],
-                message=invite_form.cleaned_data["message"],
-            )
-            messages.success(
-                request, _("Invitation sent. The initiative appears once its managers confirm.")
-            )
-            return True
-        if action == "join" and join_form.is_valid():
-            services.project_join_request(
-                project=project,
-                user=user,
-                initiative=join_form.cleaned_data["initiative"],
-                message=join_form.cleaned_data["message"],
-            )
-            messages.success(request, _("Request sent to the partners."))
-            return True
-        if action == "update" and update_form.is_valid():
-            services.project_post_update(
-                project=project,
-                user=user,
-                initiative=update_form.cleaned_data["initiative"],
-                text=update_form.cleaned_data["text"],
-            )
-            messages.success(request, _("Update sent for review."))
-            return True
-        if action == "stage" and stage_form.is_valid():
-            services.project_set_stage(
-                project=project, user=user, stage=stage_form.cleaned_data["stage"]
-            )
-            messages.success(request, _("Stage updated."))
-            return True
-    except services.MatchmakingError as error:
-        form = {"invite": invite_form, "join": join_form, "update": update_form}.get(action)
-        if form is None:
-            messages.error(request, str(error))
-            return True
-        form.add_error(None, str(error))
-    return False
-
-
 @login_required
 def project_edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     project = get_object_or_404(Project, slug=slug)
-    if not services.can_manage_project(user=request.user, project=project):
+    if not selectors.can_manage_project(user=request.user, project=project):
         raise PermissionDenied
-    pending = project.pending_changes or {}
-    initial = {
-        "title": pending.get("title", project.title),
-        "summary": pending.get("summary", project.summary),
-        "call_to_join": pending.get("call_to_join", project.call_to_join),
-        "results": pending.get("results", project.results),
-        "text_language": project.text_language,
-        "topics": pending.get("topics") or list(project.topics.all()),
-        "countries": pending.get("countries") or [c.code for c in project.countries],
-    }
-    form = forms.ProjectEditForm(request.POST or None, initial=initial)
+    form = forms.ProjectEditForm(
+        request.POST or None, initial=forms.ProjectEditForm.initial_from(project)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.project_edit(project=project, user=request.user, data=form.cleaned_data)

@@ -156,3 +156,27 @@ def connected(initiative_a, initiative_b, promoter_a, promoter_b):
         message="Let us work together.",
     )
     return services.connection_decide(connection=connection, user=promoter_b, accept=True)
+
+
+@pytest.fixture
+def project_data(topics):
+    return {
+        "title": "Cybersecurity for Andean agrifood exporters",
+        "summary": "A regional **training** programme.",
+        "text_language": "en",
+        "topics": [topics["cybersecurity"]],
+        "countries": ["EC", "PE"],
+        "stage": "consortium",
+        "call_to_join": "We look for clusters in Colombia.",
+    }
+
+
+@pytest.fixture
+def project(promoter_a, initiative_a, initiative_b, project_data, moderator):
+    """Published, led by A; B is invited and has not confirmed yet."""
+    project = services.project_create(
+        user=promoter_a, lead=initiative_a, data=project_data, partners=[initiative_b]
+    )
+    approve_all(moderator)
+    project.refresh_from_db()
+    return project

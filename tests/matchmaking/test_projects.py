@@ -17,29 +17,6 @@ from .conftest import approve_all
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def project_data(topics):
-    return {
-        "title": "Cybersecurity for Andean agrifood exporters",
-        "summary": "A regional **training** programme.",
-        "text_language": "en",
-        "topics": [topics["cybersecurity"]],
-        "countries": ["EC", "PE"],
-        "stage": "consortium",
-        "call_to_join": "We look for clusters in Colombia.",
-    }
-
-
-@pytest.fixture
-def project(promoter_a, initiative_a, initiative_b, project_data, moderator):
-    project = services.project_create(
-        user=promoter_a, lead=initiative_a, data=project_data, partners=[initiative_b]
-    )
-    approve_all(moderator)
-    project.refresh_from_db()
-    return project
-
-
 def test_opening_a_project_from_a_connection_invites_the_other_side(
     client,
     promoter_a,
