@@ -208,3 +208,25 @@ def test_renditions_are_narrower_copies_and_none_for_small_images():
 def test_slugs_never_shadow_the_fixed_paths():
     assert services.unique_slug("Staff") == "staff-2"
     assert services.unique_slug("Feed") == "feed-2"
+
+
+@pytest.mark.usefixtures("_spanish")
+def test_a_story_published_while_the_broker_is_away_is_announced_by_the_periodic_task(
+    member, moderator, broker_down, django_capture_on_commit_callbacks
+):
+    proposal = propose(member, InitiativeFactory(), images=[])
+    decide(proposal, moderator, "approve")
+    story = proposal.story
+    story.summary_es = "Resumen."
+    story.save()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.story_publish(story=story, by=moderator)
+
+    story.refresh_from_db()
+    assert story.is_public and story.proposer_notified_at is None
+    assert mail.outbox == []
+    # The quarter-hourly task finds the story not yet announced: the proposer still hears of it.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.notify_published_proposers() == 1
+    assert [m.to for m in mail.outbox] == [[member.email]]
