@@ -415,10 +415,14 @@ def post_flag(*, user: Any, post: Post, reason: str, comment: str = "") -> Flag:
 def _set_hidden(*, post: Post, hidden: bool, actor: Any, action: str, reason: str = "") -> None:
     post.hidden = hidden
     post.save(update_fields=["hidden"])
+    _log_post_action(post, actor=actor, action=action, reason=reason)
+    thread_refresh(thread=post.thread)
+
+
+def _log_post_action(post: Post, *, actor: Any, action: str, reason: str) -> None:
     ForumAction.objects.create(
         actor=actor, action=action, thread=post.thread, post=post, reason=reason
     )
-    thread_refresh(thread=post.thread)
 
 
 def flag_uphold(post: Post, *, moderator: Any, comment: str) -> None:
@@ -455,25 +459,13 @@ def new_post_approve(post: Post, *, moderator: Any, comment: str) -> None:
     if post.status != Post.Status.PENDING:
         raise ModerationError(_("This post is no longer waiting for approval."))
     _publish(post=post)
-    ForumAction.objects.create(
-        actor=moderator,
-        action=ForumAction.Action.APPROVE_POST,
-        thread=post.thread,
-        post=post,
-        reason=comment,
-    )
+    _log_post_action(post, actor=moderator, action=ForumAction.Action.APPROVE_POST, reason=comment)
 
 
 def new_post_reject(post: Post, *, moderator: Any, comment: str) -> None:
     post.status = Post.Status.REJECTED
     post.save(update_fields=["status"])
-    ForumAction.objects.create(
-        actor=moderator,
-        action=ForumAction.Action.REJECT_POST,
-        thread=post.thread,
-        post=post,
-        reason=comment,
-    )
+    _log_post_action(post, actor=moderator, action=ForumAction.Action.REJECT_POST, reason=comment)
 
 
 def new_post_request_changes(post: Post, *, moderator: Any, comment: str) -> None:

@@ -372,7 +372,10 @@ def registration_request(
                 .first()
             )
             if live is not None and live.status != Registration.Status.PENDING:
-                _send_already_registered(live)
+                # Whoever typed the address may not be its owner: no link to the meeting room.
+                registration_notify(
+                    live, template="already_registered", method=None, extra={"show_link": False}
+                )
                 return
             registration = live or Registration(
                 meeting=locked, email=email, status=Registration.Status.PENDING
@@ -461,23 +464,6 @@ def _send_confirmation(registration: Registration) -> None:
             "max_days": CONFIRM_MAX_AGE.days,
             "full": meeting.capacity is not None
             and meeting.registrations.registered().count() >= meeting.capacity,
-        },
-    )
-
-
-def _send_already_registered(registration: Registration) -> None:
-    meeting = registration.meeting
-    emails.send(
-        template="meetings/already_registered",
-        to=registration.recipient,
-        language=registration.recipient_language,
-        time_zone=registration.recipient_time_zone,
-        context={
-            "meeting": meeting,
-            "registration": registration,
-            "rank": waitlist_rank(registration),
-            "cancel_url": registration_cancel_url(registration),
-            "meeting_url": settings.SITE_URL + meeting.get_absolute_url(),
         },
     )
 

@@ -83,11 +83,17 @@ def category_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @member_required
 def category_watch(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     category = _category_or_404(request, slug)
-    if services.watch_toggle(user=request.user, category=category):
-        messages.success(request, _("You now watch this category."))
-    else:
-        messages.success(request, _("You no longer watch this category."))
-    return redirect(category)
+    watching = services.watch_toggle(user=request.user, category=category)
+    return _watch_toggled(
+        request,
+        category,
+        _("You now watch this category.") if watching else _("You no longer watch this category."),
+    )
+
+
+def _watch_toggled(request: HttpRequest, target: Category | Thread, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect(target)
 
 
 def _posted_message(request: HttpRequest, post: Post) -> None:
@@ -214,11 +220,12 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @member_required
 def thread_watch(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     thread = _thread_or_404(request, pk)
-    if services.watch_toggle(user=request.user, thread=thread):
-        messages.success(request, _("You now watch this thread."))
-    else:
-        messages.success(request, _("You no longer watch this thread."))
-    return redirect(thread)
+    watching = services.watch_toggle(user=request.user, thread=thread)
+    return _watch_toggled(
+        request,
+        thread,
+        _("You now watch this thread.") if watching else _("You no longer watch this thread."),
+    )
 
 
 @require_GET

@@ -261,45 +261,44 @@ def _gender_rows(figures: stats.Participation) -> list[tuple[str, int]]:
     ]
 
 
+def _chart(
+    chart_id: str, rows: list, *, title: str, description: str, category: str, value_label: str
+) -> tuple:
+    """A chart and what its table beside it needs: (chart, category, rows, value label)."""
+    chart = bar_chart(rows, title=title, description=description, chart_id=chart_id)
+    return chart, category, rows, value_label
+
+
 @require_safe
 @moderator_required
 def staff_meeting_statistics(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     meeting = get_object_or_404(Meeting, pk=pk)
     figures = stats.meeting_participation(meeting)
-    country_rows = [(countries.name(code) or code, n) for code, n in figures.by_country]
+    people = _("People")
     charts = [
-        (
-            bar_chart(
-                _gender_rows(figures),
-                title=_("Participants by gender"),
-                description=_("Self-described gender of the people who attended."),
-                chart_id="gender",
-            ),
-            _("Gender"),
+        _chart(
+            "gender",
             _gender_rows(figures),
-            _("People"),
+            title=_("Participants by gender"),
+            description=_("Self-described gender of the people who attended."),
+            category=_("Gender"),
+            value_label=people,
         ),
-        (
-            bar_chart(
-                country_rows,
-                title=_("Participants by country"),
-                description=_("Country of the people who attended."),
-                chart_id="countries",
-            ),
-            _("Country"),
-            country_rows,
-            _("People"),
+        _chart(
+            "countries",
+            [(countries.name(code) or code, n) for code, n in figures.by_country],
+            title=_("Participants by country"),
+            description=_("Country of the people who attended."),
+            category=_("Country"),
+            value_label=people,
         ),
-        (
-            bar_chart(
-                figures.by_organisation[:15],
-                title=_("Organisations with most participants"),
-                description=_("The fifteen organisations with most people attending."),
-                chart_id="organisations",
-            ),
-            _("Organisation"),
+        _chart(
+            "organisations",
             figures.by_organisation[:15],
-            _("People"),
+            title=_("Organisations with most participants"),
+            description=_("The fifteen organisations with most people attending."),
+            category=_("Organisation"),
+            value_label=people,
         ),
     ]
     return render(
@@ -322,42 +321,32 @@ def staff_statistics(request: AuthenticatedRequest) -> HttpResponse:
         f"{timezone.localtime(meeting.starts_at):%Y-%m-%d} · {meeting.title}"
         for meeting, _f in history
     ]
-    participants = [(label, f.participants) for label, (_m, f) in zip(labels, history, strict=True)]
-    women = [(label, f.women_percent or 0) for label, (_m, f) in zip(labels, history, strict=True)]
-    first_time = [(label, f.first_time) for label, (_m, f) in zip(labels, history, strict=True)]
+    figures = [f for _m, f in history]
+    meeting = _("Meeting")
     charts = [
-        (
-            bar_chart(
-                participants,
-                title=_("Participants per meeting"),
-                description=_("People who attended each meeting, oldest first."),
-                chart_id="participants",
-            ),
-            _("Meeting"),
-            participants,
-            _("Participants"),
+        _chart(
+            "participants",
+            [(label, f.participants) for label, f in zip(labels, figures, strict=True)],
+            title=_("Participants per meeting"),
+            description=_("People who attended each meeting, oldest first."),
+            category=meeting,
+            value_label=_("Participants"),
         ),
-        (
-            bar_chart(
-                women,
-                title=_("Share of women per meeting (%)"),
-                description=_("Percentage of women among participants who stated a gender."),
-                chart_id="women",
-            ),
-            _("Meeting"),
-            women,
-            _("% women"),
+        _chart(
+            "women",
+            [(label, f.women_percent or 0) for label, f in zip(labels, figures, strict=True)],
+            title=_("Share of women per meeting (%)"),
+            description=_("Percentage of women among participants who stated a gender."),
+            category=meeting,
+            value_label=_("% women"),
         ),
-        (
-            bar_chart(
-                first_time,
-                title=_("First-time participants per meeting"),
-                description=_("People attending a meeting for the first time."),
-                chart_id="first-time",
-            ),
-            _("Meeting"),
-            first_time,
-            _("First-time participants"),
+        _chart(
+            "first-time",
+            [(label, f.first_time) for label, f in zip(labels, figures, strict=True)],
+            title=_("First-time participants per meeting"),
+            description=_("People attending a meeting for the first time."),
+            category=meeting,
+            value_label=_("First-time participants"),
         ),
     ]
     return render(
