@@ -427,26 +427,19 @@ def _log_post_action(post: Post, *, actor: Any, action: str, reason: str) -> Non
 
 def flag_uphold(post: Post, *, moderator: Any, comment: str) -> None:
     """Moderation callback: the flags were right, the post stays (or becomes) hidden."""
-    _set_hidden(
-        post=post,
-        hidden=True,
-        actor=moderator,
-        action=ForumAction.Action.HIDE_POST,
-        reason=comment or _("Flagged by members"),
-    )
-    Flag.objects.filter(post=post, status=Flag.Status.OPEN).update(status=Flag.Status.UPHELD)
+    _decide_flags(post, moderator=moderator, hide=True, reason=comment or _("Flagged by members"))
 
 
 def flag_dismiss(post: Post, *, moderator: Any, comment: str) -> None:
     """Moderation callback: the post is fine; it is restored for everyone."""
-    _set_hidden(
-        post=post,
-        hidden=False,
-        actor=moderator,
-        action=ForumAction.Action.RESTORE_POST,
-        reason=comment,
-    )
-    Flag.objects.filter(post=post, status=Flag.Status.OPEN).update(status=Flag.Status.DISMISSED)
+    _decide_flags(post, moderator=moderator, hide=False, reason=comment)
+
+
+def _decide_flags(post: Post, *, moderator: Any, hide: bool, reason: str) -> None:
+    action = ForumAction.Action.HIDE_POST if hide else ForumAction.Action.RESTORE_POST
+    _set_hidden(post=post, hidden=hide, actor=moderator, action=action, reason=reason)
+    decided = Flag.Status.UPHELD if hide else Flag.Status.DISMISSED
+    Flag.objects.filter(post=post, status=Flag.Status.OPEN).update(status=decided)
 
 
 def flag_request_changes(post: Post, *, moderator: Any, comment: str) -> None:

@@ -82,17 +82,17 @@ def category_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @require_POST
 @member_required
 def category_watch(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    category = _category_or_404(request, slug)
-    watching = services.watch_toggle(user=request.user, category=category)
-    return _watch_toggled(
-        request,
-        category,
-        _("You now watch this category.") if watching else _("You no longer watch this category."),
-    )
+    return _toggle_watch(request, _category_or_404(request, slug))
 
 
-def _watch_toggled(request: HttpRequest, target: Category | Thread, message: str) -> HttpResponse:
-    messages.success(request, message)
+def _toggle_watch(request: AuthenticatedRequest, target: Thread | Category) -> HttpResponse:
+    if isinstance(target, Thread):
+        watching = services.watch_toggle(user=request.user, thread=target)
+        now, no_longer = _("You now watch this thread."), _("You no longer watch this thread.")
+    else:
+        watching = services.watch_toggle(user=request.user, category=target)
+        now, no_longer = _("You now watch this category."), _("You no longer watch this category.")
+    messages.success(request, now if watching else no_longer)
     return redirect(target)
 
 
@@ -219,13 +219,7 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @member_required
 def thread_watch(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    thread = _thread_or_404(request, pk)
-    watching = services.watch_toggle(user=request.user, thread=thread)
-    return _watch_toggled(
-        request,
-        thread,
-        _("You now watch this thread.") if watching else _("You no longer watch this thread."),
-    )
+    return _toggle_watch(request, _thread_or_404(request, pk))
 
 
 @require_GET
