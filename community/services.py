@@ -415,34 +415,31 @@ def post_flag(*, user: Any, post: Post, reason: str, comment: str = "") -> Flag:
 def _set_hidden(*, post: Post, hidden: bool, actor: Any, action: str, reason: str = "") -> None:
     post.hidden = hidden
     post.save(update_fields=["hidden"])
+    _log_post_action(post, actor=actor, action=action, reason=reason)
+    thread_refresh(thread=post.thread)
+
+
+def _log_post_action(post: Post, *, actor: Any, action: str, reason: str) -> None:
     ForumAction.objects.create(
         actor=actor, action=action, thread=post.thread, post=post, reason=reason
     )
-    thread_refresh(thread=post.thread)
 
 
 def flag_uphold(post: Post, *, moderator: Any, comment: str) -> None:
     """Moderation callback: the flags were right, the post stays (or becomes) hidden."""
-    _set_hidden(
-        post=post,
-        hidden=True,
-        actor=moderator,
-        action=ForumAction.Action.HIDE_POST,
-        reason=comment or _("Flagged by members"),
-    )
-    Flag.objects.filter(post=post, status=Flag.Status.OPEN).update(status=Flag.Status.UPHELD)
+    _decide_flags(post, moderator=moderator, hide=True, reason=comment or _("Flagged by members"))
 
 
 def flag_dismiss(post: Post, *, moderator: Any, comment: str) -> None:
     """Moderation callback: the post is fine; it is restored for everyone."""
-    _set_hidden(
-        post=post,
-        hidden=False,
-        actor=moderator,
-        action=ForumAction.Action.RESTORE_POST,
-        reason=comment,
-    )
-    Flag.objects.filter(post=post, status=Flag.Status.OPEN).update(status=Flag.Status.DISMISSED)
+    _decide_flags(post, moderator=moderator, hide=False, reason=comment)
+
+
+def _decide_flags(post: Post, *, moderator: Any, hide: bool, reason: str) -> None:
+    action = ForumAction.Action.HIDE_POST if hide else ForumAction.Action.RESTORE_POST
+    _set_hidden(post=post, hidden=hide, actor=moderator, action=action, reason=reason)
+    decided = Flag.Status.UPHELD if hide else Flag.Status.DISMISSED
+    Flag.objects.filter(post=post, status=Flag.Status.OPEN).update(status=decided)
 
 
 def flag_request_changes(post: Post, *, moderator: Any, comment: str) -> None:
@@ -455,25 +452,13 @@ def new_post_approve(post: Post, *, moderator: Any, comment: str) -> None:
     if post.status != Post.Status.PENDING:
         raise ModerationError(_("This post is no longer waiting for approval."))
     _publish(post=post)
-    ForumAction.objects.create(
-        actor=moderator,
-        action=ForumAction.Action.APPROVE_POST,
-        thread=post.thread,
-        post=post,
-        reason=comment,
-    )
+    _log_post_action(post, actor=moderator, action=ForumAction.Action.APPROVE_POST, reason=comment)
 
 
 def new_post_reject(post: Post, *, moderator: Any, comment: str) -> None:
     post.status = Post.Status.REJECTED
     post.save(update_fields=["status"])
-    ForumAction.objects.create(
-        actor=moderator,
-        action=ForumAction.Action.REJECT_POST,
-        thread=post.thread,
-        post=post,
-        reason=comment,
-    )
+    _log_post_action(post, actor=moderator, action=ForumAction.Action.REJECT_POST, reason=comment)
 
 
 def new_post_request_changes(post: Post, *, moderator: Any, comment: str) -> None:

@@ -350,6 +350,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "newsletter.tasks.requeue_stuck_deliveries",
         "schedule": crontab(),  # every minute; acts on rows stuck over NEWSLETTER_STUCK_MINUTES
     },
+    "library-process-unprocessed-files": {
+        "task": "library.tasks.process_unprocessed_files",
+        "schedule": crontab(minute="*/10"),
+    },
     "library-check-external-links": {
         "task": "library.tasks.check_external_links",
         "schedule": crontab(day_of_week="sun", hour=5, minute=20),

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from iapt_platform.lib import search
+from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.uploads import CleanFile, image_rendition
 from iapt_platform.moderation.services import moderation_submit
 from initiatives.matchmaking.selectors import projects_linkable_by
@@ -209,8 +210,9 @@ def _check_projects(*, user: Any, resource: Resource, projects: list[Any]) -> No
 def _queue_processing(resource: Resource) -> None:
     from . import tasks
 
-    pk = resource.pk
-    transaction.on_commit(lambda: tasks.process_resource_file.delay(pk))
+    # Too heavy for the member's request (up to 500 pages of text): with the broker away, the
+    # periodic sweep (`resource_files_to_process`) processes the file instead.
+    delay_on_commit(tasks.process_resource_file, resource.pk)
 
 
 @transaction.atomic
@@ -309,6 +311,25 @@ def resource_process_file(*, resource_id: int) -> None:
     if resource.is_published:
         resource_write_pictures(resource=resource)
         selectors.library_changed()
+
+
+PROCESSING_GRACE = timedelta(minutes=10)  # the file's own task normally runs within seconds
+PROCESSING_GIVE_UP = timedelta(days=1)  # still unprocessed: the worker cannot finish this file
+
+
+def resource_files_to_process() -> list[int]:
+    """Files whose processing was never queued (the broker was away when they were saved)."""
+    now = timezone.now()
+    return list(
+        Resource.objects.filter(
+            processed_at__isnull=True,
+            updated_at__lt=now - PROCESSING_GRACE,
+            updated_at__gt=now - PROCESSING_GIVE_UP,
+        )
+        .exclude(file="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 PICTURE_BOX = (320, 420)  # the cover on a resource's page: 160 CSS pixels, twice for sharp screens

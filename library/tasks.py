@@ -11,6 +11,15 @@ def process_resource_file(resource_id: int) -> None:
 
 
 @shared_task(acks_late=True)
+def process_unprocessed_files() -> int:
+    """Every 10 minutes: the files whose own processing task was lost."""
+    ids = services.resource_files_to_process()
+    for resource_id in ids:
+        process_resource_file.delay(resource_id)
+    return len(ids)
+
+
+@shared_task(acks_late=True)
 def check_external_links() -> int:
     """Weekly: queue the published resources' external links for checking, in batches."""
     ids = services.resource_links_to_check()

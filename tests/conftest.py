@@ -87,6 +87,19 @@ def member_client(client, member):
     return client
 
 
+# --- Broker ----------------------------------------------------------------------------------------
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Redis is away: every task's `delay` (and `apply_async`) fails the way kombu fails."""
+    from celery.app.task import Task
+    from kombu.exceptions import OperationalError
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(Task, "apply_async", refuse)
+
+
 # --- Browser ---------------------------------------------------------------------------------------
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

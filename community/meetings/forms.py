@@ -46,6 +46,34 @@ def _local(value: datetime | None, zone: str) -> str:
     return value.astimezone(zoneinfo.ZoneInfo(zone)).strftime(LOCAL_FORMAT)
 
 
+_MEETING_FIELD_ORDER = [
+    "title_es",
+    "title_en",
+    "title_pt_br",
+    "description_es",
+    "description_en",
+    "description_pt_br",
+    "kind",
+    "format",
+    "organiser_time_zone",
+    "starts_local",
+    "ends_local",
+    "deadline_local",
+    "online_link",
+    "place",
+    "agenda_es",
+    "agenda_en",
+    "agenda_pt_br",
+    "speakers",
+    "capacity",
+    "initiatives",
+    "resources",
+    "project",
+]
+# Not the model's own fields: the times are converted in `clean`, the links saved by the service.
+_MEETING_FORM_ONLY = {"starts_local", "ends_local", "deadline_local", "initiatives", "resources"}
+
+
 class MeetingForm(forms.ModelForm):
     """Staff create and edit meetings; times are typed in the organiser's time zone."""
 
@@ -91,25 +119,7 @@ class MeetingForm(forms.ModelForm):
 
     class Meta:
         model = Meeting
-        fields = [
-            "title_es",
-            "title_en",
-            "title_pt_br",
-            "description_es",
-            "description_en",
-            "description_pt_br",
-            "kind",
-            "format",
-            "organiser_time_zone",
-            "online_link",
-            "place",
-            "agenda_es",
-            "agenda_en",
-            "agenda_pt_br",
-            "speakers",
-            "capacity",
-            "project",
-        ]
+        fields = [name for name in _MEETING_FIELD_ORDER if name not in _MEETING_FORM_ONLY]
         labels = {
             "title_es": _("Title in Spanish"),
             "title_en": _("Title in English"),
@@ -144,30 +154,7 @@ class MeetingForm(forms.ModelForm):
             "capacity": forms.NumberInput(attrs={"min": 1}),
         }
 
-    field_order = [
-        "title_es",
-        "title_en",
-        "title_pt_br",
-        "description_es",
-        "description_en",
-        "description_pt_br",
-        "kind",
-        "format",
-        "organiser_time_zone",
-        "starts_local",
-        "ends_local",
-        "deadline_local",
-        "online_link",
-        "place",
-        "agenda_es",
-        "agenda_en",
-        "agenda_pt_br",
-        "speakers",
-        "capacity",
-        "initiatives",
-        "resources",
-        "project",
-    ]
+    field_order = _MEETING_FIELD_ORDER
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from iapt_platform.lib import emails
+from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.ratelimit import within_limit
 from iapt_platform.lib.uploads import CleanFile
 
@@ -142,8 +143,7 @@ def meeting_update(
         meeting.resources.set(resources)
         _promote_waitlist(meeting)
         if notify:
-            meeting_id, sequence = meeting.pk, meeting.sequence
-            transaction.on_commit(lambda: tasks.send_update_notices.delay(meeting_id, sequence))
+            _queue_notices(tasks.send_update_notices, meeting.pk, meeting.sequence)
     return notify
 
 
@@ -157,8 +157,7 @@ def meeting_publish(*, meeting: Meeting, notify_subscribers: bool = False) -> No
     meeting.notify_subscribers = notify_subscribers
     meeting.save(update_fields=["published_at", "notify_subscribers", "updated_at"])
     if meeting.starts_at > meeting.published_at:
-        meeting_id = meeting.pk
-        transaction.on_commit(lambda: tasks.announce_meeting.delay(meeting_id))
+        _queue_notices(tasks.announce_meeting, meeting.pk)
 
 
 def meeting_cancel(*, meeting: Meeting, note: str = "", note_language: str = "") -> None:
@@ -190,10 +189,13 @@ def meeting_cancel(*, meeting: Meeting, note: str = "", note_language: str = "")
             ]
         )
         if meeting.is_published:
-            meeting_id, sequence = meeting.pk, meeting.sequence
-            transaction.on_commit(
-                lambda: tasks.send_cancellation_notices.delay(meeting_id, sequence)
-            )
+            _queue_notices(tasks.send_cancellation_notices, meeting.pk, meeting.sequence)
+
+
+def _queue_notices(task, *args: int) -> None:
+    # Nothing sweeps up a lost announcement, update or cancellation (beat sends only reminders):
+    # with the broker away, the staff member's request sends them rather than lose them.
+    delay_on_commit(task, *args, run_here_if_broker_down=True)
 
 
 def meeting_mark_held(*, meeting: Meeting) -> None:
@@ -370,7 +372,10 @@ def registration_request(
                 .first()
             )
             if live is not None and live.status != Registration.Status.PENDING:
-                _send_already_registered(live)
+                # Whoever typed the address may not be its owner: no link to the meeting room.
+                registration_notify(
+                    live, template="already_registered", method=None, extra={"show_link": False}
+                )
                 return
             registration = live or Registration(
                 meeting=locked, email=email, status=Registration.Status.PENDING
@@ -459,23 +464,6 @@ def _send_confirmation(registration: Registration) -> None:
             "max_days": CONFIRM_MAX_AGE.days,
             "full": meeting.capacity is not None
             and meeting.registrations.registered().count() >= meeting.capacity,
-        },
-    )
-
-
-def _send_already_registered(registration: Registration) -> None:
-    meeting = registration.meeting
-    emails.send(
-        template="meetings/already_registered",
-        to=registration.recipient,
-        language=registration.recipient_language,
-        time_zone=registration.recipient_time_zone,
-        context={
-            "meeting": meeting,
-            "registration": registration,
-            "rank": waitlist_rank(registration),
-            "cancel_url": registration_cancel_url(registration),
-            "meeting_url": settings.SITE_URL + meeting.get_absolute_url(),
         },
     )
 

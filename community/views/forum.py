@@ -82,12 +82,18 @@ def category_detail(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @require_POST
 @member_required
 def category_watch(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    category = _category_or_404(request, slug)
-    if services.watch_toggle(user=request.user, category=category):
-        messages.success(request, _("You now watch this category."))
+    return _toggle_watch(request, _category_or_404(request, slug))
+
+
+def _toggle_watch(request: AuthenticatedRequest, target: Thread | Category) -> HttpResponse:
+    if isinstance(target, Thread):
+        watching = services.watch_toggle(user=request.user, thread=target)
+        now, no_longer = _("You now watch this thread."), _("You no longer watch this thread.")
     else:
-        messages.success(request, _("You no longer watch this category."))
-    return redirect(category)
+        watching = services.watch_toggle(user=request.user, category=target)
+        now, no_longer = _("You now watch this category."), _("You no longer watch this category.")
+    messages.success(request, now if watching else no_longer)
+    return redirect(target)
 
 
 def _posted_message(request: HttpRequest, post: Post) -> None:
@@ -213,12 +219,7 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @member_required
 def thread_watch(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    thread = _thread_or_404(request, pk)
-    if services.watch_toggle(user=request.user, thread=thread):
-        messages.success(request, _("You now watch this thread."))
-    else:
-        messages.success(request, _("You no longer watch this thread."))
-    return redirect(thread)
+    return _toggle_watch(request, _thread_or_404(request, pk))
 
 
 @require_GET

@@ -134,7 +134,31 @@ def translated_names(field: str) -> list[str]:
     return [build_localized_fieldname(field, code) for code, _n in settings.LANGUAGES]
 
 
-class StoryForm(forms.ModelForm):
+class _VideoAndImageRules(forms.ModelForm):
+    """The rules the staff page and the admin share: a checked image, a video link that becomes
+    the model's provider and id (its errors shown on the link)."""
+
+    def clean_hero_image(self) -> Any:
+        upload = self.cleaned_data.get("hero_image")
+        if isinstance(upload, UploadedFile):
+            return clean_upload(upload, kinds={"image"}).content
+        return upload
+
+    def clean_video_url(self) -> tuple[str, str]:
+        url = self.cleaned_data["video_url"].strip()
+        return video.parse_video_url(url) if url else ("", "")
+
+    def _post_clean(self) -> None:
+        provider, video_id = self.cleaned_data.get("video_url") or ("", "")
+        self.instance.video_provider, self.instance.video_id = provider, video_id
+        super()._post_clean()  # type: ignore[misc]  # Django's hook, missing from the stubs
+
+    def _update_errors(self, errors: ValidationError) -> None:
+        _move_video_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]
+
+
+class StoryForm(_VideoAndImageRules):
     """Staff write a story in the three languages: the fields of each language come together."""
 
     TRANSLATED = ("title", "summary", "body", "hero_alt")
@@ -227,27 +251,6 @@ class StoryForm(forms.ModelForm):
         }
         return [self[name] for name in self.fields if name not in translated]
 
-    def clean_hero_image(self) -> Any:
-        upload = self.cleaned_data.get("hero_image")
-        if isinstance(upload, UploadedFile):
-            return clean_upload(upload, kinds={"image"}).content
-        return upload
-
-    def clean_video_url(self) -> tuple[str, str]:
-        url = self.cleaned_data["video_url"].strip()
-        if not url:
-            return "", ""
-        return video.parse_video_url(url)
-
-    def _post_clean(self) -> None:
-        provider, video_id = self.cleaned_data.get("video_url") or ("", "")
-        self.instance.video_provider, self.instance.video_id = provider, video_id
-        super()._post_clean()  # type: ignore[misc]  # Django's hook, missing from the stubs
-
-    def _update_errors(self, errors: ValidationError) -> None:
-        _move_video_errors(errors)
-        super()._update_errors(errors)  # type: ignore[misc]
-
     @property
     def hero_changed(self) -> bool:
         return "hero_image" in self.changed_data
@@ -293,7 +296,7 @@ class PublishForm(forms.Form):
     )
 
 
-class StoryAdminForm(forms.ModelForm):
+class StoryAdminForm(_VideoAndImageRules):
     """The admin's form: the same video and image rules as the staff page."""
 
     video_url = forms.CharField(label=_("Video link"), required=False, max_length=300)
@@ -322,25 +325,6 @@ class StoryAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial["video_url"] = self.instance.video_watch_url
-
-    def clean_hero_image(self) -> Any:
-        upload = self.cleaned_data.get("hero_image")
-        if isinstance(upload, UploadedFile):
-            return clean_upload(upload, kinds={"image"}).content
-        return upload
-
-    def clean_video_url(self) -> tuple[str, str]:
-        url = self.cleaned_data["video_url"].strip()
-        return video.parse_video_url(url) if url else ("", "")
-
-    def _post_clean(self) -> None:
-        provider, video_id = self.cleaned_data.get("video_url") or ("", "")
-        self.instance.video_provider, self.instance.video_id = provider, video_id
-        super()._post_clean()  # type: ignore[misc]  # Django's hook, missing from the stubs
-
-    def _update_errors(self, errors: ValidationError) -> None:
-        _move_video_errors(errors)
-        super()._update_errors(errors)  # type: ignore[misc]
 
 
 def _move_video_errors(errors: ValidationError) -> None:

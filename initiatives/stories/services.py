@@ -19,6 +19,7 @@ from PIL import Image
 
 from iapt_platform.accounts import roles
 from iapt_platform.lib import emails
+from iapt_platform.lib.queueing import delay_on_commit
 
 from .models import GalleryImage, ProposalImage, Story, StoryProposal
 
@@ -219,7 +220,8 @@ def queue_published_notice() -> None:
     """Tell proposers at once of stories published now (scheduled ones: see the periodic task)."""
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.notify_published_proposers.delay())
+    # With the broker away, the quarter-hourly run of the same task tells them instead.
+    delay_on_commit(tasks.notify_published_proposers)
 
 
 @transaction.atomic
@@ -279,8 +281,9 @@ def story_notify_published_due() -> int:
 def queue_renditions(story: Story) -> None:
     from . import tasks
 
-    story_id = story.pk
-    transaction.on_commit(lambda: tasks.make_hero_renditions.delay(story_id))
+    # Nothing would make them later, and they are cheap enough (at most three copies of an image
+    # of at most 2000 pixels, about half a second): with the broker away, the request makes them.
+    delay_on_commit(tasks.make_hero_renditions, story.pk, run_here_if_broker_down=True)
 
 
 def story_make_renditions(*, story_id: int) -> list[list[Any]]:

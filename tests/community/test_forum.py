@@ -187,6 +187,23 @@ def test_useful_is_one_per_member_and_post_and_toggles(client_for, alice, bruno)
     assert not Reaction.objects.filter(post=post).exists()  # not on one's own post
 
 
+def test_watching_a_thread_or_a_category_toggles_and_says_which(client_for, alice, bruno):
+    thread = factories.thread(alice)
+    category = thread.category
+    client = client_for(bruno)
+    for noun, target, url in (
+        ("thread", thread, reverse("community:thread_watch", args=[thread.pk])),
+        ("category", category, reverse("community:category_watch", args=[category.slug])),
+    ):
+        response = client.post(url, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.redirect_chain == [(target.get_absolute_url(), 302)]
+        assert f"You now watch this {noun}." in response.content.decode()
+        assert Watch.objects.filter(user=bruno, **{noun: target}).exists()
+        response = client.post(url, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+        assert f"You no longer watch this {noun}." in response.content.decode()
+        assert not Watch.objects.filter(user=bruno, **{noun: target}).exists()
+
+
 def test_the_asker_accepts_an_answer_and_others_cannot(client_for, alice, bruno, carla):
     thread = factories.thread(alice, is_question=True)
     answer = factories.post(thread, bruno, "Respuesta")

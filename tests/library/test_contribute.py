@@ -1,22 +1,33 @@
 """Members propose resources; moderators decide; bad files are refused and nothing is stored."""
 
+import datetime
 import io
 import re
 import struct
 import zipfile
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from iapt_platform.moderation.models import ModerationItem
 from iapt_platform.moderation.services import moderation_decide
 from library import forms as library_forms
+from library import tasks
 from library.forms import ResourceForm
 from library.models import Evidence, Resource
 
-from .factories import TopicFactory, media_files, pdf_bytes, pdf_upload, xlsx_bomb
+from .factories import (
+    ResourceFactory,
+    TopicFactory,
+    media_files,
+    pdf_bytes,
+    pdf_upload,
+    xlsx_bomb,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +91,46 @@ def test_a_member_proposes_a_pdf_and_it_waits_for_a_moderator(
     assert en_member_client.get(f"/library/{resource.slug}/").status_code == 200
     page = en_member_client.get("/library/mine/", HTTP_ACCEPT_LANGUAGE="en")
     assert "In review" in page.content.decode()
+
+
+def test_a_file_proposed_while_the_broker_is_away_is_processed_by_the_periodic_sweep(
+    en_member_client, django_capture_on_commit_callbacks, broker_down, monkeypatch
+):
+    upload = pdf_upload("Guía práctica.pdf", "Anexo con la palabra zanahoria.")
+    response = propose(
+        en_member_client, django_capture_on_commit_callbacks, **form_data(file=upload)
+    )
+
+    assert response.status_code == 302
+    resource = Resource.objects.get()
+    assert resource.status == Resource.Status.IN_REVIEW
+    assert resource.processed_at is None and not resource.thumbnail
+    # The broker is back; the sweep leaves a file alone while its own task may still be coming,
+    # then processes it.
+    monkeypatch.undo()
+    later = timezone.now() + datetime.timedelta(minutes=11)
+    assert tasks.process_unprocessed_files() == 0
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        assert tasks.process_unprocessed_files() == 1
+    resource.refresh_from_db()
+    assert resource.processed_at is not None and resource.thumbnail.name.endswith(".png")
+    assert "zanahoria" in resource.search_document
+    with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
+        assert tasks.process_unprocessed_files() == 0
+
+
+def test_the_sweep_leaves_alone_links_and_files_untouched_for_a_day(_media):
+    from django.core.files.base import ContentFile
+
+    stale = ResourceFactory(external_url="")
+    stale.file.save("old.pdf", ContentFile(pdf_bytes("viejo")))
+    ResourceFactory()  # a link, no file: nothing to process
+    # A file that still has not been processed a day later is one the worker cannot finish:
+    # it is not tried again every ten minutes for ever.
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=25)):
+        assert tasks.process_unprocessed_files() == 0
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=23)):
+        assert tasks.process_unprocessed_files() == 1
 
 
 def test_approval_publishes_and_emails_the_contributor(

@@ -280,3 +280,46 @@ def test_a_cancellation_without_a_note_says_nothing_of_one(people, committed):
     message = next(m for m in mail.outbox if m.to == [member.email])
     assert "Note from the organisers" not in message.body
     assert "Note from the organisers" not in message.alternatives[0][0]
+
+
+# --- With the broker away ------------------------------------------------------------------------
+# Nothing sweeps up a lost announcement, update or cancellation (beat sends reminders only), so
+# each of these tasks runs in the request that saved the change rather than being lost.
+def test_an_update_saved_while_the_broker_is_away_still_reaches_registered_people(
+    people, broker_down, committed
+):
+    meeting, member, visitor, _waiting, _gone = people
+    previous = services.MeetingSnapshot.of(meeting)
+    meeting.starts_at += timedelta(hours=1)
+    meeting.ends_at += timedelta(hours=1)
+    with time_machine.travel(START - timedelta(days=5), tick=False), committed():
+        notified = services.meeting_update(meeting=meeting, previous=previous, initiatives=[])
+
+    assert notified
+    meeting.refresh_from_db()
+    assert meeting.sequence == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([member.email, visitor.email])
+
+
+def test_an_announcement_published_while_the_broker_is_away_still_reaches_members(
+    english_member, broker_down, committed
+):
+    meeting = MeetingFactory(published_at=None)
+    with committed():
+        services.meeting_publish(meeting=meeting)
+
+    meeting.refresh_from_db()
+    assert meeting.is_published
+    assert english_member.email in {m.to[0] for m in mail.outbox}
+
+
+def test_a_cancellation_saved_while_the_broker_is_away_still_reaches_everyone(
+    people, broker_down, committed
+):
+    meeting, member, visitor, waiting, _gone = people
+    with time_machine.travel(START - timedelta(days=2), tick=False), committed():
+        services.meeting_cancel(meeting=meeting)
+
+    meeting.refresh_from_db()
+    assert meeting.status == "cancelled"
+    assert {m.to[0] for m in mail.outbox} == {member.email, visitor.email, waiting.email}

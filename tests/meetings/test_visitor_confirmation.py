@@ -99,6 +99,10 @@ def test_the_answer_is_the_same_for_a_new_a_pending_and_a_registered_address(cli
     to_known = [m for m in mail.outbox if m.to == ["known@example.net"]]
     assert [m.subject for m in to_known] == [f"You are already registered: {meeting.title_en}"]
     assert "evil.example" not in to_known[0].body
+    # Whoever typed the address may not own it: the email does not carry the meeting's room.
+    assert meeting.online_link
+    assert meeting.online_link not in to_known[0].body
+    assert meeting.online_link not in to_known[0].alternatives[0][0]
 
 
 def test_the_link_page_asks_and_only_a_post_confirms(client, committed):

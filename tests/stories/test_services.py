@@ -127,16 +127,22 @@ def test_only_the_proposer_resubmits(member, moderator, other_promoter):
         )
 
 
-@pytest.mark.usefixtures("_spanish")
-def test_publishing_now_emails_the_proposer_once(
-    member, moderator, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def story(_spanish, member, moderator):
+    """A member's proposal, approved into a draft story that has what publishing needs."""
     proposal = propose(member, InitiativeFactory(), images=[])
     decide(proposal, moderator, "approve")
     story = proposal.story
     story.summary_es = "Resumen."
     story.save()
     mail.outbox.clear()
+    return story
+
+
+@pytest.mark.usefixtures("_spanish")
+def test_publishing_now_emails_the_proposer_once(
+    member, moderator, django_capture_on_commit_callbacks, story
+):
     with django_capture_on_commit_callbacks(execute=True):
         services.story_publish(story=story, by=moderator)
     story.refresh_from_db()
@@ -149,16 +155,10 @@ def test_publishing_now_emails_the_proposer_once(
 
 @pytest.mark.usefixtures("_spanish")
 def test_a_scheduled_story_is_announced_when_its_date_comes(
-    member, moderator, django_capture_on_commit_callbacks
+    member, moderator, django_capture_on_commit_callbacks, story
 ):
     import time_machine
 
-    proposal = propose(member, InitiativeFactory(), images=[])
-    decide(proposal, moderator, "approve")
-    story = proposal.story
-    story.summary_es = "Resumen."
-    story.save()
-    mail.outbox.clear()
     at = timezone.now() + datetime.timedelta(days=2)
     services.story_publish(story=story, by=moderator, at=at)
     assert tasks.notify_published_proposers() == 0
@@ -208,3 +208,19 @@ def test_renditions_are_narrower_copies_and_none_for_small_images():
 def test_slugs_never_shadow_the_fixed_paths():
     assert services.unique_slug("Staff") == "staff-2"
     assert services.unique_slug("Feed") == "feed-2"
+
+
+@pytest.mark.usefixtures("_spanish")
+def test_a_story_published_while_the_broker_is_away_is_announced_by_the_periodic_task(
+    member, moderator, broker_down, django_capture_on_commit_callbacks, story
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.story_publish(story=story, by=moderator)
+
+    story.refresh_from_db()
+    assert story.is_public and story.proposer_notified_at is None
+    assert mail.outbox == []
+    # The quarter-hourly task finds the story not yet announced: the proposer still hears of it.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.notify_published_proposers() == 1
+    assert [m.to for m in mail.outbox] == [[member.email]]

@@ -398,6 +398,24 @@ def test_a_moderator_writes_a_story_in_two_languages(
     assert story.status == Story.Status.DRAFT
 
 
+def test_a_new_image_saved_while_the_broker_is_away_gets_its_sizes_at_once(
+    client, english_moderator, broker_down, django_capture_on_commit_callbacks
+):
+    # Nothing would make them later: the copies are made in the request (a fraction of a second
+    # for the largest image an upload may be).
+    story = StoryFactory(status=Story.Status.DRAFT, title_es="Borrador", title_en=None)
+    client.force_login(english_moderator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("stories:staff_edit", args=[story.pk]),
+            edit_data(hero_image=png_upload(size=(1200, 600)), hero_alt_es="Una foto"),
+        )
+
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert story.hero_image and [w for w, _n in story.hero_renditions] == [480, 960]
+
+
 def test_a_video_link_to_another_host_is_refused_and_nothing_is_lost(client, english_moderator):
     story = StoryFactory(status=Story.Status.DRAFT)
     client.force_login(english_moderator)
