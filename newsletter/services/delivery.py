@@ -9,7 +9,9 @@
    the message. A worker killed between "accepted" and that commit sends that one message twice
    when the row is retried; nothing is lost.
 3. `deliveries_requeue_stuck` (beat, every minute) gives rows stuck in "sending" for N minutes
-   back to "pending" and re-queues issues that stopped moving.
+   back to "pending" and re-queues issues that stopped moving: chunks whose task was lost or
+   never queued (the broker away), and the prepare task of an issue with no rows N minutes
+   after "send".
 Temporary errors (4xx, lost connections) put the rest of the chunk back and the task retries with
 backoff; permanent ones (5xx) are recorded on the row as failed.
 
@@ -317,15 +319,10 @@ def deliveries_requeue_stuck(*, older_than: timedelta | None = None) -> SweepRes
     cutoff = timezone.now() - older_than
     result = SweepResult()
     for issue in Issue.objects.filter(status=Issue.Status.SENDING):
-        result.reset += Delivery.objects.filter(
-            issue=issue, status=Delivery.Status.SENDING, claimed_at__lte=cutoff
-        ).update(status=Delivery.Status.PENDING)
-        if issue_finish_if_done(issue_id=issue.pk):
-            result.finished_issues.append(issue.pk)
-            continue
         if not Delivery.objects.filter(issue=issue).exists():
-            # The prepare task was lost, or never queued (the broker was away when "send" was
-            # pressed): run it again (it is idempotent).
+            # No rows yet is not "none left": the prepare task is waiting its turn, was lost, or
+            # was never queued (the broker was away when "send" was pressed). Past the patience,
+            # run it again (it is idempotent, and finishes an issue that has no recipients).
             if issue.send_started_at and issue.send_started_at <= cutoff:
                 from .. import tasks
 
@@ -333,6 +330,12 @@ def deliveries_requeue_stuck(*, older_than: timedelta | None = None) -> SweepRes
                 # recipient); this sweep comes again in a minute.
                 delay_on_commit(tasks.prepare_issue, issue.pk)
                 result.requeued_issues.append(issue.pk)
+            continue
+        result.reset += Delivery.objects.filter(
+            issue=issue, status=Delivery.Status.SENDING, claimed_at__lte=cutoff
+        ).update(status=Delivery.Status.PENDING)
+        if issue_finish_if_done(issue_id=issue.pk):
+            result.finished_issues.append(issue.pk)
             continue
         last_claim = Delivery.objects.filter(issue=issue).aggregate(last=Max("claimed_at"))["last"]
         idle = last_claim is None or last_claim <= cutoff
