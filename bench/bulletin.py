@@ -171,7 +171,7 @@ def sample_message(issue) -> tuple[str, bytes]:
     from newsletter.conf import from_email
     from newsletter.models import Subscriber
     from newsletter.rendering import personal_tokens, render_edition
-    from newsletter.services.delivery import build_message
+    from newsletter.transport import build_message
 
     subscriber = Subscriber.objects.filter(language="es").first()
     rendered = render_edition(issue.editions.get(language="es"))

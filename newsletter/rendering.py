@@ -132,7 +132,7 @@ LINE_LIMIT = 900  # bytes; SMTP allows 998, and a longer line forces quoted-prin
 def short_lines(text: str) -> str:
     """`text` with no line longer than LINE_LIMIT bytes, broken at spaces (where HTML and plain
     text read the same), else between two tags. Keeping the bodies 8bit lets the sender
-    substitute each subscriber's links in the message bytes (see delivery.MessageTemplate)."""
+    substitute each subscriber's links in the message bytes (see transport.MessageTemplate)."""
     lines = []
     for line in text.split("\n"):
         while len(line.encode()) > LINE_LIMIT:

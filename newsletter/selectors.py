@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.utils import timezone
 
-from .models import Contribution, Edition, Issue, Subscriber
+from .models import Contribution, Delivery, Edition, Issue, Subscriber
 
 
 def archive_editions(*, language: str) -> QuerySet[Edition]:
@@ -62,3 +65,86 @@ def subscribers_for_staff(*, query: str = "", status: str = "") -> QuerySet[Subs
     if status in Subscriber.Status.values:
         queryset = queryset.filter(status=status)
     return queryset
+
+
+# --- Who receives an issue, and how its send is going ----------------------------------------
+def issue_languages(*, issue: Issue) -> list[str]:
+    languages = list(issue.editions.values_list("language", flat=True))
+    if issue.segment_languages:
+        languages = [code for code in languages if code in issue.segment_languages]
+    return languages
+
+
+def issue_recipients(*, issue: Issue) -> QuerySet[Subscriber]:
+    """Confirmed subscribers in the issue's segment.
+
+    Languages: those of the editions (narrowed by the segment). Countries: any, or those chosen.
+    Topics: a subscriber who chose topics receives an issue about one of them; one who chose none
+    receives every issue.
+    """
+    queryset = Subscriber.objects.confirmed().filter(language__in=issue_languages(issue=issue))
+    if issue.segment_countries:
+        queryset = queryset.filter(country__in=issue.segment_countries)
+    topic_ids = list(issue.segment_topics.values_list("pk", flat=True))
+    if topic_ids:
+        through = Subscriber.topics.through
+        chose_one = Exists(
+            through.objects.filter(subscriber_id=OuterRef("pk"), topic_id__in=topic_ids)
+        )
+        chose_any = Exists(through.objects.filter(subscriber_id=OuterRef("pk")))
+        queryset = queryset.filter(Q(chose_one) | ~Q(chose_any))
+    return queryset
+
+
+@dataclass
+class Progress:
+    total: int
+    sent: int
+    failed: int
+    skipped: int
+    remaining: int
+    per_second: float
+    # "minute" while sending (the last minute's pace), "send" once done (the whole send's).
+    rate_over: str = "minute"
+
+    @property
+    def percent(self) -> int:
+        done = self.sent + self.failed + self.skipped
+        return round(100 * done / self.total) if self.total else 0
+
+
+RATE_WINDOW = timedelta(seconds=60)
+
+
+def issue_progress(*, issue: Issue) -> Progress:
+    counts = dict(
+        Delivery.objects.filter(issue=issue)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    now = timezone.now()
+    sending = issue.status == Issue.Status.SENDING
+    sent = Delivery.objects.filter(issue=issue, status=Delivery.Status.SENT)
+    if sending:
+        sent = sent.filter(sent_at__gte=now - RATE_WINDOW)
+    window = sent.aggregate(n=Count("pk"), first=Min("sent_at"), last=Max("sent_at"))
+    return Progress(
+        total=sum(counts.values()),
+        sent=counts.get(Delivery.Status.SENT, 0),
+        failed=counts.get(Delivery.Status.FAILED, 0),
+        skipped=counts.get(Delivery.Status.SKIPPED, 0),
+        remaining=counts.get(Delivery.Status.PENDING, 0) + counts.get(Delivery.Status.SENDING, 0),
+        per_second=_rate(window, until=now if sending else None),
+        rate_over="minute" if sending else "send",
+    )
+
+
+def _rate(window: dict[str, Any], *, until: Any) -> float:
+    """Messages a second over the time they took: from the first to the last message (or to now,
+    while the send runs, so that a stalled send shows its pace falling). Never less than a
+    second: seven messages sent within one second are seven a second."""
+    if not window["n"]:
+        return 0.0
+    seconds = ((until or window["last"]) - window["first"]).total_seconds()
+    return round(window["n"] / max(seconds, 1.0), 1)

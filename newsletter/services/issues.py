@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from iapt_platform.lib import emails
+from iapt_platform.lib.queueing import delay_on_commit
 
 from .. import sources
 from ..models import Block, Contribution, Edition, Issue, Topic
@@ -295,7 +296,10 @@ def _start(issue: Issue) -> None:
     issue.status = Issue.Status.SENDING
     issue.send_started_at = timezone.now()
     issue.save(update_fields=["status", "send_started_at", "updated_at"])
-    transaction.on_commit(lambda: tasks.prepare_issue.delay(issue.pk))
+    # Never run in this process when the broker is away: preparing writes a row per recipient,
+    # too much for the request that pressed "send". The sweeper (deliveries_requeue_stuck) queues
+    # it again once `send_started_at` is N minutes old.
+    delay_on_commit(tasks.prepare_issue, issue.pk)
 
 
 def issues_dispatch_due(*, now: datetime | None = None) -> list[int]:

@@ -28,7 +28,7 @@ from ..forms import (
     TestSendForm,
 )
 from ..models import Block, Contribution, Issue, Subscriber
-from ..services import delivery, issues
+from ..services import issues
 from ..services import subscribers as subscriber_services
 
 
@@ -112,7 +112,7 @@ def issue_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 else None
             ),
             "test_form": TestSendForm(issue=issue),
-            "recipients": delivery.issue_recipients(issue).count(),
+            "recipients": selectors.issue_recipients(issue=issue).count(),
             "since": issues.issue_since(issue),
         },
     )
@@ -327,7 +327,7 @@ def send_now(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @moderator_required
 def progress(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     issue = _issue(pk)
-    context = {"issue": issue, "progress": delivery.issue_progress(issue=issue)}
+    context = {"issue": issue, "progress": selectors.issue_progress(issue=issue)}
     if getattr(request, "htmx", False):
         return render(request, "newsletter/staff/partials/progress.html", context)
     return render(request, "newsletter/staff/progress.html", context)

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from newsletter import tokens
+from newsletter import selectors, tokens, transport
 from newsletter.models import Delivery, Issue, Subscriber
 from newsletter.services import delivery, issues, subscribers
 
@@ -120,7 +120,7 @@ def test_segments_by_language_country_and_topic(issue_with_block):
         segment_topics=[financing],
     )
 
-    recipients = set(delivery.issue_recipients(issue_with_block))
+    recipients = set(selectors.issue_recipients(issue=issue_with_block))
     assert recipients == {match, no_topics}
 
 
@@ -267,14 +267,14 @@ def test_the_task_retries_a_temporary_error_with_backoff(settings, issue_with_bl
 def test_the_rate_limit_holds_messages_to_the_configured_rate(monkeypatch):
     clock = {"now": 1000.0}
     sleeps = []
-    monkeypatch.setattr(delivery.time, "time", lambda: clock["now"])
+    monkeypatch.setattr(transport.time, "time", lambda: clock["now"])
 
     def sleep(seconds):
         sleeps.append(seconds)
         clock["now"] += seconds
 
-    monkeypatch.setattr(delivery.time, "sleep", sleep)
-    limiter = delivery.RateLimiter(3)
+    monkeypatch.setattr(transport.time, "sleep", sleep)
+    limiter = transport.RateLimiter(3)
     for _ in range(7):
         limiter.wait()
     # 3 in the first second, 3 in the second, the 7th waits for the third second.
@@ -294,7 +294,7 @@ def test_with_the_cache_away_a_chunk_gives_its_rows_back_when_its_time_is_up(
     def away(*args, **kwargs):
         raise ValueError("the cache is away")
 
-    monkeypatch.setattr(delivery.cache, "incr", away)
+    monkeypatch.setattr(transport.cache, "incr", away)
     SubscriberFactory(email="one@example.org")
     SubscriberFactory(email="two@example.org")
     Issue.objects.filter(pk=issue_with_block.pk).update(status=Issue.Status.SENDING)
@@ -403,7 +403,7 @@ def test_progress_counts_sent_failed_skipped_and_remaining(issue_with_block):
     Delivery.objects.filter(subscriber__in=rows[:2]).update(status="sent", sent_at=now)
     Delivery.objects.filter(subscriber=rows[2]).update(status="failed")
     Delivery.objects.filter(subscriber=rows[3]).update(status="skipped")
-    progress = delivery.issue_progress(issue=issue_with_block)
+    progress = selectors.issue_progress(issue=issue_with_block)
     assert (progress.total, progress.sent, progress.failed, progress.skipped) == (5, 2, 1, 1)
     assert progress.remaining == 1
     assert progress.percent == 80
@@ -422,7 +422,7 @@ def test_the_rate_is_measured_over_the_time_the_messages_took(issue_with_block):
             status="sent", sent_at=start + timedelta(seconds=index / 6)
         )
     issue_with_block.refresh_from_db()
-    assert delivery.issue_progress(issue=issue_with_block).per_second == pytest.approx(7, abs=0.1)
+    assert selectors.issue_progress(issue=issue_with_block).per_second == pytest.approx(7, abs=0.1)
 
 
 def test_a_running_send_reports_its_rate_over_the_last_minute(issue_with_block):
@@ -441,7 +441,7 @@ def test_a_running_send_reports_its_rate_over_the_last_minute(issue_with_block):
             status="sent", sent_at=now - timedelta(minutes=4)
         )
     issue_with_block.refresh_from_db()
-    rate = delivery.issue_progress(issue=issue_with_block).per_second
+    rate = selectors.issue_progress(issue=issue_with_block).per_second
     assert rate == pytest.approx(1 / 3, abs=0.05)
 
 

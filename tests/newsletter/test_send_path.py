@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from newsletter import tokens
+from newsletter import tokens, transport
 from newsletter.models import Delivery, Issue
 from newsletter.rendering import freeze_editions, personal_tokens
 from newsletter.services import delivery
@@ -34,7 +34,7 @@ def _normalised(data: bytes) -> bytes:
 def test_the_byte_template_gives_the_message_building_it_would(issue_with_block):
     rendered = freeze_editions(issue_with_block)["es"]
     unsubscribe, preferences = personal_tokens(4321)
-    template = delivery.MessageTemplate(rendered, issue_with_block.pk)
+    template = transport.MessageTemplate(rendered, issue_with_block.pk)
 
     from_template = template.render(
         subscriber_id=4321,
@@ -42,7 +42,7 @@ def test_the_byte_template_gives_the_message_building_it_would(issue_with_block)
         unsubscribe=unsubscribe,
         preferences=preferences,
     )
-    built = delivery.build_message(
+    built = transport.build_message(
         rendered=rendered,
         issue_id=issue_with_block.pk,
         subscriber_id=4321,

@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from newsletter import tokens
+from newsletter import tokens, transport
 from newsletter.models import Delivery, Issue
 from newsletter.services import delivery
 
@@ -64,13 +64,13 @@ def smtp_server(request, settings):
 
 def test_a_chunk_sends_personal_messages_over_one_connection(smtp_server, monkeypatch):
     pipelined = []
-    original = delivery.pipelined_sendmail
+    original = transport.pipelined_sendmail
 
     def counting(smtp, sender, recipient, data):
         pipelined.append(recipient)
         return original(smtp, sender, recipient, data)
 
-    monkeypatch.setattr(delivery, "pipelined_sendmail", counting)
+    monkeypatch.setattr(transport, "pipelined_sendmail", counting)
     issue = IssueFactory(languages=["es", "en"])
     BlockFactory(
         issue=issue,
