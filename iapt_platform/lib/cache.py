@@ -24,7 +24,7 @@ Rate limits that keep their counters in the cache, and what an outage does to th
   (`community.services._check_rate`, a list read with `get`) sees no recent posts: fail-open,
   because they brake floods rather than guard secrets, and refusing everyone with "you sent too
   many" during an outage would be wrong. The bulletin's sending rate
-  (`newsletter.services.delivery.RateLimiter`) cannot count and waits: sending pauses until Redis
+  (`newsletter.transport.RateLimiter`) cannot count and waits: sending pauses until Redis
   is back (the broker is the same Redis, so little else runs meanwhile).
 * A version bump (`CacheVersion.bump`: the registry's and the library's) made during an outage
   is lost; if Redis comes back with its data (a network cut rather than a

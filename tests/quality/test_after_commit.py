@@ -18,10 +18,6 @@ ALLOWED = {
     # A warm-up a few seconds after a burst of registry writes: it needs a countdown, which
     # delay_on_commit does not take, and it catches the broker's error itself.
     ("initiatives/signals.py", "warm_directory"): "countdown",
-    # Removed when the delivery branch merges (the bulletin's sites are converted there).
-    ("newsletter/services/issues.py", "prepare_issue"): "delivery branch",
-    ("newsletter/services/delivery.py", "send_chunk"): "delivery branch",
-    ("newsletter/services/delivery.py", "prepare_issue"): "delivery branch",
 }
 
 
