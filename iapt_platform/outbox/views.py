@@ -1,0 +1,41 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from iapt_platform.accounts.roles import moderator_required
+from iapt_platform.lib.http import AuthenticatedRequest
+
+from . import selectors, services
+from .forms import RetryForm
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@moderator_required
+def failed(request: AuthenticatedRequest) -> HttpResponse:
+    rows = selectors.outgoing_needing_attention()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "outbox/failed.html", {"page": page})
+
+
+@require_POST
+@moderator_required
+def retry(request: AuthenticatedRequest) -> HttpResponse:
+    form = RetryForm(request.POST)
+    if form.is_valid():
+        pk = form.cleaned_data["pk"]
+        count = services.outgoing_retry(pks=[pk] if pk else None)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d email sent again to the mail server.",
+                "%(count)d emails sent again to the mail server.",
+                count,
+            )
+            % {"count": count},
+        )
+    return redirect("outbox:failed")
