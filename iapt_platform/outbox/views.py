@@ -14,16 +14,16 @@ from .forms import RetryForm
 PAGE_SIZE = 50
 
 
-@require_GET
 @moderator_required
+@require_GET
 def failed(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.outgoing_needing_attention()
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "outbox/failed.html", {"page": page})
 
 
-@require_POST
 @moderator_required
+@require_POST
 def retry(request: AuthenticatedRequest) -> HttpResponse:
     form = RetryForm(request.POST)
     if form.is_valid():
