@@ -34,7 +34,12 @@ RETRY_MAX = dt.timedelta(hours=1)  # the backoff doubles from OUTBOX_RETRY_SECON
 SWEEP_BATCH = 500  # rows one sweep sends at most; the next minute's sweep takes the rest
 KEEP_FAILED = dt.timedelta(days=180)
 # The server itself is away: the rest of a sweep would fail the same way, and wait.
-SERVER_AWAY = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
+SERVER_AWAY = (
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 def _row(*, email: RenderedEmail, template: str, **fields: Any) -> OutgoingEmail:

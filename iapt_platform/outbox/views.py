@@ -32,8 +32,8 @@ def retry(request: AuthenticatedRequest) -> HttpResponse:
         messages.success(
             request,
             ngettext(
-                "%(count)d email sent again to the mail server.",
-                "%(count)d emails sent again to the mail server.",
+                "%(count)d email queued to be sent again.",
+                "%(count)d emails queued to be sent again.",
                 count,
             )
             % {"count": count},

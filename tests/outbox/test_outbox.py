@@ -66,10 +66,13 @@ def test_the_row_is_written_in_the_callers_transaction_and_sent_after_commit(
 def test_a_rolled_back_change_leaves_no_row_and_sends_nothing(
     member, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            welcome(member)
-            raise RuntimeError("the request failed after the email was written")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        welcome(member)
+        raise RuntimeError("the request failed after the email was written")
 
     assert callbacks == []
     assert not OutgoingEmail.objects.exists()
@@ -177,9 +180,7 @@ def test_a_sweep_stops_at_a_server_that_is_away_and_leaves_the_rest_untried(
     assert sorted(OutgoingEmail.objects.values_list("attempts", flat=True)) == [0, 0, 1]
 
 
-def test_send_now_records_a_sent_row_and_nothing_when_the_server_refuses(
-    member, refusing_server
-):
+def test_send_now_records_a_sent_row_and_nothing_when_the_server_refuses(member, refusing_server):
     with pytest.raises(smtplib.SMTPServerDisconnected):
         emails.send_now(template="welcome", to=member)
     assert not OutgoingEmail.objects.exists()
@@ -201,10 +202,9 @@ def test_a_payload_queued_before_the_outbox_is_still_sent(member):
 
 
 def test_old_rows_are_forgotten(member, django_capture_on_commit_callbacks, settings):
-    with time_machine.travel(T0, tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            welcome(member)
-            welcome(member)
+    with time_machine.travel(T0, tick=False), django_capture_on_commit_callbacks(execute=True):
+        welcome(member)
+        welcome(member)
     OutgoingEmail.objects.filter(pk=OutgoingEmail.objects.last().pk).update(status="failed")
 
     assert services.outgoing_purge(now=T0 + dt.timedelta(days=29)) == 0
@@ -265,9 +265,8 @@ def test_retry_all_sends_every_failed_email(
 def test_a_pending_email_older_than_a_quarter_of_an_hour_shows_as_stuck(
     member, moderator_client, django_capture_on_commit_callbacks
 ):
-    with time_machine.travel(T0, tick=False):
-        with django_capture_on_commit_callbacks(execute=False):
-            welcome(member)
+    with time_machine.travel(T0, tick=False), django_capture_on_commit_callbacks(execute=False):
+        welcome(member)
     with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
         assert "Stuck" not in moderator_client.get("/outbox/").content.decode()
     with time_machine.travel(T0 + dt.timedelta(minutes=16), tick=False):
