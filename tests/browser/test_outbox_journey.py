@@ -7,6 +7,8 @@ from playwright.sync_api import expect
 
 from iapt_platform.lib import emails
 from iapt_platform.outbox import services
+from tests.community.test_digest_durability import FlakyServer
+from tests.outbox.test_outbox import REFUSING_SERVER
 
 from .test_registry_journey import sign_in_as
 
@@ -19,15 +21,13 @@ def test_a_moderator_sees_a_failed_email_and_retries_it(
     moderator_with_totp.language = "en"
     moderator_with_totp.save()
     settings.OUTBOX_MAX_ATTEMPTS = 1
-    settings.EMAIL_BACKEND = "tests.outbox.test_outbox.RefusingServer"
-    from tests.outbox.test_outbox import RefusingServer
-
-    RefusingServer.down = True
+    settings.EMAIL_BACKEND = REFUSING_SERVER
+    FlakyServer.down = True
     try:
         row = services.outgoing_create(email=emails.render(template="welcome", to=member))
         services.outgoing_send(pk=row.pk)
     finally:
-        RefusingServer.down = False
+        FlakyServer.down = False
     row.refresh_from_db()
     assert row.status == "failed"
 

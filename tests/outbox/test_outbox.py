@@ -9,7 +9,6 @@ import threading
 import pytest
 import time_machine
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend
 from django.db import connection, transaction
 from django.test import Client
 from kombu.exceptions import OperationalError
@@ -18,29 +17,21 @@ from iapt_platform.lib import emails
 from iapt_platform.lib import tasks as email_tasks
 from iapt_platform.outbox import services
 from iapt_platform.outbox.models import OutgoingEmail
+from tests.community.test_digest_durability import FlakyServer
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+REFUSING_SERVER = "tests.community.test_digest_durability.FlakyServer"
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
-
-
-class RefusingServer(EmailBackend):
-    """locmem, except while `down`: then the connection drops before the message is accepted."""
-
-    down = False
-
-    def send_messages(self, messages):
-        if type(self).down:
-            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-        return super().send_messages(messages)
 
 
 @pytest.fixture
 def refusing_server(settings):
-    settings.EMAIL_BACKEND = f"{__name__}.RefusingServer"
-    RefusingServer.down = True
-    yield RefusingServer
-    RefusingServer.down = False
+    """The mail server drops the connection before accepting anything, until `down` is False."""
+    settings.EMAIL_BACKEND = REFUSING_SERVER
+    FlakyServer.down = True
+    yield FlakyServer
+    FlakyServer.down = False
 
 
 def welcome(member) -> None:
