@@ -11,6 +11,10 @@ that inserts the row, and the row commits only once the server has accepted it. 
 any point (or a mail server that refuses) leaves no row, so the next hourly run sends that digest:
 nothing is lost, and a kill between the server's acceptance and the commit costs one duplicate. A
 second worker on the same digest waits on the row's unique index, then finds it taken.
+
+The email's outbox row (`iapt_platform.outbox`) is written in that same transaction, already
+sent (`emails.send_now`): the digest's own row is what the next run retries, so the outbox's task
+and sweeper have nothing to do for it, and the record cannot say "sent" before the server took it.
 """
 
 from __future__ import annotations

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "csp",
     "iapt_platform.accounts",
     "iapt_platform.moderation",
+    "iapt_platform.outbox",
     "initiatives",
     "initiatives.stories",
     "initiatives.matchmaking",
@@ -306,6 +307,14 @@ NEWSLETTER_UNSUBSCRIBE_MAILBOX = env.str("NEWSLETTER_UNSUBSCRIBE_MAILBOX", defau
 MEETINGS_REGISTRATION_LIMITS = (10, 5)
 
 # --- Celery --------------------------------------------------------------------------------------
+# The outbox (iapt_platform/outbox): a row per transactional email. A failed attempt is retried
+# after OUTBOX_RETRY_SECONDS, doubling up to an hour, OUTBOX_MAX_ATTEMPTS times in all; the sweeper
+# takes over a row its task has not sent after OUTBOX_SWEEP_AFTER_SECONDS.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
+OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=60)
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=30)
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None  # results are written to the database by the tasks themselves
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # embedded default: tasks run in-process
@@ -330,6 +339,14 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The beat schedule lives here, in code; django-celery-beat copies it into its tables at start-up,
 # where staff may pause an entry from the admin.
 CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "iapt_platform.lib.tasks.sweep_outbox",
+        "schedule": crontab(),  # every minute: emails whose task was lost, or whose backoff ended
+    },
+    "outbox-purge": {
+        "task": "iapt_platform.lib.tasks.purge_outbox",
+        "schedule": crontab(hour=3, minute=27),
+    },
     "accounts-clear-expired-sessions": {
         "task": "iapt_platform.accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

@@ -24,4 +24,5 @@ urlpatterns = [
     path("library/", include("library.urls")),
     path("bulletin/", include("newsletter.urls")),
     path("moderation/", include("iapt_platform.moderation.urls")),
+    path("outbox/", include("iapt_platform.outbox.urls")),
 ]

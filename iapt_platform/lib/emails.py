@@ -2,8 +2,10 @@
 
 An email is a template triple under `templates/emails/`: `<name>_subject.txt`, `<name>_body.txt` and
 `<name>_body.html` (the HTML extends `emails/base.html`). It is rendered in the recipient's language and
-time zone, its CSS is inlined, and `send` hands it to a Celery task only after the surrounding
-transaction commits, so a rolled-back request sends nothing (`send_now` sends it at once).
+time zone, its CSS is inlined, and `send` writes it to the outbox (`iapt_platform.outbox`) in the
+surrounding transaction: a task sends the row once that transaction commits, and the sweeper sends
+it if the task was lost. A rolled-back request leaves no row and sends nothing (`send_now` sends it
+at once, and records it as sent).
 
 The recipient's language is decided here, not by callers: a person with an account (given as the
 user, or as an address that an active account uses) reads it in the account's language; `language`
@@ -13,7 +15,7 @@ with autoescaping off, so that "Michoacán's" never arrives as "Michoacán&#x27;
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import css_inline
@@ -23,8 +25,6 @@ from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
-
-from .queueing import delay_on_commit
 
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
@@ -137,15 +137,18 @@ def render_text(name: str, context: dict[str, Any]) -> str:
 
 def send(**kwargs: Any) -> None:
     """Render an email (see `render`) and send it once the current transaction commits."""
-    queue(render(**kwargs))
+    queue(render(**kwargs), template=kwargs["template"])
 
 
 def send_now(**kwargs: Any) -> None:
     """Render an email (see `render`) and hand it to the mail server now, in this process.
 
     For a task that records the sending in the same transaction (digests): the record commits only
-    once the server accepted the message, so a worker killed at any point loses nothing."""
-    render(**kwargs).to_message().send()
+    once the server accepted the message, so a worker killed at any point loses nothing. The
+    outbox row is written in that transaction too, already sent."""
+    from iapt_platform.outbox import services as outbox  # the outbox imports this module
+
+    outbox.outgoing_send_now(email=render(**kwargs), template=kwargs["template"])
 
 
 def send_rendered(*, to: str, subject: str, text: str, language: str, html_template=None) -> None:
@@ -181,11 +184,11 @@ def render_rendered(
     )
 
 
-def queue(email: RenderedEmail) -> None:
-    from . import tasks  # the task module imports this one
+def queue(email: RenderedEmail, *, template: str = "") -> None:
+    """Write `email` to the outbox in the current transaction; a worker sends it after commit."""
+    from iapt_platform.outbox import services as outbox  # the outbox imports this module
 
-    # Sent from the worker; from this process if the broker is away (the email is not lost).
-    delay_on_commit(tasks.send_email, asdict(email), run_here_if_broker_down=True)
+    outbox.outgoing_queue(email=email, template=template)
 
 
 def _one_line(subject: str) -> str:

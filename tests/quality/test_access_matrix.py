@@ -215,6 +215,9 @@ RULES: dict[str, Rule] = {
     # Moderation
     "moderation:queue": Rule(moderators_only()),
     "moderation:item": Rule(moderators_only(), lambda o: {"pk": o["item"].pk}),
+    # Outgoing emails that failed (staff only: the page shows recipients' addresses)
+    "outbox:failed": Rule(moderators_only()),
+    "outbox:retry": Rule(moderators_only(405), post=staff_post()),
     # Success stories: the proposal belongs to `promoter` (sent back for changes)
     "stories:list": Rule(everyone()),
     "stories:feed_rss": Rule(everyone(), lambda o: {"lang": "es"}),
