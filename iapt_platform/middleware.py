@@ -6,7 +6,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -16,6 +16,7 @@ from whitenoise.middleware import WhiteNoiseMiddleware
 
 from iapt_platform.accounts import roles
 from iapt_platform.accounts.models import available_time_zones
+from iapt_platform.lib.http import for_the_api
 
 
 def reader_time_zone(request) -> str:
@@ -198,6 +199,10 @@ class MalformedAddressMiddleware:
     def __call__(self, request):
         if not malformed_address(request):
             return self.get_response(request)
+        if for_the_api(request):  # the API's schema documents a JSON body for a 400
+            response: HttpResponse = JsonResponse({"detail": "Malformed address."}, status=400)
+            patch_cache_control(response, no_store=True)
+            return response
         # LocaleMiddleware has not run yet: the language comes from the cookie or the browser.
         with translation.override(translation.get_language_from_request(request)):
             body = loader.render_to_string("400.html")

@@ -15,13 +15,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from iapt_platform.accounts import services as account_services
 from iapt_platform.lib import home as home_sections
+from iapt_platform.lib.http import for_the_api
 
 logger = logging.getLogger(__name__)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """The friendly 404 page; the API answers in JSON, as its schema says."""
-    if request.path.startswith("/api/"):
+    if for_the_api(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
 

@@ -14,3 +14,11 @@ class HtmxRequest(HttpRequest):
     """Any request, with django-htmx's details of an htmx call."""
 
     htmx: HtmxDetails
+
+
+API_PREFIX = "/api/"
+
+
+def for_the_api(request: HttpRequest) -> bool:
+    """True for an address of the API, whose errors are JSON as its schema documents."""
+    return request.path_info.startswith(API_PREFIX)

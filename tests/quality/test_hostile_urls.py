@@ -124,3 +124,13 @@ def test_valid_non_ascii_text_still_reaches_the_pages(client):
     assert client.get("/library/?q=Educa%C3%A7%C3%A3o").status_code == 200
     assert client.get("/initiatives/?q=caf%C3%A9+%2B+a%25").status_code == 200
     assert client.get("/stories/%C3%B1and%C3%BA/").status_code == 404
+
+
+def test_the_api_refuses_a_malformed_address_in_json_as_its_schema_documents(client):
+    # The OpenAPI schema documents a JSON body for a 400; the fuzzer sends NUL in a filter.
+    for url in ("/api/initiatives/?country=%00", "/api/resources/%FF/", "/api/sectors/?x=a%00"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert response["Content-Type"] == "application/json", url
+        assert "detail" in response.json(), url
+    assert client.get("/library/?q=%00")["Content-Type"].startswith("text/html")
