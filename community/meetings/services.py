@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from iapt_platform.lib import emails
 from iapt_platform.lib.queueing import delay_on_commit
-from iapt_platform.lib.ratelimit import within_limit
+from iapt_platform.lib.ratelimit import confirmation_request_allowed
 from iapt_platform.lib.uploads import CleanFile
 
 from . import ics
@@ -334,13 +334,10 @@ class BadConfirmationLink(Exception):
 
 
 def visitor_registration_allowed(*, ip: str | None, email: str) -> bool:
-    """False once an IP address or an email address asked too often: the per-IP limit keeps a
-    script from filling the table, the per-address one from flooding someone's inbox."""
-    per_ip, per_address = settings.MEETINGS_REGISTRATION_LIMITS
-    if ip and not within_limit(f"meetings:register:ip:{ip}", limit=per_ip, seconds=3600):
-        return False
-    address = email.strip().lower()
-    return within_limit(f"meetings:register:email:{address}", limit=per_address, seconds=86400)
+    """False once an IP address or an email address asked too often (counters in the cache)."""
+    return confirmation_request_allowed(
+        "meetings:register", ip=ip, email=email, limits=settings.MEETINGS_REGISTRATION_LIMITS
+    )
 
 
 def registration_request(

@@ -33,3 +33,16 @@ def within_limit(key: str, *, limit: int, seconds: int) -> bool:
         cache.set(key, 1, timeout=seconds)
         value = 1
     return value <= limit
+
+
+def confirmation_request_allowed(
+    scope: str, *, ip: str | None, email: str, limits: tuple[int, int]
+) -> bool:
+    """A public form that emails a confirmation link (the bulletin, a meeting): False once an IP
+    address asked more than `limits[0]` times in an hour (a script filling the table) or an email
+    address more than `limits[1]` times in a day (someone's inbox flooded through the form)."""
+    per_ip, per_address = limits
+    if ip and not within_limit(f"{scope}:ip:{ip}", limit=per_ip, seconds=3600):
+        return False
+    address = (email or "").strip().lower()
+    return within_limit(f"{scope}:email:{address}", limit=per_address, seconds=86400)

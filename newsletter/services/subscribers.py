@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from iapt_platform.lib import emails, one_click
-from iapt_platform.lib.ratelimit import within_limit
+from iapt_platform.lib.ratelimit import confirmation_request_allowed
 
 from .. import conf, tokens
 from ..consent import CONSENT_VERSION
@@ -42,16 +42,9 @@ def normalise_email(email: str) -> str:
 
 # --- Flood protection ------------------------------------------------------------------------
 def subscription_allowed(*, ip: str | None, email: str) -> bool:
-    """False once an IP address or an email address asked too often (counters in the cache).
-
-    The per-address limit keeps the form from being used to flood someone's inbox with
-    confirmation emails; the per-IP one, from filling the table with addresses.
-    """
-    per_ip, per_address = conf.subscribe_limits()
-    if ip and not within_limit(f"newsletter:subscribe:ip:{ip}", limit=per_ip, seconds=3600):
-        return False
-    return within_limit(
-        f"newsletter:subscribe:email:{normalise_email(email)}", limit=per_address, seconds=86400
+    """False once an IP address or an email address asked too often (counters in the cache)."""
+    return confirmation_request_allowed(
+        "newsletter:subscribe", ip=ip, email=email, limits=conf.subscribe_limits()
     )
 
 
