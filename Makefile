@@ -53,7 +53,9 @@ lint: dev-deps
 	$(BIN)/mypy iapt_platform initiatives community library newsletter
 	$(MANAGE) makemigrations --check --dry-run
 	$(BIN)/python scripts/check_messages.py
+	@# Production settings as an operator would give them (iapt_platform/checks.py refuses less).
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=iapt.example.org \
+		SITE_URL=https://iapt.example.org REDIS_URL=redis://redis.invalid:6379/0 EMAIL_URL=smtp://smtp.invalid:25 \
 		$(MANAGE) check --deploy --fail-level WARNING
 	@# Production static files: hashed names must resolve every reference (as in the image build).
 	DEBUG=false SECRET_KEY=static-check ALLOWED_HOSTS=x STATIC_ROOT=$$(mktemp -d) \

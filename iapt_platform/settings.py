@@ -32,6 +32,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The public address, used in links inside emails sent by background tasks (no request there).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where the running version's source is offered (AGPL-3.0 section 13): linked from every page's footer.
+SOURCE_URL = env.str("SOURCE_URL", default="")
 
 INSTALLED_APPS = [
     "modeltranslation",  # before django.contrib.admin, so that the admin shows translated fields
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI files served from here, not from a CDN
     "csp",
+    "iapt_platform.apps.PlatformConfig",  # the system checks of the settings (iapt_platform/checks.py)
     "iapt_platform.accounts",
     "iapt_platform.moderation",
     "iapt_platform.outbox",
@@ -286,7 +289,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5_242_880
 
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_FILE_PATH = Path(env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail")))
-if env.str("EMAIL_URL", default=""):
+# Only whether it was given (the address may hold a password): iapt_platform/checks.py reads it.
+EMAIL_URL_GIVEN = bool(env.str("EMAIL_URL", default=""))
+if EMAIL_URL_GIVEN:
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = "iapt_platform.lib.mail_backends.ConsoleAndFileBackend"
@@ -417,7 +422,7 @@ SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]  # load balancers probe over plain HTTP
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
