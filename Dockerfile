@@ -35,9 +35,10 @@ USER app
 EXPOSE 8000
 
 # Requests carry the first ALLOWED_HOSTS entry as Host, or Django would answer 400 in production.
-# /healthz is exempt from the HTTPS redirect; a 503 (a dependency down) makes urlopen raise.
+# Liveness (/healthz/live: the process answers, no dependency asked), exempt from the HTTPS
+# redirect; a load balancer asks /healthz/ready instead (the database answers).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request as u; h = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'Host': h}), timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request as u; h = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); h = 'localhost' if h in ('', '*') else h; u.urlopen(u.Request('http://127.0.0.1:8000/healthz/live', headers={'Host': h}), timeout=4)"]
 
 # gunicorn reads gunicorn.conf.py from /app: threaded workers, WEB_CONCURRENCY processes (3 unless
 # set) of GUNICORN_THREADS threads, access log to standard output, timeouts.

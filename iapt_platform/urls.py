@@ -9,6 +9,8 @@ handler404 = "iapt_platform.views.page_not_found"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.healthz_live, name="healthz_live"),
+    path("healthz/ready", views.healthz_ready, name="healthz_ready"),
     path("language/", views.set_language, name="set_language"),
     # Staff sign in through allauth, so that two-factor authentication applies to the admin too.
     path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),

@@ -61,13 +61,32 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Database, cache and (when configured) broker: 200 when all answer, 503 otherwise."""
+    return _health(fatal={"database", "cache", "broker"})
+
+
+@never_cache
+@require_GET
+def healthz_live(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers. No dependency is asked (restarting fixes none of them)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def healthz_ready(request: HttpRequest) -> JsonResponse:
+    """Readiness for a load balancer: 503 only when the database does not answer. The cache and
+    the broker are reported, not fatal: pages survive a Redis outage (lib/cache.py)."""
+    return _health(fatal={"database"})
+
+
+def _health(*, fatal: set[str]) -> JsonResponse:
     checks = {
         "database": _check("database", _database),
         "cache": _check("cache", _cache),
     }
     if settings.REDIS_URL:
         checks["broker"] = _check("broker", _broker)
-    healthy = all(c["ok"] for c in checks.values())
+    healthy = all(c["ok"] for name, c in checks.items() if name in fatal)
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
     )

@@ -157,6 +157,8 @@ RULES: dict[str, Rule] = {
     "mfa_reauthenticate": Rule({**signed_in(REDIRECT), "moderator": 200}),
     "home": Rule(everyone()),
     "healthz": Rule(everyone()),
+    "healthz_live": Rule(everyone()),
+    "healthz_ready": Rule(everyone()),
     "set_language": Rule(everyone(405), post=dict.fromkeys(PERSONAS, ALLOWED)),
     "accounts:home": Rule(signed_in()),
     "accounts:profile": Rule(signed_in()),
