@@ -69,6 +69,15 @@ def settings_for_production(app_configs=None, **kwargs) -> list[checks.CheckMess
                 id="iapt.E004",
             )
         )
+    if not settings.SOURCE_URL:
+        errors.append(
+            checks.Warning(
+                "SOURCE_URL is not set: the footer cannot offer the source of the running version, "
+                "which the AGPL-3.0 (section 13) asks of a modified version served to the public.",
+                hint="Set SOURCE_URL to the repository or archive of the version you run.",
+                id="iapt.W001",
+            )
+        )
     return errors
 
 

@@ -8,4 +8,5 @@ def platform(request):
         "NAV_SECTION": match.namespaces[0] if match and match.namespaces else "",
         "LANGUAGES_MENU": settings.LANGUAGES,
         "READER_TIME_ZONE": getattr(request, "time_zone", settings.DEFAULT_READER_TIME_ZONE),
+        "SOURCE_URL": settings.SOURCE_URL,
     }

@@ -20,6 +20,7 @@ def production(settings):
     settings.SITE_URL = "https://iapt.example.org"
     settings.ALLOWED_HOSTS = ["iapt.example.org"]
     settings.SECRET_KEY = "a-long-random-string-nobody-has-seen-0123456789abcdef"
+    settings.SOURCE_URL = "https://source.example.org/iapt-platform"
     return settings
 
 
@@ -64,6 +65,13 @@ def test_a_loopback_site_url_is_right_for_a_loopback_only_server(production):
 def test_it_refuses_a_known_secret_key(production, key):
     production.SECRET_KEY = key
     assert ids() == ["iapt.E004"]
+
+
+def test_it_warns_without_a_source_url(production):
+    production.SOURCE_URL = ""
+    found = checks.settings_for_production()
+    assert [e.id for e in found] == ["iapt.W001"]
+    assert not found[0].is_serious()  # a warning: the servers still start
 
 
 def test_every_error_at_once_and_at_error_level(production):
