@@ -32,7 +32,7 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"}
 def settings_for_production(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     if settings.DEBUG:
         return []
-    errors = []
+    errors: list[checks.CheckMessage] = []
     if not settings.REDIS_URL:
         errors.append(
             checks.Error(
