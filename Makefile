@@ -13,24 +13,28 @@ export DEBUG ?= true
 # `make run` reads it, the Celery worker too), unless the operator set SITE_URL.
 export SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
-.PHONY: run test lint check deps dev-deps messages translations serve clean
+.PHONY: run test lint check deps dev-deps lock messages translations serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.deps: pyproject.toml scripts/requirements.py | $(BIN)/python
-	$(BIN)/python scripts/requirements.py > $(VENV)/requirements.txt
-	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements.txt
+# Installs come from the lock files only: every package pinned, each file checked against its hash.
+$(VENV)/.deps: requirements/base.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/base.txt
 	touch $@
 
-$(VENV)/.dev-deps: $(VENV)/.deps
-	$(BIN)/python scripts/requirements.py dev > $(VENV)/requirements-dev.txt
-	$(BIN)/python -m pip install --quiet -r $(VENV)/requirements-dev.txt
+$(VENV)/.dev-deps: requirements/dev.txt $(VENV)/.deps
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/dev.txt
 	touch $@
 
 deps: $(VENV)/.deps
 dev-deps: $(VENV)/.dev-deps
+
+# After changing pyproject.toml's dependencies: resolve requirements/ again (commit both).
+# `make lock UPGRADE=1` also moves the transitive packages to their newest releases.
+lock: dev-deps
+	$(BIN)/python scripts/lock.py $(if $(UPGRADE),--upgrade)
 
 translations: deps
 	$(BIN)/python scripts/compile_translations.py
@@ -48,6 +52,7 @@ else
 endif
 
 lint: dev-deps
+	$(BIN)/python scripts/lock.py --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy iapt_platform initiatives community library newsletter
