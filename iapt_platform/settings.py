@@ -494,7 +494,10 @@ if LOG_FORMAT not in ("plain", "json"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "iapt_platform.lib.logs.ContextFilter"}},
+    "filters": {
+        "context": {"()": "iapt_platform.lib.logs.ContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {
         "plain": {
             "()": "iapt_platform.lib.logs.PlainFormatter",
@@ -507,10 +510,20 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
             "filters": ["context"],
-        }
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "WARNING"}},
+    # Django's own handlers replaced, so that its lines (runserver's too) reach the one format.
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"level": "WARNING"},
+    },
 }
 
 # --- Sentry (optional) ---------------------------------------------------------------------------

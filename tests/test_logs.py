@@ -238,3 +238,16 @@ def test_scrub_event_keeps_the_shape_and_drops_what_identifies():
     assert "user" not in scrubbed
     assert scrubbed["request"] == {"url": "https://site/x/", "headers": {"User-Agent": "UA"}}
     assert scrubbed["breadcrumbs"]["values"][0]["message"] == "mail to [email] from [ip]"
+
+
+@pytest.mark.urls(__name__)
+def test_a_server_error_is_still_emailed_to_the_admins(client, settings, mailoutbox):
+    settings.ADMINS = [("Operators", "ops@example.org")]
+    client.raise_request_exception = False
+
+    response = client.get("/boom/")
+
+    assert response.status_code == 500
+    [report] = mailoutbox
+    assert report.to == ["ops@example.org"]
+    assert "/boom/" in report.subject
