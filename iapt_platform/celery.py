@@ -14,3 +14,28 @@ app = Celery("iapt_platform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["iapt_platform.lib"])
+
+
+# --- Logs: Django's LOGGING in the worker too, and each task's id and name on its lines ----------
+def use_django_logging(**kwargs):
+    """Connected to setup_logging, which stops Celery from putting its own format on the root."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+def connect_log_context() -> None:
+    """Failures are logged by Celery itself (celery.app.trace, ERROR, with the traceback); these
+    hooks add the task's id and name to those lines and to every other line the task logs."""
+    from celery import signals
+
+    from iapt_platform.lib import logs
+
+    signals.setup_logging.connect(use_django_logging, weak=False)
+    signals.task_prerun.connect(logs.task_started, weak=False)
+    signals.task_postrun.connect(logs.task_ended, weak=False)
+
+
+connect_log_context()

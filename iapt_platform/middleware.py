@@ -16,7 +16,32 @@ from whitenoise.middleware import WhiteNoiseMiddleware
 
 from iapt_platform.accounts import roles
 from iapt_platform.accounts.models import available_time_zones
+from iapt_platform.lib import logs
 from iapt_platform.lib.http import for_the_api
+
+
+class RequestIdMiddleware:
+    """Gives each request an id for its log lines, and puts the signed-in user's id beside it.
+
+    A sane `X-Request-ID` from the proxy is kept (one id from the balancer to the logs), else a new
+    one; the response echoes it. The user is known once the other middleware have run, so it is
+    read in process_view, and again after the view for a sign-in or sign-out.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = logs.request_id_from(request.headers.get("X-Request-ID"))
+        logs.request_started(request.request_id)
+        response = self.get_response(request)
+        if hasattr(request, "user"):
+            logs.request_user(request.user)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        logs.request_user(getattr(request, "user", None))
 
 
 def reader_time_zone(request) -> str:

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response (a redirect, a 400, a 503 too) and its log lines carry the id.
+    "iapt_platform.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # NUL or invalid UTF-8 in the address: a 400 before anything reads it (or a database).
     "iapt_platform.middleware.MalformedAddressMiddleware",
@@ -489,11 +491,50 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging -------------------------------------------------------------------------------------
+# Plain text by default; LOG_FORMAT=json for a log collector (one object a line). Either way each
+# line carries the request id, the user id and the Celery task id (iapt_platform/lib/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT is plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "iapt_platform.lib.logs.ContextFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {
+            "()": "iapt_platform.lib.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(context)s%(message)s",
+        },
+        "json": {"()": "iapt_platform.lib.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "WARNING"}},
+    # Django's own handlers replaced, so that its lines (runserver's too) reach the one format.
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"level": "WARNING"},
+    },
 }
+
+# --- Sentry (optional) ---------------------------------------------------------------------------
+# Errors of the web processes and of Celery tasks, with no personal data (see lib/logs.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from iapt_platform.lib.logs import sentry_init
+
+    sentry_init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))
