@@ -161,7 +161,7 @@ def test_make_run_sends_a_scheduled_bulletin_and_ctrl_c_leaves_nothing(tmp_path)
             served = served or _get(f"http://127.0.0.1:{port}/")
             time.sleep(1)
         took = time.monotonic() - scheduled
-        print(f"sent {took:.0f} s after the scheduled time")  # noqa: T201 (shown with -s)
+        print(f"sent {took:.0f} s after the scheduled time")
         assert served == 200 or _get(f"http://127.0.0.1:{port}/") == 200
         assert len(_ours(marker)) >= 5  # honcho, the web server, the worker and its pool, beat
     finally:
