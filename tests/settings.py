@@ -42,5 +42,5 @@ if REDIS_URL:  # noqa: F405
     # A prefix of its own, so that parallel runs and a developer's server never share keys.
     CACHES["default"]["KEY_PREFIX"] = "iapt-test-" + uuid.uuid4().hex[:8]  # noqa: F405
 else:  # not the embedded server's files in var/cache: each test process its own memory
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}  # noqa: F405
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="iapt-test-static-"))  # noqa: F405
