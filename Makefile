@@ -45,11 +45,8 @@ run: deps translations
 	$(MANAGE) seed_demo
 	@echo
 	@echo "Serving http://$(HOST):$(PORT)  (links in emails: $(SITE_URL); emails: console and var/mail/)"
-ifeq ($(strip $(REDIS_URL)),)
-	$(MANAGE) runserver $(HOST):$(PORT)
-else
+	@echo "with a Celery worker and beat beside it (broker: $(or $(REDIS_URL),files in var/celery/)); Ctrl-C stops all three"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
-endif
 
 lint: dev-deps
 	$(BIN)/python scripts/lock.py --check

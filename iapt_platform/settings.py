@@ -1,8 +1,8 @@
 """Settings for the IAPT Platform: one module, configured by environment variables.
 
-With no variables set it runs on embedded defaults (SQLite, tasks in-process, email to the console and
-to files). `DATABASE_URL`, `REDIS_URL` and `EMAIL_URL` switch to PostgreSQL, Redis with a real Celery
-worker, and SMTP. `DEBUG` is off unless asked for; with it off a `SECRET_KEY` and `ALLOWED_HOSTS` are
+With no variables set it runs on embedded defaults (SQLite, a file cache and a file broker under
+`var/` for the Celery worker and beat, email to the console and to files). `DATABASE_URL`,
+`REDIS_URL` and `EMAIL_URL` switch to PostgreSQL, Redis, and SMTP. `DEBUG` is off unless asked for; with it off a `SECRET_KEY` and `ALLOWED_HOSTS` are
 required, and cookies, HSTS and HTTPS redirects are secure. The README lists every variable.
 """
 
@@ -129,9 +129,22 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default has three processes writing (web, worker, beat): readers do not block
+    # the writer (WAL), a writer waits for the lock instead of failing at once (timeout), and a
+    # transaction takes the write lock when it starts (IMMEDIATE), since SQLite cannot wait for a
+    # lock a reading transaction upgrades to and answers "database is locked" instead.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Without REDIS_URL, the embedded mode keeps its cache and its Celery broker's messages here.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -147,7 +160,18 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Embedded: files under var/cache, shared by the web server, the worker and beat (a per-process
+    # memory cache would hide the worker's cache-version bumps from the pages and split every
+    # counter in three). Its `add` and `incr` are not atomic across processes: on a laptop a rate
+    # limit may let a message or two more through, nothing a single developer notices.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "TIMEOUT": 300,
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # --- Accounts ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -322,9 +346,15 @@ OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
 OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=60)
 OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=30)
 
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# A real worker and beat in every mode (`make run` starts them). Without REDIS_URL the broker is
+# kombu's filesystem transport: a message is a file in var/celery/queue, which needs no server and
+# no package, and never touches SQLite (the web server, worker and beat already share its one
+# writer's lock). It acknowledges a message when the worker takes it, so a worker killed mid-task
+# loses that task: beat's every-minute sweeps (outbox, stuck deliveries, due issues) pick the work
+# up again from the database, as they do when Redis restarts empty.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_RESULT_BACKEND = None  # results are written to the database by the tasks themselves
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL  # embedded default: tasks run in-process
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -341,7 +371,14 @@ CELERY_TASK_ROUTES = {
 }
 # Messages a killed worker had reserved come back after this many seconds (no long countdowns are
 # used: send times live in the database and beat dispatches what is due).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 900}
+if not REDIS_URL:
+    _queue = VAR_DIR / "celery" / "queue"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue),
+        "data_folder_out": str(_queue),
+        "control_folder": str(VAR_DIR / "celery" / "control"),  # bindings, for broadcasts
+    }
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The beat schedule lives here, in code; django-celery-beat copies it into its tables at start-up,
 # where staff may pause an entry from the admin.

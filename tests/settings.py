@@ -1,7 +1,8 @@
 """Test settings: the project's settings, with what a test run needs changed.
 
 On PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set (CI), on SQLite and local memory
-otherwise. Tasks run eagerly; emails land in django.core.mail.outbox.
+otherwise. Tasks run eagerly (tests/test_embedded_run.py starts a real worker and beat); emails
+land in django.core.mail.outbox.
 """
 
 import os
@@ -43,4 +44,6 @@ ANYMAIL = {**ANYMAIL, "WEBHOOK_SECRET": "tests-only:webhook-secret"}  # noqa: F4
 if REDIS_URL:  # noqa: F405
     # A prefix of its own, so that parallel runs and a developer's server never share keys.
     CACHES["default"]["KEY_PREFIX"] = "iapt-test-" + uuid.uuid4().hex[:8]  # noqa: F405
+else:  # not the embedded server's files in var/cache: each test process its own memory
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}  # noqa: F405
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="iapt-test-static-"))  # noqa: F405
