@@ -13,8 +13,13 @@ class StoriesConfig(AppConfig):
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
+        from django.db.models.signals import post_delete
+
         from . import demo, review, selectors, services
-        from .models import StoryProposal
+        from .models import Story, StoryProposal
+
+        # The image sizes are named in a list, not a file field: django-cleanup cannot see them.
+        post_delete.connect(services.story_deleted, sender=Story, dispatch_uid="story_sizes")
 
         def home_context(request):
             stories = selectors.story_latest(limit=3)
