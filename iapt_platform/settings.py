@@ -254,6 +254,7 @@ if MEDIA_STORAGE == "s3":
             "custom_domain": env.str("S3_CUSTOM_DOMAIN", default=None),
             "default_acl": None,
             "querystring_auth": True,
+            "signature_version": "s3v4",  # what every region and MinIO accept in signed addresses
             "file_overwrite": False,
         },
     }

@@ -238,10 +238,9 @@ def test_a_deleted_material_keeps_its_file_when_the_deletion_rolls_back(committe
     with committed():
         material, _field, _content = _meeting_material()
     pk = material.pk
-    with committed():
-        with pytest.raises(RuntimeError), transaction.atomic():
-            material_delete(material=material)
-            raise RuntimeError("the request failed after the deletion")
+    with committed(), pytest.raises(RuntimeError), transaction.atomic():
+        material_delete(material=material)
+        raise RuntimeError("the request failed after the deletion")
     assert stored(material.file), "the page still lists it"
     with committed():
         material_delete(material=Material.objects.get(pk=pk))
@@ -258,12 +257,11 @@ def test_a_story_takes_its_image_sizes_with_it(committed):
     assert sizes and all(storage.exists(name) for name in sizes)
 
     # A new image: the old sizes go once the change commits (a rollback keeps them).
-    with committed():
-        with pytest.raises(RuntimeError), transaction.atomic():
-            story.hero_image = ContentFile(png((200, 30, 30), (600, 400)), "new.png")
-            story.save()
-            stories.story_saved(story=story, hero_changed=True)
-            raise RuntimeError("the request failed after the save")
+    with committed(), pytest.raises(RuntimeError), transaction.atomic():
+        story.hero_image = ContentFile(png((200, 30, 30), (600, 400)), "new.png")
+        story.save()
+        stories.story_saved(story=story, hero_changed=True)
+        raise RuntimeError("the request failed after the save")
     assert all(storage.exists(name) for name in sizes)
     story.refresh_from_db()
     with committed():

@@ -38,12 +38,12 @@ class PrivateFileSystemStorage(FileSystemStorage):
 def is_named(name: str) -> bool:
     """True when a file field of some row names `name` (file names are unique across storages:
     each kind of file has its own folder and the upload gets a random name)."""
-    for model in apps.get_models():
-        for field in model._meta.concrete_fields:
-            if isinstance(field, models.FileField):
-                if model._base_manager.filter(**{field.name: name}).exists():
-                    return True
-    return False
+    return any(
+        model._base_manager.filter(**{field.name: name}).exists()
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.FileField)
+    )
 
 
 def delete_on_commit(storage: Storage, names: Iterable[str]) -> None:

@@ -8,12 +8,12 @@ class StoriesConfig(AppConfig):
     verbose_name = _("Stories and news")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
         from iapt_platform.accounts import menu, roles
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
-
-        from django.db.models.signals import post_delete
 
         from . import demo, review, selectors, services
         from .models import Story, StoryProposal
