@@ -60,7 +60,10 @@ def bucket(settings, monkeypatch):
         spy.stop()
 
 
-def _signed(response, signer, *, disposition: str, content_type: str) -> None:
+def _signed(client, bucket, path: str, *, disposition: str, content_type: str) -> None:
+    """GET `path` once the files are on the bucket: a redirect to a signed address."""
+    signer = bucket()
+    response = client.get(path)
     assert response.status_code == 302
     assert response["Cache-Control"] == "private, no-store"
     assert not hasattr(response, "streaming_content")
@@ -103,11 +106,10 @@ def _attachment(*, private=False):
 
 def test_a_meeting_material_is_a_signed_download(client, bucket):
     material = _material()
-    signer = bucket()
-    response = client.get(reverse("meetings:material", args=[material.pk]))
     _signed(
-        response,
-        signer,
+        client,
+        bucket,
+        reverse("meetings:material", args=[material.pk]),
         disposition="attachment; filename=\"acta final.pdf\"; filename*=UTF-8''acta%20final.pdf",
         content_type="application/pdf",
     )
@@ -116,11 +118,10 @@ def test_a_meeting_material_is_a_signed_download(client, bucket):
 def test_a_forum_attachment_is_a_signed_download_of_a_safe_type(client, bucket):
     attachment = _attachment()
     client.force_login(UserFactory())
-    signer = bucket()
-    response = client.get(reverse("community:attachment", args=[attachment.pk]))
     _signed(
-        response,
-        signer,
+        client,
+        bucket,
+        reverse("community:attachment", args=[attachment.pk]),
         disposition="attachment; filename=\"adjunto.bin\"; filename*=UTF-8''adjunto.bin",
         content_type="application/octet-stream",
     )
@@ -132,11 +133,10 @@ def test_a_library_file_is_a_signed_download_and_counts(client, bucket):
         file_name="guía.pdf",
         file_mimetype="application/pdf",
     )
-    signer = bucket()
-    response = client.get(reverse("library:download", args=[resource.slug]))
     _signed(
-        response,
-        signer,
+        client,
+        bucket,
+        reverse("library:download", args=[resource.slug]),
         disposition="attachment; filename=\"gua.pdf\"; filename*=UTF-8''gu%C3%ADa.pdf",
         content_type="application/pdf",
     )
