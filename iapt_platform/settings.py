@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "community",
     "community.meetings",
     "newsletter",
+    # Last, as its documentation asks: deletes replaced and orphaned files after the commit.
+    "iapt_platform.lib.storage.FileCleanupConfig",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +283,7 @@ if MEDIA_STORAGE == "s3":
             "custom_domain": env.str("S3_CUSTOM_DOMAIN", default=None),
             "default_acl": None,
             "querystring_auth": True,
+            "signature_version": "s3v4",  # what every region and MinIO accept in signed addresses
             "file_overwrite": False,
         },
     }
@@ -291,10 +294,12 @@ else:
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=MEDIA_STORAGE == "local")
 PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")))
 if MEDIA_STORAGE == "s3":
-    # Same bucket, its own prefix; objects stay private and are streamed through permission checks.
+    # Same bucket, its own prefix; objects stay private. After the permission check a download is
+    # sent to a short-lived signed address of the bucket itself (lib/downloads.py), never to the
+    # custom domain, which serves public pictures.
     _private = {
         "BACKEND": _media["BACKEND"],
-        "OPTIONS": {**_media["OPTIONS"], "location": "private"},  # type: ignore[dict-item]
+        "OPTIONS": {**_media["OPTIONS"], "location": "private", "custom_domain": None},  # type: ignore[dict-item]
     }
 else:
     _private = {

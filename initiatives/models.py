@@ -279,7 +279,11 @@ class Initiative(models.Model):
     search_document = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["search_document", "search_vector", "updated_at"])
+    # Not the logo: a replaced logo leaves storage (lib/storage.py), so a past version could only
+    # name a missing file; restoring one keeps the current logo.
+    history = HistoricalRecords(
+        excluded_fields=["search_document", "search_vector", "updated_at", "logo"]
+    )
     objects = InitiativeQuerySet.as_manager()
 
     class Meta:

@@ -30,6 +30,7 @@ from django_countries import countries
 
 from iapt_platform.lib import search
 from iapt_platform.lib.queueing import delay_on_commit
+from iapt_platform.lib.storage import delete_on_commit
 from iapt_platform.lib.uploads import CleanFile, image_rendition
 from iapt_platform.moderation.services import moderation_submit
 from initiatives.matchmaking.selectors import projects_linkable_by
@@ -298,9 +299,10 @@ def resource_process_file(*, resource_id: int) -> None:
         except pypdfium2.PdfiumError as error:
             updates["processing_error"] = f"PDF could not be read: {error}"[:300]
         else:
-            if resource.thumbnail:
-                resource.thumbnail.delete(save=False)
-            name = resource.thumbnail.storage.save(
+            storage = resource.thumbnail.storage
+            # The old picture goes once the row names the new one.
+            delete_on_commit(storage, [resource.thumbnail.name])
+            name = storage.save(
                 f"library/thumbnails/{uuid.uuid4().hex}.png", ContentFile(thumbnail)
             )
             updates["thumbnail"] = name
@@ -358,13 +360,8 @@ def resource_write_pictures(*, resource: Resource) -> bool:
             names["picture_small"],
         )
         # Only once the change is committed: a rolled-back decision keeps the files it links to.
-        transaction.on_commit(lambda: _delete_files(storage, old))
+        delete_on_commit(storage, old)
     return bool(names["picture"])
-
-
-def _delete_files(storage: Any, names: list[str]) -> None:
-    for name in names:
-        storage.delete(name)
 
 
 def _save_picture(storage: Any, content: ContentFile) -> str:

@@ -700,8 +700,7 @@ def material_add(*, meeting: Meeting, upload: CleanFile, kind: str, title: str) 
 
 
 def material_delete(*, material: Material) -> None:
-    material.file.delete(save=False)
-    material.delete()
+    material.delete()  # its file leaves storage once this commits (lib/storage.py)
 
 
 def meeting_set_recording(*, meeting: Meeting, recording_url: str) -> None:

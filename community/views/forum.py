@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -310,7 +310,7 @@ def post_flag(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @member_required
-def attachment_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+def attachment_download(request: AuthenticatedRequest, pk: int) -> HttpResponseBase:
     attachment = get_object_or_404(
         Attachment.objects.select_related("post", "post__thread", "post__thread__category"), pk=pk
     )

@@ -4,11 +4,16 @@ named after what the file is.
 The type is the one the upload validator detected from the content; the sender's name keeps its
 words but never its extension, so a PDF sent as `report.html` leaves as `report.pdf` and
 `invoice.pdf.exe` as `invoice.pdf` (a browser or a desktop opens a file by its extension).
+
+With local storage the web worker streams the file. On S3-style storage (MEDIA_STORAGE=s3) the
+worker only checks permissions and redirects to an address of the bucket signed for
+SIGNED_URL_SECONDS, which makes the bucket answer with the same disposition, type and caching.
 """
 
 from urllib.parse import quote
 
-from django.http import FileResponse
+from django.conf import settings
+from django.http import FileResponse, HttpResponseBase, HttpResponseRedirect
 
 # The types the upload validator produces and their extensions; anything else is sent as a
 # generic binary named `.bin`, which no system opens as a page or a program.
@@ -30,6 +35,7 @@ SAFE_MIMETYPES = set(EXTENSIONS)
 _ALIASES = {"jpg": {"jpg", "jpeg", "jpe"}}
 
 
+SIGNED_URL_SECONDS = 60  # long enough to start a download, too short to pass the link around
 MAX_NAME = 150  # the length of the name columns (Attachment.original_name, Material's)
 
 
@@ -68,15 +74,33 @@ def attachment_disposition(name: str) -> str:
 
 def file_download(
     file, *, filename: str, mimetype: str, cache: str = "private, max-age=3600"
-) -> FileResponse:
-    """A FileResponse with `Content-Disposition: attachment` under a name that says the detected
-    type, nosniff and a safe content type."""
-    response = FileResponse(
-        file.open("rb"),
-        content_type=mimetype if mimetype in SAFE_MIMETYPES else "application/octet-stream",
-    )
-    response["Content-Disposition"] = attachment_disposition(name_for_type(filename, mimetype))
+) -> HttpResponseBase:
+    """The file as an attachment under a name that says the detected type, with a safe content
+    type: streamed (nosniff, sandboxed) from local storage, or a redirect to a short-lived signed
+    address of the bucket that answers with the same headers."""
+    content_type = mimetype if mimetype in SAFE_MIMETYPES else "application/octet-stream"
+    disposition = attachment_disposition(name_for_type(filename, mimetype))
+    if settings.MEDIA_STORAGE == "s3":
+        return _signed_redirect(file, disposition=disposition, content_type=content_type)
+    response = FileResponse(file.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = cache
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _signed_redirect(file, *, disposition: str, content_type: str) -> HttpResponseRedirect:
+    url = file.storage.url(
+        file.name,
+        parameters={
+            "ResponseContentDisposition": disposition,
+            "ResponseContentType": content_type,
+            "ResponseCacheControl": "private, no-store",
+        },
+        expire=SIGNED_URL_SECONDS,
+    )
+    response = HttpResponseRedirect(url)
+    # The address expires within a minute: neither the browser nor a proxy may keep the redirect.
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -8,13 +8,18 @@ class StoriesConfig(AppConfig):
     verbose_name = _("Stories and news")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
         from iapt_platform.accounts import menu, roles
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, review, selectors, services
-        from .models import StoryProposal
+        from .models import Story, StoryProposal
+
+        # The image sizes are named in a list, not a file field: django-cleanup cannot see them.
+        post_delete.connect(services.story_deleted, sender=Story, dispatch_uid="story_sizes")
 
         def home_context(request):
             stories = selectors.story_latest(limit=3)

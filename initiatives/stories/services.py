@@ -20,6 +20,7 @@ from PIL import Image
 from iapt_platform.accounts import roles
 from iapt_platform.lib import emails
 from iapt_platform.lib.queueing import delay_on_commit
+from iapt_platform.lib.storage import delete_on_commit
 
 from .models import GalleryImage, ProposalImage, Story, StoryProposal
 
@@ -307,15 +308,17 @@ def story_make_renditions(*, story_id: int) -> list[list[Any]]:
         copy.save(out, "JPEG", quality=80, optimize=True, progressive=True)
         name = storage.save(f"stories/hero/sizes/{stem}-{width}.jpg", ContentFile(out.getvalue()))
         renditions.append([width, name])
-    old = [name for _w, name in story.hero_renditions]
+    _delete_renditions(story)
     story.hero_renditions = renditions
     story.save(update_fields=["hero_renditions"])
-    for name in old:
-        storage.delete(name)
     return renditions
 
 
 def _delete_renditions(story: Story) -> None:
-    storage = story.hero_image.storage
-    for _width, name in story.hero_renditions:
-        storage.delete(name)
+    """The story's image sizes leave storage once the change that drops them commits."""
+    delete_on_commit(story.hero_image.storage, [name for _w, name in story.hero_renditions])
+
+
+def story_deleted(sender: Any, instance: Story, **kwargs: Any) -> None:
+    """A deleted story's image sizes go with it (django-cleanup deletes its image files)."""
+    _delete_renditions(instance)
