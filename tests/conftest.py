@@ -133,3 +133,19 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def wsgi_keeps_the_test_connection():
+    """For a test that calls the WSGI application itself (schemathesis, Sentry through the
+    handler), which sends Django's request signals; their close_old_connections() would close the test's own connection (its autocommit is off inside
+    the test transaction) and break every later query on PostgreSQL. Django's test client
+    disconnects it for the same reason."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)

@@ -178,7 +178,7 @@ def sentry_envelopes():
 
 @pytest.mark.urls(__name__)
 def test_sentry_gets_the_error_without_email_ip_cookie_or_query_string(
-    client, member, sentry_envelopes
+    client, member, sentry_envelopes, wsgi_keeps_the_test_connection
 ):
     client.force_login(member)
     # Through the WSGI handler, as in production: Sentry reads the request there.

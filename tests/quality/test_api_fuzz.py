@@ -11,19 +11,8 @@ from tests.factories import InitiativeFactory, ProgrammeFactory, SectorFactory
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """Schemathesis calls the WSGI application itself, which sends Django's request signals; their
-    close_old_connections() would close the test's own connection (its autocommit is off inside
-    the test transaction) and break every later query on PostgreSQL. Django's test client
-    disconnects it for the same reason."""
-    from django.core import signals
-    from django.db import close_old_connections
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
+def _keep_the_test_connection(wsgi_keeps_the_test_connection):
+    pass
 
 
 @pytest.fixture(autouse=True)
