@@ -74,12 +74,19 @@ class OncePerTickTask(Task):
     """The application's task class (`iapt_platform.celery`): a beat message runs once per tick."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        tick = _beat_tick(self.request)
+        request = self.request_stack.top
+        if request is None or request.called_directly:  # called as a function
+            return super().__call__(*args, **kwargs)
+        # Run by a worker or eagerly: the tracer has pushed the request, and runs `run` itself
+        # for tasks without their own `__call__`; so do we, keeping its request (id, retries).
+        tick = _beat_tick(request)
         if tick is not None and not tick_claim(
             task_name=self.name, args=args, kwargs=kwargs, tick=tick
         ):
-            logger.info(
-                "%s for %s already ran (another beat sent it too); skipped", self.name, tick
+            # Worth an operator's look: only a second beat (or a beat restarted within the
+            # minute) sends one entry twice for one minute.
+            logger.warning(
+                "%s for %s already ran: skipped (is a second beat running?)", self.name, tick
             )
             return None
-        return super().__call__(*args, **kwargs)
+        return self.run(*args, **kwargs)
