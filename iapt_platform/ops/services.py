@@ -77,11 +77,12 @@ def _migrations(alias: str) -> dict[str, list[str]]:
 
 def _local_storages() -> dict[str, Path]:
     """The storages kept on local disk, by name; the others (a bucket) are not in the backup."""
-    return {
-        name: Path(storages[name].location)
-        for name in STORAGE_FILES
-        if isinstance(storages[name], FileSystemStorage)
-    }
+    local = {}
+    for name in STORAGE_FILES:
+        storage = storages[name]
+        if isinstance(storage, FileSystemStorage):
+            local[name] = Path(storage.location)
+    return local
 
 
 # --- Backup ---------------------------------------------------------------------------------------
