@@ -130,3 +130,17 @@ def test_two_freshness_runs_at_once_email_each_manager_once(promoter):
         results = _twice_at_once(initiative_tasks.request_freshness_confirmations)
     assert sum(results) == 30
     assert len(mail.outbox) == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reminder_runs_at_once_remind_each_person_once():
+    _needs_postgresql()
+    from community.meetings import tasks as meeting_tasks
+    from tests.meetings.factories import MeetingFactory, RegistrationFactory
+
+    meeting = MeetingFactory(starts_at=timezone.now() + datetime.timedelta(minutes=50))
+    RegistrationFactory.create_batch(20, meeting=meeting)
+    results = _twice_at_once(meeting_tasks.dispatch_due_reminders)
+    assert sum(results) == 20
+    assert sorted(len(message.to) for message in mail.outbox) == [1] * 20
+    assert len({message.to[0] for message in mail.outbox}) == 20
