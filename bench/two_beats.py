@@ -21,12 +21,10 @@ is contacted. Writes its figures to bench/RESULTS.md (its own section).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from faults import Sink, free_port, psql  # the SMTP sink and helpers of faults.py
+from faults import Sink, free_port, psql, stop_worker  # the SMTP sink and helpers of faults.py
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -187,17 +185,6 @@ def start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
     return process
 
 
-def stop(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
 def run_phase(name: str, env: dict[str, str], sink: Sink, minutes: float, log: Path) -> dict:
     from django.db import connection
 
@@ -236,7 +223,7 @@ def run_phase(name: str, env: dict[str, str], sink: Sink, minutes: float, log: P
         time.sleep(minutes * 60)
     finally:
         for process in processes:
-            stop(process)
+            stop_worker(process)  # SIGTERM to its process group, SIGKILL after 20 s
     connection.close()
     received = sink.lines_with_subject(offset)
     counts = Counter((kind_of(r, s), r) for r, s in received)
