@@ -10,6 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# pg_dump and pg_restore for `manage.py backup` and `restore` (bookworm's 15, as the compose server).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 # The locked dependencies first, so that a code change does not reinstall them: every package
 # pinned and checked against its hash (`make lock` writes the lock). Every locked package ships a
 # wheel for this platform: no compiler and no system libraries are needed.

@@ -430,8 +430,13 @@ def stale_flag_due() -> int:
     flagged = 0
     for initiative in stale.order_by("last_verified_at")[:1000]:
         with transaction.atomic():
+            # Claimed by a conditional UPDATE: a second run at the same time (two beats) skips it.
+            claimed = Initiative.objects.filter(
+                pk=initiative.pk, stale_flagged_at__isnull=True
+            ).update(stale_flagged_at=now)
+            if not claimed:
+                continue
             initiative.stale_flagged_at = now
-            initiative.save(update_fields=["stale_flagged_at"])
             moderation_submit(obj=initiative, kind="stale_initiative", submitted_by=None)
             flagged += 1
     return flagged
