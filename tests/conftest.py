@@ -149,3 +149,15 @@ def wsgi_keeps_the_test_connection():
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def totp_step_frozen(time_machine):
+    """The clock stopped in the middle of the current 30-second TOTP step: a code computed in the
+    test is still the current one when the server checks it (allauth accepts no other step), even
+    on a loaded machine where the test would otherwise cross a step boundary now and then."""
+    import datetime as dt
+    import time
+
+    now = time.time()
+    time_machine.move_to(dt.datetime.fromtimestamp(now - now % 30 + 15, tz=dt.UTC), tick=False)

@@ -31,7 +31,7 @@ def test_a_moderator_with_totp_reaches_the_admin(client, moderator_with_totp):
     assert client.get("/admin/").status_code == 200
 
 
-def test_signing_in_with_totp_asks_for_the_code(client, moderator_with_totp):
+def test_signing_in_with_totp_asks_for_the_code(client, moderator_with_totp, totp_step_frozen):
     response = client.post(
         reverse("account_login"), {"login": moderator_with_totp.email, "password": PASSWORD}
     )
@@ -41,8 +41,7 @@ def test_signing_in_with_totp_asks_for_the_code(client, moderator_with_totp):
     secret = moderator_with_totp.authenticator_set.get().wrap().instance.data["secret"]
     from allauth.mfa.utils import decrypt
 
-    # The current step, in the middle of the tolerance window: the previous one (the first the
-    # generator yields) falls out of it when the clock crosses a 30 s boundary mid-test.
+    # The current step (the clock stands still in its middle: see totp_step_frozen).
     counters = list(yield_hotp_counters_from_time())
     code = format_hotp_value(hotp_value(decrypt(secret), counters[len(counters) // 2]))
     response = client.post(

@@ -94,7 +94,7 @@ def _wrong_code(user) -> str:
 
 
 def test_wrong_authenticator_codes_do_not_shut_the_right_one_out_for_minutes(
-    client, moderator, clock
+    client, moderator, clock, totp_step_frozen
 ):
     sign_in(client, moderator.email, PASSWORD, OWNER)
     for _attempt in range(5):
@@ -125,7 +125,9 @@ def test_wrong_authenticator_codes_do_not_shut_the_right_one_out_for_minutes(
     assert client.session["_auth_user_id"] == str(moderator.pk)
 
 
-def test_wrong_codes_from_many_addresses_are_bounded_per_account(client, moderator, clock):
+def test_wrong_codes_from_many_addresses_are_bounded_per_account(
+    client, moderator, clock, totp_step_frozen
+):
     sign_in(client, moderator.email, PASSWORD, OWNER)
     for attempt in range(20):
         client.post(
