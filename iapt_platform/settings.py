@@ -6,6 +6,7 @@ With no variables set it runs on embedded defaults (SQLite, a file cache and a f
 required, and cookies, HSTS and HTTPS redirects are secure. The README lists every variable.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -352,6 +353,12 @@ OUTBOX_RETRY_SECONDS = env.int("OUTBOX_RETRY_SECONDS", default=60)
 OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=60)
 OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=30)
 
+# The moderation queue marks a submission pending for longer than this; each moderator gets a
+# reminder of the waiting queue once a day, after MODERATION_REMINDER_HOUR in their own time zone,
+# and only when something waits.
+MODERATION_ANSWER_WITHIN = dt.timedelta(days=env.int("MODERATION_ANSWER_WITHIN_DAYS", default=3))
+MODERATION_REMINDER_HOUR = env.int("MODERATION_REMINDER_HOUR", default=8)
+
 # A real worker and beat in every mode (`make run` starts them). Without REDIS_URL the broker is
 # kombu's filesystem transport: a message is a file in var/celery/queue, which needs no server and
 # no package, and never touches SQLite (the web server, worker and beat already share its one
@@ -396,6 +403,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-purge": {
         "task": "iapt_platform.lib.tasks.purge_outbox",
         "schedule": crontab(hour=3, minute=27),
+    },
+    "moderation-remind-moderators": {
+        "task": "iapt_platform.moderation.tasks.remind_moderators",
+        "schedule": crontab(minute=25),  # hourly: each reminder leaves in its reader's morning
     },
     "accounts-clear-expired-sessions": {
         "task": "iapt_platform.accounts.tasks.clear_expired_sessions",

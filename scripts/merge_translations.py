@@ -1,7 +1,9 @@
 """Merge translated JSON files into the catalogues (used when translating a batch of new strings).
 
 Usage: python scripts/merge_translations.py file.json [file.json ...]
-Each file is a list of {"id": str | [singular, plural], "context": str | None, "es": ..., "pt_BR": ...}.
+Each file is a list of {"id": str | [singular, plural], "context": str | None, "es": ..., "pt_BR": ...};
+a plural may also be given as {"id": singular, "plural": plural}. For plurals "es" and "pt_BR" are
+lists (one form per plural form of the language).
 """
 
 import json
@@ -17,10 +19,13 @@ def main(paths: list[str]) -> None:
     entries = {}
     for path in paths:
         for item in json.loads(Path(path).read_text()):
-            key = (
-                tuple(item["id"]) if isinstance(item["id"], list) else item["id"],
-                item.get("context"),
-            )
+            if isinstance(item["id"], list):
+                message_id = tuple(item["id"])
+            elif item.get("plural"):  # {"id": singular, "plural": plural} says the same
+                message_id = (item["id"], item["plural"])
+            else:
+                message_id = item["id"]
+            key = (message_id, item.get("context"))
             entries[key] = item
     for language in ("es", "pt_BR"):
         po_path = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"

@@ -68,6 +68,22 @@ def moderation_decision(language):
     )
 
 
+def moderation_queue_reminder(language):
+    oldest = SimpleNamespace(
+        title=HOSTILE, waiting_since=timezone.now() - dt.timedelta(days=4, hours=3)
+    )
+    return _render(
+        "moderation_queue_reminder",
+        to=_user(language),
+        context={
+            "by_kind": [("Initiative", 3), ("Story proposal", 1)],
+            "total": 4,
+            "oldest": oldest,
+            "queue_url": f"{settings.SITE_URL}/moderation/",
+        },
+    )
+
+
 def _post_item(author: str, thread_title: str) -> dict:
     return {
         "post": SimpleNamespace(thread=SimpleNamespace(title=thread_title)),
@@ -372,6 +388,7 @@ def text_as_html(language):
 EMAILS: dict[str, Render] = {
     "welcome": welcome,
     "moderation_decision": moderation_decision,
+    "moderation_queue_reminder": moderation_queue_reminder,
     "community/notification": community_notification,
     "community/digest": community_digest,
     "initiatives/invitation": initiatives_invitation,

@@ -9,6 +9,11 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from iapt_platform.accounts import menu, roles
+        from iapt_platform.lib import demo as demo_registry
+
+        from . import demo
+
+        demo_registry.register_seeder("moderation", demo.seed, order=90)
 
         menu.register_account_link(
             _("Moderation queue"),

@@ -3,6 +3,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -40,6 +41,8 @@ class ModerationItem(models.Model):
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # Since when the item waits for a moderator: its submission, or its latest resubmission.
+    waiting_since = models.DateTimeField(_("waiting since"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -55,10 +58,19 @@ class ModerationItem(models.Model):
         indexes = [
             models.Index(fields=["status", "kind"], name="moderation_status_kind"),
             models.Index(fields=["status", "country"], name="moderation_status_country"),
+            models.Index(fields=["status", "waiting_since"], name="moderation_status_waiting"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def waited_long(self) -> bool:
+        """Pending for longer than moderators promise to answer (the queue marks it)."""
+        return (
+            self.status == self.Status.PENDING
+            and timezone.now() - self.waiting_since > settings.MODERATION_ANSWER_WITHIN
+        )
 
     @property
     def is_open(self) -> bool:
@@ -107,3 +119,23 @@ class ModerationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.item}"
+
+
+class QueueReminder(models.Model):
+    """The day's reminder of the waiting queue, claimed once per moderator and local day."""
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()  # in the moderator's time zone
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["moderator", "day"], name="moderation_one_reminder_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.moderator_id} {self.day}"

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -7,12 +8,16 @@ from .models import ModerationItem
 
 OPEN = "open"
 ALL = "all"
+OLDEST = "oldest"
+NEWEST = "newest"
+SORTS = {OLDEST: ("waiting_since", "id"), NEWEST: ("-waiting_since", "-id")}
 
 
 def moderation_queue(
-    *, kind: str | None = None, country: str | None = None, status: str = OPEN
+    *, kind: str | None = None, country: str | None = None, status: str = OPEN, sort: str = OLDEST
 ) -> QuerySet[ModerationItem]:
-    """Items oldest first. `status` is "open" (pending or changes requested), "all" or one status.
+    """Items that have waited longest first (or `sort="newest"`). `status` is "open" (pending or
+    changes requested), "all" or one status.
 
     Unknown values give an empty queryset: filters come straight from shareable URLs.
     """
@@ -21,7 +26,7 @@ def moderation_queue(
         items = items.filter(kind=kind)
     if country:
         items = items.filter(country=country.upper())
-    return items.select_related("submitted_by").order_by("created_at", "id")
+    return items.select_related("submitted_by").order_by(*SORTS.get(sort, SORTS[OLDEST]))
 
 
 def moderation_queue_countries(*, status: str = OPEN) -> list[str]:
@@ -44,6 +49,29 @@ def moderation_counts() -> dict[str, int]:
         .annotate(n=Count("id"))
     )
     return dict(rows)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """What waits for a moderator: counts by kind label, the total, and the longest-waiting item."""
+
+    by_kind: list[tuple[Any, int]]  # (the kind's label, lazy; count), by kind key
+    total: int
+    oldest: ModerationItem | None
+
+
+def moderation_waiting() -> Waiting:
+    """Pending items (those waiting for a moderator, not for their submitter), in two queries."""
+    counts = moderation_counts()
+    oldest = (
+        ModerationItem.objects.filter(status=ModerationItem.Status.PENDING)
+        .order_by(*SORTS[OLDEST])
+        .first()
+    )
+    # Labels stay lazy: each reader's email renders them in the reader's language.
+    labels = {kind.key: kind.label for kind in registry.kinds()}
+    by_kind = [(labels.get(key, key), n) for key, n in sorted(counts.items())]
+    return Waiting(by_kind=by_kind, total=sum(counts.values()), oldest=oldest)
 
 
 def _by_status(items: QuerySet[ModerationItem], status: str) -> QuerySet[ModerationItem]:

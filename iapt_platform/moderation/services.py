@@ -5,18 +5,20 @@ by email, in their own language, once the transaction commits.
 """
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from iapt_platform.accounts import roles
 from iapt_platform.lib import emails
 
-from . import registry
-from .models import ModerationEvent, ModerationItem
+from . import registry, selectors
+from .models import ModerationEvent, ModerationItem, QueueReminder
 
 APPROVE = "approve"
 REQUEST_CHANGES = "request_changes"
@@ -72,10 +74,21 @@ def moderation_submit(*, obj: Any, kind: str, submitted_by: Any) -> ModerationIt
         )
         action = ModerationEvent.Action.SUBMITTED
     else:
+        if item.status != ModerationItem.Status.PENDING:
+            item.waiting_since = timezone.now()  # back from its submitter: waits from now
         item.title, item.country = title, country
         item.status = ModerationItem.Status.PENDING
         item.decided_at = None
-        item.save(update_fields=["title", "country", "status", "decided_at", "updated_at"])
+        item.save(
+            update_fields=[
+                "title",
+                "country",
+                "status",
+                "decided_at",
+                "waiting_since",
+                "updated_at",
+            ]
+        )
         action = ModerationEvent.Action.RESUBMITTED
     ModerationEvent.objects.create(item=item, actor=submitted_by, action=action)
     return item
@@ -151,3 +164,40 @@ def _notify_submitter(
             "link": f"{settings.SITE_URL}{path}" if path else "",
         },
     )
+
+
+def queue_reminders_send() -> int:
+    """Remind each moderator of the waiting queue, once a day in their morning; the number sent.
+
+    Nothing is sent while nothing is pending. Each reminder is claimed by a row unique to the
+    moderator and their local day, in the transaction that writes its email, so two runs at once
+    (two beats) or a rerun within the day send it once.
+    """
+    waiting = selectors.moderation_waiting()
+    if not waiting.total:
+        return 0
+    now = timezone.now()
+    queue_url = settings.SITE_URL + reverse("moderation:queue")
+    sent = 0
+    for moderator in roles.moderators().only("id", "email", "language", "time_zone"):
+        local = now.astimezone(ZoneInfo(moderator.time_zone or settings.DEFAULT_READER_TIME_ZONE))
+        if local.hour < settings.MODERATION_REMINDER_HOUR:
+            continue
+        with transaction.atomic():
+            _claim, claimed = QueueReminder.objects.get_or_create(
+                moderator=moderator, day=local.date()
+            )
+            if not claimed:
+                continue
+            emails.send(
+                template="moderation_queue_reminder",
+                to=moderator,
+                context={
+                    "by_kind": waiting.by_kind,
+                    "total": waiting.total,
+                    "oldest": waiting.oldest,
+                    "queue_url": queue_url,
+                },
+            )
+        sent += 1
+    return sent

@@ -25,7 +25,10 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     country = request.GET.get("country", "")
     status = request.GET.get("status", "") or selectors.OPEN
-    items = selectors.moderation_queue(kind=kind or None, country=country or None, status=status)
+    sort = request.GET.get("sort", "") or selectors.OLDEST
+    items = selectors.moderation_queue(
+        kind=kind or None, country=country or None, status=status, sort=sort
+    )
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
     counts = selectors.moderation_counts()
@@ -45,7 +48,11 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
         *ModerationItem.Status.choices,
         (selectors.ALL, _("All")),
     ]
-    filters = {"kind": kind, "country": country, "status": status}
+    sort_options = [
+        (selectors.OLDEST, _("Longest wait first")),
+        (selectors.NEWEST, _("Newest first")),
+    ]
+    filters = {"kind": kind, "country": country, "status": status, "sort": sort}
     return render(
         request,
         "moderation/queue.html",
@@ -53,11 +60,16 @@ def queue(request: AuthenticatedRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "query": urlencode(
-                {n: v for n, v in filters.items() if v and (n, v) != ("status", selectors.OPEN)}
+                {
+                    n: v
+                    for n, v in filters.items()
+                    if v and (n, v) not in (("status", selectors.OPEN), ("sort", selectors.OLDEST))
+                }
             ),
             "kind_options": kind_options,
             "country_options": country_options,
             "status_options": status_options,
+            "sort_options": sort_options,
             "pending_total": sum(counts.values()),
         },
     )

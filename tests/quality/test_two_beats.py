@@ -144,3 +144,23 @@ def test_two_reminder_runs_at_once_remind_each_person_once():
     assert sum(results) == 20
     assert sorted(len(message.to) for message in mail.outbox) == [1] * 20
     assert len({message.to[0] for message in mail.outbox}) == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_queue_reminder_runs_at_once_remind_each_moderator_once():
+    _needs_postgresql()
+    from iapt_platform.accounts import roles
+    from iapt_platform.moderation import services as moderation_services
+    from iapt_platform.moderation import tasks as moderation_tasks
+    from tests.factories import UserFactory
+
+    moderators = UserFactory.create_batch(5, roles=[roles.MEMBER, roles.MODERATOR], time_zone="UTC")
+    submitter = UserFactory()
+    with time_machine.travel(START, tick=False):
+        moderation_services.moderation_submit(
+            obj=InitiativeFactory(), kind="initiative", submitted_by=submitter
+        )
+    with time_machine.travel(START + datetime.timedelta(days=1)):
+        results = _twice_at_once(moderation_tasks.remind_moderators)
+    assert sum(results) == 5
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(m.email for m in moderators)
