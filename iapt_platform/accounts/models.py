@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from iapt_platform.lib.storage import private_storage
@@ -113,7 +114,7 @@ class DataExport(models.Model):
     class Status(models.TextChoices):
         PREPARING = "preparing", _("Being prepared")
         READY = "ready", _("Ready to download")
-        EXPIRED = "expired", _("Expired")
+        EXPIRED = "expired", pgettext_lazy("data archive", "Expired")
         FAILED = "failed", _("Could not be prepared")
 
     user = models.ForeignKey(

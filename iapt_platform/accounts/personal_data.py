@@ -153,7 +153,7 @@ def someone(other: Any, *, viewer: Any) -> dict | None:
 
 def file_name(prefix: str, file: FieldFile) -> str:
     """The name a stored file gets in the archive: under the part's folder, with its own name."""
-    return f"{prefix}/{file.name.rsplit('/', 1)[-1]}"
+    return f"{prefix}/{(file.name or '').rsplit('/', 1)[-1]}"
 
 
 def verified_emails(user: Any) -> list[str]:

@@ -61,6 +61,6 @@ def data_export_from_token(token: str, *, user: Any) -> DataExport | None:
         raise LinkLapsed from None
     except signing.BadSignature:
         return None
-    if not isinstance(named, dict) or named.get("u") != user.pk:
+    if not isinstance(named, dict) or named.get("u") != user.pk or not named.get("e"):
         return None
-    return DataExport.objects.filter(pk=named.get("e"), user=user).first()
+    return DataExport.objects.filter(pk=int(named["e"]), user=user).first()
