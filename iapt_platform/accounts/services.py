@@ -125,6 +125,7 @@ def data_export_build(*, export_id: int) -> bool:
                 export.expires_at = export.ready_at + dt.timedelta(hours=settings.DATA_EXPORT_HOURS)
                 export.size = size
                 export.save(update_fields=["file", "status", "ready_at", "expires_at", "size"])
+                _data_exports_replace(export)
                 emails.send(
                     template="accounts/data_export_ready",
                     to=export.user,
@@ -138,6 +139,15 @@ def data_export_build(*, export_id: int) -> bool:
                 export.file.storage.delete(export.file.name)
                 raise
     return True
+
+
+def _data_exports_replace(export: DataExport) -> None:
+    """A person keeps one archive: the new one replaces those still downloadable."""
+    older = DataExport.objects.filter(user_id=export.user_id, status=DataExport.Status.READY)
+    older = older.exclude(pk=export.pk)
+    names = list(older.values_list("file", flat=True))
+    older.update(status=DataExport.Status.EXPIRED, file="", size=0)
+    delete_on_commit(private_storage(), names)
 
 
 def data_export_fail(*, export_id: int) -> None:

@@ -126,7 +126,7 @@ def give_data_everywhere(person: User, olga: User, *, n: int = 1) -> None:
 def build(person: User, django_capture_on_commit_callbacks) -> DataExport:
     with django_capture_on_commit_callbacks(execute=True):
         services.data_export_request(user=person)
-    return DataExport.objects.get(user=person)
+    return DataExport.objects.filter(user=person).latest("requested_at", "pk")
 
 
 def read(export: DataExport) -> zipfile.ZipFile:
@@ -444,3 +444,16 @@ def test_building_an_archive_costs_the_same_queries_for_more_data(
 
 def personal_data_parts(person: User) -> list:
     return [reader(person) for _key, reader in personal_data.exports()]
+
+
+def test_a_new_archive_replaces_the_last_one(member, django_capture_on_commit_callbacks):
+    first = build(member, django_capture_on_commit_callbacks)
+    first_name = first.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        services.data_export_request(user=member)
+
+    first.refresh_from_db()
+    assert first.status == DataExport.Status.EXPIRED and not first.file
+    assert not private_storage().exists(first_name)
+    (ready,) = DataExport.objects.filter(user=member, status=DataExport.Status.READY)
+    assert private_storage().exists(ready.file.name)
