@@ -17,6 +17,18 @@ class CommunityConfig(AppConfig):
         from .models import Post
 
         demo_registry.register_seeder("community", demo.seed, order=50)
+
+        from iapt_platform.accounts import personal_data  # download my data
+
+        personal_data.register_export(
+            "community",
+            selectors.personal_data_of,
+            order=40,
+            description=_(
+                "Your community profile, forum threads, posts, reactions, flags, "
+                "watches and notifications."
+            ),
+        )
         menu.register_account_link(
             _("Your community profile"),
             "community:profile_edit",

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 
-from iapt_platform.accounts import roles
+from iapt_platform.accounts import personal_data, roles
 from iapt_platform.lib import search
 from iapt_platform.lib.markdown import mentioned_handles
 
@@ -22,6 +22,7 @@ from .models import (
     Reaction,
     Thread,
     Topic,
+    Watch,
 )
 
 POSTS_PER_PAGE = 50
@@ -266,3 +267,88 @@ def notification_list(*, user: Any) -> QuerySet[Notification]:
         .select_related("actor", "post", "post__thread")
         .order_by("-created_at", "-id")
     )
+
+
+# --- Download my data -----------------------------------------------------------------------------
+
+
+def personal_data_of(user: Any) -> personal_data.Portion:
+    """The person's community profile (every field), their threads, posts (with the files they
+    attached), reactions, flags, watches and notifications; other people as privacy shows them."""
+    portion = personal_data.Portion(data={})
+    profile = (
+        MemberProfile.objects.filter(user=user)
+        .select_related("user")
+        .prefetch_related("expertise", "interests")
+        .first()
+    )
+    if profile is not None:
+        files = {}
+        if profile.avatar:
+            files["avatar"] = personal_data.file_name("avatar", profile.avatar)
+            portion.files.append((files["avatar"], profile.avatar))
+        portion.data["profile"] = {
+            **personal_data.record(profile, files=files),
+            "expertise": [topic.slug for topic in profile.expertise.all()],
+            "interests": [topic.slug for topic in profile.interests.all()],
+        }
+    else:
+        portion.data["profile"] = None
+    portion.data["threads_started"] = [
+        {**personal_data.record(thread), "category": thread.category.slug}
+        for thread in Thread.objects.filter(author=user).select_related("category").order_by("pk")
+    ]
+    posts = []
+    for post in (
+        Post.objects.filter(author=user)
+        .select_related("thread")
+        .prefetch_related("attachments", "revisions")
+        .order_by("pk")
+    ):
+        attachments = []
+        for attachment in post.attachments.all():
+            name = personal_data.file_name(f"posts/{post.pk}", attachment.file)
+            portion.files.append((name, attachment.file))
+            attachments.append({**personal_data.record(attachment), "file": name})
+        posts.append(
+            {
+                **personal_data.record(post),
+                "thread_title": post.thread.title,
+                "attachments": attachments,
+                "earlier_versions": [
+                    {"body": revision.body, "replaced_at": revision.created_at.isoformat()}
+                    for revision in post.revisions.all()
+                ],
+            }
+        )
+    portion.data["posts"] = posts
+    portion.data["reactions"] = list(
+        Reaction.objects.filter(user=user).order_by("pk").values("post_id", "created_at")
+    )
+    portion.data["flags"] = [
+        personal_data.record(flag) for flag in Flag.objects.filter(user=user).order_by("pk")
+    ]
+    portion.data["watches"] = [
+        {
+            **personal_data.record(watch),
+            "thread_title": watch.thread.title if watch.thread else None,
+            "category": watch.category.slug if watch.category else None,
+        }
+        for watch in Watch.objects.filter(user=user)
+        .select_related("thread", "category")
+        .order_by("pk")
+    ]
+    portion.data["private_groups"] = list(
+        Category.objects.filter(members=user).order_by("slug").values_list("slug", flat=True)
+    )
+    portion.data["notifications"] = [
+        {
+            **personal_data.record(notification, exclude=["actor"]),
+            "actor": personal_data.someone(notification.actor, viewer=user),
+            "thread_title": notification.post.thread.title,
+        }
+        for notification in Notification.objects.filter(recipient=user)
+        .select_related("actor__member_profile", "post__thread")
+        .order_by("pk")
+    ]
+    return portion

@@ -343,6 +343,10 @@ NEWSLETTER_RATE_LIMIT = env.float("NEWSLETTER_RATE_LIMIT", default=20)
 NEWSLETTER_UNSUBSCRIBE_MAILBOX = env.str("NEWSLETTER_UNSUBSCRIBE_MAILBOX", default="")
 # Visitors' meeting registrations: (requests per IP address per hour, per email address per day).
 MEETINGS_REGISTRATION_LIMITS = (10, 5)
+# "Download my data": how long an archive and its emailed link last, and how many archives one
+# person may ask for per day (building one reads everything they hold and writes their files).
+DATA_EXPORT_HOURS = env.int("DATA_EXPORT_HOURS", default=24)
+DATA_EXPORT_DAILY_LIMIT = env.int("DATA_EXPORT_DAILY_LIMIT", default=3)
 
 # --- Celery --------------------------------------------------------------------------------------
 # The outbox (iapt_platform/outbox): a row per transactional email. A failed attempt is retried
@@ -407,6 +411,10 @@ CELERY_BEAT_SCHEDULE = {
     "moderation-remind-moderators": {
         "task": "iapt_platform.moderation.tasks.remind_moderators",
         "schedule": crontab(minute=25),  # hourly: each reminder leaves in its reader's morning
+    },
+    "accounts-data-exports": {
+        "task": "iapt_platform.accounts.tasks.sweep_data_exports",
+        "schedule": crontab(minute="*/15"),  # deletes expired archives, resends lost builds
     },
     "accounts-clear-expired-sessions": {
         "task": "iapt_platform.accounts.tasks.clear_expired_sessions",

@@ -80,3 +80,18 @@ class InitiativesConfig(AppConfig):
                 submitter_url=lambda obj: obj.initiative.get_absolute_url(),
             )
         )
+
+        # Download my data
+        from iapt_platform.accounts import personal_data
+
+        from . import selectors as initiatives_selectors
+
+        personal_data.register_export(
+            "initiatives",
+            initiatives_selectors.personal_data_of,
+            order=20,
+            description=_(
+                "The initiatives you manage or registered, your requests to manage one, and the "
+                "invitations you sent or received."
+            ),
+        )

@@ -5,22 +5,23 @@ from functools import cached_property
 from itertools import islice
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, QuerySet, Value
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower
 from django.http import QueryDict
 from django_countries import countries
 
-from iapt_platform.accounts import privacy
+from iapt_platform.accounts import personal_data, privacy
 from iapt_platform.lib import subdivisions
 from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
 from . import columns
 from .filters import SORTS, InitiativeFilter
-from .models import Initiative, Programme, Sector
+from .models import Initiative, ManagementRequest, ManagerInvitation, Programme, Sector
 
 PAGE_SIZE = 24
 # Changes whenever the published registry changes: the directory's, the map's and the
@@ -525,3 +526,69 @@ def _sector_slugs(ids: list[int]) -> dict[int, list[str]]:
     for initiative_id, slug in pairs:
         slugs.setdefault(initiative_id, []).append(slug)
     return slugs
+
+
+# --- Download my data -----------------------------------------------------------------------------
+
+
+def personal_data_of(user: Any) -> personal_data.Portion:
+    """The initiatives the person manages or registered (with their edits in progress), their
+    requests to manage one, and the invitations they sent or received; co-managers as privacy
+    shows them. The logos of those initiatives go in the archive too."""
+    portion = personal_data.Portion(data={})
+    people = get_user_model().objects.select_related("member_profile").order_by("pk")
+    initiatives = []
+    for initiative in (
+        Initiative.objects.filter(Q(managers=user) | Q(created_by=user))
+        .distinct()
+        .prefetch_related("sectors", Prefetch("managers", queryset=people))
+        .order_by("pk")
+    ):
+        files = {}
+        if initiative.logo:
+            files["logo"] = personal_data.file_name(f"logos/{initiative.pk}", initiative.logo)
+            portion.files.append((files["logo"], initiative.logo))
+        managers = list(initiative.managers.all())
+        initiatives.append(
+            {
+                **personal_data.record(initiative, files=files),
+                "sectors": [sector.slug for sector in initiative.sectors.all()],
+                "you_manage_it": any(manager.pk == user.pk for manager in managers),
+                "other_managers": [
+                    personal_data.someone(manager, viewer=user)
+                    for manager in managers
+                    if manager.pk != user.pk
+                ],
+            }
+        )
+    portion.data["initiatives"] = initiatives
+    portion.data["management_requests"] = [
+        {**personal_data.record(request), "initiative_name": request.initiative.name}
+        for request in ManagementRequest.objects.filter(user=user)
+        .select_related("initiative")
+        .order_by("pk")
+    ]
+    # The address a colleague was invited at is theirs, not the inviter's: left out.
+    portion.data["invitations_sent"] = [
+        {
+            **personal_data.record(invitation, exclude=["email", "accepted_by"]),
+            "initiative_name": invitation.initiative.name,
+            "accepted_by": personal_data.someone(invitation.accepted_by, viewer=user),
+        }
+        for invitation in ManagerInvitation.objects.filter(invited_by=user)
+        .select_related("initiative", "accepted_by__member_profile")
+        .order_by("pk")
+    ]
+    portion.data["invitations_received"] = [
+        {
+            **personal_data.record(invitation, exclude=["invited_by"]),
+            "initiative_name": invitation.initiative.name,
+            "invited_by": personal_data.someone(invitation.invited_by, viewer=user),
+        }
+        for invitation in ManagerInvitation.objects.filter(
+            Q(accepted_by=user) | Q(email__in=personal_data.verified_emails(user))
+        )
+        .select_related("initiative", "invited_by__member_profile")
+        .order_by("pk")
+    ]
+    return portion

@@ -56,3 +56,15 @@ class LibraryConfig(AppConfig):
                 submitter_url=lambda obj: reverse("library:mine"),
             )
         )
+
+        # Download my data
+        from iapt_platform.accounts import personal_data
+
+        from . import selectors as library_selectors
+
+        personal_data.register_export(
+            "library",
+            library_selectors.personal_data_of,
+            order=60,
+            description=_("The resources you contributed to the library, with their files."),
+        )

@@ -57,3 +57,18 @@ class NewsletterConfig(AppConfig):
                 submitter_url=lambda obj: reverse("newsletter:contribution", args=[obj.pk]),
             )
         )
+
+        # Download my data
+        from iapt_platform.accounts import personal_data
+
+        from . import selectors as bulletin_selectors
+
+        personal_data.register_export(
+            "bulletin",
+            bulletin_selectors.personal_data_of,
+            order=70,
+            description=_(
+                "Your bulletin subscriptions, with the consent you gave (version and text), and "
+                "the items you proposed."
+            ),
+        )

@@ -7,8 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from iapt_platform.accounts import personal_data
+
+from .consent import consent_text
 from .models import Contribution, Delivery, Edition, Issue, Subscriber
 
 
@@ -148,3 +151,40 @@ def _rate(window: dict[str, Any], *, until: Any) -> float:
         return 0.0
     seconds = ((until or window["last"]) - window["first"]).total_seconds()
     return round(window["n"] / max(seconds, 1.0), 1)
+
+
+# --- Download my data -----------------------------------------------------------------------------
+
+
+def personal_data_of(user: Any) -> personal_data.Portion:
+    """The bulletin subscriptions of the person's account and of their verified addresses, each
+    with the consent they gave (its version and its exact text), and the items they proposed."""
+    subscribers = (
+        Subscriber.objects.filter(Q(user=user) | Q(email__in=personal_data.verified_emails(user)))
+        .prefetch_related("topics")
+        .order_by("pk")
+    )
+    return personal_data.Portion(
+        data={
+            "subscriptions": [
+                {
+                    **personal_data.record(subscriber),
+                    "topics": [topic.slug for topic in subscriber.topics.all()],
+                    # The exact words they agreed to, in the language they subscribed in.
+                    "consent_text": _consent_words(subscriber),
+                }
+                for subscriber in subscribers
+            ],
+            "contributions": [
+                personal_data.record(contribution)
+                for contribution in Contribution.objects.filter(submitted_by=user).order_by("pk")
+            ],
+        }
+    )
+
+
+def _consent_words(subscriber: Subscriber) -> str:
+    if not subscriber.consent_text_version:
+        return ""
+    with translation.override(subscriber.language):
+        return consent_text(subscriber.consent_text_version)

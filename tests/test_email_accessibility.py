@@ -374,6 +374,18 @@ def stories_story_published(language):
     )
 
 
+def accounts_data_export_ready(language):
+    return _render(
+        "accounts/data_export_ready",
+        to=_user(language),
+        context={
+            "url": f"{settings.SITE_URL}/account/data/download/eyJlIjoxLCJ1IjoxfQ:abc:def/",
+            "expires_at": timezone.now() + dt.timedelta(hours=24),
+            "size": 2_345_678,
+        },
+    )
+
+
 def text_as_html(language):
     """allauth's emails (address confirmation, password reset): their text in the platform's frame."""
     return emails.render_rendered(
@@ -387,6 +399,7 @@ def text_as_html(language):
 
 EMAILS: dict[str, Render] = {
     "welcome": welcome,
+    "accounts/data_export_ready": accounts_data_export_ready,
     "moderation_decision": moderation_decision,
     "moderation_queue_reminder": moderation_queue_reminder,
     "community/notification": community_notification,

@@ -43,3 +43,17 @@ class MeetingsConfig(AppConfig):
             description=_("Create and publish meetings, record attendance, see participation"),
             visible=roles.is_moderator,
         )
+
+        # Download my data
+        from iapt_platform.accounts import personal_data
+
+        from . import selectors as meetings_selectors
+
+        personal_data.register_export(
+            "meetings",
+            meetings_selectors.personal_data_of,
+            order=50,
+            description=_(
+                "Your meeting registrations (and attendance), and the meetings you organised."
+            ),
+        )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from iapt_platform.accounts import roles
+from iapt_platform.accounts import personal_data, roles
 from initiatives.selectors import initiative_list_public
 from library.models import Resource
 
@@ -103,3 +105,39 @@ def meetings_of_project(*, project) -> tuple[list[Meeting], list[Meeting]]:
     past = [m for m in meetings if m.ends_at < now]
     past.reverse()
     return upcoming, past
+
+
+# --- Download my data -----------------------------------------------------------------------------
+
+
+def personal_data_of(user: Any) -> personal_data.Portion:
+    """The person's registrations (their account's, and those made with one of their verified
+    addresses before they signed up), with attendance, and the meetings they organised."""
+    registrations = (
+        Registration.objects.filter(
+            Q(user=user) | Q(user__isnull=True, email__in=personal_data.verified_emails(user))
+        )
+        .select_related("meeting")
+        .order_by("created_at", "pk")
+    )
+    return personal_data.Portion(
+        data={
+            "registrations": [
+                {
+                    **personal_data.record(registration),
+                    "meeting": {
+                        "slug": registration.meeting.slug,
+                        "title": registration.meeting.title,
+                        "starts_at": registration.meeting.starts_at.isoformat(),
+                        "status": registration.meeting.status,
+                    },
+                }
+                for registration in registrations
+            ],
+            "meetings_organised": list(
+                Meeting.objects.filter(created_by=user)
+                .order_by("starts_at")
+                .values("slug", "title", "starts_at", "status")
+            ),
+        }
+    )

@@ -38,3 +38,18 @@ class AccountsConfig(AppConfig):
             order=40,
             description=_("Protect your account with an authenticator app"),
         )
+
+        from . import personal_data, selectors
+
+        menu.register_account_link(
+            _("Download your data"),
+            "accounts:data",
+            order=95,
+            description=_("An archive of everything the platform holds about you"),
+        )
+        personal_data.register_export(
+            "account",
+            selectors.personal_data_of,
+            order=10,
+            description=_("Your account: email addresses, language, time zone, roles."),
+        )

@@ -6,8 +6,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
+
+from iapt_platform.lib.storage import private_storage
 
 
 def validate_time_zone(value: str) -> None:
@@ -92,3 +96,66 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.get_full_name()
+
+
+def data_export_path(instance: "DataExport", filename: str) -> str:
+    # Private storage, under a random name: the file is only ever sent by the signed-link view.
+    return f"accounts/data-exports/{filename}"
+
+
+class DataExportQuerySet(models.QuerySet):
+    def latest_of(self, user) -> "DataExport | None":
+        return self.filter(user=user).order_by("-requested_at", "-pk").first()
+
+
+class DataExport(models.Model):
+    """A person's request for an archive of their data, and the archive once it is built."""
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", _("Being prepared")
+        READY = "ready", _("Ready to download")
+        EXPIRED = "expired", pgettext_lazy("data archive", "Expired")
+        FAILED = "failed", _("Could not be prepared")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREPARING)
+    requested_at = models.DateTimeField(default=timezone.now)
+    # Set by the task that claims the request: a request nobody claimed, or whose build stopped
+    # with its worker, is sent again by the beat (accounts.tasks.sweep_data_exports).
+    started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(
+        upload_to=data_export_path, storage=private_storage, blank=True, max_length=200
+    )
+    size = models.PositiveBigIntegerField(default=0)
+
+    objects = DataExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("data archive")
+        verbose_name_plural = _("data archives")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="preparing"),
+                name="accounts_one_data_export_in_preparation",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.requested_at:%Y-%m-%d %H:%M} · {self.status}"
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.status == self.Status.READY
+            and bool(self.file)
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )

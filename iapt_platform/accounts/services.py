@@ -1,7 +1,21 @@
-from django.contrib.auth.models import Group
+import datetime as dt
+import secrets
+import tempfile
+from dataclasses import dataclass
 
-from . import roles
-from .models import User
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from iapt_platform.lib import emails, ratelimit
+from iapt_platform.lib.queueing import delay_on_commit
+from iapt_platform.lib.storage import delete_on_commit, private_storage
+
+from . import archive, roles, selectors
+from .models import DataExport, User
 
 
 def user_set_language(*, user: User, language: str) -> None:
@@ -37,3 +51,137 @@ def user_role_set(*, user: User, role: str, granted: bool) -> bool:
         if hasattr(user, "_role_names"):
             del user._role_names
     return True
+
+
+# --- Download my data -----------------------------------------------------------------------------
+
+# A build that has not finished after this long was lost with its worker: the beat sends it again,
+# up to DATA_EXPORT_ATTEMPTS times in all.
+DATA_EXPORT_STALE_MINUTES = 30
+DATA_EXPORT_ATTEMPTS = 3
+DATA_EXPORT_SWEEP_BATCH = 200
+
+
+class DataExportRefused(Exception):
+    ALREADY_PREPARING = "already_preparing"
+    TOO_MANY = "too_many"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def data_export_request(*, user: User) -> DataExport:
+    """Ask for an archive of `user`'s data: built by a task, announced by email. One in
+    preparation at a time, and DATA_EXPORT_DAILY_LIMIT a day."""
+    from . import tasks
+
+    if DataExport.objects.filter(user=user, status=DataExport.Status.PREPARING).exists():
+        raise DataExportRefused(DataExportRefused.ALREADY_PREPARING)
+    if not ratelimit.within_limit(
+        f"data-export:{user.pk}", limit=settings.DATA_EXPORT_DAILY_LIMIT, seconds=86400
+    ):
+        raise DataExportRefused(DataExportRefused.TOO_MANY)
+    try:
+        with transaction.atomic():
+            export = DataExport.objects.create(user=user)
+    except IntegrityError:  # a second request at the same moment: the constraint decided
+        raise DataExportRefused(DataExportRefused.ALREADY_PREPARING) from None
+    # Not in the request if the broker is away: the beat's sweep sends requests nobody claimed.
+    delay_on_commit(tasks.build_data_export, export.pk)
+    return export
+
+
+def data_export_build(*, export_id: int) -> bool:
+    """Build the archive of a request, store it privately and email its link; False when another
+    run has it (or it is no longer waiting)."""
+    now = timezone.now()
+    stale = now - dt.timedelta(minutes=DATA_EXPORT_STALE_MINUTES)
+    claimed = (
+        DataExport.objects.filter(pk=export_id, status=DataExport.Status.PREPARING)
+        .filter(Q(started_at__isnull=True) | Q(started_at__lt=stale))
+        .update(started_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return False
+    export = DataExport.objects.select_related("user").get(pk=export_id)
+    with tempfile.TemporaryFile() as out:
+        archive.archive_write(user=export.user, out=out)
+        size = out.tell()
+        out.seek(0)
+        with transaction.atomic():
+            # Still ours (a sweep may have given up on a build this slow and failed it).
+            if (
+                not DataExport.objects.select_for_update()
+                .filter(pk=export_id, status=DataExport.Status.PREPARING, started_at=now)
+                .exists()
+            ):
+                return False
+            export.file.save(f"{secrets.token_urlsafe(24)}.zip", File(out), save=False)
+            # The file is written before the commit: a failure below must not leave it behind.
+            try:
+                export.status = DataExport.Status.READY
+                export.ready_at = timezone.now()
+                export.expires_at = export.ready_at + dt.timedelta(hours=settings.DATA_EXPORT_HOURS)
+                export.size = size
+                export.save(update_fields=["file", "status", "ready_at", "expires_at", "size"])
+                _data_exports_replace(export)
+                emails.send(
+                    template="accounts/data_export_ready",
+                    to=export.user,
+                    context={
+                        "url": settings.SITE_URL + selectors.data_export_download_url(export),
+                        "expires_at": export.expires_at,
+                        "size": size,
+                    },
+                )
+            except Exception:
+                export.file.storage.delete(export.file.name)
+                raise
+    return True
+
+
+def _data_exports_replace(export: DataExport) -> None:
+    """A person keeps one archive: the new one replaces those still downloadable."""
+    older = DataExport.objects.filter(user_id=export.user_id, status=DataExport.Status.READY)
+    older = older.exclude(pk=export.pk)
+    names = list(older.values_list("file", flat=True))
+    older.update(status=DataExport.Status.EXPIRED, file="", size=0)
+    delete_on_commit(private_storage(), names)
+
+
+def data_export_fail(*, export_id: int) -> None:
+    """A build raised: the person sees it failed and may ask again."""
+    DataExport.objects.filter(pk=export_id, status=DataExport.Status.PREPARING).update(
+        status=DataExport.Status.FAILED
+    )
+
+
+@dataclass(frozen=True)
+class DataExportSweep:
+    expired: int
+    resent: list[int]
+    failed: int
+
+
+def data_exports_sweep(*, now: dt.datetime | None = None) -> DataExportSweep:
+    """The beat's round: delete the archives whose time is up (each row claimed before its file
+    goes), give up on builds lost too often, and list the lost builds to send again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            DataExport.objects.select_for_update(skip_locked=True)
+            .filter(status=DataExport.Status.READY, expires_at__lte=now)
+            .values_list("pk", "file")[:DATA_EXPORT_SWEEP_BATCH]
+        )
+        expired = DataExport.objects.filter(
+            pk__in=[pk for pk, _name in due], status=DataExport.Status.READY
+        ).update(status=DataExport.Status.EXPIRED, file="", size=0)
+        delete_on_commit(private_storage(), [name for _pk, name in due])
+    stale = now - dt.timedelta(minutes=DATA_EXPORT_STALE_MINUTES)
+    lost = DataExport.objects.filter(status=DataExport.Status.PREPARING).filter(
+        Q(started_at__lt=stale) | Q(started_at__isnull=True, requested_at__lt=stale)
+    )
+    failed = lost.filter(attempts__gte=DATA_EXPORT_ATTEMPTS).update(status=DataExport.Status.FAILED)
+    resent = list(lost.filter(attempts__lt=DATA_EXPORT_ATTEMPTS).values_list("pk", flat=True))
+    return DataExportSweep(expired=expired, resent=resent, failed=failed)

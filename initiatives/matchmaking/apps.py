@@ -97,3 +97,18 @@ class MatchmakingConfig(AppConfig):
                 submitter_url=update_page,
             )
         )
+
+        # Download my data
+        from iapt_platform.accounts import personal_data
+
+        from . import selectors as matchmaking_selectors
+
+        personal_data.register_export(
+            "matchmaking",
+            matchmaking_selectors.personal_data_of,
+            order=25,
+            description=_(
+                "Your offers and needs, your connections with other initiatives, and your joint "
+                "projects."
+            ),
+        )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import Country
 
-from iapt_platform.accounts import privacy, roles
+from iapt_platform.accounts import personal_data, privacy, roles
 from initiatives.models import Initiative, Sector
 
 from . import scoring
@@ -547,3 +547,73 @@ def new_for_digest(*, since: datetime, topics: Iterable[Any]) -> DigestItems:
         .order_by("-published_at")
     )
     return DigestItems(posts=posts, projects=projects)
+
+
+# --- Download my data -----------------------------------------------------------------------------
+
+
+def personal_data_of(user: Any) -> personal_data.Portion:
+    """The offers and needs the person wrote, the connections they sent or that reached the
+    initiatives they manage, and the joint projects and project updates they wrote. The other
+    side of a connection appears as privacy shows it to this person."""
+    managed = set(
+        Initiative.objects.filter(managers=user, revision_of=None).values_list("pk", flat=True)
+    )
+
+    def side(initiative: Initiative) -> dict[str, Any]:
+        audience = privacy.Audience.OWNER if initiative.pk in managed else privacy.Audience.MEMBERS
+        contact = privacy.contact_for(initiative, audience=audience)
+        return {
+            "id": initiative.pk,
+            "slug": initiative.slug,
+            "name": initiative.name,
+            "contact_name": initiative.contact_name,  # public on the initiative's page
+            **{f"contact_{name}": value for name, value in contact.items()},
+        }
+
+    posts = [
+        {
+            **personal_data.record(post),
+            "topics": [topic.slug for topic in post.topics.all()],
+            "sectors": [sector.slug for sector in post.sectors.all()],
+        }
+        for post in CollaborationPost.objects.filter(created_by=user)
+        .prefetch_related("topics", "sectors")
+        .order_by("pk")
+    ]
+    connections = [
+        {
+            **personal_data.record(
+                connection, exclude=["from_initiative", "to_initiative", "sent_by", "decided_by"]
+            ),
+            "from_initiative": side(connection.from_initiative),
+            "to_initiative": side(connection.to_initiative),
+            "sent_by_you": connection.sent_by_id == user.pk,
+            "sent_by": personal_data.someone(connection.sent_by, viewer=user),
+            "decided_by": personal_data.someone(connection.decided_by, viewer=user),
+        }
+        for connection in Connection.objects.filter(
+            Q(sent_by=user) | Q(from_initiative__in=managed) | Q(to_initiative__in=managed)
+        )
+        .select_related(
+            "from_initiative",
+            "to_initiative",
+            "sent_by__member_profile",
+            "decided_by__member_profile",
+        )
+        .order_by("pk")
+    ]
+    return personal_data.Portion(
+        data={
+            "collaboration_posts": posts,
+            "connections": connections,
+            "projects_created": [
+                personal_data.record(project)
+                for project in Project.objects.filter(created_by=user).order_by("pk")
+            ],
+            "project_updates": [
+                personal_data.record(update)
+                for update in ProjectUpdate.objects.filter(author=user).order_by("pk")
+            ],
+        }
+    )

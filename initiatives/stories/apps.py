@@ -59,3 +59,15 @@ class StoriesConfig(AppConfig):
                 submitter_url=lambda obj: obj.get_absolute_url(),
             )
         )
+
+        # Download my data
+        from iapt_platform.accounts import personal_data
+
+        from . import selectors as stories_selectors
+
+        personal_data.register_export(
+            "stories",
+            stories_selectors.personal_data_of,
+            order=30,
+            description=_("The success stories you proposed, with the pictures you sent."),
+        )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import QueryDict
 
+from iapt_platform.accounts import personal_data
 from initiatives.models import Initiative
 from initiatives.selectors import initiative_list_public
 
@@ -166,3 +168,32 @@ def proposals_of(*, user) -> QuerySet[StoryProposal]:
         .select_related("initiative", "story")
         .order_by("-created_at", "-id")
     )
+
+
+# --- Download my data -----------------------------------------------------------------------------
+
+
+def personal_data_of(user: Any) -> personal_data.Portion:
+    """The story proposals the person made, with the pictures they sent."""
+    portion = personal_data.Portion(data={})
+    proposals = []
+    for proposal in (
+        StoryProposal.objects.filter(proposed_by=user)
+        .select_related("initiative")
+        .prefetch_related("images")
+        .order_by("pk")
+    ):
+        images = []
+        for image in proposal.images.all():
+            name = personal_data.file_name(f"proposals/{proposal.pk}", image.image)
+            portion.files.append((name, image.image))
+            images.append(name)
+        proposals.append(
+            {
+                **personal_data.record(proposal),
+                "initiative_name": proposal.initiative.name,
+                "images": images,
+            }
+        )
+    portion.data["story_proposals"] = proposals
+    return portion

@@ -162,6 +162,10 @@ RULES: dict[str, Rule] = {
     "set_language": Rule(everyone(405), post=dict.fromkeys(PERSONAS, ALLOWED)),
     "accounts:home": Rule(signed_in()),
     "accounts:profile": Rule(signed_in()),
+    # Download my data: anyone signed in asks for their own archive; the link is signed for one
+    # person (tests/accounts/test_data_export.py follows real links).
+    "accounts:data": Rule(signed_in(), post=members_post()),
+    "accounts:data_download": Rule(signed_in(404), lambda o: {"token": "tampered-token"}),
     # Registry, public
     "initiatives:list": Rule(everyone()),
     "initiatives:map": Rule(everyone()),

@@ -164,3 +164,27 @@ def test_two_queue_reminder_runs_at_once_remind_each_moderator_once():
         results = _twice_at_once(moderation_tasks.remind_moderators)
     assert sum(results) == 5
     assert sorted(message.to[0] for message in mail.outbox) == sorted(m.email for m in moderators)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_data_export_sweeps_at_once_expire_each_archive_once():
+    _needs_postgresql()
+    from django.core.files.base import ContentFile
+
+    from iapt_platform.accounts import tasks as account_tasks
+    from iapt_platform.accounts.models import DataExport
+    from iapt_platform.lib.storage import private_storage
+    from tests.factories import UserFactory
+
+    names = []
+    with time_machine.travel(START, tick=False):
+        for user in UserFactory.create_batch(12):
+            export = DataExport(user=user, status=DataExport.Status.READY)
+            export.expires_at = timezone.now() + datetime.timedelta(hours=24)
+            export.file.save("archive.zip", ContentFile(b"PK"), save=True)
+            names.append(export.file.name)
+    with time_machine.travel(START + datetime.timedelta(hours=25)):
+        results = _twice_at_once(account_tasks.sweep_data_exports)
+    assert sum(results) == 12
+    assert DataExport.objects.filter(status=DataExport.Status.EXPIRED).count() == 12
+    assert not any(private_storage().exists(name) for name in names)
