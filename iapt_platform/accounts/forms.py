@@ -21,7 +21,11 @@ from iapt_platform.lib.timezones import canonical, time_zone_choices
 
 from .models import User
 
-__all__ = ["ProfileForm", "SignupForm", "time_zone_choices"]  # the meetings' forms take the choices from here
+__all__ = [
+    "ProfileForm",
+    "SignupForm",
+    "time_zone_choices",
+]  # the meetings' forms take the choices from here
 
 
 class ProfileForm(forms.ModelForm):
@@ -63,6 +67,9 @@ class SignupForm(account_forms.SignupForm):
         from iapt_platform.pages import selectors as pages
 
         super().__init__(*args, **kwargs)
+        # Last, after the passwords (allauth orders its own fields first).
+        for name in ("accept_terms", "terms_version", "privacy_version"):
+            self.fields[name] = self.fields.pop(name)
         self.shown = pages.versions_current(slugs=self.PAGES)
         for slug in self.PAGES:
             if slug in self.shown:

@@ -8,7 +8,7 @@ address. A `Consent` names the exact version a person accepted.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from iapt_platform.lib.translated import SOURCE_LANGUAGE, Text, in_language, localized
 
 
-class Page(models.Model):
+# modeltranslation swaps the manager classes at start-up, which the stubs cannot follow.
+class Page(models.Model):  # type: ignore[django-manager-missing]
     """A page and its working draft (not public: readers see its versions)."""
 
     class Slug(models.TextChoices):
@@ -40,6 +41,7 @@ class Page(models.Model):
     )
     # `history` (who saved which draft when) is added in translation.py, once modeltranslation
     # has added the fields of each language; the published versions are their own record.
+    history: ClassVar[Any]
 
     class Meta:
         ordering = ["order", "slug"]
@@ -53,7 +55,7 @@ class Page(models.Model):
         return reverse("pages:page", args=[self.slug])
 
 
-class PageVersion(models.Model):
+class PageVersion(models.Model):  # type: ignore[django-manager-missing]
     """One published text of a page, in three languages. Never edited after it is created."""
 
     page = models.ForeignKey(Page, on_delete=models.PROTECT, related_name="versions")

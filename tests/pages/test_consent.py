@@ -10,8 +10,8 @@ from iapt_platform.accounts import personal_data
 from iapt_platform.accounts.models import User
 from iapt_platform.pages import services
 from iapt_platform.pages.models import Consent, Page
-from newsletter.services import subscribers as newsletter
 from newsletter.models import Subscriber
+from newsletter.services import subscribers as newsletter
 
 pytestmark = pytest.mark.django_db
 

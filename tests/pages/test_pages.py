@@ -2,8 +2,8 @@
 read in three languages with the "available in" fallback, versioned, edited by moderators."""
 
 import re
-from zoneinfo import ZoneInfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -265,3 +265,13 @@ def test_the_staff_list_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         response = client.get(reverse("pages:staff_list"), HTTP_ACCEPT_LANGUAGE="en")
     assert response.text.count("Same as published") == 5
+
+
+def test_the_contact_address_is_shown_where_people_need_it(client, settings):
+    settings.CONTACT_EMAIL = "plataforma.iapt@example.org"
+    mailto = 'href="mailto:plataforma.iapt@example.org"'
+    for slug in ("contact", "privacy", "accessibility"):
+        assert mailto in read(client, slug).text, slug
+    assert mailto not in read(client, "terms").text
+    settings.CONTACT_EMAIL = ""
+    assert "mailto:" not in read(client, "contact").text
