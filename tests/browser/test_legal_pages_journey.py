@@ -3,6 +3,7 @@ accessibility), in Spanish, English and Brazilian Portuguese, and reads it in th
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from playwright.sync_api import expect
 
 from iapt_platform.pages.services import SEED_TITLES
@@ -44,13 +45,13 @@ def test_a_visitor_follows_the_footer_to_each_legal_page_in_their_language(
     context = browser.new_context(locale=BROWSER_LOCALES[language], base_url=live_server.url)
     page = context.new_page()
     page.goto("/initiatives/")
+    with translation.override(language):  # the addresses of the reader's language
+        addresses = {slug: reverse("pages:page", args=[slug]) for slug in [*SEED_TITLES, "contact"]}
     for slug, title in SEED_TITLES.items():
-        link = page.locator("footer.site-footer").locator(
-            f'a[href="{reverse("pages:page", args=[slug])}"]'
-        )
+        link = page.locator("footer.site-footer").locator(f'a[href="{addresses[slug]}"]')
         expect(link).to_be_visible()
         link.click()
-        page.wait_for_url(f"**{reverse('pages:page', args=[slug])}")
+        page.wait_for_url(f"**{addresses[slug]}")
         assert page.locator("html").get_attribute("lang") == language
         heading = page.get_by_role("heading", level=1)
         expect(heading).to_have_text(title[language])
@@ -59,7 +60,5 @@ def test_a_visitor_follows_the_footer_to_each_legal_page_in_their_language(
         expect(page.locator(".translation-notice")).to_have_count(0)
         # Links between pages lead to the reader's pages (the contact page from every other).
         if slug != "contact":
-            expect(
-                page.locator(f'main a[href="{reverse("pages:page", args=["contact"])}"]').first
-            ).to_be_visible()
+            expect(page.locator(f'main a[href="{addresses["contact"]}"]').first).to_be_visible()
     context.close()

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.urls import reverse
+from django.utils import translation
 
 from iapt_platform.pages import services
 from iapt_platform.pages.models import Page, PageVersion
@@ -114,7 +115,8 @@ def test_a_visitor_reads_a_page_in_their_language_with_its_version_and_date(
     assert f'<time datetime="{shown.isoformat()}">' in response.text
     assert "translation-notice" not in response.text
     # Links between pages are the reader's addresses, never "page:" left in the text.
-    assert 'href="/legal/contact/"' in response.text
+    with translation.override(language):
+        assert f'href="{reverse("pages:page", args=["contact"])}"' in response.text
     assert "page:contact" not in response.text
 
 
@@ -275,3 +277,19 @@ def test_the_contact_address_is_shown_where_people_need_it(client, settings):
     assert mailto not in read(client, "terms").text
     settings.CONTACT_EMAIL = ""
     assert "mailto:" not in read(client, "contact").text
+
+
+@pytest.mark.parametrize("language", ["es", "en", "pt_br"])
+def test_the_accessibility_statement_names_the_checks_the_tests_really_run(language):
+    """The statement's axe version, rule tags and pages follow tests/browser/test_quality.py."""
+    tests = Path(settings.BASE_DIR) / "tests"
+    axe_version = re.search(r"axe v(\d+\.\d+)", (tests / "vendor/axe.min.js").read_text()[:200])
+    quality = (tests / "browser/test_quality.py").read_text()
+    tags = re.findall(r"'(wcag\w+)'", quality)
+    body = getattr(PageVersion.objects.get(page__slug="accessibility"), f"body_{language}")
+    assert axe_version and f"axe-core {axe_version.group(1)}" in body
+    assert tags and all(f"`{tag}`" in body for tag in tags)
+    # The statement's own page and the privacy notice are among the pages checked.
+    assert 'reverse("pages:page", args=["accessibility"])' in quality
+    assert 'reverse("pages:page", args=["privacy"])' in quality
+    assert "WCAG) 2.2" in body
