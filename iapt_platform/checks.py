@@ -78,6 +78,15 @@ def settings_for_production(app_configs=None, **kwargs) -> list[checks.CheckMess
                 id="iapt.W001",
             )
         )
+    if not settings.CONTACT_EMAIL:
+        errors.append(
+            checks.Warning(
+                "CONTACT_EMAIL is not set: the contact, privacy and accessibility pages give no "
+                "address to write to about personal data or barriers.",
+                hint="Set CONTACT_EMAIL to the platform team's address.",
+                id="iapt.W002",
+            )
+        )
     return errors
 
 

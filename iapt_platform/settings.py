@@ -35,6 +35,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Where the running version's source is offered (AGPL-3.0 section 13): linked from every page's footer.
 SOURCE_URL = env.str("SOURCE_URL", default="")
+# The address people write to about the platform, their data or its accessibility: shown on the
+# contact, privacy and accessibility pages (iapt_platform/pages). Empty: those pages say nothing.
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="")
 
 INSTALLED_APPS = [
     "modeltranslation",  # before django.contrib.admin, so that the admin shows translated fields
@@ -64,6 +67,7 @@ INSTALLED_APPS = [
     "iapt_platform.moderation",
     "iapt_platform.outbox",
     "iapt_platform.ops",
+    "iapt_platform.pages",
     "initiatives",
     "initiatives.stories",
     "initiatives.matchmaking",
@@ -196,6 +200,8 @@ LOGIN_REDIRECT_URL = "accounts:home"
 ACCOUNT_ADAPTER = "iapt_platform.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Sign-up asks to accept the terms of use and the privacy notice, and records their versions.
+ACCOUNT_FORMS = {"signup": "iapt_platform.accounts.forms.SignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True

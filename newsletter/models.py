@@ -72,6 +72,10 @@ class Subscriber(models.Model):
     )
     consent_source_detail = models.CharField(_("consent given through"), max_length=300, blank=True)
     consent_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The privacy notice's version in force when they asked (iapt_platform/pages).
+    privacy_notice_version = models.PositiveIntegerField(
+        _("privacy notice version"), null=True, blank=True
+    )
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)

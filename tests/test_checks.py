@@ -21,6 +21,7 @@ def production(settings):
     settings.ALLOWED_HOSTS = ["iapt.example.org"]
     settings.SECRET_KEY = "a-long-random-string-nobody-has-seen-0123456789abcdef"
     settings.SOURCE_URL = "https://source.example.org/iapt-platform"
+    settings.CONTACT_EMAIL = "iapt@example.org"
     return settings
 
 
@@ -72,6 +73,13 @@ def test_it_warns_without_a_source_url(production):
     found = checks.settings_for_production()
     assert [e.id for e in found] == ["iapt.W001"]
     assert not found[0].is_serious()  # a warning: the servers still start
+
+
+def test_it_warns_without_a_contact_address(production):
+    production.CONTACT_EMAIL = ""
+    found = checks.settings_for_production()
+    assert [e.id for e in found] == ["iapt.W002"]
+    assert not found[0].is_serious()
 
 
 def test_every_error_at_once_and_at_error_level(production):

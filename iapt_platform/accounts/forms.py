@@ -1,5 +1,6 @@
 from typing import Any
 
+from allauth.account import forms as account_forms
 from allauth.core import context
 from allauth.core.internal import ratelimit
 from allauth.core.internal.ratelimit import RateLimitUsage
@@ -11,13 +12,20 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp import forms as totp_forms
 from allauth.mfa.totp.internal import auth as totp_auth
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib.timezones import canonical, time_zone_choices
 
 from .models import User
 
-__all__ = ["ProfileForm", "time_zone_choices"]  # the meetings' forms take the choices from here
+__all__ = [
+    "ProfileForm",
+    "SignupForm",
+    "time_zone_choices",
+]  # the meetings' forms take the choices from here
 
 
 class ProfileForm(forms.ModelForm):
@@ -35,6 +43,69 @@ class ProfileForm(forms.ModelForm):
         # A zone saved under an old name (some browsers report aliases) is shown as its zone.
         if self.instance.time_zone:
             self.initial["time_zone"] = canonical(self.instance.time_zone)
+
+
+# --- Sign-up --------------------------------------------------------------------------------------
+class SignupForm(account_forms.SignupForm):
+    """allauth's sign-up, asking to accept the terms of use and the privacy notice.
+
+    The versions shown travel with the form, so that the consent names the text the person read
+    even when a moderator publishes a new version while they fill it in.
+    """
+
+    PAGES = ("terms", "privacy")
+
+    accept_terms = forms.BooleanField(
+        label=_("I accept the terms of use and I have read the privacy notice."),
+        error_messages={"required": _("To join, accept the terms of use.")},
+    )
+    # Never a reason to refuse a sign-up: a missing or odd number records the current version.
+    terms_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=10)
+    privacy_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=10)
+
+    def __init__(self, *args, **kwargs):
+        from iapt_platform.pages import selectors as pages
+
+        super().__init__(*args, **kwargs)
+        # Last, after the passwords (allauth orders its own fields first).
+        for name in ("accept_terms", "terms_version", "privacy_version"):
+            self.fields[name] = self.fields.pop(name)
+        self.shown = pages.versions_current(slugs=self.PAGES)
+        for slug in self.PAGES:
+            if slug in self.shown:
+                self.fields[f"{slug}_version"].initial = self.shown[slug].number
+        links = [
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("pages:page", args=[slug]),
+                label,
+            )
+            for slug, label in (
+                ("terms", gettext("Read the terms of use")),
+                ("privacy", gettext("Read the privacy notice")),
+            )
+        ]
+        self.fields["accept_terms"].help_text = format_html("{} · {}", *links)
+
+    def accepted_versions(self) -> list:
+        """The version of each page the person was shown (the current one if the form lost it)."""
+        from iapt_platform.pages import selectors as pages
+
+        versions = []
+        for slug in self.PAGES:
+            number = self.cleaned_data.get(f"{slug}_version") or ""
+            shown = pages.version_get(slug=slug, number=int(number)) if number.isdigit() else None
+            version = shown or self.shown.get(slug)
+            if version is not None:
+                versions.append(version)
+        return versions
+
+    def custom_signup(self, request, user) -> None:
+        """allauth's hook, called once the account exists (not for an address already taken)."""
+        from iapt_platform.pages import services as pages
+
+        super().custom_signup(request, user)
+        pages.consent_record(user=user, versions=self.accepted_versions())
 
 
 # --- Second factor --------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from django_countries import countries
 
 from iapt_platform.lib import emails, one_click
 from iapt_platform.lib.ratelimit import confirmation_request_allowed
+from iapt_platform.pages import selectors as pages
 
 from .. import conf, tokens
 from ..consent import CONSENT_VERSION
@@ -80,6 +81,7 @@ def subscriber_request(
     subscriber.country = country or ""
     subscriber.status = Subscriber.Status.PENDING
     subscriber.consent_text_version = CONSENT_VERSION
+    subscriber.privacy_notice_version = privacy_notice_version()
     subscriber.consent_source = Subscriber.Source.FORM
     subscriber.consent_source_detail = source_url[:300]
     subscriber.consent_ip = ip or None
@@ -88,6 +90,12 @@ def subscriber_request(
     subscriber.topics.set(list(topics))
     subscriber_send_confirmation(subscriber=subscriber)
     return subscriber
+
+
+def privacy_notice_version() -> int | None:
+    """The number of the privacy notice in force, which the subscription forms link to."""
+    version = pages.version_current(slug="privacy")
+    return version.number if version else None
 
 
 def subscriber_send_confirmation(*, subscriber: Subscriber) -> None:
@@ -270,6 +278,7 @@ def subscriber_from_account(
     subscriber.country = subscriber.country or (user.country.code if user.country else "")
     if subscriber.status != Subscriber.Status.CONFIRMED:
         subscriber.consent_text_version = CONSENT_VERSION
+        subscriber.privacy_notice_version = privacy_notice_version()
         subscriber.consent_source = Subscriber.Source.ACCOUNT
         subscriber.consent_source_detail = account_url[:300]
         subscriber.consent_ip = None

@@ -16,7 +16,7 @@ SIGNUP = reverse("account_signup")
 def signup(client, email, password="a-long-and-unusual-passphrase", language="es", **extra):
     return client.post(
         SIGNUP,
-        {"email": email, "password1": password, "password2": password},
+        {"email": email, "password1": password, "password2": password, "accept_terms": "on"},
         HTTP_ACCEPT_LANGUAGE=language,
         **extra,
     )

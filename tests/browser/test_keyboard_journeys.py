@@ -14,6 +14,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from playwright.sync_api import Locator, Page, expect
 
+from iapt_platform.pages.models import Consent
 from initiatives.models import Initiative
 from newsletter.models import Subscriber
 from tests.factories import PASSWORD, SectorFactory
@@ -168,10 +169,17 @@ def test_a_visitor_signs_up_and_confirms_the_email_with_the_keyboard(browser, li
     type_into(page, main.locator("input[name=email]"), "ana.flores@example.org")
     type_into(page, main.locator("input[name=password1]"), "una-frase-larga-y-rara")
     type_into(page, main.locator("input[name=password2]"), "una-frase-larga-y-rara")
+    accept = main.get_by_label("I accept the terms of use and I have read the privacy notice.")
+    tab_to(page, accept)
+    page.keyboard.press("Space")
+    expect(accept).to_be_checked()
     tab_to(page, main.get_by_role("button", name="Sign Up"))
     press_and_wait(page, "Enter", r"/accounts/confirm-email/$")
     address = EmailAddress.objects.get(email="ana.flores@example.org")
     assert not address.verified
+    assert sorted(
+        Consent.objects.filter(user=address.user).values_list("version__page__slug", flat=True)
+    ) == ["privacy", "terms"]
 
     [verification] = mail.outbox
     assert verification.to == ["ana.flores@example.org"]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from community import services as forum_services
@@ -90,6 +91,8 @@ def pages(live_server):
         "library": "/library/",
         "community": "/community/",
         "bulletin": "/bulletin/",
+        "privacy": reverse("pages:page", args=["privacy"]),
+        "accessibility": reverse("pages:page", args=["accessibility"]),
     }
 
 

@@ -221,6 +221,15 @@ RULES: dict[str, Rule] = {
     # Moderation
     "moderation:queue": Rule(moderators_only()),
     "moderation:item": Rule(moderators_only(), lambda o: {"pk": o["item"].pk}),
+    # Pages staff write: readers see every version; moderators edit and publish
+    "pages:page": Rule(everyone(), lambda o: {"slug": "privacy"}),
+    "pages:version": Rule(everyone(), lambda o: {"slug": "terms", "number": 1}),
+    "pages:staff_list": Rule(moderators_only()),
+    "pages:staff_edit": Rule(moderators_only(), lambda o: {"slug": "privacy"}),
+    "pages:staff_preview": Rule(moderators_only(), lambda o: {"slug": "about"}),
+    "pages:staff_publish": Rule(
+        moderators_only(405), lambda o: {"slug": "contact"}, post=staff_post()
+    ),
     # Outgoing emails that failed (staff only: the page shows recipients' addresses)
     "outbox:failed": Rule(moderators_only()),
     "outbox:retry": Rule(moderators_only(405), post=staff_post()),
@@ -518,6 +527,9 @@ EXTRA_CASES: list[tuple[str, Rule]] = [
     # Unpublished things do not exist for the public; their owner and moderators see them.
     ("initiatives:detail", Rule({**everyone(404)}, lambda o: {"slug": o["draft"].slug})),
     ("stories:detail", Rule(everyone(404), lambda o: {"slug": o["story_draft"].slug})),
+    # A page or version that does not exist (the five pages are fixed).
+    ("pages:page", Rule(everyone(404), lambda o: {"slug": "cookies"})),
+    ("pages:version", Rule(everyone(404), lambda o: {"slug": "terms", "number": 2})),
     (
         "library:detail",
         Rule(
