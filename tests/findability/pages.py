@@ -43,7 +43,5 @@ PUBLIC_PAGES = [
     PublicPage("matchmaking:project", lambda o: {"slug": o["project"].slug}),
     PublicPage("newsletter:index"),
     PublicPage("newsletter:archive", lambda o: {"language": "es"}),
-    PublicPage(
-        "newsletter:issue", lambda o: {"number": o["sent_issue"].number, "language": "es"}
-    ),
+    PublicPage("newsletter:issue", lambda o: {"number": o["sent_issue"].number, "language": "es"}),
 ]
