@@ -116,10 +116,10 @@ def programme_structured_data(*, programme: Programme) -> dict[str, Any]:
 
 __all__ = [
     "Contact",
-    "structured_data",
     "members_see_more",
     "programme_structured_data",
     "public_email",
     "public_phone",
+    "structured_data",
     "visible_contact",
 ]

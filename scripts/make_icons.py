@@ -6,7 +6,7 @@ The mark is static/img/favicon.svg: a rounded square and three circles. Pillow c
 a rasteriser would be a new dependency, so this script reads the shapes and their colours from the
 SVG itself (its <rect> and <circle> elements, nothing else) and draws them with Pillow, four times
 larger, then scales down (smooth edges). Changing the SVG and running this again redraws them all.
-The cards (1200×630, one per language) add the header's "IAPT" badge and the platform's name in
+The cards (1200x630, one per language) add the header's "IAPT" badge and the platform's name in
 DejaVu Sans (packaged with most Linux systems: fonts-dejavu-core), the font the cards are drawn in.
 
 Writes under static/: img/favicon.ico (16, 32, 48) and root/favicon.ico, root/apple-touch-icon.png
@@ -79,7 +79,7 @@ def read_mark(path: Path) -> tuple[float, list[tuple[str, dict[str, str]]]]:
 
 
 def draw_mark(size: int, *, square: bool = False) -> Image.Image:
-    """The mark at size×size pixels; `square` drops the rounded corners (apple-touch-icon)."""
+    """The mark at size x size pixels; `square` drops the rounded corners (apple-touch-icon)."""
     width, shapes = read_mark(SVG)
     big = size * SUPERSAMPLE
     scale = big / width
@@ -117,7 +117,7 @@ def wrap(draw: ImageDraw.ImageDraw, text: str, face, width: int) -> list[str]:
 
 
 def card(name: str, description: str) -> Image.Image:
-    """1200×630: the mark, the header's "IAPT" badge, the platform's name and what it is."""
+    """1200x630: the mark, the header's "IAPT" badge, the platform's name and what it is."""
     image = Image.new("RGB", (1200, 630), PRIMARY)
     draw = ImageDraw.Draw(image)
     # The mark's square is the card's own colour: a lighter edge sets it apart.

@@ -25,7 +25,7 @@ OG_LOCALES = {"es": "es_LA", "en": "en_US", "pt-br": "pt_BR"}
 # The only query parameter that makes another page of the same content; filters, searches and
 # tracking tags (utm_*, fbclid) are left out, so that shared links count for one address.
 KEPT_PARAMETERS = ("page",)
-DEFAULT_CARD = "img/social-card-{language}.png"  # 1200×630, made by scripts/make_icons.py
+DEFAULT_CARD = "img/social-card-{language}.png"  # 1200x630, made by scripts/make_icons.py
 LOGO = "img/icon-512.png"
 
 # json.dumps leaves "<", ">" and "&" as they are; inside <script> a "</script>" in a name would

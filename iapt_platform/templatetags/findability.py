@@ -49,7 +49,7 @@ def social_meta(
     *,
     title: str,
     description: str,
-    type: str = "website",  # noqa: A002 (OpenGraph's name)
+    type: str = "website",
     image: str = "",
     image_alt: str = "",
     card: str = "",
