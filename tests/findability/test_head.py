@@ -134,3 +134,10 @@ def test_absolute_addresses_are_on_the_public_site(settings):
     assert seo.absolute("https://cdn.example.org/x.png") == "https://cdn.example.org/x.png"
     assert urlsplit(seo.default_image("en")).path == "/static/img/social-card-en.png"
     assert seo.default_image("fr").endswith("social-card-es.png")
+
+
+def test_an_error_page_names_no_address_of_its_own(db):
+    response = Client().get("/initiatives/no-such-initiative/")
+    assert response.status_code == 404
+    head = read_head(response.text)
+    assert "canonical" not in head.links and "og:url" not in head.meta
