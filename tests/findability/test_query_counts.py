@@ -42,6 +42,8 @@ BEFORE = {
     "newsletter:archive": 1,
     "newsletter:issue": 3,
 }
+# On PostgreSQL the directory counts its facets another way (measured there the same way).
+ON_POSTGRES = {"initiatives:list": 7}
 
 
 def test_public_pages_ask_the_database_as_often_as_before(objects, member):  # noqa: F811
@@ -56,4 +58,5 @@ def test_public_pages_ask_the_database_as_often_as_before(objects, member):  # n
             response = client.get(page.url(objects))
         assert response.status_code == 200, page.name
         counts[page.name] = len(queries)
-    assert counts == BEFORE
+    expected = {**BEFORE, **ON_POSTGRES} if connection.vendor == "postgresql" else BEFORE
+    assert counts == expected
