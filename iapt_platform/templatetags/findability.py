@@ -55,7 +55,9 @@ def social_meta(
     card: str = "",
 ) -> dict[str, Any]:
     """Canonical link, OpenGraph and Twitter card of the page being rendered."""
-    request = context["request"]
+    request = context.get("request")
+    if request is None:  # a page rendered outside a request has no address to give
+        return {}
     language = seo.current_language()
     image_url = seo.absolute(image) or seo.default_image(language)
     return {
