@@ -45,11 +45,11 @@ class RequestIdMiddleware:
 
 
 def reader_time_zone(request) -> str:
-    """The signed-in user's zone, else the zone the browser reported (tz cookie), else the default."""
+    """The signed-in user's zone, else the zone the browser reported (the tz cookie), else the default."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return user.time_zone
-    cookie = request.COOKIES.get("tz", "")
+    cookie = request.COOKIES.get(settings.TIME_ZONE_COOKIE_NAME, "")
     return cookie if cookie in available_time_zones() else settings.DEFAULT_READER_TIME_ZONE
 
 

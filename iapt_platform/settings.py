@@ -263,6 +263,11 @@ DEFAULT_READER_TIME_ZONE = env.str("DEFAULT_READER_TIME_ZONE", default="America/
 LANGUAGE_COOKIE_NAME = "iapt_language"
 LANGUAGE_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The reader's time zone, written by static/js/tz.js (read by middleware.reader_time_zone): the
+# same flags as the other cookies, which the page hands to the script (base.html).
+TIME_ZONE_COOKIE_NAME = "tz"
+TIME_ZONE_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE
+TIME_ZONE_COOKIE_SAMESITE = "Lax"
 COUNTRIES_FIRST_REPEAT = False
 # Names that django-countries' own catalogues get wrong for the region (its es catalogue says
 # "Trinidad yTobago", its pt_BR one calls Dominica "Dominicana", the Dominican Republic's name):
@@ -276,6 +281,9 @@ COUNTRIES_OVERRIDE = {
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files browsers ask for at the site's root (/favicon.ico, /apple-touch-icon.png), served by
+# whitenoise before the sessions and the database, like the static files.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")  # "local" or "s3"

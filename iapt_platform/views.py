@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from iapt_platform.accounts import services as account_services
 from iapt_platform.lib import home as home_sections
+from iapt_platform.lib import seo
 from iapt_platform.lib.http import for_the_api
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,14 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"sections": home_sections.render_home_sections(request)})
+    return render(
+        request,
+        "home.html",
+        {
+            "sections": home_sections.render_home_sections(request),
+            "structured_data": seo.website(),
+        },
+    )
 
 
 @require_POST

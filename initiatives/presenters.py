@@ -1,12 +1,16 @@
 """What a page shows of an initiative, depending on who reads it."""
 
-import json
 from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
 
 from iapt_platform.accounts import privacy
+from iapt_platform.lib import seo
 
 from . import geography
-from .models import Initiative
+from .models import Initiative, Programme
 
 
 @dataclass(frozen=True)
@@ -49,30 +53,31 @@ def location(*, initiative: Initiative) -> dict | None:
     )
 
 
-def json_ld(*, initiative: Initiative, request) -> str:
-    """schema.org Organization, safe to place inside a <script> element."""
-    data = {
-        "@context": "https://schema.org",
-        "@type": "Organization",
-        "name": initiative.name,
-        "url": request.build_absolute_uri(initiative.get_absolute_url()),
-        "description": initiative.description[:500],
-        "address": {
-            "@type": "PostalAddress",
-            "addressCountry": initiative.country.code,
-            "addressRegion": initiative.territory,
-            "addressLocality": initiative.city,
-        },
-        "knowsAbout": [s.name for s in initiative.sectors.all()],
+def structured_data(*, initiative: Initiative) -> dict[str, Any]:
+    """schema.org Organization for the initiative's page (JSON-LD, lib/seo serialises it).
+
+    It is the same for every reader (the page is cached for visitors, and search engines read
+    it): contact details only as privacy.py lets the public see them.
+    """
+    url = f"{settings.SITE_URL}{initiative.get_absolute_url()}"
+    address = {
+        "@type": "PostalAddress",
+        "addressCountry": initiative.country.code,
+        "addressRegion": initiative.subdivision_name if initiative.subdivision else "",
+        "addressLocality": initiative.city or initiative.territory,
     }
-    if initiative.acronym:
-        data["alternateName"] = initiative.acronym
-    if initiative.year_founded:
-        data["foundingDate"] = str(initiative.year_founded)
-    if initiative.website:
-        data["sameAs"] = [
-            u for u in [initiative.website, initiative.linkedin_url, initiative.x_url] if u
-        ]
+    data: dict[str, Any] = {
+        "@type": "Organization",
+        "@id": url,
+        "name": initiative.name,
+        "alternateName": initiative.acronym,
+        "url": url,
+        "description": initiative.description[:500],
+        "address": {key: value for key, value in address.items() if value},
+        "knowsAbout": [s.name for s in initiative.sectors.all()],
+        "foundingDate": str(initiative.year_founded) if initiative.year_founded else "",
+        "sameAs": [u for u in (initiative.website, initiative.linkedin_url, initiative.x_url) if u],
+    }
     if initiative.latitude is not None and initiative.longitude is not None:
         data["location"] = {
             "@type": "Place",
@@ -83,24 +88,38 @@ def json_ld(*, initiative: Initiative, request) -> str:
             },
         }
     if initiative.logo:
-        data["logo"] = request.build_absolute_uri(initiative.logo.url)
-    email = public_email(initiative)
-    if email:
-        data["email"] = email
-    # json.dumps does not escape "</script>": escape the characters that could close the element.
-    return (
-        json.dumps(data, ensure_ascii=False)
-        .replace("<", "\\u003c")
-        .replace(">", "\\u003e")
-        .replace("&", "\\u0026")
-    )
+        data["logo"] = seo.absolute(initiative.logo.url)
+    public = visible_contact(initiative=initiative, audience=privacy.Audience.PUBLIC)
+    if public.email:
+        data["email"] = public.email
+    if public.phone:
+        data["telephone"] = public.phone
+    return {key: value for key, value in data.items() if value not in ("", [], None)}
+
+
+def programme_structured_data(*, programme: Programme) -> dict[str, Any]:
+    """schema.org Organization for a programme's page (the promoting entity's programme)."""
+    url = f"{settings.SITE_URL}{reverse('initiatives:programme', args=[programme.slug])}"
+    data: dict[str, Any] = {
+        "@type": "Organization",
+        "@id": url,
+        "name": programme.name,
+        "alternateName": programme.acronym,
+        "url": url,
+        "description": programme.description[:500],
+        "sameAs": [programme.website] if programme.website else [],
+    }
+    if programme.country:
+        data["address"] = {"@type": "PostalAddress", "addressCountry": programme.country.code}
+    return {key: value for key, value in data.items() if value not in ("", [], None)}
 
 
 __all__ = [
     "Contact",
-    "json_ld",
     "members_see_more",
+    "programme_structured_data",
     "public_email",
     "public_phone",
+    "structured_data",
     "visible_contact",
 ]

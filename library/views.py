@@ -19,7 +19,7 @@ from iapt_platform.lib.http import AuthenticatedRequest, HtmxRequest
 from iapt_platform.lib.ratelimit import client_ip
 from initiatives.models import Initiative
 
-from . import citations, selectors, services
+from . import citations, presenters, selectors, services
 from .filters import ResourceFilterForm
 from .forms import ResourceForm
 from .models import Resource
@@ -86,6 +86,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             and resource.contributed_by_id == request.user.pk
             and resource.status == Resource.Status.DRAFT,
             "formats": [("bib", "BibTeX"), ("ris", "RIS"), ("json", "CSL-JSON")],
+            "structured_data": presenters.structured_data(resource=resource),
         },
     )
 

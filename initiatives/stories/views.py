@@ -22,7 +22,7 @@ from iapt_platform.accounts import roles
 from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.http import AuthenticatedRequest
 
-from . import selectors, services, video
+from . import presenters, selectors, services, video
 from .forms import InterviewBlockFormSet, PublishForm, StoryForm, StoryProposalForm
 from .models import Story, StoryProposal
 
@@ -75,19 +75,12 @@ def _render_story(request: HttpRequest, story: Story, *, preview: bool) -> HttpR
             "initiatives": getattr(story, "public_initiatives", []),
             "related": [] if preview else selectors.story_related(story=story),
             "preview": preview,
-            "absolute_url": f"{settings.SITE_URL}{story.get_absolute_url()}",
-            "og_image": _absolute(story.hero_image.url) if story.hero_image else "",
-            "og_locale": OG_LOCALES.get(reader_language(request), "es_LA"),
+            # A preview is no public page: it says so to search engines, and gives them nothing.
+            "structured_data": None
+            if preview
+            else presenters.structured_data(story=story, reading=reading),
         },
     )
-
-
-OG_LOCALES = {"es": "es_LA", "en": "en_US", "pt-br": "pt_BR"}
-
-
-def _absolute(url: str) -> str:
-    # Local storage gives a path; object storage may already give a full address.
-    return url if url.startswith(("https://", "http://")) else f"{settings.SITE_URL}{url}"
 
 
 # --- Proposals ---------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 initiative=initiative, viewer=request.user
             ),
             "related": selectors.initiative_related(initiative=initiative),
-            "json_ld": presenters.json_ld(initiative=initiative, request=request),
+            "structured_data": presenters.structured_data(initiative=initiative),
             "location": presenters.location(initiative=initiative),
         },
     )
@@ -62,5 +62,11 @@ def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     programme = get_object_or_404(Programme, slug=slug)
     initiatives = selectors.initiative_list_public().filter(programme=programme).order_by("name")
     return render(
-        request, "initiatives/programme.html", {"programme": programme, "initiatives": initiatives}
+        request,
+        "initiatives/programme.html",
+        {
+            "programme": programme,
+            "initiatives": initiatives,
+            "structured_data": presenters.programme_structured_data(programme=programme),
+        },
     )

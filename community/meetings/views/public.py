@@ -28,7 +28,7 @@ from iapt_platform.lib.downloads import file_download
 from iapt_platform.lib.http import AuthenticatedRequest
 from iapt_platform.lib.ratelimit import client_ip
 
-from .. import ics, selectors, services, stats
+from .. import ics, presenters, selectors, services, stats
 from ..forms import MemberRegistrationForm, VisitorRegistrationForm
 from ..models import Material, Meeting, MeetingFeedToken, Registration
 
@@ -85,6 +85,7 @@ def _detail_context(
         figures = stats.meeting_participation(meeting)
     return {
         "meeting": meeting,
+        "structured_data": presenters.structured_data(meeting=meeting),
         "agenda": meeting.agenda_reading(translation.get_language() or settings.LANGUAGE_CODE),
         "registration": registration,
         "rank": services.waitlist_rank(registration) if registration else None,

@@ -1,0 +1,62 @@
+"""The social tags, canonical links and JSON-LD cost no query: each public page asks the database
+as often as it did before they were added (the counts were measured on the code without them)."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tests.quality.test_access_matrix import objects  # noqa: F401 (the fixture: one of each)
+
+from .pages import PUBLIC_PAGES
+
+pytestmark = pytest.mark.django_db
+
+BEFORE = {
+    "home": 9,
+    "initiatives:list": 12,
+    "initiatives:map": 4,
+    "initiatives:statistics": 6,
+    "initiatives:country": 7,
+    "initiatives:sector": 5,
+    "initiatives:programme": 3,
+    "initiatives:detail": 9,
+    "stories:list": 5,
+    "stories:detail": 7,
+    "library:index": 8,
+    "library:evidence_map": 3,
+    "library:collections": 1,
+    "library:collection": 4,
+    "library:detail": 8,
+    "meetings:calendar": 2,
+    "meetings:detail": 5,
+    "community:index": 0,
+    "community:category": 8,
+    "community:thread": 12,
+    "matchmaking:list": 6,
+    "matchmaking:projects": 5,
+    "matchmaking:post": 3,
+    "matchmaking:project": 6,
+    "newsletter:index": 2,
+    "newsletter:archive": 1,
+    "newsletter:issue": 3,
+}
+# On PostgreSQL the directory counts its facets another way (measured there the same way).
+ON_POSTGRES = {"initiatives:list": 7}
+
+
+def test_public_pages_ask_the_database_as_often_as_before(objects, member):  # noqa: F811
+    counts = {}
+    for page in PUBLIC_PAGES:
+        client = Client()
+        if page.persona == "member":
+            client.force_login(member)
+        client.get(page.url(objects))  # warm the per-process caches (sites, content types)
+        cache.clear()  # the visitors' page cache: measure a page rendered
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(page.url(objects))
+        assert response.status_code == 200, page.name
+        counts[page.name] = len(queries)
+    expected = {**BEFORE, **ON_POSTGRES} if connection.vendor == "postgresql" else BEFORE
+    assert counts == expected
