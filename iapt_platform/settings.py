@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "iapt_platform.accounts",
     "iapt_platform.moderation",
     "iapt_platform.outbox",
+    "iapt_platform.dashboard",
     "iapt_platform.ops",
     "initiatives",
     "initiatives.stories",

@@ -27,4 +27,5 @@ urlpatterns = [
     path("bulletin/", include("newsletter.urls")),
     path("moderation/", include("iapt_platform.moderation.urls")),
     path("outbox/", include("iapt_platform.outbox.urls")),
+    path("dashboard/", include("iapt_platform.dashboard.urls")),
 ]

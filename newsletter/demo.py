@@ -179,3 +179,29 @@ def seed(write: Callable[[str], None]) -> None:
         f"Bulletin: {len(SUBSCRIBERS)} subscribers in three languages, "
         "issues #1 and #2 in the archive, #3 as a draft"
     )
+
+
+def seed_activity(write: Callable[[str], None]) -> None:
+    """Readers who subscribed (and a few who left) over the last months, for the community
+    dashboard; idempotent (the same 60 addresses, the same dates)."""
+    from iapt_platform.lib.demo import months_ago
+
+    countries = ["AR", "BR", "CL", "CO", "EC", "MX", "PE", "UY", "CR", "DO"]
+    for n in range(60):
+        joined = months_ago(n)
+        left = joined + timedelta(days=20) if n % 4 == 3 else None
+        Subscriber.objects.update_or_create(
+            email=f"reader{n:02d}@demo.iapt.local",
+            defaults={
+                "language": "pt-br" if countries[n % 10] == "BR" else "es",
+                "country": countries[n % 10],
+                "status": Subscriber.Status.UNSUBSCRIBED if left else Subscriber.Status.CONFIRMED,
+                "consent_at": joined,
+                "confirmed_at": joined,
+                "unsubscribed_at": left,
+                "consent_text_version": CONSENT_VERSION,
+                "consent_source": Subscriber.Source.FORM,
+                "consent_source_detail": "demo data",
+            },
+        )
+    write("Bulletin: 60 readers who subscribed over the last nine months, some of whom left")
