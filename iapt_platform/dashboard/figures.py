@@ -68,11 +68,17 @@ class Row:
         now, before = self.total.value, self.previous.value
         if now is None or before is None:
             return "—"
+        # Arrows, not signs: a spreadsheet reads a cell starting with + or - as a formula, and the
+        # downloads must say what the page says.
         if self.metric.kind == SHARE:
-            return f"{now - before:+d} " + str(_("pts"))
+            return _arrow(now - before) + " " + str(_("pts"))
         if before == 0:
             return "—" if now == 0 else str(_("new"))
-        return f"{round(100 * (now - before) / before):+d}%"
+        return _arrow(round(100 * (now - before) / before)) + "%"
+
+
+def _arrow(change: int) -> str:
+    return f"↑ {change}" if change > 0 else f"↓ {-change}" if change < 0 else "0"
 
 
 def _people(figure: Figure) -> tuple[int, ...]:

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from community.meetings.models import Meeting, Registration
+from community.meetings.models import Meeting
 from iapt_platform.dashboard import figures, periods
 from iapt_platform.dashboard.registry import COUNT, PEOPLE, SHARE, Share
 from initiatives.stories.models import Story, StoryDailyStat
@@ -167,13 +167,13 @@ def activity(db):
 def test_each_metric_counts_its_fixtures_and_the_period_before(client, moderator, activity):
     client.force_login(moderator)
     rows = page_summary(client)
-    # 3 initiatives registered and published in the period, 1 in the quarter before (+200%).
-    assert rows["initiatives_registered"] == ["3", "1", "+200%"]
-    assert rows["initiatives_published"] == ["3", "1", "+200%"]
-    assert rows["subscribers_gained"] == ["7", "5", "+40%"]
+    # 3 initiatives registered and published in the period, 1 in the quarter before (↑ 200%).
+    assert rows["initiatives_registered"] == ["3", "1", "↑ 200%"]
+    assert rows["initiatives_published"] == ["3", "1", "↑ 200%"]
+    assert rows["subscribers_gained"] == ["7", "5", "↑ 40%"]
     assert rows["subscribers_lost"] == ["5", "0", "new"]
     assert rows["stories_published"] == ["1", "0", "new"]
-    assert rows["stories_read"] == ["40", "9", "+344%"]
+    assert rows["stories_read"] == ["40", "9", "↑ 344%"]
     chart = download_csv(client, "initiatives_published")
     assert chart == [
         ["Month", "Initiatives published"],
@@ -191,8 +191,8 @@ def test_the_country_filter_counts_only_that_country(client, moderator, activity
     assert rows["initiatives_published"] == ["1", "0", "new"]
     assert rows["subscribers_gained"] == [FEWER, "0", "—"]
     rows = page_summary(client, country="EC")
-    assert rows["initiatives_published"] == ["2", "1", "+100%"]
-    assert rows["subscribers_gained"] == ["6", "5", "+20%"]
+    assert rows["initiatives_published"] == ["2", "1", "↑ 100%"]
+    assert rows["subscribers_gained"] == ["6", "5", "↑ 20%"]
 
 
 def test_meetings_figures_count_people_once_and_first_timers_once(client, moderator):
@@ -289,7 +289,7 @@ def test_the_dashboard_query_count_does_not_grow_with_the_data(client, moderator
 
 def test_moderators_find_it_in_their_account_menu(client, moderator, member):
     client.force_login(moderator)
-    assert reverse("dashboard:index") in client.get(reverse("account")).content.decode()
+    assert reverse("dashboard:index") in client.get(reverse("accounts:home")).content.decode()
     client.force_login(member)
-    assert reverse("dashboard:index") not in client.get(reverse("account")).content.decode()
+    assert reverse("dashboard:index") not in client.get(reverse("accounts:home")).content.decode()
     assert client.get(reverse("dashboard:index")).status_code == 403
