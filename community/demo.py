@@ -282,11 +282,14 @@ def seed_activity(write) -> None:
     """Dates spread over the last months, for the community dashboard: when members joined, when
     threads and replies were written, and an accepted answer for each question. Idempotent:
     the dates depend only on the order of the rows."""
-    from iapt_platform.lib.demo import months_ago
+    from iapt_platform.lib.demo import month_indices, months_ago
 
     for i, pk in enumerate(User.objects.order_by("pk").values_list("pk", flat=True)):
         User.objects.filter(pk=pk).update(date_joined=months_ago(i))
-    for i, thread in enumerate(Thread.objects.order_by("pk")):
+    threads = list(Thread.objects.order_by("pk"))
+    # Questions (and their answers) in both the last quarter and the quarter before.
+    indices = month_indices([t.is_question for t in threads])
+    for i, thread in zip(indices, threads, strict=True):
         when = months_ago(i)
         Thread.objects.filter(pk=thread.pk).update(created_at=when)
         posts = list(thread.posts.order_by("pk").values_list("pk", flat=True))

@@ -378,6 +378,7 @@ def seed_activity(write) -> None:
 
     rng = random.Random(2026)  # noqa: S311 (demo data: the same people on every run)
     pool: list[dict] = []
+    members: set[str] = set()
     for back in range(8, -1, -1):
         starts = months_ago(back).replace(hour=15)
         spec = {
@@ -402,5 +403,32 @@ def seed_activity(write) -> None:
         )
         for person in _people(rng, MONTHLY_ATTENDANCE, pool):
             person = {**person, "email": person["email"].replace("participant", "monthly")}
-            _registration(meeting, person, attended=True, created_at=starts - timedelta(days=5))
-    write("meetings: a monthly session with attendance in each of the last nine months")
+            registered = starts - timedelta(days=5)
+            _registration(meeting, person, attended=True, created_at=registered)
+            member = _member(person, joined=None if person["email"] in members else registered)
+            members.add(person["email"])
+            Registration.objects.filter(meeting=meeting, email=person["email"]).update(user=member)
+    write(
+        "meetings: a monthly session with attendance in each of the last nine months; "
+        f"its {len(members)} participants are members who joined before their first session"
+    )
+
+
+def _member(person: dict, *, joined) -> User:
+    """The account of a monthly session's participant (no password: the demo never signs them
+    in), joined the day before their first registration: members joined and active each month."""
+    user, created = User.objects.get_or_create(
+        email=person["email"],
+        defaults={
+            "display_name": person["name"],
+            "organisation": person["organisation"],
+            "country": person["country"],
+            "language": "pt-br" if person["country"] == "BR" else "es",
+        },
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if joined is not None:
+        User.objects.filter(pk=user.pk).update(date_joined=joined - timedelta(days=1))
+    return user

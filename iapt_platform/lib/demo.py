@@ -39,3 +39,25 @@ def months_ago(index: int, *, months: int = 9, now: datetime | None = None) -> d
     while month < 1:
         year, month = year - 1, month + 12
     return datetime(year, month, 3 + (index * 7) % 22, 12, tzinfo=UTC)
+
+
+# The months (indices for `months_ago`) the rare rows take first: three and six months back lie in
+# the last complete quarter and in the quarter before whatever the month of seeding, four and
+# seven in both when seeded in a quarter's first two months, and so on.
+RARE_FIRST = (2, 5, 3, 6, 1, 4, 7, 0, 8)
+
+
+def month_indices(rare: list[bool]) -> list[int]:
+    """An index for `months_ago` for each row in order: the rare rows (questions, connections that
+    reached an outcome) take RARE_FIRST's months, so that the last quarter and the quarter before
+    both have some; the others run through the months from last month back."""
+    result = []
+    taken = ordinary = 0
+    for is_rare in rare:
+        if is_rare:
+            result.append(RARE_FIRST[taken % len(RARE_FIRST)] + len(RARE_FIRST) * (taken // 9))
+            taken += 1
+        else:
+            result.append(ordinary)
+            ordinary += 1
+    return result
