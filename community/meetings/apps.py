@@ -25,6 +25,8 @@ class MeetingsConfig(AppConfig):
                     _("Meetings with recorded attendance."),
                     metrics.held,
                     dashboard.COUNT,
+                    # With a country chosen, a meeting held says someone of it came.
+                    "meeting_participants",
                 ),
                 (
                     "meeting_participants",
@@ -52,6 +54,10 @@ class MeetingsConfig(AppConfig):
                     _("First-time participants"),
                     _("People attending a meeting for the first time."),
                     metrics.first_time,
+                    dashboard.PEOPLE,
+                    "meeting_participants",
+                    # Participants less first-timers are those who came back: protected too.
+                    "meeting_participants",
                 ),
             ],
             kind=dashboard.PEOPLE,

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from iapt_platform.lib.regions import RegionCountries
 
@@ -113,10 +114,14 @@ class PeriodForm(forms.Form):
         required=False,
     )
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     end = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("date range", "To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
 

@@ -99,6 +99,9 @@ class Metric:
     # A figure derived from another metric's people (the countries of participants): its cells
     # are hidden wherever that metric's are.
     suppress_with: str = ""
+    # A metric counting some of another metric's people (first-timers among participants): the
+    # people counted there and not here (those who came back) are protected as well.
+    part_of: str = ""
     unit: Any = field(default=None)  # heading of the numbers' column, else the label
 
 
@@ -180,7 +183,8 @@ def register_section(
     section: str, entries: Sequence[tuple], *, kind: str = COUNT, order: int = 10
 ) -> None:
     """Register several metrics of one section: each entry is (key, label, description, compute)
-    with, optionally, its kind and the key of the metric whose suppression it follows."""
+    with, optionally, its kind, the key of the metric whose suppression it follows, and the key
+    of the metric whose people it counts some of (`Metric.part_of`)."""
     for i, (key, label, description, compute, *rest) in enumerate(entries):
         register(
             Metric(
@@ -191,6 +195,7 @@ def register_section(
                 compute=compute,
                 kind=rest[0] if rest else kind,
                 suppress_with=rest[1] if len(rest) > 1 else "",
+                part_of=rest[2] if len(rest) > 2 else "",
                 order=order + i,
             )
         )

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django_countries import countries
 
 from iapt_platform.accounts.roles import moderator_required
@@ -81,7 +81,7 @@ def _report(request: HttpRequest) -> Report:
 
 
 def summary_table(report: Report) -> tuple[list[str], list[list]]:
-    header = [_("Figure"), _("This period"), _("Period before"), _("Change")]
+    header = [_("Figure"), _("This period"), _("Period before"), pgettext("variation", "Change")]
     return header, [
         [str(row.metric.label), row.total.export, row.previous.export, row.change]
         for row in report.rows

@@ -293,3 +293,38 @@ def test_moderators_find_it_in_their_account_menu(client, moderator, member):
     client.force_login(member)
     assert reverse("dashboard:index") not in client.get(reverse("accounts:home")).content.decode()
     assert client.get(reverse("dashboard:index")).status_code == 403
+
+
+def test_first_timers_beside_participants_do_not_give_away_the_few_who_came_back(
+    client, moderator
+):
+    client.force_login(moderator)
+    january, february = held(at(1)), held(at(2))
+    attend(january, 10, prefix="a", gender="woman")
+    attend(february, 3, prefix="a", gender="woman")  # three of January's people come back
+    attend(february, 7, prefix="c", gender="man")
+    participants = download_csv(client, "meeting_participants")[1:]
+    first_time = download_csv(client, "meeting_first_time")[1:]
+    assert participants[1] == ["February 2026", "10"]
+    assert first_time[1] == ["February 2026", FEWER]
+    # No cell, month or total, sets first-timers beside participants so that the difference,
+    # those who came back, is one to four people.
+    for (label, everyone), (_label, new) in zip(participants, first_time, strict=True):
+        if everyone.isdigit() and new.isdigit():
+            assert not 0 < int(everyone) - int(new) < 5, label
+    # February's first-timers would be the period's less January's: the period's goes too.
+    assert first_time[3] == ["This period", FEWER]
+
+
+def test_with_a_country_chosen_a_meeting_held_does_not_say_that_a_few_came_from_it(
+    client, moderator
+):
+    client.force_login(moderator)
+    january = held(at(1))
+    attend(january, 12, prefix="e", country="EC")
+    attend(january, 2, prefix="t", country="TT")
+    assert page_summary(client, country="EC")["meetings_held"][0] == "1"
+    rows = page_summary(client, country="TT")
+    assert rows["meeting_participants"][0] == FEWER
+    assert rows["meetings_held"][0] == FEWER
+    assert download_csv(client, "meetings_held", country="TT")[1] == ["January 2026", FEWER]
