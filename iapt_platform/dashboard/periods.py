@@ -128,10 +128,12 @@ class PeriodForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = sorted(((c.code, c.name) for c in RegionCountries()), key=lambda c: c[1])
-        self.fields["country"].choices = [("", _("All countries")), *choices]
+        country = self.fields["country"]
+        assert isinstance(country, forms.ChoiceField)
+        country.choices = [("", _("All countries")), *choices]
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("period") == CUSTOM:
             start, end = data.get("start"), data.get("end")
             if not start or not end:

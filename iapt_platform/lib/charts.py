@@ -9,6 +9,7 @@ width, which lets the chart follow the column width while its text keeps its rea
 """
 
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.utils.text import slugify
@@ -84,7 +85,7 @@ class ChartSection:
 
 
 def chart_section(
-    rows: list[tuple[str, int | str]],
+    rows: Sequence[tuple[str, int | str]],
     *,
     title: str,
     description: str,
@@ -92,7 +93,7 @@ def chart_section(
     category: str,
     value_label: str,
     links: list[str] | None = None,
-    totals: list[tuple[str, int | str]] | None = None,
+    totals: Sequence[tuple[str, int | str]] | None = None,
 ) -> ChartSection:
     """The chart of `rows` (label, count) and its table; `links`, one per row, make the table's
     labels links (a row counting zero never links). A count given as text (a figure withheld)
@@ -112,7 +113,7 @@ def chart_section(
 
 
 def bar_chart(
-    rows: list[tuple[str, int | str]], *, title: str, description: str, chart_id: str = ""
+    rows: Sequence[tuple[str, int | str]], *, title: str, description: str, chart_id: str = ""
 ) -> BarChart:
     """A horizontal bar chart of `rows` (label, count), in the order given; a count given as
     text draws no bar and shows the text."""

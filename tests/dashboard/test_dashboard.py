@@ -295,9 +295,7 @@ def test_moderators_find_it_in_their_account_menu(client, moderator, member):
     assert client.get(reverse("dashboard:index")).status_code == 403
 
 
-def test_first_timers_beside_participants_do_not_give_away_the_few_who_came_back(
-    client, moderator
-):
+def test_first_timers_beside_participants_do_not_give_away_the_few_who_came_back(client, moderator):
     client.force_login(moderator)
     january, february = held(at(1)), held(at(2))
     attend(january, 10, prefix="a", gender="woman")
