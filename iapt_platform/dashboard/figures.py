@@ -3,7 +3,7 @@
 No figure may reveal one person. A cell of a PEOPLE metric counting one to four people, and a
 SHARE whose people on either side (women, or those who stated another gender) number one to four,
 or who are fewer than five in all, is shown as "fewer than 5", on the page, in its chart and in
-the CSV and XLSX downloads (`Cell.text` / `Cell.export`, the only way a figure leaves this module).
+the CSV and XLSX downloads (a hidden `Cell` has no value, and its text and export say so).
 
 What is protected, within one page (one period, one country):
 - subtraction within a row: the months add up to the period's total (exactly for people counted
@@ -17,9 +17,11 @@ What is protected, within one page (one period, one country):
 - the change against the period before is "—" where either figure is hidden; bars are scaled
   to the largest figure shown.
 
-What is not protected (the page is for moderators, who see registrations and accounts anyway):
+What is not protected (the page is for moderators only):
 differencing across pages: the figure for all countries less those of every other country's page
-gives a small country's hidden figure, and two custom periods a day apart give that day's.
+gives a small country's hidden figure, two custom periods a day apart give that day's, and the
+"period before" column is checked on its own (a first-timers' total withheld on its period's page
+for the months' sake can show on the next period's page).
 """
 
 from __future__ import annotations
