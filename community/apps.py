@@ -9,12 +9,50 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         from iapt_platform.accounts import menu
+        from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, review, selectors, services
+        from . import demo, metrics, review, selectors, services
         from .models import Post
+
+        dashboard.register_section(
+            dashboard.MEMBERS,
+            [
+                ("members_joined", _("Members joined"), _("Accounts opened."), metrics.joined),
+                (
+                    "members_active",
+                    _("Active members"),
+                    _("Members who posted, registered for a meeting or contributed a resource."),
+                    metrics.active,
+                ),
+            ],
+            kind=dashboard.PEOPLE,
+        )
+        dashboard.register_section(
+            dashboard.FORUM,
+            [
+                (
+                    "forum_threads",
+                    _("Forum threads"),
+                    _("Threads started in the forum."),
+                    metrics.threads,
+                ),
+                (
+                    "forum_replies",
+                    _("Forum replies"),
+                    _("Replies published in the forum."),
+                    metrics.replies,
+                ),
+                (
+                    "forum_answered",
+                    _("Questions answered"),
+                    _("Questions whose accepted answer was written in the month."),
+                    metrics.answered,
+                ),
+            ],
+        )
 
         demo_registry.register_seeder("community", demo.seed, order=50)
 
@@ -29,6 +67,8 @@ class CommunityConfig(AppConfig):
                 "watches and notifications."
             ),
         )
+        # Dates over the last months, for the community dashboard (after every seeder).
+        demo_registry.register_seeder("community_activity", demo.seed_activity, order=91)
         menu.register_account_link(
             _("Your community profile"),
             "community:profile_edit",

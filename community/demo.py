@@ -276,3 +276,26 @@ def seed(write) -> None:
         f"Community: {len(EXTRA_MEMBERS)} more members, {created_threads} new threads "
         f"(password {DEMO_PASSWORD})."
     )
+
+
+def seed_activity(write) -> None:
+    """Dates spread over the last months, for the community dashboard: when members joined, when
+    threads and replies were written, and an accepted answer for each question. Idempotent:
+    the dates depend only on the order of the rows."""
+    from iapt_platform.lib.demo import month_indices, months_ago
+
+    for i, pk in enumerate(User.objects.order_by("pk").values_list("pk", flat=True)):
+        User.objects.filter(pk=pk).update(date_joined=months_ago(i))
+    threads = list(Thread.objects.order_by("pk"))
+    # Questions (and their answers) in both the last quarter and the quarter before.
+    indices = month_indices([t.is_question for t in threads])
+    for i, thread in zip(indices, threads, strict=True):
+        when = months_ago(i)
+        Thread.objects.filter(pk=thread.pk).update(created_at=when)
+        posts = list(thread.posts.order_by("pk").values_list("pk", flat=True))
+        for order, pk in enumerate(posts):
+            moment = when + dt.timedelta(days=order * 2, hours=order)
+            Post.objects.filter(pk=pk).update(created_at=moment, published_at=moment)
+        if thread.is_question and len(posts) > 1 and not thread.accepted_answer_id:
+            Thread.objects.filter(pk=thread.pk).update(accepted_answer_id=posts[1])
+    write("community: joining, thread and reply dates spread over the last months")

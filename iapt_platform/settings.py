@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "iapt_platform.accounts",
     "iapt_platform.moderation",
     "iapt_platform.outbox",
+    "iapt_platform.dashboard",
     "iapt_platform.ops",
     "iapt_platform.pages",
     "initiatives",

@@ -28,4 +28,5 @@ urlpatterns = [
     path("moderation/", include("iapt_platform.moderation.urls")),
     path("outbox/", include("iapt_platform.outbox.urls")),
     path("legal/", include("iapt_platform.pages.urls")),
+    path("dashboard/", include("iapt_platform.dashboard.urls")),
 ]

@@ -9,14 +9,44 @@ class InitiativesConfig(AppConfig):
 
     def ready(self) -> None:
         from iapt_platform.accounts import menu
+        from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, review, selectors, services, signals
+        from . import demo, metrics, review, selectors, services, signals
         from .models import Initiative, ManagementRequest
 
         signals.connect()
+        dashboard.register_section(
+            dashboard.REGISTRY,
+            [
+                (
+                    "initiatives_registered",
+                    _("Initiatives registered"),
+                    _("Initiatives submitted for review for the first time."),
+                    metrics.registered,
+                ),
+                (
+                    "initiatives_published",
+                    _("Initiatives published"),
+                    _("Initiatives that appeared in the public registry."),
+                    metrics.published,
+                ),
+                (
+                    "initiatives_updated",
+                    _("Initiatives updated"),
+                    _("Edits approved and merged into a published profile."),
+                    metrics.updated,
+                ),
+                (
+                    "initiatives_stale",
+                    _("Initiatives gone stale"),
+                    _("Initiatives unconfirmed for 18 months, sent to the moderators."),
+                    metrics.gone_stale,
+                ),
+            ],
+        )
         register_home_section(
             "initiatives",
             template="initiatives/partials/home_section.html",
@@ -24,6 +54,8 @@ class InitiativesConfig(AppConfig):
             order=10,
         )
         demo_registry.register_seeder("initiatives", demo.seed, order=20)
+        # Dates over the last months, for the community dashboard (after every seeder).
+        demo_registry.register_seeder("initiatives_activity", demo.seed_activity, order=90)
         menu.register_account_link(
             _("Your initiatives"),
             "initiatives:mine",

@@ -533,3 +533,51 @@ def _seed_submission(promoter, sectors) -> None:
     initiative.save()
     initiative.sectors.set([sectors["agrifood"]])
     services.initiative_submit(initiative=initiative, user=promoter)
+
+
+def seed_activity(write) -> None:
+    """Dates spread over the last months, for the community dashboard: registrations and
+    publications, approved edits (merged revisions) and initiatives that went stale (their
+    moderation items, already decided). Idempotent: the dates depend only on the order."""
+    from datetime import timedelta
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from iapt_platform.lib.demo import months_ago
+    from iapt_platform.moderation.models import ModerationItem
+
+    from .services import CONTENT_FIELDS
+
+    published = list(Initiative.objects.published().order_by("pk"))
+    for i, initiative in enumerate(published):
+        when = months_ago(i)
+        Initiative.objects.filter(pk=initiative.pk).update(
+            created_at=when - timedelta(days=2), published_at=when
+        )
+    for i, initiative in enumerate(published[:16]):
+        revision, _created = Initiative.objects.get_or_create(
+            slug=f"{initiative.slug}-demo-edit",
+            defaults={
+                "revision_of": initiative,
+                "status": Initiative.Status.MERGED,
+                "created_by": initiative.created_by,
+                **{f: getattr(initiative, f) for f in CONTENT_FIELDS},
+            },
+        )
+        Initiative.objects.filter(pk=revision.pk).update(updated_at=months_ago(i + 3))
+    content_type = ContentType.objects.get_for_model(Initiative)
+    for i, initiative in enumerate(published[-12:]):
+        item, _created = ModerationItem.objects.get_or_create(
+            kind="stale_initiative",
+            content_type=content_type,
+            object_id=initiative.pk,
+            defaults={
+                "title": initiative.name,
+                "country": initiative.country.code,
+                "status": ModerationItem.Status.APPROVED,
+            },
+        )
+        ModerationItem.objects.filter(pk=item.pk).update(
+            created_at=months_ago(i), decided_at=months_ago(i)
+        )
+    write("initiatives: publication, edit and staleness dates spread over the last months")

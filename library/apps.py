@@ -9,12 +9,31 @@ class LibraryConfig(AppConfig):
 
     def ready(self) -> None:
         from iapt_platform.accounts import menu
+        from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
         from initiatives.matchmaking.hooks import register_project_section
 
-        from . import demo, projects, review, selectors, services, signals
+        from . import demo, metrics, projects, review, selectors, services, signals
+
+        dashboard.register_section(
+            dashboard.LIBRARY,
+            [
+                (
+                    "resources_added",
+                    _("Resources added"),
+                    _("Resources published in the library."),
+                    metrics.added,
+                ),
+                (
+                    "resources_downloaded",
+                    _("Resources downloaded"),
+                    _("Downloads of the library's files (each visitor once a day)."),
+                    metrics.downloaded,
+                ),
+            ],
+        )
         from .models import Resource
 
         signals.connect()
@@ -25,6 +44,8 @@ class LibraryConfig(AppConfig):
             order=30,
         )
         demo_registry.register_seeder("library", demo.seed, order=40)
+        # Dates over the last months, for the community dashboard (after every seeder).
+        demo_registry.register_seeder("library_activity", demo.seed_activity, order=92)
         # Joint projects are seeded after the library (matchmaking's seeder runs at 70).
         demo_registry.register_seeder("library_projects", demo.seed_project_links, order=75)
         register_project_section(

@@ -740,3 +740,27 @@ def seed_project_links(write) -> None:
         resource.projects.add(*found)  # add() is idempotent
         linked += 1
     write(f"library: {linked} resources linked to joint projects")
+
+
+def seed_activity(write) -> None:
+    """Publication dates and daily download counts over the last months, for the community
+    dashboard (idempotent: the figures depend only on the order of the resources)."""
+    from iapt_platform.lib.demo import months_ago
+
+    from .models import ResourceDailyStat
+
+    published = list(
+        Resource.objects.filter(status=Resource.Status.PUBLISHED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for i, pk in enumerate(published):
+        when = months_ago(i)
+        Resource.objects.filter(pk=pk).update(published_at=when, created_at=when)
+        for month in range(9):
+            ResourceDailyStat.objects.update_or_create(
+                resource_id=pk,
+                date=months_ago(i + month).date(),
+                defaults={"downloads": 2 + (i * 3 + month) % 7},
+            )
+    write("library: publication dates and downloads spread over the last months")

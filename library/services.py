@@ -20,7 +20,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Value
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
@@ -28,7 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from iapt_platform.lib import search
+from iapt_platform.lib import counters, search
 from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.storage import delete_on_commit
 from iapt_platform.lib.uploads import CleanFile, image_rendition
@@ -463,15 +463,7 @@ def resource_refresh_search(*, resource: Resource) -> None:
 
 
 def _bump(resource_id: int, column: str, day: date) -> None:
-    """Add one to today's row, creating it if needed: an upsert with F(), safe under concurrency."""
-    rows = ResourceDailyStat.objects.filter(resource_id=resource_id, date=day)
-    if rows.update(**{column: F(column) + 1}):
-        return
-    try:
-        with transaction.atomic():
-            ResourceDailyStat.objects.create(resource_id=resource_id, date=day, **{column: 1})
-    except IntegrityError:  # another request created the row first
-        rows.update(**{column: F(column) + 1})
+    counters.bump(ResourceDailyStat, column, day=day, resource_id=resource_id)
 
 
 def download_visitor(*, user_id: int | None, address: str, user_agent: str) -> str:

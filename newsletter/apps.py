@@ -21,7 +21,31 @@ class NewsletterConfig(AppConfig):
         from .services import contributions
 
         signals.connect()
+        from iapt_platform.dashboard import registry as dashboard
+
+        from . import metrics
+
+        dashboard.register_section(
+            dashboard.BULLETIN,
+            [
+                (
+                    "subscribers_gained",
+                    _("Subscribers gained"),
+                    _("Subscriptions confirmed."),
+                    metrics.gained,
+                ),
+                (
+                    "subscribers_lost",
+                    _("Subscribers lost"),
+                    _("Subscribers who left the bulletin."),
+                    metrics.lost,
+                ),
+            ],
+            kind=dashboard.PEOPLE,
+        )
         demo_registry.register_seeder("newsletter", demo.seed, order=80)
+        # Dates over the last months, for the community dashboard (after every seeder).
+        demo_registry.register_seeder("newsletter_activity", demo.seed_activity, order=93)
         menu.register_account_link(
             _("Bulletin"),
             "newsletter:account",

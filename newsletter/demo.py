@@ -179,3 +179,39 @@ def seed(write: Callable[[str], None]) -> None:
         f"Bulletin: {len(SUBSCRIBERS)} subscribers in three languages, "
         "issues #1 and #2 in the archive, #3 as a draft"
     )
+
+
+def seed_activity(write: Callable[[str], None]) -> None:
+    """Readers who subscribed, and readers who left, in each of the last nine months, for the
+    community dashboard: ten join each month and five or six of them leave the month after, so
+    that no month's figure is small enough to be withheld (`dashboard/figures.py`). Idempotent:
+    the same 90 addresses and dates on every run. Like every demo address they are at
+    demo.iapt.local, and the demo's email goes to the console and to files."""
+    from iapt_platform.lib.demo import months_ago
+
+    countries = ["AR", "BR", "CL", "CO", "EC", "MX", "PE", "UY", "CR", "DO"]
+    for back in range(9):
+        for k in range(10):
+            n = 10 * back + k
+            joined = months_ago(back).replace(day=3 + 2 * k)
+            # Leaves on the 10th to the 20th of the next month (for last month: this month).
+            left = (
+                (joined + timedelta(days=35)).replace(day=10 + 2 * k) if k < 5 + back % 2 else None
+            )
+            Subscriber.objects.update_or_create(
+                email=f"reader{n:02d}@demo.iapt.local",
+                defaults={
+                    "language": "pt-br" if countries[k] == "BR" else "es",
+                    "country": countries[k],
+                    "status": Subscriber.Status.UNSUBSCRIBED
+                    if left
+                    else Subscriber.Status.CONFIRMED,
+                    "consent_at": joined,
+                    "confirmed_at": joined,
+                    "unsubscribed_at": left,
+                    "consent_text_version": CONSENT_VERSION,
+                    "consent_source": Subscriber.Source.FORM,
+                    "consent_source_detail": "demo data",
+                },
+            )
+    write("Bulletin: 90 readers who subscribed over the last nine months, half of whom left")

@@ -9,11 +9,59 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from iapt_platform.accounts import menu, roles
+        from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib.home import register_home_section
         from initiatives.matchmaking.hooks import register_project_section
 
-        from . import demo, projects, selectors
+        from . import demo, metrics, projects, selectors
+
+        dashboard.register_section(
+            dashboard.MEETINGS,
+            [
+                (
+                    "meetings_held",
+                    _("Meetings held"),
+                    _("Meetings with recorded attendance."),
+                    metrics.held,
+                    dashboard.COUNT,
+                    # With a country chosen, a meeting held says someone of it came.
+                    "meeting_participants",
+                ),
+                (
+                    "meeting_participants",
+                    _("Participants"),
+                    _("People who attended a meeting, each once."),
+                    metrics.participants,
+                ),
+                (
+                    "meeting_women",
+                    _("Share of women (%)"),
+                    _("Women among participants who stated a gender (self-described)."),
+                    metrics.women,
+                    dashboard.SHARE,
+                ),
+                (
+                    "meeting_countries",
+                    _("Countries of participants"),
+                    _("Countries the participants came from."),
+                    metrics.countries,
+                    dashboard.COUNT,
+                    "meeting_participants",
+                ),
+                (
+                    "meeting_first_time",
+                    _("First-time participants"),
+                    _("People attending a meeting for the first time."),
+                    metrics.first_time,
+                    dashboard.PEOPLE,
+                    "meeting_participants",
+                    # Participants less first-timers are those who came back: protected too.
+                    "meeting_participants",
+                ),
+            ],
+            kind=dashboard.PEOPLE,
+        )
 
         register_home_section(
             "meetings",
@@ -22,6 +70,8 @@ class MeetingsConfig(AppConfig):
             order=40,
         )
         demo_registry.register_seeder("meetings", demo.seed, order=60)
+        # Dates over the last months, for the community dashboard (after every seeder).
+        demo_registry.register_seeder("meetings_activity", demo.seed_activity, order=96)
         # Joint projects are seeded after meetings (matchmaking's seeder runs at 70).
         demo_registry.register_seeder("meetings_projects", demo.seed_project_links, order=75)
         register_project_section(

@@ -358,3 +358,77 @@ def seed_project_links(write) -> None:
             continue
         linked += Meeting.objects.filter(slug=meeting_slug).update(project=project)
     write(f"meetings: {linked} linked to joint projects")
+
+
+MONTHLY_ATTENDANCE = [
+    ("EC", 2, 2, 1),
+    ("CL", 2, 1, 0),
+    ("CO", 1, 2, 1),
+    ("MX", 2, 1, 0),
+    ("AR", 1, 1, 1),
+    ("BR", 1, 1, 0),
+]
+
+
+@transaction.atomic
+def seed_activity(write) -> None:
+    """A monthly online session in each of the last nine months, with attendance, for the
+    community dashboard's charts (idempotent: one session per month, the same people each run)."""
+    from iapt_platform.lib.demo import months_ago
+
+    rng = random.Random(2026)  # noqa: S311 (demo data: the same people on every run)
+    pool: list[dict] = []
+    members: set[str] = set()
+    for back in range(8, -1, -1):
+        starts = months_ago(back).replace(hour=15)
+        spec = {
+            "slug": f"sesion-mensual-{starts:%Y-%m}",
+            "title_es": "Sesión mensual de la comunidad",
+            "title_en": "Monthly community session",
+            "title_pt_br": "Sessão mensal da comunidade",
+            "description_es": "Un programa nacional cuenta un caso y la comunidad conversa.",
+            "description_en": "A national programme tells a case and the community discusses it.",
+            "description_pt_br": "Um programa nacional conta um caso e a comunidade conversa.",
+            "kind": Meeting.Kind.COMMUNITY,
+        }
+        meeting = _meeting(
+            spec,
+            format=Meeting.Format.ONLINE,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1, minutes=30),
+            organiser_time_zone="America/Santiago",
+            online_link="https://meet.example.org/iapt-community",
+            status=Meeting.Status.HELD,
+            published_at=starts - timedelta(days=14),
+        )
+        for person in _people(rng, MONTHLY_ATTENDANCE, pool):
+            person = {**person, "email": person["email"].replace("participant", "monthly")}
+            registered = starts - timedelta(days=5)
+            _registration(meeting, person, attended=True, created_at=registered)
+            member = _member(person, joined=None if person["email"] in members else registered)
+            members.add(person["email"])
+            Registration.objects.filter(meeting=meeting, email=person["email"]).update(user=member)
+    write(
+        "meetings: a monthly session with attendance in each of the last nine months; "
+        f"its {len(members)} participants are members who joined before their first session"
+    )
+
+
+def _member(person: dict, *, joined) -> User:
+    """The account of a monthly session's participant (no password: the demo never signs them
+    in), joined the day before their first registration: members joined and active each month."""
+    user, created = User.objects.get_or_create(
+        email=person["email"],
+        defaults={
+            "display_name": person["name"],
+            "organisation": person["organisation"],
+            "country": person["country"],
+            "language": "pt-br" if person["country"] == "BR" else "es",
+        },
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if joined is not None:
+        User.objects.filter(pk=user.pk).update(date_joined=joined - timedelta(days=1))
+    return user

@@ -9,7 +9,8 @@ width, which lets the chart follow the column width while its text keeps its rea
 """
 
 import textwrap
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.utils.text import slugify
 
@@ -38,6 +39,7 @@ class Bar:
     lines: list[tuple[str, int]]  # the label's lines and their baselines
     bar_y: int
     value_y: int
+    note: str = ""  # shown instead of the number where there is none ("fewer than 5")
 
     @property
     def width(self) -> str:
@@ -65,8 +67,8 @@ class BarChart:
 
     @property
     def is_empty(self) -> bool:
-        """Nothing to draw: no rows, or only zeros."""
-        return self.total == 0
+        """Nothing to draw: no rows, or only zeros (a withheld figure is something to show)."""
+        return self.total == 0 and not any(bar.note for bar in self.bars)
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,13 @@ class ChartSection:
     chart: BarChart
     category: str  # heading of the table's first column
     value_label: str  # heading of the numbers' column
-    rows: list[tuple[str, int, str]]  # label, count, link ("" for none)
+    rows: list[tuple[str, int | str, str]]  # label, count (or a note), link ("" for none)
+    # Rows under the table's body that are not bars (a period's total, the period before).
+    totals: list[tuple[str, int | str]] = field(default_factory=list)
 
 
 def chart_section(
-    rows: list[tuple[str, int]],
+    rows: Sequence[tuple[str, int | str]],
     *,
     title: str,
     description: str,
@@ -89,9 +93,11 @@ def chart_section(
     category: str,
     value_label: str,
     links: list[str] | None = None,
+    totals: Sequence[tuple[str, int | str]] | None = None,
 ) -> ChartSection:
     """The chart of `rows` (label, count) and its table; `links`, one per row, make the table's
-    labels links (a row counting zero never links)."""
+    labels links (a row counting zero never links). A count given as text (a figure withheld)
+    draws no bar and shows the text, in the chart and in the table."""
     links = links or ["" for _row in rows]
     return ChartSection(
         key=key,
@@ -99,20 +105,24 @@ def chart_section(
         category=category,
         value_label=value_label,
         rows=[
-            (str(label), n, link if n else "") for (label, n), link in zip(rows, links, strict=True)
+            (str(label), n, link if n and isinstance(n, int) else "")
+            for (label, n), link in zip(rows, links, strict=True)
         ],
+        totals=[(str(label), n) for label, n in totals or []],
     )
 
 
 def bar_chart(
-    rows: list[tuple[str, int]], *, title: str, description: str, chart_id: str = ""
+    rows: Sequence[tuple[str, int | str]], *, title: str, description: str, chart_id: str = ""
 ) -> BarChart:
-    """A horizontal bar chart of `rows` (label, count), in the order given."""
-    largest = max((value for _label, value in rows), default=0)
+    """A horizontal bar chart of `rows` (label, count), in the order given; a count given as
+    text draws no bar and shows the text."""
+    largest = max((value for _label, value in rows if isinstance(value, int)), default=0)
     bars = []
     top = 0
     for label, count in rows:
-        value = max(int(count), 0)
+        note = "" if isinstance(count, int) else str(count)
+        value = 0 if note else max(int(count), 0)
         percent = 0.0
         if largest and value:
             percent = max(round(value / largest * MAX_BAR_PERCENT, 2), MIN_BAR_PERCENT)
@@ -129,6 +139,7 @@ def bar_chart(
                 lines=lines,
                 bar_y=bar_y,
                 value_y=bar_y + VALUE_BASELINE,
+                note=note,
             )
         )
         top = bar_y + BAR_HEIGHT + ROW_GAP

@@ -10,13 +10,40 @@ class MatchmakingConfig(AppConfig):
 
     def ready(self) -> None:
         from iapt_platform.accounts import menu
+        from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, review, services
+        from . import demo, metrics, review, services
         from .models import CollaborationPost, Project, ProjectUpdate
 
+        dashboard.register_section(
+            dashboard.COLLABORATION,
+            [
+                (
+                    "collaboration_posts",
+                    _("Collaboration posts"),
+                    _("Offers and needs published."),
+                    metrics.posts,
+                ),
+                (
+                    "connections",
+                    _("Connections"),
+                    _("Connections one initiative asked of another."),
+                    metrics.connections,
+                ),
+                (
+                    "connection_outcomes",
+                    _("Connection outcomes"),
+                    _("Outcomes reported: contacted, met, agreement signed, joint project."),
+                    metrics.outcomes,
+                ),
+            ],
+        )
+
         demo_registry.register_seeder("matchmaking", demo.seed, order=70)
+        # Dates over the last months, for the community dashboard (after every seeder).
+        demo_registry.register_seeder("matchmaking_activity", demo.seed_activity, order=94)
         menu.register_account_link(
             _("Collaboration"),
             "matchmaking:mine",

@@ -333,3 +333,31 @@ def seed(write) -> None:
         f"{len(PROJECTS)} joint projects, suggestions for {run.initiatives} initiatives; "
         "demo managers promoter.{co,pe,ar,br,mx}@demo.iapt.local."
     )
+
+
+def seed_activity(write) -> None:
+    """Dates spread over the last months, for the community dashboard: offers and needs
+    published, connections asked for and the outcomes they reached (idempotent)."""
+    from iapt_platform.lib.demo import month_indices, months_ago
+
+    posts = CollaborationPost.objects.filter(published_at__isnull=False).order_by("pk")
+    for i, pk in enumerate(posts.values_list("pk", flat=True)):
+        CollaborationPost.objects.filter(pk=pk).update(published_at=months_ago(i))
+    connections = list(Connection.objects.order_by("pk"))
+    # Connections that reached an outcome early in a month (its first step the same month), in
+    # both the last quarter and the quarter before.
+    indices = month_indices([bool(c.stage) for c in connections])
+    for i, connection in zip(indices, connections, strict=True):
+        created = months_ago(i).replace(day=3 + i % 4)
+        steps = {
+            f"{step}_at": created + timedelta(days=5 + 7 * n)
+            for n, step in enumerate(Connection.STAGE_ORDER[1:])
+            if connection.stage
+            and Connection.STAGE_ORDER.index(step) <= Connection.STAGE_ORDER.index(connection.stage)
+        }
+        Connection.objects.filter(pk=connection.pk).update(
+            created_at=created,
+            decided_at=created + timedelta(days=2) if connection.decided_at else None,
+            **steps,
+        )
+    write("matchmaking: post, connection and outcome dates spread over the last months")

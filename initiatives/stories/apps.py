@@ -11,12 +11,33 @@ class StoriesConfig(AppConfig):
         from django.db.models.signals import post_delete
 
         from iapt_platform.accounts import menu, roles
+        from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, review, selectors, services
+        from . import demo, metrics, review, selectors, services
         from .models import Story, StoryProposal
+
+        dashboard.register_section(
+            dashboard.STORIES,
+            [
+                (
+                    "stories_published",
+                    _("Stories published"),
+                    _("Success stories, interviews and news published."),
+                    metrics.published,
+                ),
+                (
+                    "stories_read",
+                    _("Stories read"),
+                    _(
+                        "Readings of story pages (robots left out; a daily count, no record of readers)."
+                    ),
+                    metrics.read,
+                ),
+            ],
+        )
 
         # The image sizes are named in a list, not a file field: django-cleanup cannot see them.
         post_delete.connect(services.story_deleted, sender=Story, dispatch_uid="story_sizes")
@@ -29,6 +50,8 @@ class StoriesConfig(AppConfig):
             "stories", template="stories/partials/home_section.html", context=home_context, order=20
         )
         demo_registry.register_seeder("stories", demo.seed, order=30)
+        # Dates over the last months, for the community dashboard (after every seeder).
+        demo_registry.register_seeder("stories_activity", demo.seed_activity, order=95)
         menu.register_account_link(
             _("Your story proposals"),
             "stories:my_proposals",

@@ -396,3 +396,22 @@ def _seed_proposal() -> None:
         links=["https://example.org/mulheres-cacau"],
         images=[],
     )
+
+
+def seed_activity(write) -> None:
+    """Publication dates and daily reading counts over the last months, for the community
+    dashboard (idempotent: the figures depend only on the order of the stories)."""
+    from iapt_platform.lib.demo import months_ago
+
+    from .models import StoryDailyStat
+
+    published = Story.objects.filter(status=Story.Status.PUBLISHED).order_by("pk")
+    for i, pk in enumerate(published.values_list("pk", flat=True)):
+        Story.objects.filter(pk=pk).update(published_at=months_ago(i))
+        for month in range(9):
+            StoryDailyStat.objects.update_or_create(
+                story_id=pk,
+                date=months_ago(i + month).date(),
+                defaults={"reads": 11 + (i * 5 + month * 3) % 23},
+            )
+    write("stories: publication dates and readings spread over the last months")

@@ -360,3 +360,19 @@ class ProposalImage(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class StoryDailyStat(models.Model):
+    """How often a story was read on one day (UTC): an aggregate, never people, no address."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="daily_stats")
+    date = models.DateField()
+    reads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["story", "date"], name="one_story_stat_row_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.story_id} {self.date}"

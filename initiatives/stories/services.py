@@ -322,3 +322,16 @@ def _delete_renditions(story: Story) -> None:
 def story_deleted(sender: Any, instance: Story, **kwargs: Any) -> None:
     """A deleted story's image sizes go with it (django-cleanup deletes its image files)."""
     _delete_renditions(instance)
+
+
+def story_record_read(*, story: Story, user_agent: str) -> bool:
+    """Count one reading of a public story in today's aggregate (UTC day); robots are left out.
+    Nothing about the reader is stored. Returns whether it was counted."""
+    from iapt_platform.lib import counters
+
+    from .models import StoryDailyStat
+
+    if counters.looks_like_bot(user_agent):
+        return False
+    counters.bump(StoryDailyStat, "reads", day=timezone.now().date(), story_id=story.pk)
+    return True

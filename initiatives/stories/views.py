@@ -55,6 +55,7 @@ def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
     story = selectors.story_get_public(slug=slug)
     if story is None:
         raise Http404
+    services.story_record_read(story=story, user_agent=request.META.get("HTTP_USER_AGENT", ""))
     return _render_story(request, story, preview=False)
 
 

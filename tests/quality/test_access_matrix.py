@@ -233,6 +233,10 @@ RULES: dict[str, Rule] = {
     # Outgoing emails that failed (staff only: the page shows recipients' addresses)
     "outbox:failed": Rule(moderators_only()),
     "outbox:retry": Rule(moderators_only(405), post=staff_post()),
+    # The community dashboard (moderators' reports)
+    "dashboard:index": Rule(moderators_only()),
+    "dashboard:summary": Rule(moderators_only()),
+    "dashboard:download": Rule(moderators_only(), lambda o: {"key": "summary", "fmt": "csv"}),
     # Success stories: the proposal belongs to `promoter` (sent back for changes)
     "stories:list": Rule(everyone()),
     "stories:feed_rss": Rule(everyone(), lambda o: {"lang": "es"}),
