@@ -11,7 +11,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import Delivery, Edition, EditionLink, Issue, MailEvent, Subscriber
 
@@ -151,7 +151,7 @@ class LanguageFigures:
 
     @property
     def name(self) -> str:
-        return str(LANGUAGE_NAMES.get(self.language, self.language))
+        return language_name(self.language)
 
 
 def _month_start(moment: datetime, back: int = 0) -> datetime:

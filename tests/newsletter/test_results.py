@@ -314,10 +314,10 @@ def test_the_results_page_shows_each_editions_figures(staff_client, django_asser
     assert response.status_code == 200
     rows = _cells(page, "Results per edition")
     # Edition, sent, delivered, bounced, complaints, left, clicks
-    assert ["Español", "3", "3", "0", "1", "2", "5"] in rows
+    assert ["Spanish", "3", "3", "0", "1", "2", "5"] in rows
     assert ["English", "1", "0", "1", "0", "0", "3"] in rows
     assert ["All editions", "4", "3", "1", "1", "2", "8"] in rows
-    assert "Clicks per link, Español edition" in page
+    assert "Clicks per link, Spanish edition" in page
     assert "https://map.example/es" in page
     assert "550 mailbox unknown" in page
     assert "bounce@example.org" in page  # moderators see the addresses
@@ -390,7 +390,7 @@ def test_subscribers_over_time_by_month_and_language(staff_client, django_assert
     assert ["December 2026", "0", "0", "3"] in rows
     languages = _cells(page, "By language, over the period and now")
     assert ["English", "2", "1", "1"] in languages
-    assert ["Español", "0", "0", "1"] in languages
+    assert ["Spanish", "0", "0", "1"] in languages
     assert "Subscribers at the end of each month" in page
     assert ["October 2026", "0", "0", "1"] in _cells(
         spanish_only, "Subscribers gained and lost, by month"
@@ -455,9 +455,9 @@ def test_two_links_followed_from_a_sent_bulletin_show_as_two_clicks_and_nothing_
     assert {url for url, n in clicks.items() if n} == followed
     assert sorted(clicks.values(), reverse=True)[:3] == [1, 1, 0]
     rows = _cells(page, "Results per edition")
-    assert ["Español", "1", "1", "0", "0", "0", "2"] in rows
+    assert ["Spanish", "1", "1", "0", "0", "0", "2"] in rows
     assert ["English", "1", "1", "0", "0", "0", "0"] in rows
-    spanish_links = _cells(page, "Clicks per link, Español edition</caption>")
+    spanish_links = _cells(page, "Clicks per link, Spanish edition</caption>")
     assert sorted(row[-1] for row in spanish_links[1:]) == ["0"] * (len(spanish_links) - 3) + [
         "1",
         "1",
