@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402 (the script's folder is put on the path first)
+from common import (
     configure_environment,
     create_database_if_missing,
     machine_description,

@@ -36,7 +36,7 @@ SALT = "newsletter.link"
 # "." separates the signature: the value's "-" and the signature's base64 need no escaping in a
 # path, and a mail program's linkifier keeps the whole address.
 _signer = signing.Signer(salt=SALT, sep=".")
-URL_LIMIT = EditionLink._meta.get_field("url").max_length
+URL_LIMIT: int = EditionLink._meta.get_field("url").max_length or 2000
 _PERSONAL = (UNSUBSCRIBE_PLACEHOLDER, PREFERENCES_PLACEHOLDER)
 
 _HREF = re.compile(r'(href=")(https?://[^"]+)(")', re.IGNORECASE)
@@ -117,9 +117,7 @@ def track(edition_id: int, rendered: RenderedEdition) -> RenderedEdition:
 
 
 def _link_ids(edition_id: int, addresses: list[str]) -> dict[str, int]:
-    existing = dict(
-        EditionLink.objects.filter(edition_id=edition_id).values_list("url", "pk")
-    )
+    existing = dict(EditionLink.objects.filter(edition_id=edition_id).values_list("url", "pk"))
     start = len(existing)
     EditionLink.objects.bulk_create(
         [

@@ -32,7 +32,7 @@ class EditionResults:
 
     @property
     def name(self) -> str:
-        return str(LANGUAGE_NAMES.get(self.language, self.language))
+        return language_name(self.language)
 
     @property
     def delivered(self) -> int:
@@ -133,6 +133,14 @@ def issue_results_rows(results: IssueResults) -> list[list[object]]:
     return rows
 
 
+def language_name(code: str) -> str:
+    """A language named in the reader's language ("Spanish", "espanhol")."""
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return str(LANGUAGE_NAMES.get(code, code))
+
+
 # --- Subscribers over time --------------------------------------------------------------------
 @dataclass
 class Month:
@@ -222,7 +230,10 @@ def subscribers_by_language(*, months: int = 12) -> list[LanguageFigures]:
     )
     return [
         LanguageFigures(
-            language=code, gained=gained.get(code, 0), lost=lost.get(code, 0), total=now.get(code, 0)
+            language=code,
+            gained=gained.get(code, 0),
+            lost=lost.get(code, 0),
+            total=now.get(code, 0),
         )
         for code, _name in settings.LANGUAGES
     ]

@@ -207,7 +207,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "newsletter/unsubscribe_invalid.html", status=404)
     # The edition whose link this is (?e=, kept by the page's form), for the results.
     edition = request.GET.get("e") or request.POST.get("e") or ""
-    edition_id = int(edition) if edition.isascii() and edition.isdigit() and len(edition) < 12 else None
+    edition_id = (
+        int(edition) if edition.isascii() and edition.isdigit() and len(edition) < 12 else None
+    )
     if request.method == "POST":
         services.subscriber_unsubscribe_by_token(token=token, edition_id=edition_id)
         return render(request, "newsletter/unsubscribed.html")

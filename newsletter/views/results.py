@@ -63,9 +63,7 @@ def issue_results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         for edition in figures.editions
         if edition.links
     ]
-    events = Paginator(results.issue_mail_events(issue=issue), 50).get_page(
-        request.GET.get("page")
-    )
+    events = Paginator(results.issue_mail_events(issue=issue), 50).get_page(request.GET.get("page"))
     kinds = dict(MailEvent.Kind.choices)
     return render(
         request,

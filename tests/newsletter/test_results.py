@@ -449,9 +449,7 @@ def test_two_links_followed_from_a_sent_bulletin_show_as_two_clicks_and_nothing_
 
     page = staff_client.get(reverse("newsletter:staff_results", args=[issue.pk])).content.decode()
 
-    clicks = {
-        link.url: link.clicks for link in EditionLink.objects.filter(edition__issue=issue)
-    }
+    clicks = {link.url: link.clicks for link in EditionLink.objects.filter(edition__issue=issue)}
     assert {url for url, n in clicks.items() if n} == followed
     assert sorted(clicks.values(), reverse=True)[:3] == [1, 1, 0]
     rows = _cells(page, "Results per edition")

@@ -401,9 +401,7 @@ RULES: dict[str, Rule] = {
     ),
     "newsletter:staff_progress": Rule(moderators_only(), lambda o: {"pk": o["issue"].pk}),
     "newsletter:staff_results": Rule(moderators_only(), lambda o: {"pk": o["sent_issue"].pk}),
-    "newsletter:staff_results_csv": Rule(
-        moderators_only(), lambda o: {"pk": o["sent_issue"].pk}
-    ),
+    "newsletter:staff_results_csv": Rule(moderators_only(), lambda o: {"pk": o["sent_issue"].pk}),
     "newsletter:staff_growth": Rule(moderators_only()),
     # A bulletin's counted link leads on, for anyone (the click counts; nothing names them).
     "newsletter:follow": Rule(everyone(REDIRECT), lambda o: {"token": o["link_token"]}),
