@@ -269,6 +269,9 @@ def start_worker(concurrency: int, log_path: str = "") -> subprocess.Popen:
             f"bench-{secrets.token_hex(3)}@%h",
         ],
         cwd=ROOT,
+        # The project's logging follows LOG_LEVEL (WARNING for the benchmark): the worker's
+        # "ready." line, which this waits for, is INFO.
+        env={**os.environ, "LOG_LEVEL": "INFO"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -13,7 +13,17 @@ from django.utils import timezone
 from iapt_platform.lib.taxonomy import seed_topics
 
 from .consent import CONSENT_VERSION
-from .models import Block, Delivery, Edition, Issue, Subscriber, Topic
+from .models import (
+    Block,
+    Delivery,
+    Edition,
+    EditionLink,
+    Issue,
+    MailEvent,
+    Subscriber,
+    Topic,
+)
+from .rendering import freeze_editions
 
 TOPICS = [
     # slug, Spanish, English, Portuguese
@@ -119,6 +129,7 @@ def _record_deliveries(issue: Issue, started_at) -> None:
                 issue=issue,
                 subscriber=reader,
                 status=Delivery.Status.SENT,
+                language=reader.language,
                 attempts=1,
                 sent_at=started_at + timedelta(milliseconds=200 * index),
             )
@@ -126,6 +137,58 @@ def _record_deliveries(issue: Issue, started_at) -> None:
         ],
         ignore_conflicts=True,  # seeding again keeps the rows of the first time
     )
+
+
+# Readers who came and went over the past year, for the subscribers-over-time chart: one every
+# nine days, in turn in each language; every fifth left a few weeks later.
+HISTORY = 40
+LANGUAGE_CYCLE = ["es", "es", "pt-br", "en"]
+
+
+def _seed_history(now) -> None:
+    for n in range(HISTORY):
+        confirmed = now - timedelta(days=9 * n + 3)
+        left = confirmed + timedelta(days=25) if n % 5 == 4 else None
+        gone = left is not None and left < now
+        Subscriber.objects.update_or_create(
+            email=f"history.{n}@demo.iapt.local",
+            defaults={
+                "language": LANGUAGE_CYCLE[n % len(LANGUAGE_CYCLE)],
+                "status": Subscriber.Status.UNSUBSCRIBED if gone else Subscriber.Status.CONFIRMED,
+                "consent_at": confirmed,
+                "confirmed_at": confirmed,
+                "unsubscribed_at": left if gone else None,
+                "consent_text_version": CONSENT_VERSION,
+                "consent_source": Subscriber.Source.FORM,
+                "consent_source_detail": "demo data",
+            },
+        )
+
+
+def _seed_results(issue: Issue) -> None:
+    """A sent issue's results: its links counted (as a send does), some clicks, a bounce, a
+    complaint and a departure, the same figures every time."""
+    freeze_editions(issue)
+    for link in EditionLink.objects.filter(edition__issue=issue):
+        clicks = (link.position * 7 + issue.number * 5) % 13
+        EditionLink.objects.filter(pk=link.pk).update(clicks=clicks)
+    Edition.objects.filter(issue=issue, language="es").update(unsubscribes=issue.number - 1)
+    readers = {s.email: s for s in Subscriber.objects.filter(email__in=[r[0] for r in SUBSCRIBERS])}
+    for kind, email, reason in [
+        (MailEvent.Kind.BOUNCED, "reader.tt@demo.iapt.local", "550 5.1.1 Mailbox unavailable"),
+        (MailEvent.Kind.COMPLAINED, "leitor.br@demo.iapt.local", ""),
+    ][: issue.number]:
+        reader = readers[email]
+        MailEvent.objects.get_or_create(
+            kind=kind,
+            subscriber=reader,
+            issue=issue,
+            defaults={
+                "language": reader.language,
+                "reason": reason,
+                "occurred_at": issue.sent_at or timezone.now(),
+            },
+        )
 
 
 def seed(write: Callable[[str], None]) -> None:
@@ -171,10 +234,17 @@ def seed(write: Callable[[str], None]) -> None:
         Block.objects.update_or_create(
             issue=issue,
             source_key="demo:intro",
-            defaults={"kind": Block.Kind.INTRO, "order": 0, "content": content},
+            defaults={
+                "kind": Block.Kind.INTRO,
+                "order": 0,
+                "content": content,
+                "link_url": "https://www.cepal.org/",
+            },
         )
         if sent_at is not None:
             _record_deliveries(issue, sent_at)
+            _seed_results(issue)
+    _seed_history(now)
     write(
         f"Bulletin: {len(SUBSCRIBERS)} subscribers in three languages, "
         "issues #1 and #2 in the archive, #3 as a draft"

@@ -223,6 +223,8 @@ class Edition(models.Model):
     rendered_subject = models.CharField(max_length=250, blank=True, editable=False)
     rendered_html = models.TextField(blank=True, editable=False)
     rendered_text = models.TextField(blank=True, editable=False)
+    # People who left through this edition's unsubscribe link: a count, not a list of them.
+    unsubscribes = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["issue", "language"]
@@ -317,6 +319,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
     message_id = models.CharField(max_length=200, blank=True)
+    # The edition that went out (set with "sent"): results per edition count by it.
+    language = models.CharField(max_length=8, blank=True, default="")
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -339,6 +343,58 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issue} → {self.subscriber_id}"
+
+
+class EditionLink(models.Model):
+    """A link of a sent edition and how often it was followed: one aggregate counter per link,
+    nothing about who followed it (newsletter/links.py rewrites the links and counts)."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="links")
+    url = models.CharField(max_length=2000)
+    position = models.PositiveIntegerField(default=0)  # order of first appearance in the email
+    clicks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["edition", "position", "id"]
+        verbose_name = _("bulletin link")
+        verbose_name_plural = _("bulletin links")
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "url"], name="newsletter_link_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class MailEvent(models.Model):
+    """A bounce, complaint or refusal the mail provider reported for a subscriber's address, with
+    the issue last sent to them (the one it most likely concerns). The address is read through
+    the subscriber: when the subscriber row is erased, the count stays without the person."""
+
+    class Kind(models.TextChoices):
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Marked as spam")
+        REJECTED = "rejected", _("Refused by the provider")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    subscriber = models.ForeignKey(
+        Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issue = models.ForeignKey(
+        Issue, null=True, blank=True, on_delete=models.CASCADE, related_name="mail_events"
+    )
+    language = models.CharField(max_length=8, blank=True)  # the edition the issue went out in
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    occurred_at = models.DateTimeField(_("reported at"))
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("bounce or complaint")
+        verbose_name_plural = _("bounces and complaints")
+        indexes = [models.Index(fields=["issue", "kind"], name="newsletter_event_issue")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.issue_id})"
 
 
 class MeetingAnnouncement(models.Model):

@@ -34,7 +34,7 @@ class HotStatements:
         self.read_sql = f"SELECT status, email, language FROM {subscribers} WHERE id = %s"  # noqa: S608 (table name from the model)
         self.sent_sql = (
             f"UPDATE {deliveries} SET status = %s, sent_at = %s, attempts = attempts + 1, "  # noqa: S608 (table name from the model)
-            "message_id = %s, last_error = '' WHERE id = %s"
+            "message_id = %s, language = %s, last_error = '' WHERE id = %s"
         )
         self.sent_and_read_sql = (
             f"WITH sent AS ({self.sent_sql} RETURNING 1) "  # noqa: S608 (table names from the models)
@@ -89,10 +89,11 @@ class HotStatements:
         return self.cursor.fetchone()
 
     def mark_sent(
-        self, delivery_id: int, message: str, *, then_read: int | None = None
+        self, delivery_id: int, message: str, *, language: str = "", then_read: int | None = None
     ) -> SubscriberRow | None:
-        """Mark a row sent (its own commit); with `then_read`, also read that subscriber."""
-        params: list[Any] = [SENT, timezone.now(), message, delivery_id]
+        """Mark a row sent (its own commit) with the edition's language; with `then_read`, also
+        read that subscriber."""
+        params: list[Any] = [SENT, timezone.now(), message, language, delivery_id]
         if then_read is not None and self.combined:
             self.cursor.execute(self.sent_and_read_sql, [*params, then_read])
             return self.cursor.fetchone()

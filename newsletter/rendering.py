@@ -35,6 +35,8 @@ class RenderedEdition:
     subject: str
     html: str
     text: str
+    # Set for a send's frozen edition: its unsubscribe links name it (results per edition).
+    edition_id: int | None = None
 
     def personalise(self, *, unsubscribe: str, preferences: str) -> tuple[str, str]:
         """(html, text) with one subscriber's tokens in place of the placeholders."""
@@ -100,13 +102,15 @@ def render_edition(
     *,
     unsubscribe: str = UNSUBSCRIBE_PLACEHOLDER,
     preferences: str = PREFERENCES_PLACEHOLDER,
+    for_send: bool = False,
 ) -> RenderedEdition:
-    """The email of one edition, with placeholders (or the given tokens) for personal links."""
+    """The email of one edition, with placeholders (or the given tokens) for personal links.
+    `for_send`: the unsubscribe link names the edition, so that leaving counts for it."""
     if blocks is None:
         blocks = list(edition.issue.blocks.all())
     context = edition_context(edition, blocks)
-    context["unsubscribe_url"] = settings.SITE_URL + reverse(
-        "newsletter:unsubscribe", args=[unsubscribe]
+    context["unsubscribe_url"] = settings.SITE_URL + unsubscribe_path(
+        unsubscribe, edition.pk if for_send else None
     )
     context["preferences_url"] = settings.SITE_URL + reverse(
         "newsletter:preferences", args=[preferences]
@@ -123,7 +127,13 @@ def render_edition(
         subject=rendered.subject,
         html=short_lines(rendered.html),
         text=short_lines(rendered.text),
+        edition_id=edition.pk if for_send else None,
     )
+
+
+def unsubscribe_path(token: str, edition_id: int | None = None) -> str:
+    path = reverse("newsletter:unsubscribe", args=[token])
+    return f"{path}?e={edition_id}" if edition_id else path
 
 
 LINE_LIMIT = 900  # bytes; SMTP allows 998, and a longer line forces quoted-printable on the body
@@ -149,11 +159,14 @@ def short_lines(text: str) -> str:
 
 
 def freeze_editions(issue: Issue) -> dict[str, RenderedEdition]:
-    """Render every edition once and store it, so that later edits cannot change a running send."""
+    """Render every edition once and store it, so that later edits cannot change a running send.
+    Its links are counted from here on (once per edition, not per message)."""
+    from . import links  # it builds on this module
+
     blocks = list(issue.blocks.all())
     rendered = {}
     for edition in issue.editions.all():
-        result = render_edition(edition, blocks)
+        result = links.track(edition.pk, render_edition(edition, blocks, for_send=True))
         edition.rendered_subject = result.subject
         edition.rendered_html = result.html
         edition.rendered_text = result.text
@@ -169,6 +182,7 @@ def frozen_editions(issue_id: int) -> dict[str, RenderedEdition]:
             subject=e.rendered_subject,
             html=e.rendered_html,
             text=e.rendered_text,
+            edition_id=e.pk,
         )
         for e in Edition.objects.filter(issue_id=issue_id).only(
             "language", "rendered_subject", "rendered_html", "rendered_text"

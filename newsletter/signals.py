@@ -12,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from anymail.signals import inbound, tracking
+from django.utils import timezone
 
 from community import services as community_services
 
-from .services import subscribers
+from .services import results, subscribers
 
 SUPPRESSING_EVENTS = {"bounced", "complained", "rejected"}
 
@@ -25,6 +26,12 @@ def on_tracking_event(sender: Any, event: Any, esp_name: str, **kwargs: Any) -> 
         return
     if event.event_type in SUPPRESSING_EVENTS:
         subscribers.subscriber_suppress(email=event.recipient, reason=event.event_type)
+        results.mail_event_record(
+            email=event.recipient,
+            kind=event.event_type,
+            reason=event.mta_response or event.description or event.reject_reason or "",
+            occurred_at=event.timestamp or timezone.now(),
+        )
     elif event.event_type == "unsubscribed":  # the provider's own unsubscribe link
         subscribers.subscriber_suppress(email=event.recipient, reason="provider")
 

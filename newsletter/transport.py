@@ -26,7 +26,12 @@ from django.core.mail.message import sanitize_address
 from iapt_platform.lib import one_click
 
 from . import conf
-from .rendering import PREFERENCES_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, RenderedEdition
+from .rendering import (
+    PREFERENCES_PLACEHOLDER,
+    UNSUBSCRIBE_PLACEHOLDER,
+    RenderedEdition,
+    unsubscribe_path,
+)
 from .tokens import LinkTokens
 
 
@@ -98,7 +103,8 @@ def build_message(
     headers = {
         "Message-ID": message_id(issue_id, subscriber_id),
         **one_click.headers(
-            url=f"{settings.SITE_URL}/bulletin/unsubscribe/{unsubscribe}/", token=unsubscribe
+            url=settings.SITE_URL + unsubscribe_path(unsubscribe, rendered.edition_id),
+            token=unsubscribe,
         ),
         "List-Id": f"IAPT bulletin <bulletin.{conf.mail_host()}>",
         "Content-Language": rendered.language,

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import include, path, re_path
 
-from .views import members, public, staff
+from .views import members, public, results, staff
 
 app_name = "newsletter"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("archive/<str:language>/", public.archive, name="archive"),
     path("feed/<str:language>/", public.ArchiveFeed(), name="feed"),
     path("issues/<int:number>/<str:language>/", public.issue, name="issue"),
+    path("r/<str:token>/", results.follow, name="follow"),
     # Members
     path("account/", members.account, name="account"),
     path("proposals/", members.proposals, name="proposals"),
@@ -43,6 +44,9 @@ urlpatterns = [
     path("staff/issues/<int:pk>/reopen/", staff.reopen, name="staff_reopen"),
     path("staff/issues/<int:pk>/send/", staff.send_now, name="staff_send"),
     path("staff/issues/<int:pk>/progress/", staff.progress, name="staff_progress"),
+    path("staff/issues/<int:pk>/results/", results.issue_results, name="staff_results"),
+    path("staff/issues/<int:pk>/results.csv", results.issue_results_csv, name="staff_results_csv"),
+    path("staff/subscribers/over-time/", results.subscribers_over_time, name="staff_growth"),
     path("staff/blocks/<int:pk>/", staff.block_edit, name="staff_block_edit"),
     path("staff/blocks/<int:pk>/move/", staff.block_move, name="staff_block_move"),
     path("staff/blocks/<int:pk>/delete/", staff.block_delete, name="staff_block_delete"),

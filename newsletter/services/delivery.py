@@ -59,8 +59,9 @@ def deliveries_create(*, issue: Issue) -> int:
     # In subscriber order: rows (and so messages) follow the order people subscribed in, whatever
     # order the database happens to scan the table in.
     sql = (
-        f"INSERT INTO {table} (issue_id, subscriber_id, status, attempts, last_error, message_id) "  # noqa: S608 (table name from the model; values are parameters)
-        f"SELECT %s, r.nl_sid, %s, 0, '', '' FROM ({select_sql}) AS r WHERE true "
+        f"INSERT INTO {table} "  # noqa: S608 (table name from the model; values are parameters)
+        "(issue_id, subscriber_id, status, attempts, last_error, message_id, language) "
+        f"SELECT %s, r.nl_sid, %s, 0, '', '', '' FROM ({select_sql}) AS r WHERE true "
         "ORDER BY r.nl_sid ON CONFLICT (issue_id, subscriber_id) DO NOTHING"
     )
     with db_connection.cursor() as cursor:
@@ -283,6 +284,7 @@ def _send_rows(
         row = hot.mark_sent(
             delivery_id,
             transport.message_id(issue_id, subscriber_id, host=host),
+            language=rendered.language,
             then_read=following,
         )
         if following is not None:

@@ -29,6 +29,7 @@ from iapt_platform.pages import selectors as pages
 from .. import conf, tokens
 from ..consent import CONSENT_VERSION
 from ..models import Subscriber, Topic
+from . import results
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -215,14 +216,19 @@ def subscriber_unsubscribe(*, subscriber: Subscriber, reason: str = "") -> Subsc
     return subscriber
 
 
-def subscriber_unsubscribe_by_token(*, token: str) -> Subscriber | None:
-    """The one-click unsubscribe (RFC 8058) and the mailto route. Raises tokens.BadToken."""
+def subscriber_unsubscribe_by_token(
+    *, token: str, edition_id: int | None = None
+) -> Subscriber | None:
+    """The one-click unsubscribe (RFC 8058) and the mailto route. Raises tokens.BadToken.
+    `edition_id`: the bulletin edition whose link was used, which counts the departure."""
     subscriber_id = tokens.read_unsubscribe_token(token)
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
         return None  # already erased: leaving is done
     if subscriber.status != Subscriber.Status.UNSUBSCRIBED:
         subscriber_unsubscribe(subscriber=subscriber)
+        if edition_id is not None:
+            results.edition_count_unsubscribe(edition_id=edition_id, subscriber_id=subscriber.pk)
     return subscriber
 
 

@@ -205,11 +205,16 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         tokens.read_unsubscribe_token(token)
     except tokens.BadToken:
         return render(request, "newsletter/unsubscribe_invalid.html", status=404)
+    # The edition whose link this is (?e=, kept by the page's form), for the results.
+    edition = request.GET.get("e") or request.POST.get("e") or ""
+    edition_id = (
+        int(edition) if edition.isascii() and edition.isdigit() and len(edition) < 12 else None
+    )
     if request.method == "POST":
-        services.subscriber_unsubscribe_by_token(token=token)
+        services.subscriber_unsubscribe_by_token(token=token, edition_id=edition_id)
         return render(request, "newsletter/unsubscribed.html")
     # A GET never unsubscribes: link scanners open every link of a message.
-    return render(request, "newsletter/unsubscribe.html", {"token": token})
+    return render(request, "newsletter/unsubscribe.html", {"token": token, "edition": edition_id})
 
 
 # --- Archive -----------------------------------------------------------------------------------

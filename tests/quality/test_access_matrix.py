@@ -417,6 +417,11 @@ RULES: dict[str, Rule] = {
         moderators_only(), lambda o: {"pk": o["issue"].pk, "language": "es", "fmt": "html"}
     ),
     "newsletter:staff_progress": Rule(moderators_only(), lambda o: {"pk": o["issue"].pk}),
+    "newsletter:staff_results": Rule(moderators_only(), lambda o: {"pk": o["sent_issue"].pk}),
+    "newsletter:staff_results_csv": Rule(moderators_only(), lambda o: {"pk": o["sent_issue"].pk}),
+    "newsletter:staff_growth": Rule(moderators_only()),
+    # A bulletin's counted link leads on, for anyone (the click counts; nothing names them).
+    "newsletter:follow": Rule(everyone(REDIRECT), lambda o: {"token": o["link_token"]}),
     "newsletter:staff_block_edit": Rule(moderators_only(), lambda o: {"pk": o["block"].pk}),
     "newsletter:staff_subscribers": Rule(moderators_only()),
     "newsletter:staff_import": Rule(moderators_only()),
@@ -836,8 +841,8 @@ def _library(promoter) -> dict:
 
 
 def _newsletter(promoter, initiative) -> dict:
-    from newsletter import tokens
-    from newsletter.models import Contribution, Issue
+    from newsletter import links, tokens
+    from newsletter.models import Contribution, EditionLink, Issue
     from tests.newsletter.factories import (
         BlockFactory,
         ContributionFactory,
@@ -849,7 +854,9 @@ def _newsletter(promoter, initiative) -> dict:
     sent = IssueFactory()
     Issue.objects.filter(pk=sent.pk).update(status=Issue.Status.SENT)
     subscriber = SubscriberFactory()
+    link = EditionLink.objects.create(edition=sent.editions.first(), url="https://example.org/")
     return {
+        "link_token": links.token(link.edition_id, link.pk),
         "issue": issue,
         "sent_issue": sent,
         "block": BlockFactory(issue=issue),
