@@ -56,3 +56,7 @@ class LibraryConfig(AppConfig):
                 submitter_url=lambda obj: reverse("library:mine"),
             )
         )
+        # Closing an account: published resources stay without the contributor; the rest goes.
+        from iapt_platform.accounts.personal_data import register_closing
+
+        register_closing("library", services.contributor_depart, order=30)

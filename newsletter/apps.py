@@ -57,3 +57,9 @@ class NewsletterConfig(AppConfig):
                 submitter_url=lambda obj: reverse("newsletter:contribution", args=[obj.pk]),
             )
         )
+        # Closing an account: the person's subscriptions and contributions go.
+        from iapt_platform.accounts.personal_data import register_closing
+
+        from .services.subscribers import subscriber_depart
+
+        register_closing("bulletin", subscriber_depart, order=60)

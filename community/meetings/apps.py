@@ -43,3 +43,9 @@ class MeetingsConfig(AppConfig):
             description=_("Create and publish meetings, record attendance, see participation"),
             visible=roles.is_moderator,
         )
+        # Closing an account: future registrations go; past ones stay, anonymous, for statistics.
+        from iapt_platform.accounts.personal_data import register_closing
+
+        from .services import participant_depart
+
+        register_closing("meetings", participant_depart, order=50)

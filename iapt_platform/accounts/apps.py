@@ -38,3 +38,9 @@ class AccountsConfig(AppConfig):
             order=40,
             description=_("Protect your account with an authenticator app"),
         )
+        menu.register_account_link(
+            _("Close your account"),
+            "accounts:close",
+            order=200,
+            description=_("Delete your account; see first what goes and what stays"),
+        )

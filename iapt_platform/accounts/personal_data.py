@@ -1,7 +1,7 @@
 """What each app holds about a person, for "download my data" and "close my account".
 
 The accounts app owns both features but imports no app: each app registers, in its
-AppConfig.ready(), a reader (a selector) and a closer (a service) for what it holds:
+AppConfig.ready(), a reader (a selector) and a closer (a service, called as `closer(closing=...)`) for what it holds:
 
     from iapt_platform.accounts import personal_data
 
@@ -37,6 +37,13 @@ class Closing:
     remove_posts: bool = False  # the person asked that their forum posts go too (when unquoted)
     by: Any = None  # the moderator who closed it on the person's request, or None
 
+    def addresses(self) -> set[str]:
+        """Every address of the account, in lower case: the main one and allauth's others."""
+        from allauth.account.models import EmailAddress
+
+        found = EmailAddress.objects.filter(user=self.user).values_list("email", flat=True)
+        return {self.user.email.lower(), *(address.lower() for address in found)}
+
 
 @dataclass(frozen=True)
 class _Entry:
@@ -53,7 +60,8 @@ def register_export(key: str, function: Callable[[Any], Portion], *, order: int 
     _exports[key] = _Entry(key=key, function=function, order=order)
 
 
-def register_closing(key: str, function: Callable[[Closing], None], *, order: int = 100) -> None:
+def register_closing(key: str, function: Callable[..., None], *, order: int = 100) -> None:
+    """`function(*, closing: Closing) -> None`, keyword-only like every service."""
     _closings[key] = _Entry(key=key, function=function, order=order)
 
 
@@ -61,7 +69,7 @@ def exports() -> list[tuple[str, Callable[[Any], Portion]]]:
     return [(entry.key, entry.function) for entry in sorted(_exports.values(), key=_order)]
 
 
-def closings() -> list[tuple[str, Callable[[Closing], None]]]:
+def closings() -> list[tuple[str, Callable[..., None]]]:
     return [(entry.key, entry.function) for entry in sorted(_closings.values(), key=_order)]
 
 

@@ -6,4 +6,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("profile/", views.profile, name="profile"),
+    path("close/", views.close, name="close"),
+    path("close/done/", views.close_done, name="close_done"),
+    path("close/member/<int:pk>/", views.close_member, name="close_member"),
 ]

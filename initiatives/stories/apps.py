@@ -59,3 +59,7 @@ class StoriesConfig(AppConfig):
                 submitter_url=lambda obj: obj.get_absolute_url(),
             )
         )
+        # Closing an account: the person's proposals go with it (stories written from them stay).
+        from iapt_platform.accounts.personal_data import register_closing
+
+        register_closing("stories", services.proposer_depart, order=25)

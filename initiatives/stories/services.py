@@ -18,6 +18,7 @@ from modeltranslation.utils import build_localized_fieldname
 from PIL import Image
 
 from iapt_platform.accounts import roles
+from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import emails
 from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.storage import delete_on_commit
@@ -322,3 +323,12 @@ def _delete_renditions(story: Story) -> None:
 def story_deleted(sender: Any, instance: Story, **kwargs: Any) -> None:
     """A deleted story's image sizes go with it (django-cleanup deletes its image files)."""
     _delete_renditions(instance)
+
+
+# --- A proposer leaves ------------------------------------------------------------------------------
+def proposer_depart(*, closing: Closing) -> None:
+    """Story proposals go with the account (on_delete=CASCADE, their pictures after the commit);
+    a story written from one stays, as staff wrote it. Open ones leave the queue first."""
+    from iapt_platform.moderation.services import moderation_withdraw
+
+    moderation_withdraw(objects=StoryProposal.objects.filter(proposed_by=closing.user))
