@@ -162,6 +162,13 @@ RULES: dict[str, Rule] = {
     "set_language": Rule(everyone(405), post=dict.fromkeys(PERSONAS, ALLOWED)),
     "accounts:home": Rule(signed_in()),
     "accounts:profile": Rule(signed_in()),
+    # Closing an account: one's own (the POST asks for the password again), or, for moderators,
+    # a member's at their request (here `promoter`'s account).
+    "accounts:close": Rule(signed_in()),
+    "accounts:close_done": Rule(everyone()),
+    "accounts:close_member": Rule(
+        moderators_only(), lambda o: {"pk": o["published"].managers.get().pk}
+    ),
     # Registry, public
     "initiatives:list": Rule(everyone()),
     "initiatives:map": Rule(everyone()),
