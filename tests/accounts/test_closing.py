@@ -9,7 +9,6 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
-from django.core import mail
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
