@@ -3,6 +3,7 @@ import time
 from allauth.account import app_settings as account_settings
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.account.internal.flows.reauthentication import suspend_request
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -63,9 +64,20 @@ def close(request: AuthenticatedRequest) -> HttpResponse:
         url = _reauthentication_url(request)
         if url:
             return suspend_request(request, url)
+        language = user.language
         services.account_close(user=user, remove_posts=form.cleaned_data["remove_posts"])
         logout(request)
-        return redirect("accounts:close_done")
+        # Signed out, the person still reads the last page in their language (as set_language).
+        response = redirect("accounts:close_done")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            samesite="Lax",
+            httponly=True,
+        )
+        return response
     return render(
         request,
         "accounts/close.html",

@@ -54,7 +54,7 @@ def close_own(client: Client, user, **data):
 
 @pytest.fixture
 def leaving(db):
-    user = UserFactory(email="lea@example.org", display_name="Lea Leaving", language="pt-br")
+    user = UserFactory(email="lea@example.org", display_name="Lea Leaving", language="en")
     forum.profile(user, handle="lea")
     return user
 
@@ -92,6 +92,7 @@ def test_a_wrong_confirmation_is_refused_and_deletes_nothing(leaving_client, lea
 
 
 def test_without_a_fresh_password_the_closing_waits_for_it_then_goes_on(leaving_client, leaving):
+    User.objects.filter(pk=leaving.pk).update(language="pt-br")
     response = leaving_client.post(CLOSE, {"confirmation": leaving.email})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_reauthenticate"))
@@ -108,7 +109,8 @@ def test_without_a_fresh_password_the_closing_waits_for_it_then_goes_on(leaving_
     assert done.status_code == 302
     assert done["Location"] == reverse("accounts:close_done")
     assert not User.objects.filter(pk=leaving.pk).exists()
-    assert "Your account is closed" in leaving_client.get(done["Location"]).content.decode()
+    assert done.cookies["iapt_language"].value == "pt-br"  # signed out, still in their language
+    assert 'lang="pt-br"' in leaving_client.get(done["Location"]).content.decode()
 
 
 def test_someone_with_an_authenticator_app_confirms_with_it_not_with_the_password(client):
@@ -201,6 +203,7 @@ def test_personal_files_leave_storage_after_the_commit(leaving, committed):
 
 
 def test_the_last_email_goes_in_the_persons_language(leaving, leaving_client, mailoutbox):
+    User.objects.filter(pk=leaving.pk).update(language="pt-br")
     close_own(leaving_client, leaving)
     row = OutgoingEmail.objects.get(template="accounts/closed")
     assert row.recipients == [leaving.email]
@@ -209,6 +212,8 @@ def test_the_last_email_goes_in_the_persons_language(leaving, leaving_client, ma
 
 
 def test_the_last_email_is_sent_once_the_closing_commits(leaving, committed, mailoutbox):
+    leaving.language = "pt-br"
+    leaving.save(update_fields=["language"])
     with committed():
         services.account_close(user=leaving)
     assert [message.to for message in mailoutbox] == [[leaving.email]]
