@@ -431,3 +431,18 @@ def test_a_moderator_cannot_close_a_moderators_or_a_superusers_account(moderator
 def test_moderators_find_the_action_on_the_members_profile(moderator_client, leaving):
     page = moderator_client.get(reverse("community:member", args=["lea"])).content.decode()
     assert reverse("accounts:close_member", args=[leaving.pk]) in page
+
+
+def test_staff_keep_or_unpublish_an_initiative_that_lost_its_only_manager(leaving, moderator):
+    from iapt_platform.moderation.services import moderation_decide
+
+    kept, dropped = InitiativeFactory(), InitiativeFactory()
+    kept.managers.add(leaving)
+    dropped.managers.add(leaving)
+    services.account_close(user=leaving)
+    for initiative, action in ((kept, "approve"), (dropped, "reject")):
+        item = ModerationItem.objects.get(object_id=initiative.pk, kind="orphaned_initiative")
+        moderation_decide(item=item, moderator=moderator, action=action, comment="Decided")
+        initiative.refresh_from_db()
+    assert kept.status == Initiative.Status.PUBLISHED
+    assert dropped.status == Initiative.Status.REJECTED
