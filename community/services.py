@@ -603,22 +603,26 @@ def forum_actions_for(*, thread: Thread | None = None) -> Any:
 QUOTE_LINES_CHECKED = 5
 
 
-def post_is_quoted(*, post: Post) -> bool:
-    """True when someone else's post quotes `post`. The reply box quotes with "> " before each
-    line (views.forum._quote) and keeps no link to the quoted post, so a quote is found by its
-    text: another person's post holding one of the first lines of `post` as a quoted line. A
-    short common line may match a quote of something else: the post then stays, which is the
-    safe side."""
-    lines = [line for line in post.body.splitlines() if line.strip()][:QUOTE_LINES_CHECKED]
-    if not lines:
-        return False
-    quotes = Q()
-    for line in lines:
-        quotes |= Q(body__contains=f"> {line}")
-    others = Post.objects.exclude(pk=post.pk)
-    if post.author_id:
-        others = others.exclude(author_id=post.author_id)
-    return others.filter(quotes).exists()
+def posts_quoted(*, author: Any, posts: list[Post]) -> set[int]:
+    """The ids of `author`'s `posts` that someone else quoted in the same thread. The reply box
+    quotes with "> " before each line (views.forum._quote) and keeps no link to the quoted post,
+    so a quote is found by its text: another person's post holding one of the first lines of the
+    post as a quoted line. A short common line may match a quote of something else: the post then
+    stays, the safe side. One query for all the threads (a post moved by a split is looked for
+    in its new thread only)."""
+    others: dict[int, list[str]] = {}
+    rows = Post.objects.filter(thread_id__in={post.thread_id for post in posts}).exclude(
+        author=author
+    )
+    for thread_id, body in rows.values_list("thread_id", "body"):
+        others.setdefault(thread_id, []).append(body)
+    quoted = set()
+    for post in posts:
+        lines = [line for line in post.body.splitlines() if line.strip()][:QUOTE_LINES_CHECKED]
+        bodies = others.get(post.thread_id, [])
+        if any(f"> {line}" in body for line in lines for body in bodies):
+            quoted.add(post.pk)
+    return quoted
 
 
 def member_depart(*, closing: Closing) -> None:
@@ -634,11 +638,9 @@ def member_depart(*, closing: Closing) -> None:
     mine = Post.objects.filter(author=user).select_related("thread")
     leaving = list(mine.exclude(status=Post.Status.PUBLISHED))
     if closing.remove_posts:
-        leaving += [
-            post
-            for post in mine.filter(status=Post.Status.PUBLISHED)
-            if not post_is_quoted(post=post)
-        ]
+        published = list(mine.filter(status=Post.Status.PUBLISHED))
+        quoted = posts_quoted(author=user, posts=published)
+        leaving += [post for post in published if post.pk not in quoted]
     moderation_withdraw(objects=leaving)
     touched: dict[int, Thread] = {}
     for post in leaving:

@@ -446,3 +446,12 @@ def test_staff_keep_or_unpublish_an_initiative_that_lost_its_only_manager(leavin
         initiative.refresh_from_db()
     assert kept.status == Initiative.Status.PUBLISHED
     assert dropped.status == Initiative.Status.REJECTED
+
+
+def test_a_post_quoted_only_by_its_own_author_goes_on_request(leaving, member):
+    thread = forum.thread(member)
+    own = forum.post(thread, leaving, "Una idea propia")
+    forum.post(thread, leaving, "> Una idea propia\n\nMe cito a mí misma")
+    services.account_close(user=leaving, remove_posts=True)
+    assert not Post.objects.filter(pk=own.pk).exists()
+    assert not Post.objects.filter(thread=thread, author=None).exists()
