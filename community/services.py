@@ -642,13 +642,12 @@ def member_depart(*, closing: Closing) -> None:
         quoted = posts_quoted(author=user, posts=published)
         leaving += [post for post in published if post.pk not in quoted]
     moderation_withdraw(objects=leaving)
-    touched: dict[int, Thread] = {}
-    for post in leaving:
+    touched: dict[int, Thread] = {post.thread_id: post.thread for post in leaving}
+    # Replies go in one deletion (django-cleanup still sees each row: its files leave after
+    # the commit); opening posts one by one, as their thread decides.
+    Post.objects.filter(pk__in=[post.pk for post in leaving if not post.is_opening]).delete()
+    for post in (post for post in leaving if post.is_opening):
         thread = post.thread
-        if not post.is_opening:
-            post.delete()
-            touched[thread.pk] = thread
-            continue
         others = Post.objects.filter(thread=thread).exclude(author=user)
         if not others.exclude(status=Post.Status.REJECTED).exists():
             touched.pop(thread.pk, None)
@@ -659,7 +658,6 @@ def member_depart(*, closing: Closing) -> None:
         post.body = ""
         post.save(update_fields=["body"])
         post_refresh_search(post=post)
-        touched[thread.pk] = thread
     for thread in touched.values():
         if Thread.objects.filter(pk=thread.pk).exists():
             thread_refresh(thread=thread)
