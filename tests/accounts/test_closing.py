@@ -455,3 +455,25 @@ def test_a_post_quoted_only_by_its_own_author_goes_on_request(leaving, member):
     services.account_close(user=leaving, remove_posts=True)
     assert not Post.objects.filter(pk=own.pk).exists()
     assert not Post.objects.filter(thread=thread, author=None).exists()
+
+
+def test_offers_and_needs_stay_with_their_initiative_without_the_person(leaving, promoter):
+    import datetime as dt
+
+    from initiatives.matchmaking.models import CollaborationPost
+
+    initiative = InitiativeFactory()
+    initiative.managers.add(leaving, promoter)
+    offer = CollaborationPost.objects.create(
+        initiative=initiative,
+        direction="offer",
+        kind="training",
+        title="Oferta",
+        text="Formación de gerentes",
+        created_by=leaving,
+        expires_at=timezone.now() + dt.timedelta(days=30),
+    )
+    services.account_close(user=leaving)
+    offer.refresh_from_db()
+    assert offer.initiative == initiative
+    assert offer.created_by is None
