@@ -129,3 +129,7 @@ class CommunityConfig(AppConfig):
                 submitter_url=lambda post: reverse("community:thread", args=[post.thread_id]),
             )
         )
+        # Closing an account: posts stay as from a former member (or go, when unquoted and asked).
+        from iapt_platform.accounts.personal_data import register_closing
+
+        register_closing("forum", services.member_depart, order=40)

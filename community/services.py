@@ -22,10 +22,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from iapt_platform.accounts import roles
+from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import one_click, search
 from iapt_platform.lib.uploads import CleanFile
 from iapt_platform.moderation.models import ModerationItem
-from iapt_platform.moderation.services import ModerationError, moderation_decide, moderation_submit
+from iapt_platform.moderation.services import (
+    ModerationError,
+    moderation_decide,
+    moderation_submit,
+    moderation_withdraw,
+)
 
 from . import notifications, selectors
 from .models import (
@@ -591,3 +597,67 @@ def thread_split(
 def forum_actions_for(*, thread: Thread | None = None) -> Any:
     qs = ForumAction.objects.select_related("actor", "thread", "post")
     return qs.filter(Q(thread=thread)) if thread is not None else qs
+
+
+# --- A member leaves ------------------------------------------------------------------------------
+QUOTE_LINES_CHECKED = 5
+
+
+def posts_quoted(*, author: Any, posts: list[Post]) -> set[int]:
+    """The ids of `author`'s `posts` that someone else quoted in the same thread. The reply box
+    quotes with "> " before each line (views.forum._quote) and keeps no link to the quoted post,
+    so a quote is found by its text: another person's post holding one of the first lines of the
+    post as a quoted line. A short common line may match a quote of something else: the post then
+    stays, the safe side. One query for all the threads (a post moved by a split is looked for
+    in its new thread only)."""
+    others: dict[int, list[str]] = {}
+    rows = Post.objects.filter(thread_id__in={post.thread_id for post in posts}).exclude(
+        author=author
+    )
+    for thread_id, body in rows.values_list("thread_id", "body"):
+        others.setdefault(thread_id, []).append(body)
+    quoted = set()
+    for post in posts:
+        lines = [line for line in post.body.splitlines() if line.strip()][:QUOTE_LINES_CHECKED]
+        bodies = others.get(post.thread_id, [])
+        if any(f"> {line}" in body for line in lines for body in bodies):
+            quoted.add(post.pk)
+    return quoted
+
+
+def member_depart(*, closing: Closing) -> None:
+    """The forum without the person. Their published posts stay, shown as from a former member
+    (Post.author goes to NULL with the account); with `remove_posts`, those nobody quoted go.
+    Posts never published (waiting for a moderator, rejected) go in any case, with their queue
+    items. An opening post that goes takes its thread along when nobody else wrote in it;
+    otherwise the thread, its title and the others' replies stay, and the opening post keeps
+    its place with its text removed. Profile, picture, watches, notifications, reactions and
+    flags go with the account (on_delete=CASCADE; django-cleanup deletes the picture after the
+    commit)."""
+    user = closing.user
+    mine = Post.objects.filter(author=user).select_related("thread")
+    leaving = list(mine.exclude(status=Post.Status.PUBLISHED))
+    if closing.remove_posts:
+        published = list(mine.filter(status=Post.Status.PUBLISHED))
+        quoted = posts_quoted(author=user, posts=published)
+        leaving += [post for post in published if post.pk not in quoted]
+    moderation_withdraw(objects=leaving)
+    touched: dict[int, Thread] = {post.thread_id: post.thread for post in leaving}
+    # Replies go in one deletion (django-cleanup still sees each row: its files leave after
+    # the commit); opening posts one by one, as their thread decides.
+    Post.objects.filter(pk__in=[post.pk for post in leaving if not post.is_opening]).delete()
+    for post in (post for post in leaving if post.is_opening):
+        thread = post.thread
+        others = Post.objects.filter(thread=thread).exclude(author=user)
+        if not others.exclude(status=Post.Status.REJECTED).exists():
+            touched.pop(thread.pk, None)
+            thread.delete()
+            continue
+        post.attachments.all().delete()  # their files leave after the commit (django-cleanup)
+        post.revisions.all().delete()
+        post.body = ""
+        post.save(update_fields=["body"])
+        post_refresh_search(post=post)
+    for thread in touched.values():
+        if Thread.objects.filter(pk=thread.pk).exists():
+            thread_refresh(thread=thread)

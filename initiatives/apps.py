@@ -99,6 +99,20 @@ class InitiativesConfig(AppConfig):
         )
         register(
             ModerationKind(
+                key=services.ORPHAN_KIND,
+                label=_("Its only manager closed their account"),
+                model=Initiative,
+                title=lambda obj: obj.name,
+                country=lambda obj: obj.country.code,
+                preview_url=lambda obj: obj.get_absolute_url(),
+                approve=services.orphan_kept,
+                request_changes=services.orphan_kept,
+                reject=services.stale_unpublish,
+                content=review.initiative_content,
+            )
+        )
+        register(
+            ModerationKind(
                 key="comanagement",
                 label=_("Co-management request"),
                 model=ManagementRequest,
@@ -127,3 +141,7 @@ class InitiativesConfig(AppConfig):
                 "invitations you sent or received."
             ),
         )
+        # Closing an account: the initiatives stay with their other managers, or go to the queue.
+        from iapt_platform.accounts.personal_data import register_closing
+
+        register_closing("initiatives", services.manager_depart, order=20)

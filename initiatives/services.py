@@ -18,6 +18,7 @@ from django_countries import countries
 
 from iapt_platform.accounts import roles
 from iapt_platform.accounts.models import User
+from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import emails, search
 
 from .models import Initiative, ManagementRequest, ManagerInvitation
@@ -459,3 +460,44 @@ def stale_unpublish(initiative: Initiative, *, moderator: User, comment: str) ->
     initiative.status = Initiative.Status.REJECTED
     initiative._change_reason = comment  # type: ignore[attr-defined]
     initiative.save(update_fields=["status", "updated_at"])
+
+
+# --- A manager leaves -------------------------------------------------------------------------------
+ORPHAN_KIND = "orphaned_initiative"
+UNFINISHED = (Initiative.Status.DRAFT, Initiative.Status.CHANGES_REQUESTED)
+
+
+def manager_depart(*, closing: Closing) -> None:
+    """The registry without the person. An initiative they managed with others stays with the
+    others. One they managed alone: published, it goes to the moderation queue, where staff keep
+    it (and may give it a manager) or unpublish it; waiting for review, it stays in the queue;
+    a draft nobody else can finish goes, with the drafts of edits to it. Their address leaves
+    the initiatives' contact fields, past versions included; their co-management requests go
+    (with the account) and leave the queue."""
+    from iapt_platform.moderation.services import moderation_submit, moderation_withdraw
+
+    user = closing.user
+    moderation_withdraw(objects=ManagementRequest.objects.filter(user=user))
+    for initiative in Initiative.objects.filter(managers=user).order_by("pk"):
+        initiative.managers.remove(user)
+        if initiative.managers.exists():
+            continue
+        unfinished = [
+            *initiative.revisions.filter(status__in=UNFINISHED),
+            *([initiative] if initiative.status in UNFINISHED else []),
+        ]
+        moderation_withdraw(objects=unfinished)
+        for draft in unfinished:
+            draft.delete()
+        if initiative.status == Initiative.Status.PUBLISHED:
+            moderation_submit(obj=initiative, kind=ORPHAN_KIND, submitted_by=None)
+    theirs = Q()
+    for address in closing.addresses():
+        theirs |= Q(contact_email__iexact=address)
+    Initiative.objects.filter(theirs).update(contact_email="")
+    Initiative.history.filter(theirs).update(contact_email="")  # type: ignore[attr-defined]
+
+
+def orphan_kept(initiative: Initiative, *, moderator: User, comment: str) -> None:
+    """Staff keep an initiative that lost its last manager (they may give it one in the admin)."""
+    stale_verified_by_staff(initiative, moderator=moderator, comment=comment)

@@ -89,3 +89,7 @@ class LibraryConfig(AppConfig):
             order=60,
             description=_("The resources you contributed to the library, with their files."),
         )
+        # Closing an account: published resources stay without the contributor; the rest goes.
+        from iapt_platform.accounts.personal_data import register_closing
+
+        register_closing("library", services.contributor_depart, order=30)

@@ -28,6 +28,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import counters, search
 from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.storage import delete_on_commit
@@ -616,3 +617,21 @@ def resource_check_links(*, resource_ids: list[int], allow_private: bool = False
             link_checked_at=timezone.now(),
         )
     return broken
+
+
+# --- A contributor leaves ---------------------------------------------------------------------------
+def contributor_depart(*, closing: Closing) -> None:
+    """The library without the person. Published resources they contributed stay, without them
+    (Resource.contributed_by goes to NULL with the account); those never published (drafts,
+    in review, rejected) were theirs alone and go, with their queue items and, after the commit,
+    their files (django-cleanup)."""
+    from iapt_platform.moderation.services import moderation_withdraw
+
+    private = list(
+        Resource.objects.filter(contributed_by=closing.user).exclude(
+            status=Resource.Status.PUBLISHED
+        )
+    )
+    moderation_withdraw(objects=private)
+    for resource in private:
+        resource.delete()

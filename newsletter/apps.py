@@ -96,3 +96,9 @@ class NewsletterConfig(AppConfig):
                 "the items you proposed."
             ),
         )
+        # Closing an account: the person's subscriptions and contributions go.
+        from iapt_platform.accounts.personal_data import register_closing
+
+        from .services.subscribers import subscriber_depart
+
+        register_closing("bulletin", subscriber_depart, order=60)

@@ -54,6 +54,16 @@ def welcome(language):
     return _render("welcome", to=_user(language), context={})
 
 
+def accounts_closed(language):
+    # The account is gone when it is rendered: a bare address, in the language read beforehand.
+    return _render(
+        "accounts/closed",
+        to=_address(language),
+        language=language,
+        context={"by_moderator": True, "removed_posts": False},
+    )
+
+
 def moderation_decision(language):
     return _render(
         "moderation_decision",
@@ -400,6 +410,7 @@ def text_as_html(language):
 EMAILS: dict[str, Render] = {
     "welcome": welcome,
     "accounts/data_export_ready": accounts_data_export_ready,
+    "accounts/closed": accounts_closed,
     "moderation_decision": moderation_decision,
     "moderation_queue_reminder": moderation_queue_reminder,
     "community/notification": community_notification,

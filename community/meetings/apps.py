@@ -107,3 +107,9 @@ class MeetingsConfig(AppConfig):
                 "Your meeting registrations (and attendance), and the meetings you organised."
             ),
         )
+        # Closing an account: future registrations go; past ones stay, anonymous, for statistics.
+        from iapt_platform.accounts.personal_data import register_closing
+
+        from .services import participant_depart
+
+        register_closing("meetings", participant_depart, order=50)

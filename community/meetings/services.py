@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -15,12 +16,13 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import emails
 from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.ratelimit import confirmation_request_allowed
@@ -721,3 +723,29 @@ def feed_token_reset(*, user) -> MeetingFeedToken:
     token.created_at = timezone.now()
     token.save(update_fields=["token", "created_at"])
     return token
+
+
+# --- A participant leaves ---------------------------------------------------------------------------
+def participant_depart(*, closing: Closing) -> None:
+    """Meetings without the person. Registrations for meetings yet to start go (pending ones
+    too), and a seat they held goes to the waitlist. Registrations for meetings that started
+    stay for the meetings' statistics, without the person: no account, no name, no gender in
+    their words; one made-up address replaces theirs in all of them, so that first-time
+    attendance still counts them once. Country, organisation and the gender category stay (the
+    statistics count them); the calendar feed token and notice records go with the account."""
+    theirs = Registration.objects.filter(Q(user=closing.user) | Q(email__in=closing.addresses()))
+    now = timezone.now()
+    ahead = theirs.filter(meeting__starts_at__gt=now)
+    freed = set(
+        ahead.filter(status=Registration.Status.REGISTERED).values_list("meeting_id", flat=True)
+    )
+    ahead.delete()
+    for meeting in Meeting.objects.select_for_update().filter(pk__in=freed).order_by("pk"):
+        _promote_waitlist(meeting)
+    theirs.filter(meeting__starts_at__lte=now).update(
+        user=None,
+        name="",
+        email=f"former-member-{secrets.token_hex(8)}@invalid",
+        gender="",
+        gender_consent_at=None,
+    )

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_countries import countries
 
-from iapt_platform.accounts import privacy
+from iapt_platform.accounts import privacy, roles
 from iapt_platform.lib.http import AuthenticatedRequest
 
 from .. import notifications, selectors, services
@@ -78,6 +78,7 @@ def member_detail(request: AuthenticatedRequest, handle: str) -> HttpResponse:
             "contact": privacy.contact_for(profile, viewer=request.user),
             "recent": recent,
             "is_self": profile.user_id == request.user.pk,
+            "is_moderator": roles.is_moderator(request.user),
         },
     )
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import roles, services
-from .models import User
+from .models import AccountClosure, User
 from .permissions import MANAGE_ROLES
 
 ROLE_NAMES = {
@@ -100,3 +100,21 @@ class UserAdmin(BaseUserAdmin):
     @admin.action(description=_("Withdraw the moderator role"), permissions=["manage_roles"])
     def withdraw_moderator(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._set_role(request, queryset, roles.MODERATOR, False)
+
+
+@admin.register(AccountClosure)
+class AccountClosureAdmin(admin.ModelAdmin):
+    """The audit of closed accounts: read only, rows are never changed or removed here."""
+
+    list_display = ["account_number", "closed_at", "closed_by", "reason", "removed_posts"]
+    list_filter = ["closed_at"]
+    search_fields = ["=account_number"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

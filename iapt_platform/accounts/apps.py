@@ -53,3 +53,9 @@ class AccountsConfig(AppConfig):
             order=10,
             description=_("Your account: email addresses, language, time zone, roles."),
         )
+        menu.register_account_link(
+            _("Close your account"),
+            "accounts:close",
+            order=200,
+            description=_("Delete your account; see first what goes and what stays"),
+        )

@@ -179,3 +179,56 @@ class ActivateTOTPForm(_CodeLimitMixin, totp_forms.ActivateTOTPForm):
         if not totp_auth.validate_totp_code(self.secret, code):
             raise mfa_adapter().validation_error("incorrect_code")
         return code
+
+
+# --- Closing an account ---------------------------------------------------------------------------
+class CloseAccountForm(forms.Form):
+    """The person types their address: a deliberate act, the same in every language."""
+
+    remove_posts = forms.BooleanField(
+        label=_("Also remove my forum posts that nobody quoted"),
+        required=False,
+        help_text=_(
+            "Posts that someone quoted in a reply stay, shown as from a former member, so that "
+            "the replies still make sense."
+        ),
+    )
+    confirmation = forms.CharField(
+        label=_("Type your email address to confirm"), max_length=254, strip=True
+    )
+
+    def __init__(self, *args: Any, account: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.fields["confirmation"].widget.attrs.update(
+            {"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}
+        )
+
+    def clean_confirmation(self) -> str:
+        typed = self.cleaned_data["confirmation"]
+        if typed.lower() != self.account.email.lower():
+            raise forms.ValidationError(
+                _("This is not the account's email address. Nothing was deleted."),
+                code="mismatch",
+            )
+        return typed
+
+
+class CloseMemberAccountForm(CloseAccountForm):
+    """A moderator closes an account at the person's request, and says which request."""
+
+    reason = forms.CharField(
+        label=_("Reason and request"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text=_(
+            "For the audit: when and how the person asked (for example “email of 3 March”). "
+            "Do not copy their personal data here."
+        ),
+    )
+    field_order = ["reason", "remove_posts", "confirmation"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["remove_posts"].label = _("Also remove their forum posts that nobody quoted")
+        self.fields["confirmation"].label = _("Type the account's email address to confirm")

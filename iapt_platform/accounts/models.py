@@ -159,3 +159,33 @@ class DataExport(models.Model):
             and self.expires_at is not None
             and self.expires_at > timezone.now()
         )
+
+
+class AccountClosure(models.Model):
+    """The record that an account was closed, kept after it: the account's number, when, and,
+    when a moderator closed it at the person's request, who did and why. Nothing else about the
+    person (no name, no address) stays here."""
+
+    account_number = models.PositiveBigIntegerField(_("account number"), db_index=True)
+    closed_at = models.DateTimeField(_("closed at"), auto_now_add=True)
+    closed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "The moderator who closed it at the person's request; empty when the person did."
+        ),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    removed_posts = models.BooleanField(_("unquoted forum posts removed"), default=False)
+
+    class Meta:
+        ordering = ["-closed_at", "-id"]
+        verbose_name = _("closed account")
+        verbose_name_plural = _("closed accounts")
+
+    def __str__(self) -> str:
+        return f"#{self.account_number} · {self.closed_at:%Y-%m-%d}"

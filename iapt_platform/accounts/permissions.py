@@ -45,6 +45,7 @@ MODERATOR_PERMISSIONS: frozenset[str] = frozenset(
         "library.delete_collectionitem",  # taking an entry out of a collection
         "library.view_resource",  # choosing the resources of a collection
         "accounts.view_user",  # the accounts list, where roles are granted
+        "accounts.view_accountclosure",  # the audit of closed accounts
         MANAGE_ROLES,
     }
 )

@@ -1,7 +1,7 @@
 """What each app holds about a person, for "download my data" and "close my account".
 
 The accounts app owns both features but imports no app: each app registers, in its
-AppConfig.ready(), a reader (a selector) and a closer (a service) for what it holds:
+AppConfig.ready(), a reader (a selector) and a closer (a service, called as `closer(closing=...)`) for what it holds:
 
     from iapt_platform.accounts import personal_data
 
@@ -45,6 +45,13 @@ class Closing:
     remove_posts: bool = False  # the person asked that their forum posts go too (when unquoted)
     by: Any = None  # the moderator who closed it on the person's request, or None
 
+    def addresses(self) -> set[str]:
+        """Every address of the account, in lower case: the main one and allauth's others."""
+        from allauth.account.models import EmailAddress
+
+        found = EmailAddress.objects.filter(user=self.user).values_list("email", flat=True)
+        return {self.user.email.lower(), *(address.lower() for address in found)}
+
 
 @dataclass(frozen=True)
 class _Entry:
@@ -64,7 +71,8 @@ def register_export(
     _exports[key] = _Entry(key=key, function=function, order=order, description=description)
 
 
-def register_closing(key: str, function: Callable[[Closing], None], *, order: int = 100) -> None:
+def register_closing(key: str, function: Callable[..., None], *, order: int = 100) -> None:
+    """`function(*, closing: Closing) -> None`, keyword-only like every service."""
     _closings[key] = _Entry(key=key, function=function, order=order)
 
 
@@ -77,7 +85,7 @@ def export_descriptions() -> dict[str, Any]:
     return {key: entry.description for key, entry in _exports.items()}
 
 
-def closings() -> list[tuple[str, Callable[[Closing], None]]]:
+def closings() -> list[tuple[str, Callable[..., None]]]:
     return [(entry.key, entry.function) for entry in sorted(_closings.values(), key=_order)]
 
 

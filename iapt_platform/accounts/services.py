@@ -2,20 +2,26 @@ import datetime as dt
 import secrets
 import tempfile
 from dataclasses import dataclass
+from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from iapt_platform.lib import emails, ratelimit
 from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.storage import delete_on_commit, private_storage
 
-from . import archive, roles, selectors
-from .models import DataExport, User
+from . import archive, personal_data, roles, selectors
+from .models import AccountClosure, DataExport, User
 
 
 def user_set_language(*, user: User, language: str) -> None:
@@ -185,3 +191,83 @@ def data_exports_sweep(*, now: dt.datetime | None = None) -> DataExportSweep:
     failed = lost.filter(attempts__gte=DATA_EXPORT_ATTEMPTS).update(status=DataExport.Status.FAILED)
     resent = list(lost.filter(attempts__lt=DATA_EXPORT_ATTEMPTS).values_list("pk", flat=True))
     return DataExportSweep(expired=expired, resent=resent, failed=failed)
+
+
+# --- Closing an account ---------------------------------------------------------------------------
+
+
+class ClosingRefused(ValueError):
+    """An account that cannot be closed this way; the message is translated, for the person."""
+
+
+def account_closing_refusal(*, user: User, by: Any = None) -> str | None:
+    """Why `user`'s account cannot be closed (by `by`, a moderator, or by the person), or None."""
+    if by is not None:
+        if not roles.is_moderator(by):
+            raise PermissionDenied
+        if by.pk == user.pk:
+            return _("Close your own account from your account page.")
+        # Staff rights are withdrawn first, on purpose, by someone who may withdraw them: a
+        # moderator cannot remove another moderator (or a superuser) in one step.
+        if user.is_superuser or user.is_staff or roles.holds_role(user, roles.MODERATOR):
+            return _(
+                "This account holds staff rights. A superuser withdraws them in the admin first; "
+                "then the account can be closed."
+            )
+    elif (
+        user.is_superuser
+        and not User.objects.filter(is_superuser=True, is_active=True).exclude(pk=user.pk).exists()
+    ):
+        return _("You are the only superuser: make someone else a superuser before you leave.")
+    return None
+
+
+def account_close(
+    *, user: User, remove_posts: bool = False, by: Any = None, reason: str = ""
+) -> AccountClosure:
+    """Delete `user`'s account in one transaction. Each app first removes or detaches what it
+    holds about the person (its closer, registered in accounts.personal_data); what others rely
+    on stays without them. The person's sessions end everywhere, their authenticators go, and a
+    last email tells them it is done, in their language. Files leave after the commit
+    (django-cleanup). `by` is the moderator acting at the person's request, with a reason."""
+    refusal = account_closing_refusal(user=user, by=by)
+    if refusal:
+        raise ClosingRefused(refusal)
+    reason = reason.strip()
+    if by is not None and not reason:
+        raise ClosingRefused(_("Say why, and on which request, you close this account."))
+    # Read before the row goes: the last email needs where and in which language to write.
+    address, language, number = user.email, user.language, user.pk
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        closing = personal_data.Closing(user=user, remove_posts=remove_posts, by=by)
+        for _key, closer in personal_data.closings():
+            closer(closing=closing)
+        Authenticator.objects.filter(user=user).delete()
+        sessions_end(user=user)
+        EmailAddress.objects.filter(user=user).delete()
+        user.delete()
+        record = AccountClosure.objects.create(
+            account_number=number,
+            closed_by=by,
+            reason=reason,
+            removed_posts=remove_posts,
+        )
+        emails.send(
+            template="accounts/closed",
+            to=address,
+            language=language,
+            context={"by_moderator": by is not None, "removed_posts": remove_posts},
+        )
+    return record
+
+
+def sessions_end(*, user: User) -> int:
+    """End every session of `user`, on every device. Sessions are signed blobs keyed by their
+    key, so the live ones are read one by one: closing an account is rare."""
+    ended = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            ended.append(session.session_key)
+    Session.objects.filter(session_key__in=ended).delete()
+    return len(ended)

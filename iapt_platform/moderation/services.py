@@ -4,12 +4,13 @@ Every change is recorded as a `ModerationEvent` (who, when, why); the submitter 
 by email, in their own language, once the transaction commits.
 """
 
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -201,3 +202,29 @@ def queue_reminders_send() -> int:
             )
         sent += 1
     return sent
+
+
+# Recorded in the item's history, in the source language: the audit is read by staff of any language.
+WITHDRAWN_NOTE = "Withdrawn: the account that submitted it was closed."
+
+
+def moderation_withdraw(*, objects: Iterable[models.Model]) -> int:
+    """Close the open items of `objects`, which their submitter's account closing is about to
+    delete: a queue item whose content is gone could never be decided. Nobody is emailed."""
+    by_type: dict[ContentType, list[int]] = {}
+    for obj in objects:
+        by_type.setdefault(ContentType.objects.get_for_model(obj), []).append(obj.pk)
+    closed = 0
+    for content_type, pks in by_type.items():
+        items = ModerationItem.objects.select_for_update().filter(
+            content_type=content_type, object_id__in=pks, status__in=ModerationItem.OPEN_STATUSES
+        )
+        for item in items:
+            item.status = ModerationItem.Status.REJECTED
+            item.decided_at = timezone.now()
+            item.save(update_fields=["status", "decided_at", "updated_at"])
+            ModerationEvent.objects.create(
+                item=item, actor=None, action=ModerationEvent.Action.NOTE, comment=WITHDRAWN_NOTE
+            )
+            closed += 1
+    return closed

@@ -94,3 +94,7 @@ class StoriesConfig(AppConfig):
             order=30,
             description=_("The success stories you proposed, with the pictures you sent."),
         )
+        # Closing an account: the person's proposals go with it (stories written from them stay).
+        from iapt_platform.accounts.personal_data import register_closing
+
+        register_closing("stories", services.proposer_depart, order=25)

@@ -18,6 +18,7 @@ from modeltranslation.utils import build_localized_fieldname
 from PIL import Image
 
 from iapt_platform.accounts import roles
+from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import emails
 from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.storage import delete_on_commit
@@ -335,3 +336,12 @@ def story_record_read(*, story: Story, user_agent: str) -> bool:
         return False
     counters.bump(StoryDailyStat, "reads", day=timezone.now().date(), story_id=story.pk)
     return True
+
+
+# --- A proposer leaves ------------------------------------------------------------------------------
+def proposer_depart(*, closing: Closing) -> None:
+    """Story proposals go with the account (on_delete=CASCADE, their pictures after the commit);
+    a story written from one stays, as staff wrote it. Open ones leave the queue first."""
+    from iapt_platform.moderation.services import moderation_withdraw
+
+    moderation_withdraw(objects=StoryProposal.objects.filter(proposed_by=closing.user))

@@ -17,11 +17,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import emails, one_click
 from iapt_platform.lib.ratelimit import confirmation_request_allowed
 from iapt_platform.pages import selectors as pages
@@ -468,3 +470,21 @@ def subscribers_export_rows() -> Iterator[list]:
             s.unsubscribed_at.isoformat() if s.unsubscribed_at else "",
             s.suppressed_reason,
         ]
+
+
+# --- A member leaves --------------------------------------------------------------------------------
+def subscriber_depart(*, closing: Closing) -> None:
+    """The bulletin forgets the person: the subscription of their account and of each of their
+    addresses goes, consent record and delivery rows included (a past issue's progress then counts
+    one recipient fewer: it holds no copy of the address). Their bulletin contributions go with the account
+    (on_delete=CASCADE; a block made from one keeps its copied text), open ones leaving the
+    queue first."""
+    from iapt_platform.moderation.services import moderation_withdraw
+
+    from ..models import Contribution
+
+    theirs = Q(user=closing.user)
+    for address in closing.addresses():
+        theirs |= Q(email__iexact=address)
+    Subscriber.objects.filter(theirs).delete()
+    moderation_withdraw(objects=Contribution.objects.filter(submitted_by=closing.user))

@@ -49,6 +49,7 @@ BUILDERS = {
     "initiative": lambda: initiative(status="in_review"),
     "initiative_edit": lambda: initiative(status="in_review", revision_of=InitiativeFactory()),
     "stale_initiative": lambda: initiative(),
+    "orphaned_initiative": lambda: initiative(),
     "comanagement": lambda: ManagementRequest.objects.create(
         initiative=InitiativeFactory(), user=UserFactory(), message=SECRET
     ),

@@ -166,6 +166,13 @@ RULES: dict[str, Rule] = {
     # person (tests/accounts/test_data_export.py follows real links).
     "accounts:data": Rule(signed_in(), post=members_post()),
     "accounts:data_download": Rule(signed_in(404), lambda o: {"token": "tampered-token"}),
+    # Closing an account: one's own (the POST asks for the password again), or, for moderators,
+    # a member's at their request (here `promoter`'s account).
+    "accounts:close": Rule(signed_in()),
+    "accounts:close_done": Rule(everyone()),
+    "accounts:close_member": Rule(
+        moderators_only(), lambda o: {"pk": o["published"].managers.get().pk}
+    ),
     # Registry, public
     "initiatives:list": Rule(everyone()),
     "initiatives:map": Rule(everyone()),
