@@ -78,6 +78,7 @@ def test_the_account_page_links_to_closing_and_the_page_says_what_goes_and_stays
     assert "What stays, without you" in page
     assert "a former member" in page
     assert "Also remove my forum posts that nobody quoted" in page
+    assert f'<a href="{reverse("accounts:data")}">download your data</a> first' in page
 
 
 def test_a_wrong_confirmation_is_refused_and_deletes_nothing(leaving_client, leaving):
