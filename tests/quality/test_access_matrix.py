@@ -403,6 +403,13 @@ RULES: dict[str, Rule] = {
     "newsletter:staff_block_edit": Rule(moderators_only(), lambda o: {"pk": o["block"].pk}),
     "newsletter:staff_subscribers": Rule(moderators_only()),
     "newsletter:staff_import": Rule(moderators_only()),
+    "newsletter:staff_import_job": Rule(moderators_only(), lambda o: {"pk": o["import_job"].pk}),
+    "newsletter:staff_import_start": Rule(
+        moderators_only(405), lambda o: {"pk": o["import_job"].pk}, post=staff_post()
+    ),
+    "newsletter:staff_import_refused": Rule(
+        moderators_only(), lambda o: {"pk": o["import_job"].pk}
+    ),
     "newsletter:staff_export": Rule(moderators_only()),
     "newsletter:staff_fill": Rule(
         moderators_only(405), lambda o: {"pk": o["issue"].pk}, post=staff_post()
@@ -817,7 +824,7 @@ def _library(promoter) -> dict:
 
 def _newsletter(promoter, initiative) -> dict:
     from newsletter import tokens
-    from newsletter.models import Contribution, Issue
+    from newsletter.models import Contribution, Issue, SubscriberImport
     from tests.newsletter.factories import (
         BlockFactory,
         ContributionFactory,
@@ -839,6 +846,9 @@ def _newsletter(promoter, initiative) -> dict:
         "confirm_token": tokens.confirm_token(subscriber_id=subscriber.pk, email=subscriber.email),
         "preferences_token": tokens.preferences_token(subscriber_id=subscriber.pk),
         "unsubscribe_token": tokens.unsubscribe_token(subscriber.pk),
+        "import_job": SubscriberImport.objects.create(
+            text="email\na@example.org\n", status=SubscriberImport.Status.CHECKED
+        ),
     }
 
 
