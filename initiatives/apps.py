@@ -8,6 +8,9 @@ class InitiativesConfig(AppConfig):
     verbose_name = _("Registry of initiatives")
 
     def ready(self) -> None:
+        from . import email_samples
+
+        email_samples.register()
         from iapt_platform.accounts import menu
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib.home import register_home_section

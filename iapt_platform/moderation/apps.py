@@ -8,6 +8,9 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self) -> None:
+        from . import email_samples
+
+        email_samples.register()
         from iapt_platform.accounts import menu, roles
 
         menu.register_account_link(

@@ -139,7 +139,7 @@ def test_a_second_run_of_the_same_file_adds_nobody(
     staff_client, django_capture_on_commit_callbacks
 ):
     text = "email,name\nana@example.org,Ana\nben@example.org,Ben\n"
-    for round_ in (1, 2):
+    for _round in (1, 2):
         job = _upload_and_check(
             staff_client, django_capture_on_commit_callbacks, text=text, consent_documented="on"
         )

@@ -220,6 +220,13 @@ RULES: dict[str, Rule] = {
     # Outgoing emails that failed (staff only: the page shows recipients' addresses)
     "outbox:failed": Rule(moderators_only()),
     "outbox:retry": Rule(moderators_only(405), post=staff_post()),
+    "outbox:previews": Rule(moderators_only()),
+    "outbox:preview": Rule(
+        moderators_only(), lambda o: {"name": "newsletter/confirm", "language": "pt-br"}
+    ),
+    "outbox:preview_html": Rule(
+        moderators_only(), lambda o: {"name": "community/digest", "language": "en"}
+    ),
     # Success stories: the proposal belongs to `promoter` (sent back for changes)
     "stories:list": Rule(everyone()),
     "stories:feed_rss": Rule(everyone(), lambda o: {"lang": "es"}),
