@@ -39,7 +39,12 @@ from iapt_platform.lib.queueing import delay_on_commit
 from .. import conf
 from ..consent import CONSENT_VERSION
 from ..models import Subscriber, SubscriberImport, Topic
-from .subscribers import SubscriptionError, confirmation_queue, import_row_clean
+from .subscribers import (
+    SubscriptionError,
+    confirmation_queue,
+    import_refusal_text,
+    import_row_clean,
+)
 
 ADDED, UPDATED, UNCHANGED, REFUSED = "added", "updated", "unchanged", "refused"
 UPDATE_FIELDS = [
@@ -66,7 +71,8 @@ class Line:
     number: int
     email: str
     data: dict[str, Any] | None
-    reason: str = ""
+    reason: str = ""  # a code of IMPORT_REFUSALS
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,11 +80,13 @@ class Tally:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    refused: list[list[Any]] = field(default_factory=list)  # [line, email, reason]
+    # [line, email, refusal code, its values]: said in the reader's language when shown.
+    refused: list[list[Any]] = field(default_factory=list)
 
-    def count(self, outcome: str, line: Line, reason: str = "") -> None:
+    def count(self, outcome: str, line: Line, reason: tuple[str, dict] | None = None) -> None:
         if outcome == REFUSED:
-            self.refused.append([line.number, line.email, reason or line.reason])
+            code, params = reason or (line.reason, line.params)
+            self.refused.append([line.number, line.email, code, params])
         else:
             setattr(self, outcome, getattr(self, outcome) + 1)
 
@@ -102,20 +110,15 @@ def _lines(job: SubscriberImport) -> Iterator[Line]:
         try:
             data = import_row_clean(row, topics_by_slug)
         except ValidationError as error:
-            yield Line(number, email, None, " ".join(error.messages))
+            yield Line(number, email, None, error.code or "", error.params or {})
             continue
         if data["email"] in seen:
-            yield Line(number, email, None, _("This address appears earlier in the file."))
+            yield Line(number, email, None, "duplicate")
             continue
         seen.add(data["email"])
         data["consent_source"] = data["consent_source"] or job.consent_source
         if not data["consent_source"]:
-            yield Line(
-                number,
-                email,
-                None,
-                _("No consent source: fill the “consent_source” column or the form's field."),
-            )
+            yield Line(number, email, None, "no_consent")
             continue
         yield Line(number, email, data)
 
@@ -131,21 +134,19 @@ def _chunks(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:
         yield chunk
 
 
-def _outcome(line: Line, existing: Subscriber | None) -> tuple[str, str]:
+def _outcome(line: Line, existing: Subscriber | None) -> tuple[str, tuple[str, dict] | None]:
     """What the real run does with a line, given the subscriber with its address (if any)."""
     if line.data is None:
-        return REFUSED, line.reason
+        return REFUSED, (line.reason, line.params)
     if existing is None:
-        return ADDED, ""
+        return ADDED, None
     if existing.status == Subscriber.Status.UNSUBSCRIBED:
         if existing.suppressed_reason:
-            return REFUSED, _(
-                "This address was suppressed (%(reason)s): an import never adds it back."
-            ) % {"reason": existing.suppressed_reason}
-        return REFUSED, _("This person left the bulletin: an import never adds them back.")
+            return REFUSED, ("suppressed", {"reason": existing.suppressed_reason})
+        return REFUSED, ("left", {})
     if existing.status in (Subscriber.Status.CONFIRMED, Subscriber.Status.PAUSED):
-        return UNCHANGED, ""
-    return UPDATED, ""  # pending: new details, and the link again (or confirmed, if documented)
+        return UNCHANGED, None
+    return UPDATED, None  # pending: new details, and the link again (or confirmed, if documented)
 
 
 def _existing(lines: list[Line], *, lock: bool) -> dict[str, Subscriber]:
@@ -405,8 +406,14 @@ def subscriber_imports_resume() -> list[int]:
     return checks + runs
 
 
-def refused_rows(job: SubscriberImport) -> list[list[Any]]:
-    """The refused lines of the run if it ran, else of the dry run: [line, email, reason]."""
+def refused_rows(job: SubscriberImport, *, limit: int | None = None) -> list[list[Any]]:
+    """The refused lines of the run if it ran, else of the dry run, as [line, email, reason] in
+    the current language."""
     if job.status in (SubscriberImport.Status.IMPORTING, SubscriberImport.Status.DONE):
-        return job.refused_lines
-    return job.dry_refused_lines
+        lines = job.refused_lines
+    else:
+        lines = job.dry_refused_lines
+    return [
+        [number, email, import_refusal_text(code, params)]
+        for number, email, code, params in lines[:limit]
+    ]

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from iapt_platform.lib import emails, one_click
@@ -309,33 +310,54 @@ EXPORT_COLUMNS = [
 ]
 
 
+# Why an import refuses a line, by code: the job keeps the code and its values, and the page and
+# the download say it in the reader's language.
+IMPORT_REFUSALS = {
+    "no_email": gettext_lazy("The email is missing."),
+    "bad_email": gettext_lazy("“%(email)s” is not a valid email address."),
+    "bad_language": gettext_lazy("Unknown language “%(language)s”: use es, en or pt-br."),
+    "bad_country": gettext_lazy("Unknown country “%(country)s”: use the two-letter ISO code."),
+    "bad_topics": gettext_lazy("Unknown topics: %(topics)s."),
+    "duplicate": gettext_lazy("This address appears earlier in the file."),
+    "no_consent": gettext_lazy(
+        "No consent source: fill the “consent_source” column or the form's field."
+    ),
+    "suppressed": gettext_lazy(
+        "This address was suppressed (%(reason)s): an import never adds it back."
+    ),
+    "left": gettext_lazy("This person left the bulletin: an import never adds them back."),
+}
+
+
+def import_refusal_text(code: str, params: dict[str, Any]) -> str:
+    return str(IMPORT_REFUSALS[code]) % params
+
+
+def _refuse(code: str, **params: Any) -> ValidationError:
+    return ValidationError(IMPORT_REFUSALS[code], code=code, params=params)
+
+
 def import_row_clean(row: dict, topics_by_slug: dict[str, Topic]) -> dict:
-    """One CSV row as clean data, or ValidationError with what is wrong with it."""
+    """One CSV row as clean data, or ValidationError (code and params: IMPORT_REFUSALS)."""
     email = normalise_email(row.get("email") or "")
     if not email:
-        raise ValidationError(_("The email is missing."))
+        raise _refuse("no_email")
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError(
-            _("“%(email)s” is not a valid email address.") % {"email": email}
-        ) from None
+        raise _refuse("bad_email", email=email) from None
     language = (row.get("language") or "").strip().lower() or settings.LANGUAGE_CODE
     if language in ("pt", "pt_br", "pt-br"):
         language = "pt-br"
     if language not in LANGUAGE_CODES:
-        raise ValidationError(
-            _("Unknown language “%(language)s”: use es, en or pt-br.") % {"language": language}
-        )
+        raise _refuse("bad_language", language=language)
     country = (row.get("country") or "").strip().upper()
     if country and country not in countries:
-        raise ValidationError(
-            _("Unknown country “%(country)s”: use the two-letter ISO code.") % {"country": country}
-        )
+        raise _refuse("bad_country", country=country)
     slugs = [s.strip().lower() for s in (row.get("topics") or "").split(";") if s.strip()]
     unknown = [s for s in slugs if s not in topics_by_slug]
     if unknown:
-        raise ValidationError(_("Unknown topics: %(topics)s.") % {"topics": ", ".join(unknown)})
+        raise _refuse("bad_topics", topics=", ".join(unknown))
     return {
         "email": email,
         "name": (row.get("name") or "").strip()[:120],

@@ -63,7 +63,7 @@ def _job(pk: int) -> SubscriberImport:
 @moderator_required
 def import_job(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     job = _job(pk)
-    context = {"job": job, "refused": imports.refused_rows(job)[:REFUSED_SHOWN]}
+    context = {"job": job, "refused": imports.refused_rows(job, limit=REFUSED_SHOWN)}
     if getattr(request, "htmx", False):
         return render(request, "newsletter/staff/partials/import_job.html", context)
     return render(request, "newsletter/staff/import_job.html", context)

@@ -74,7 +74,7 @@ def test_the_dry_run_reports_each_refused_line_and_writes_no_subscriber(
     assert job.status == SubscriberImport.Status.CHECKED
     assert (job.total_rows, job.dry_added, job.dry_updated, job.dry_unchanged) == (11, 2, 1, 1)
     assert job.dry_refused == 7
-    assert [line for line, _email, _reason in job.dry_refused_lines] == [3, 4, 5, 6, 7, 8, 11]
+    assert [refused[0] for refused in job.dry_refused_lines] == [3, 4, 5, 6, 7, 8, 11]
     page = staff_client.get(reverse("newsletter:staff_import_job", args=[job.pk])).content.decode()
     for text in (
         "“not-an-email” is not a valid email address.",
@@ -220,13 +220,7 @@ def test_a_consent_source_column_stands_in_for_the_form_field_line_by_line(
     )
     job.refresh_from_db()
     assert (job.dry_added, job.dry_refused) == (1, 1)
-    assert job.dry_refused_lines == [
-        [
-            3,
-            "ben@example.org",
-            "No consent source: fill the “consent_source” column or the form's field.",
-        ]
-    ]
+    assert job.dry_refused_lines == [[3, "ben@example.org", "no_consent", {}]]
     job = _start(staff_client, django_capture_on_commit_callbacks, job)
     assert Subscriber.objects.get().consent_source_detail == "Signed form 12"
 
@@ -249,3 +243,17 @@ def test_a_file_over_the_size_cap_is_refused(staff_client, settings):
     assert response.status_code == 400
     assert "the limit is 100" in response.content.decode()
     assert not SubscriberImport.objects.exists()
+
+
+def test_refusals_are_said_in_the_language_of_whoever_reads_them(
+    staff_client, moderator_with_totp, django_capture_on_commit_callbacks
+):
+    text = "email\nana@example.org\nANA@example.org\n"
+    job = _upload_and_check(staff_client, django_capture_on_commit_callbacks, text=text)
+    job.refresh_from_db()
+    assert job.dry_refused_lines == [[3, "ANA@example.org", "duplicate", {}]]
+    moderator_with_totp.language = "es"
+    moderator_with_totp.save()
+    url = reverse("newsletter:staff_import_job", args=[job.pk])
+    page = staff_client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Esta dirección aparece antes en el archivo." in page
