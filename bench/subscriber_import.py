@@ -129,10 +129,9 @@ def measure_job(text: str, rows: int, pending: bool) -> Figures:
     started = time.perf_counter()
     form = ImportForm(form_data, {"file": upload})
     assert form.is_valid(), form.errors
-    file_text, name = form.cleaned_data["file"]
     job = imports.subscriber_import_create(
-        text=file_text,
-        file_name=name,
+        text=form.cleaned_data["file"],
+        file_name=form.file_name,
         consent_source=form.cleaned_data["consent_source"],
         consent_documented=form.cleaned_data["consent_documented"],
         by=None,

@@ -314,6 +314,7 @@ class TestSendForm(forms.Form):
 
 
 class ImportForm(forms.Form):
+    file_name = ""
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
@@ -341,9 +342,10 @@ class ImportForm(forms.Form):
         ),
     )
 
-    def clean_file(self) -> tuple[str, str]:
-        """(the text of the file, the sender's name for it)."""
+    def clean_file(self) -> str:
+        """The text of the file; the sender's name for it goes to `file_name`."""
         cleaned = clean_upload(
             self.cleaned_data["file"], kinds={"csv"}, max_bytes=conf.import_max_bytes()
         )
-        return cleaned.content.read().decode("utf-8"), cleaned.original_name
+        self.file_name = cleaned.original_name
+        return cleaned.content.read().decode("utf-8")

@@ -32,11 +32,10 @@ REFUSED_SHOWN = 200  # on the page; the download has them all
 def subscribers_import(request: AuthenticatedRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        text, file_name = form.cleaned_data["file"]
         try:
             job = imports.subscriber_import_create(
-                text=text,
-                file_name=file_name,
+                text=form.cleaned_data["file"],
+                file_name=form.file_name,
                 consent_source=form.cleaned_data["consent_source"],
                 consent_documented=form.cleaned_data["consent_documented"],
                 by=request.user,
