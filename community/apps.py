@@ -8,6 +8,9 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community of practice")
 
     def ready(self) -> None:
+        from . import email_samples
+
+        email_samples.register()
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry

@@ -400,6 +400,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "newsletter.tasks.prepare_issue": {"queue": "bulk"},
     "newsletter.tasks.send_chunk": {"queue": "bulk"},
+    "newsletter.tasks.check_subscriber_import": {"queue": "bulk"},
+    "newsletter.tasks.run_subscriber_import": {"queue": "bulk"},
 }
 # Messages a killed worker had reserved come back after this many seconds (no long countdowns are
 # used: send times live in the database and beat dispatches what is due).
@@ -446,6 +448,10 @@ CELERY_BEAT_SCHEDULE = {
     "newsletter-dispatch-due-issues": {
         "task": "newsletter.tasks.dispatch_due_issues",
         "schedule": crontab(),  # every minute: starts scheduled issues whose time has come
+    },
+    "newsletter-resume-subscriber-imports": {
+        "task": "newsletter.tasks.resume_subscriber_imports",
+        "schedule": crontab(),  # every minute; acts on imports idle over their lease
     },
     "newsletter-requeue-stuck-deliveries": {
         "task": "newsletter.tasks.requeue_stuck_deliveries",

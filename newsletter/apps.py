@@ -8,6 +8,9 @@ class NewsletterConfig(AppConfig):
     verbose_name = _("Bulletin")
 
     def ready(self) -> None:
+        from . import email_samples
+
+        email_samples.register()
         from community.meetings.hooks import on_announce_to_subscribers
         from iapt_platform.accounts import menu, roles
         from iapt_platform.lib import demo as demo_registry

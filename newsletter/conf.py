@@ -47,3 +47,23 @@ def mail_host() -> str:
 def unsubscribe_mailbox() -> tuple[str, str]:
     """(local part, domain) of the mailto unsubscribe address; the token goes after a "+"."""
     return one_click.mailbox()
+
+
+def import_max_bytes() -> int:
+    """The largest subscriber list staff may upload (50,000 rows take about 3 MB)."""
+    return int(getattr(settings, "NEWSLETTER_IMPORT_MAX_BYTES", 10_000_000))
+
+
+def import_chunk_rows() -> int:
+    """Rows an import writes per transaction (and per progress save)."""
+    return int(getattr(settings, "NEWSLETTER_IMPORT_CHUNK_ROWS", 1000))
+
+
+def import_time_budget() -> float:
+    """Seconds an import task works before handing the rest to a new task (below the limit)."""
+    return float(getattr(settings, "NEWSLETTER_IMPORT_TASK_SECONDS", 120))
+
+
+def import_lease_seconds() -> int:
+    """How long a worker holds an import without saving a chunk before another may take over."""
+    return int(getattr(settings, "NEWSLETTER_IMPORT_LEASE_SECONDS", 300))

@@ -10,6 +10,7 @@ from django_countries import countries
 
 from iapt_platform.lib.uploads import clean_upload
 
+from . import conf
 from .models import Block, Contribution, Edition, Issue, Topic
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
@@ -313,23 +314,24 @@ class TestSendForm(forms.Form):
 
 
 class ImportForm(forms.Form):
+    file_name = ""
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
             "Columns: email (required), name, language (es, en, pt-br), country (two-letter "
-            "code), topics (separated by “;”). The first line names the columns."
+            "code), topics (separated by “;”), consent_source (optional, line by line). The first "
+            "line names the columns."
         ),
     )
     consent_source = forms.CharField(
         label=_("Consent source"),
         max_length=300,
-        error_messages={
-            "required": _(
-                "Say where the consent of these people comes from, for example “Sign-up sheet of "
-                "the October 2024 workshop”."
-            )
-        },
-        help_text=_("Where and when these people agreed to receive the bulletin."),
+        required=False,
+        help_text=_(
+            "Where and when these people agreed to receive the bulletin, for example “Sign-up "
+            "sheet of the October 2024 workshop”. Required unless the file has a consent_source "
+            "column."
+        ),
     )
     consent_documented = forms.BooleanField(
         label=_("Their consent is documented: subscribe them without a confirmation email"),
@@ -341,5 +343,9 @@ class ImportForm(forms.Form):
     )
 
     def clean_file(self) -> str:
-        cleaned = clean_upload(self.cleaned_data["file"], kinds={"csv"}, max_bytes=5_000_000)
+        """The text of the file; the sender's name for it goes to `file_name`."""
+        cleaned = clean_upload(
+            self.cleaned_data["file"], kinds={"csv"}, max_bytes=conf.import_max_bytes()
+        )
+        self.file_name = cleaned.original_name
         return cleaned.content.read().decode("utf-8")

@@ -411,3 +411,67 @@ class MeetingAnnouncement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_id} → {self.subscriber_id}"
+
+
+class SubscriberImport(models.Model):
+    """A staff upload of subscribers, checked first (the dry run) and then imported in the
+    background. The row is the job's whole state: the file, the counts, where the run has got to
+    and which worker holds it, so a reload shows the progress and a dead worker's run resumes."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking the file")
+        CHECKED = "checked", _("Checked, waiting for your go-ahead")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    # The cleaned CSV (UTF-8 text, size-capped by the form): every worker reads it from here.
+    text = models.TextField()
+    consent_source = models.CharField(max_length=300, blank=True)
+    consent_documented = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    total_rows = models.PositiveIntegerField(default=0)
+    # The dry run's figures, and its refused lines: [[line, email, reason], ...].
+    dry_added = models.PositiveIntegerField(default=0)
+    dry_updated = models.PositiveIntegerField(default=0)
+    dry_unchanged = models.PositiveIntegerField(default=0)
+    dry_refused = models.PositiveIntegerField(default=0)
+    dry_refused_lines = models.JSONField(default=list, blank=True)
+    # The real run's figures, saved with each chunk in the chunk's transaction.
+    added = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    refused_lines = models.JSONField(default=list, blank=True)
+    rows_done = models.PositiveIntegerField(default=0)  # data rows of the file handled so far
+    # The worker that holds the run, until when; a run whose lease ran out is taken over.
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("subscriber import")
+        verbose_name_plural = _("subscriber imports")
+        indexes = [models.Index(fields=["status", "claimed_until"], name="newsletter_import_due")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name or self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.rows_done / self.total_rows) if self.total_rows else 0
+
+    @property
+    def is_working(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import delivery, issues
+from iapt_platform.lib.queueing import delay_on_commit
+
+from .services import delivery, imports, issues
 
 
 @shared_task(acks_late=True)
@@ -40,3 +42,26 @@ def requeue_stuck_deliveries() -> dict:
     """Beat, every minute: rows of a dead worker go back to the queue."""
     result = delivery.deliveries_requeue_stuck()
     return {"reset": result.reset, "requeued": result.requeued_issues}
+
+
+# The import runs on the "bulk" queue too (settings.CELERY_TASK_ROUTES): 50,000 rows must not
+# hold up account emails.
+@shared_task(acks_late=True)
+def check_subscriber_import(import_id: int) -> int | None:
+    job = imports.subscriber_import_check(import_id=import_id)
+    return job.total_rows if job else None
+
+
+# acks_late: a run whose worker died is redelivered; the job's claim makes that harmless.
+@shared_task(acks_late=True)
+def run_subscriber_import(import_id: int) -> int:
+    outcome = imports.subscriber_import_run(import_id=import_id)
+    if outcome.continue_later:
+        delay_on_commit(run_subscriber_import, import_id)
+    return outcome.chunks
+
+
+@shared_task
+def resume_subscriber_imports() -> list[int]:
+    """Beat, every minute: dry runs and runs whose task was lost or whose worker died."""
+    return imports.subscriber_imports_resume()

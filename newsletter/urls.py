@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import include, path, re_path
 
-from .views import members, public, results, staff
+from .views import imports, members, public, results, staff
 
 app_name = "newsletter"
 urlpatterns = [
@@ -51,7 +51,16 @@ urlpatterns = [
     path("staff/blocks/<int:pk>/move/", staff.block_move, name="staff_block_move"),
     path("staff/blocks/<int:pk>/delete/", staff.block_delete, name="staff_block_delete"),
     path("staff/subscribers/", staff.subscribers, name="staff_subscribers"),
-    path("staff/subscribers/import/", staff.subscribers_import, name="staff_import"),
+    path("staff/subscribers/import/", imports.subscribers_import, name="staff_import"),
+    path("staff/subscribers/import/<int:pk>/", imports.import_job, name="staff_import_job"),
+    path(
+        "staff/subscribers/import/<int:pk>/start/", imports.import_start, name="staff_import_start"
+    ),
+    path(
+        "staff/subscribers/import/<int:pk>/refused.csv",
+        imports.import_refused,
+        name="staff_import_refused",
+    ),
     path("staff/subscribers/export.csv", staff.subscribers_export, name="staff_export"),
     # Bounces, complaints and unsubscribe mail from the provider (see newsletter/signals.py):
     # /bulletin/anymail/<provider>/tracking/ and .../inbound/. Mounted only with a webhook secret:

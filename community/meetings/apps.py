@@ -8,6 +8,9 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self) -> None:
+        from . import email_samples
+
+        email_samples.register()
         from iapt_platform.accounts import menu, roles
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry

@@ -53,6 +53,10 @@ class AccountAdapter(DefaultAccountAdapter):
             emails.send(template="welcome", to=email_address.user)
 
     def send_mail(self, template_prefix, email, context):
+        emails.queue(self.render_allauth_mail(template_prefix, email, context))
+
+    def render_allauth_mail(self, template_prefix, email, context) -> emails.RenderedEmail:
+        """allauth's message in the recipient's language, inside the platform's email frame."""
         user = context.get("user") or self._user_for(email)
         language = getattr(user, "language", None) or translation.get_language()
         with translation.override(language):
@@ -64,7 +68,7 @@ class AccountAdapter(DefaultAccountAdapter):
             subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
             subject = self.format_email_subject(" ".join(subject.splitlines()))
             text = render_to_string(f"{template_prefix}_message.txt", context)
-        emails.send_rendered(
+        return emails.render_rendered(
             to=email, subject=subject, text=text, language=language, html_template=None
         )
 

@@ -8,6 +8,9 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self) -> None:
+        from . import email_samples
+
+        email_samples.register()
         from iapt_platform.accounts import menu, roles
         from iapt_platform.lib import demo as demo_registry
 

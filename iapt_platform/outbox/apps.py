@@ -17,3 +17,10 @@ class OutboxConfig(AppConfig):
             description=_("Transactional emails the mail server refused, and retrying them"),
             visible=roles.is_moderator,
         )
+        menu.register_account_link(
+            _("Email previews"),
+            "outbox:previews",
+            order=92,
+            description=_("Every email the platform sends, with sample data, in each language"),
+            visible=roles.is_moderator,
+        )

@@ -9,6 +9,9 @@ class MatchmakingConfig(AppConfig):
     verbose_name = _("Matchmaking and joint projects")
 
     def ready(self) -> None:
+        from . import email_samples
+
+        email_samples.register()
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry

@@ -8,6 +8,9 @@ class StoriesConfig(AppConfig):
     verbose_name = _("Stories and news")
 
     def ready(self) -> None:
+        from . import email_samples
+
+        email_samples.register()
         from django.db.models.signals import post_delete
 
         from iapt_platform.accounts import menu, roles

@@ -7,10 +7,7 @@ subscriber "pending" and send a confirmation link.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +18,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_countries import countries
 
 from iapt_platform.accounts.personal_data import Closing
@@ -102,6 +100,13 @@ def privacy_notice_version() -> int | None:
 
 
 def subscriber_send_confirmation(*, subscriber: Subscriber) -> None:
+    confirmation_queue(subscriber=subscriber)
+    subscriber.confirmation_sent_at = timezone.now()
+    subscriber.save(update_fields=["confirmation_sent_at", "updated_at"])
+
+
+def confirmation_queue(*, subscriber: Subscriber) -> None:
+    """Write the confirmation email to the outbox (callers record `confirmation_sent_at`)."""
     token = tokens.confirm_token(subscriber_id=subscriber.pk, email=subscriber.email)
     emails.send(
         template="newsletter/confirm",
@@ -113,8 +118,6 @@ def subscriber_send_confirmation(*, subscriber: Subscriber) -> None:
             "max_days": tokens.CONFIRM_MAX_AGE // 86400,
         },
     )
-    subscriber.confirmation_sent_at = timezone.now()
-    subscriber.save(update_fields=["confirmation_sent_at", "updated_at"])
 
 
 def _send_already_subscribed(subscriber: Subscriber) -> None:
@@ -306,7 +309,7 @@ def subscriber_from_account(
 
 
 # --- Staff import and export -----------------------------------------------------------------
-IMPORT_COLUMNS = ["email", "name", "language", "country", "topics"]
+IMPORT_COLUMNS = ["email", "name", "language", "country", "topics", "consent_source"]
 EXPORT_COLUMNS = [
     "email",
     "name",
@@ -324,131 +327,63 @@ EXPORT_COLUMNS = [
 ]
 
 
-@dataclass
-class ImportReport:
-    confirmed: int = 0  # with documented prior consent
-    pending: int = 0  # a confirmation link was sent
-    already_subscribed: int = 0
-    left_before: int = 0  # people who had left are never added back by an import
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, message)
-
-    @property
-    def imported(self) -> int:
-        return self.confirmed + self.pending
-
-
-def subscribers_import(
-    *, text: str, consent_source: str, consent_documented: bool, by: Any
-) -> ImportReport:
-    """Import a CSV list (columns: email, name, language, country, topics separated by ";").
-
-    Every good row is imported; every bad row is reported with its line number and left out.
-    Rows become "pending" and receive a confirmation link, unless staff state that the consent of
-    the whole list is documented (`consent_documented`), in which case they are confirmed and the
-    consent source is recorded on each.
-    """
-    consent_source = consent_source.strip()
-    if not consent_source:
-        raise SubscriptionError(
-            _("Say where the consent of these people comes from (the consent source).")
-        )
-    report = ImportReport()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
-    if "email" not in header:
-        raise SubscriptionError(_("The file has no “email” column in its first line."))
-    reader.fieldnames = header
-    topics_by_slug = {t.slug: t for t in Topic.objects.all()}
-    seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
-        try:
-            data = _clean_import_row(row, topics_by_slug)
-        except ValidationError as error:
-            report.errors.append((line, " ".join(error.messages)))
-            continue
-        if data["email"] in seen:
-            report.errors.append((line, _("This address appears earlier in the file.")))
-            continue
-        seen.add(data["email"])
-        try:
-            outcome = _import_one(
-                data,
-                consent_source=consent_source,
-                consent_documented=consent_documented,
-            )
-        except IntegrityError:
-            report.errors.append((line, _("This address could not be saved.")))
-            continue
-        setattr(report, outcome, getattr(report, outcome) + 1)
-    return report
+# Why an import refuses a line, by code: the job keeps the code and its values, and the page and
+# the download say it in the reader's language.
+IMPORT_REFUSALS = {
+    "no_email": gettext_lazy("The email is missing."),
+    "bad_email": gettext_lazy("“%(email)s” is not a valid email address."),
+    "bad_language": gettext_lazy("Unknown language “%(language)s”: use es, en or pt-br."),
+    "bad_country": gettext_lazy("Unknown country “%(country)s”: use the two-letter ISO code."),
+    "bad_topics": gettext_lazy("Unknown topics: %(topics)s."),
+    "duplicate": gettext_lazy("This address appears earlier in the file."),
+    "no_consent": gettext_lazy(
+        "No consent source: fill the “consent_source” column or the form's field."
+    ),
+    "suppressed": gettext_lazy(
+        "This address was suppressed (%(reason)s): an import never adds it back."
+    ),
+    "left": gettext_lazy("This person left the bulletin: an import never adds them back."),
+}
 
 
-def _clean_import_row(row: dict, topics_by_slug: dict[str, Topic]) -> dict:
+def import_refusal_text(code: str, params: dict[str, Any]) -> str:
+    return str(IMPORT_REFUSALS[code]) % params
+
+
+def _refuse(code: str, **params: Any) -> ValidationError:
+    return ValidationError(IMPORT_REFUSALS[code], code=code, params=params)
+
+
+def import_row_clean(row: dict, topics_by_slug: dict[str, Topic]) -> dict:
+    """One CSV row as clean data, or ValidationError (code and params: IMPORT_REFUSALS)."""
     email = normalise_email(row.get("email") or "")
     if not email:
-        raise ValidationError(_("The email is missing."))
+        raise _refuse("no_email")
     try:
         validate_email(email)
     except ValidationError:
-        raise ValidationError(
-            _("“%(email)s” is not a valid email address.") % {"email": email}
-        ) from None
+        raise _refuse("bad_email", email=email) from None
     language = (row.get("language") or "").strip().lower() or settings.LANGUAGE_CODE
     if language in ("pt", "pt_br", "pt-br"):
         language = "pt-br"
     if language not in LANGUAGE_CODES:
-        raise ValidationError(
-            _("Unknown language “%(language)s”: use es, en or pt-br.") % {"language": language}
-        )
+        raise _refuse("bad_language", language=language)
     country = (row.get("country") or "").strip().upper()
     if country and country not in countries:
-        raise ValidationError(
-            _("Unknown country “%(country)s”: use the two-letter ISO code.") % {"country": country}
-        )
+        raise _refuse("bad_country", country=country)
     slugs = [s.strip().lower() for s in (row.get("topics") or "").split(";") if s.strip()]
     unknown = [s for s in slugs if s not in topics_by_slug]
     if unknown:
-        raise ValidationError(_("Unknown topics: %(topics)s.") % {"topics": ", ".join(unknown)})
+        raise _refuse("bad_topics", topics=", ".join(unknown))
     return {
         "email": email,
         "name": (row.get("name") or "").strip()[:120],
         "language": language,
         "country": country,
         "topics": [topics_by_slug[s] for s in slugs],
+        # Where this person's consent comes from, when the file says so line by line.
+        "consent_source": (row.get("consent_source") or "").strip()[:300],
     }
-
-
-@transaction.atomic
-def _import_one(data: dict, *, consent_source: str, consent_documented: bool) -> str:
-    subscriber = Subscriber.objects.select_for_update().filter(email=data["email"]).first()
-    if subscriber is not None:
-        if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-            return "left_before"
-        if subscriber.status in (Subscriber.Status.CONFIRMED, Subscriber.Status.PAUSED):
-            return "already_subscribed"
-    else:
-        subscriber = Subscriber(email=data["email"])
-    subscriber.name = data["name"] or subscriber.name
-    subscriber.language = data["language"]
-    subscriber.country = data["country"]
-    subscriber.consent_source = Subscriber.Source.IMPORT
-    subscriber.consent_source_detail = consent_source[:300]
-    subscriber.consent_ip = None
-    if consent_documented:
-        now = timezone.now()
-        subscriber.status = Subscriber.Status.CONFIRMED
-        subscriber.confirmed_at = subscriber.consent_at = now
-        # The text they agreed to is the one named by the documented source, not ours.
-        subscriber.consent_text_version = "import"
-    else:
-        subscriber.status = Subscriber.Status.PENDING
-        subscriber.consent_text_version = CONSENT_VERSION
-    subscriber.save()
-    subscriber.topics.set(data["topics"])
-    if not consent_documented:
-        subscriber_send_confirmation(subscriber=subscriber)
-        return "pending"
-    return "confirmed"
 
 
 def subscribers_export_rows() -> Iterator[list]:

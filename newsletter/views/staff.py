@@ -21,7 +21,6 @@ from iapt_platform.lib.tabular import csv_chunks
 from .. import rendering, selectors
 from ..forms import (
     BlockForm,
-    ImportForm,
     IssueCreateForm,
     IssueSettingsForm,
     ScheduleForm,
@@ -351,30 +350,6 @@ def subscribers(request: AuthenticatedRequest) -> HttpResponse:
             "statuses": Subscriber.Status.choices,
             "counts": selectors.subscriber_counts(),
         },
-    )
-
-
-@moderator_required
-@require_http_methods(["GET", "POST"])
-def subscribers_import(request: AuthenticatedRequest) -> HttpResponse:
-    form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            report = subscriber_services.subscribers_import(
-                text=form.cleaned_data["file"],
-                consent_source=form.cleaned_data["consent_source"],
-                consent_documented=form.cleaned_data["consent_documented"],
-                by=request.user,
-            )
-        except subscriber_services.SubscriptionError as error:
-            form.add_error(None, str(error))
-    status = 400 if form.errors else 200
-    return render(
-        request,
-        "newsletter/staff/import.html",
-        {"form": form, "report": report},
-        status=status,
     )
 
 

@@ -3,7 +3,6 @@ and the demo data."""
 
 import pytest
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,88 +12,6 @@ from newsletter.services import subscribers
 from .factories import BlockFactory, IssueFactory, SubscriberFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
-
-CSV = (
-    "email,name,language,country,topics\n"
-    "ana@example.org,Ana,es,CO,financing\n"
-    "not-an-email,Bad,es,,\n"
-    "ben@example.org,Ben,klingon,,\n"
-    "carla@example.org,Carla,pt-br,BR,financing;unknown\n"
-    "dora@example.org,Dora,en,ZZ,\n"
-    "ANA@example.org,Ana again,es,,\n"
-    "left@example.org,,es,,\n"
-    "known@example.org,,en,,\n"
-    "eve@example.org,Eve,en,JM,\n"
-)
-
-
-def _upload(text: str = CSV) -> SimpleUploadedFile:
-    return SimpleUploadedFile("list.csv", text.encode(), content_type="text/csv")
-
-
-def test_import_reports_bad_rows_and_sends_confirmations_to_the_good_ones(
-    staff_client, django_capture_on_commit_callbacks
-):
-    TopicFactory(slug="financing")
-    SubscriberFactory(email="left@example.org", status=Subscriber.Status.UNSUBSCRIBED)
-    SubscriberFactory(email="known@example.org")
-    with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(
-            reverse("newsletter:staff_import"),
-            {"file": _upload(), "consent_source": "Workshop sign-up sheet, October 2024"},
-        )
-    assert response.status_code == 200
-    report = response.context["report"]
-    assert (report.pending, report.confirmed) == (2, 0)
-    assert (report.already_subscribed, report.left_before) == (1, 1)
-    assert [line for line, _message in report.errors] == [3, 4, 5, 6, 7]
-    html = response.content.decode()
-    assert "“not-an-email” is not a valid email address." in html
-    assert "Unknown language “klingon”" in html
-    assert "Unknown topics: unknown." in html
-    assert "Unknown country “ZZ”" in html
-    assert "appears earlier in the file" in html
-    ana = Subscriber.objects.get(email="ana@example.org")
-    assert ana.status == Subscriber.Status.PENDING
-    assert ana.consent_source == Subscriber.Source.IMPORT
-    assert ana.consent_source_detail == "Workshop sign-up sheet, October 2024"
-    assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.org", "eve@example.org"]
-    # Nobody who left is added back.
-    assert Subscriber.objects.get(email="left@example.org").status == "unsubscribed"
-
-
-def test_import_with_documented_consent_confirms_without_email(staff_client):
-    response = staff_client.post(
-        reverse("newsletter:staff_import"),
-        {
-            "file": _upload("email,language\nana@example.org,es\n"),
-            "consent_source": "Signed forms kept by the Ecuador programme",
-            "consent_documented": "on",
-        },
-    )
-    assert response.context["report"].confirmed == 1
-    ana = Subscriber.objects.get()
-    assert ana.status == Subscriber.Status.CONFIRMED
-    assert ana.consent_at is not None
-    assert mail.outbox == []
-
-
-def test_import_without_a_consent_source_is_refused_and_imports_nobody(staff_client):
-    response = staff_client.post(
-        reverse("newsletter:staff_import"), {"file": _upload(), "consent_source": " "}
-    )
-    assert response.status_code == 400
-    assert b"Say where the consent of these people comes from" in response.content
-    assert not Subscriber.objects.exists()
-
-
-def test_import_of_a_file_without_an_email_column_says_so(staff_client):
-    response = staff_client.post(
-        reverse("newsletter:staff_import"),
-        {"file": _upload("correo,nombre\na@example.org,A\n"), "consent_source": "x"},
-    )
-    assert response.status_code == 400
-    assert "no “email” column" in response.content.decode()
 
 
 def test_export_lists_every_subscriber_with_their_consent(

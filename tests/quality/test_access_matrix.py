@@ -244,6 +244,13 @@ RULES: dict[str, Rule] = {
     "dashboard:index": Rule(moderators_only()),
     "dashboard:summary": Rule(moderators_only()),
     "dashboard:download": Rule(moderators_only(), lambda o: {"key": "summary", "fmt": "csv"}),
+    "outbox:previews": Rule(moderators_only()),
+    "outbox:preview": Rule(
+        moderators_only(), lambda o: {"name": "newsletter/confirm", "language": "pt-br"}
+    ),
+    "outbox:preview_html": Rule(
+        moderators_only(), lambda o: {"name": "community/digest", "language": "en"}
+    ),
     # Success stories: the proposal belongs to `promoter` (sent back for changes)
     "stories:list": Rule(everyone()),
     "stories:feed_rss": Rule(everyone(), lambda o: {"lang": "es"}),
@@ -432,6 +439,13 @@ RULES: dict[str, Rule] = {
     "newsletter:staff_block_edit": Rule(moderators_only(), lambda o: {"pk": o["block"].pk}),
     "newsletter:staff_subscribers": Rule(moderators_only()),
     "newsletter:staff_import": Rule(moderators_only()),
+    "newsletter:staff_import_job": Rule(moderators_only(), lambda o: {"pk": o["import_job"].pk}),
+    "newsletter:staff_import_start": Rule(
+        moderators_only(405), lambda o: {"pk": o["import_job"].pk}, post=staff_post()
+    ),
+    "newsletter:staff_import_refused": Rule(
+        moderators_only(), lambda o: {"pk": o["import_job"].pk}
+    ),
     "newsletter:staff_export": Rule(moderators_only()),
     "newsletter:staff_fill": Rule(
         moderators_only(405), lambda o: {"pk": o["issue"].pk}, post=staff_post()
@@ -849,7 +863,7 @@ def _library(promoter) -> dict:
 
 def _newsletter(promoter, initiative) -> dict:
     from newsletter import links, tokens
-    from newsletter.models import Contribution, EditionLink, Issue
+    from newsletter.models import Contribution, EditionLink, Issue, SubscriberImport
     from tests.newsletter.factories import (
         BlockFactory,
         ContributionFactory,
@@ -873,6 +887,9 @@ def _newsletter(promoter, initiative) -> dict:
         "confirm_token": tokens.confirm_token(subscriber_id=subscriber.pk, email=subscriber.email),
         "preferences_token": tokens.preferences_token(subscriber_id=subscriber.pk),
         "unsubscribe_token": tokens.unsubscribe_token(subscriber.pk),
+        "import_job": SubscriberImport.objects.create(
+            text="email\na@example.org\n", status=SubscriberImport.Status.CHECKED
+        ),
     }
 
 

@@ -118,26 +118,40 @@ def test_the_subscriber_export_neutralises_formulas(moderator_client):
     assert neutralised(rows, HOSTILE[1])
 
 
-def test_a_subscriber_import_with_formulas_comes_back_neutralised(moderator_client):
-    """The round trip staff actually make: a CSV with formulas in, the export out."""
+def test_a_subscriber_import_with_formulas_comes_back_neutralised(
+    moderator_client, django_capture_on_commit_callbacks
+):
+    """The round trip staff actually make: a CSV with formulas in, the export out (and the
+    import's report of refused lines, which repeats what the file said)."""
     data = (
         b"email,name\n"
         b'formula@example.org,"=HYPERLINK(""https://evil.example"",""x"")"\n'
         b"plus@example.org,+cmd|' /C calc'!A0\n"
+        b"=1+1,bad line\n"
     )
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = moderator_client.post(
-        reverse("newsletter:staff_import"),
-        {
-            "file": SimpleUploadedFile("list.csv", data, content_type="text/csv"),
-            "consent_source": "@Workshop sign-up sheet",
-            "consent_documented": "on",
-        },
-    )
-    assert response.status_code in (200, 302)
+    from newsletter.models import SubscriberImport
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = moderator_client.post(
+            reverse("newsletter:staff_import"),
+            {
+                "file": SimpleUploadedFile("list.csv", data, content_type="text/csv"),
+                "consent_source": "@Workshop sign-up sheet",
+                "consent_documented": "on",
+            },
+        )
+    assert response.status_code == 302
+    job = SubscriberImport.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        moderator_client.post(reverse("newsletter:staff_import_start", args=[job.pk]))
     rows = cells_of_csv(body_of(moderator_client.get(reverse("newsletter:staff_export"))))
     assert len(rows) == 3
+    assert formula_cells(rows) == []
+    refused = moderator_client.get(reverse("newsletter:staff_import_refused", args=[job.pk]))
+    rows = cells_of_csv(body_of(refused))
+    assert len(rows) == 2
     assert formula_cells(rows) == []
 
 

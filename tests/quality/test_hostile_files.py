@@ -140,7 +140,7 @@ LIBRARY_FILE = Field(
 )
 PARSED_FIELDS = [
     Field("meeting attendance CSV", _attendance, "file", {"csv"}, 2 * 1024 * 1024),
-    Field("bulletin subscriber import", _subscribers, "file", {"csv"}, 5_000_000),
+    Field("bulletin subscriber import", _subscribers, "file", {"csv"}, 10_000_000),
 ]
 
 
