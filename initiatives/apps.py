@@ -10,13 +10,21 @@ class InitiativesConfig(AppConfig):
     def ready(self) -> None:
         from iapt_platform.accounts import menu
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib import sitemaps
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, review, selectors, services, signals
+        from . import sitemaps as app_sitemaps
         from .models import Initiative, ManagementRequest
 
         signals.connect()
+        sitemaps.register(
+            "initiatives", app_sitemaps.InitiativeSitemap, version=selectors.registry_version
+        )
+        sitemaps.register(
+            "programmes", app_sitemaps.ProgrammeSitemap, version=selectors.registry_version
+        )
         register_home_section(
             "initiatives",
             template="initiatives/partials/home_section.html",

@@ -10,11 +10,14 @@ class MeetingsConfig(AppConfig):
     def ready(self) -> None:
         from iapt_platform.accounts import menu, roles
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib import sitemaps
         from iapt_platform.lib.home import register_home_section
         from initiatives.matchmaking.hooks import register_project_section
 
         from . import demo, projects, selectors
+        from .sitemaps import MeetingSitemap
 
+        sitemaps.register("meetings", MeetingSitemap)
         register_home_section(
             "meetings",
             template="meetings/partials/home_section.html",

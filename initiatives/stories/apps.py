@@ -12,11 +12,16 @@ class StoriesConfig(AppConfig):
 
         from iapt_platform.accounts import menu, roles
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib import sitemaps
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, review, selectors, services
         from .models import Story, StoryProposal
+        from .sitemaps import StorySitemap
+
+        # Stories become public on their date, with no write: cached for minutes only.
+        sitemaps.register("stories", StorySitemap)
 
         # The image sizes are named in a list, not a file field: django-cleanup cannot see them.
         post_delete.connect(services.story_deleted, sender=Story, dispatch_uid="story_sizes")
