@@ -182,9 +182,9 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
             site = section.sitemap()
             address = f"{settings.SITE_URL}{reverse('sitemap_section', args=[section.name])}"
             lastmod = site.get_latest_lastmod()
-            entries.append(sitemap_views.SitemapIndexItem(address, lastmod))
+            entries.append({"location": address, "last_mod": lastmod})
             entries += [
-                sitemap_views.SitemapIndexItem(f"{address}?p={page}", lastmod)
+                {"location": f"{address}?p={page}", "last_mod": lastmod}
                 for page in range(2, site.paginator.num_pages + 1)
             ]
         body = render_to_string("sitemap_index.xml", {"sitemaps": entries})

@@ -69,7 +69,7 @@ def _name(match: ResolverMatch) -> str:
 
 
 def _path_for(match: ResolverMatch, current: str, language: str) -> str | None:
-    kwargs = dict(match.captured_kwargs)
+    kwargs = dict(match.kwargs)
     for argument in CONTENT_LANGUAGE_ARGUMENTS:
         if kwargs.get(argument) == current:
             kwargs[argument] = language

@@ -15,9 +15,9 @@ protocol allows 50,000): 100,000 initiatives in three languages are 300,000 addr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -82,8 +82,10 @@ class PublicSitemap(Sitemap):
     @property
     def paginator(self) -> Paginator:
         if self.languages_vary:
-            return Paginator(self._items(), self.limit)
-        return Paginator(_ItemsInLanguages(self.items(), self._languages()), self.limit)
+            pairs = [(i, code) for i in self.items() for code in self.get_languages_for_item(i)]
+            return Paginator(pairs, self.limit)
+        lazy = _ItemsInLanguages(self.items(), list(languages.CODES))
+        return Paginator(cast(Sequence, lazy), self.limit)
 
     # Absolute addresses from SITE_URL, whatever host the request came by.
     def get_protocol(self, protocol: str | None = None) -> str:

@@ -160,6 +160,9 @@ RULES: dict[str, Rule] = {
     "healthz_live": Rule(everyone()),
     "healthz_ready": Rule(everyone()),
     "set_language": Rule(everyone(405), post=dict.fromkeys(PERSONAS, ALLOWED)),
+    "robots_txt": Rule(everyone()),
+    "sitemap": Rule(everyone()),
+    "sitemap_section": Rule(everyone(), lambda o: {"section": "initiatives"}),
     "accounts:home": Rule(signed_in()),
     "accounts:profile": Rule(signed_in()),
     # Registry, public
