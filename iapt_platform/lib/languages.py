@@ -19,7 +19,14 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, Resolver404, ResolverMatch, resolve, reverse
+from django.urls import (
+    NoReverseMatch,
+    Resolver404,
+    ResolverMatch,
+    get_script_prefix,
+    resolve,
+    reverse,
+)
 from django.utils import translation
 
 DEFAULT = settings.LANGUAGE_CODE
@@ -43,6 +50,15 @@ def language_from_path(path: str) -> str | None:
 
 def path_language(path: str) -> str:
     return language_from_path(path) or DEFAULT
+
+
+def with_prefix(path: str, language: str) -> str:
+    """The Spanish address `path` of a public page, as `language`'s (the patterns are not
+    translated: only the prefix differs)."""
+    if language == DEFAULT:
+        return path
+    script_prefix = get_script_prefix()
+    return f"{script_prefix}{language}/{path.removeprefix(script_prefix)}"
 
 
 def reader_language(request: HttpRequest) -> str:

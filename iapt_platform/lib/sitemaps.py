@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.core.paginator import Paginator
 from django.db.models import Max, Model, QuerySet
+from django.utils import translation
 
 from . import languages
 
@@ -70,6 +71,16 @@ class PublicSitemap(Sitemap):
     def items(self) -> QuerySet:
         fields = (*self.fields, self.lastmod_field) if self.lastmod_field else self.fields
         return self.queryset().only(*fields).order_by("pk")
+
+    def location(self, item: Model) -> str:
+        # One reverse per item (its three entries share the object): the address in another
+        # language is the Spanish one under that language's prefix.
+        path = getattr(item, "_sitemap_path", None)
+        if path is None:
+            with translation.override(languages.DEFAULT):
+                path = item.get_absolute_url()  # type: ignore[attr-defined]
+            item._sitemap_path = path  # type: ignore[attr-defined]
+        return languages.with_prefix(path, translation.get_language())
 
     def lastmod(self, item: Model) -> Any:
         return getattr(item, self.lastmod_field) if self.lastmod_field else None
