@@ -53,6 +53,13 @@ def reader_time_zone(request) -> str:
     return cookie if cookie in available_time_zones() else settings.DEFAULT_READER_TIME_ZONE
 
 
+def early_language(request) -> str:
+    """The language of an answer given before the user is known (a 503, a 400)."""
+    return languages.language_from_path(request.path_info) or translation.get_language_from_request(
+        request
+    )
+
+
 class LanguageMiddleware:
     """The language of each request, in place of Django's LocaleMiddleware (lib/languages.py).
 
@@ -229,8 +236,9 @@ class ConcurrencyLimitMiddleware:
             self.slots.release()
 
     def busy(self, request) -> HttpResponse:
-        # LocaleMiddleware has not run yet: the language comes from the cookie or the browser.
-        with translation.override(translation.get_language_from_request(request)):
+        # LanguageMiddleware has not run yet: the address's language, else the cookie's or the
+        # browser's.
+        with translation.override(early_language(request)):
             body = loader.render_to_string("503.html", {"retry_after": self.retry_after})
         response = HttpResponse(body, status=503)
         response["Retry-After"] = str(self.retry_after)
@@ -278,8 +286,9 @@ class MalformedAddressMiddleware:
             response: HttpResponse = JsonResponse({"detail": "Malformed address."}, status=400)
             patch_cache_control(response, no_store=True)
             return response
-        # LocaleMiddleware has not run yet: the language comes from the cookie or the browser.
-        with translation.override(translation.get_language_from_request(request)):
+        # LanguageMiddleware has not run yet: the address's language, else the cookie's or the
+        # browser's.
+        with translation.override(early_language(request)):
             body = loader.render_to_string("400.html")
         response = HttpResponse(body, status=400)
         patch_cache_control(response, no_store=True)

@@ -43,8 +43,10 @@ def test_every_catalogue_is_complete_and_has_no_fuzzy_entry(path):
 def test_the_language_switcher_sets_the_language_for_visitors(client, language, heading):
     response = client.post(reverse("set_language"), {"language": language, "next": "/"})
     assert response.status_code == 302
-    assert response["Location"] == "/"
-    page = client.get("/")
+    # The same page at its address in that language (Spanish unprefixed).
+    assert response["Location"] == {"es": "/", "en": "/en/", "pt-br": "/pt-br/"}[language]
+    assert client.get("/").status_code == (200 if language == "es" else 302)  # the cookie
+    page = client.get(response["Location"])
     assert f'<html lang="{language}">' in page.text
     assert heading in page.text
 
