@@ -221,7 +221,10 @@ def test_the_api_keeps_its_addresses(db):
     response = Client().get("/api/initiatives/", HTTP_COOKIE="iapt_language=en")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
-    assert response.json()["results"][0]["slug"] == "cluster-aguacate"
+    first = response.json()["results"][0]
+    assert first["slug"] == "cluster-aguacate"
+    # Its page link is the unprefixed address, which sends each reader to their language.
+    assert first["url"] == "http://testserver/initiatives/cluster-aguacate/"
     assert Client().get("/en/api/initiatives/").status_code == 404
 
 

@@ -32,6 +32,6 @@ def test_every_page_links_to_the_source_of_the_running_version(client, settings,
 def test_without_a_source_url_the_footer_names_the_licence_only(client, settings):
     settings.SOURCE_URL = ""
     cache.clear()
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get("/en/", HTTP_ACCEPT_LANGUAGE="en")
     assert "GNU Affero General Public License" in response.text
     assert "Source code of this version" not in response.text

@@ -76,10 +76,13 @@ def test_an_unknown_time_zone_is_refused_and_nothing_changes(member_client, memb
 def test_a_visitor_time_zone_cookie_is_used_when_valid(client):
     client.cookies["tz"] = "America/Mexico_City"
     assert (
-        "Times are shown in America/Mexico_City." in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+        "Times are shown in America/Mexico_City."
+        in client.get("/en/", HTTP_ACCEPT_LANGUAGE="en").text
     )
     client.cookies["tz"] = "<script>"
-    assert "Times are shown in America/Santiago." in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert (
+        "Times are shown in America/Santiago." in client.get("/en/", HTTP_ACCEPT_LANGUAGE="en").text
+    )
 
 
 def test_only_moderators_see_the_moderation_queue_on_their_account_page(client, member, moderator):

@@ -24,11 +24,11 @@ def test_a_collection_lists_its_published_resources_in_order(client):
     assert "A starter kit for cluster directors" in html
     assert html.index("Primero") < html.index("Segundo")
     assert "Start here" in html and "Borrador" not in html
-    listing = client.get("/library/collections/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    listing = client.get("/en/library/collections/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "2 resources" in listing
     assert (
         "A starter kit for cluster directors"
-        in client.get(f"/library/{first.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        in client.get(f"/en/library/{first.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     )
 
 

@@ -71,7 +71,7 @@ def test_the_cells_come_from_one_grouped_query(studies):
 
 
 def test_each_cell_links_to_a_list_with_as_many_studies(client, studies):
-    html = client.get("/library/evidence/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get("/en/library/evidence/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     links = re.findall(r'<a href="(/library/\?[^"]+)" aria-label="(\d+) stud', html)
     assert links
     for url, count in links:
@@ -80,12 +80,12 @@ def test_each_cell_links_to_a_list_with_as_many_studies(client, studies):
 
 
 def test_the_map_switches_axes_and_narrows_by_sector(client, studies):
-    page = client.get("/library/evidence/?view=outcome-country", HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get("/en/library/evidence/?view=outcome-country", HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
     assert "Outcome by country" in html and '<th scope="col">Peru</th>' in html
-    narrowed = client.get("/library/evidence/?sector=tourism", HTTP_ACCEPT_LANGUAGE="en")
+    narrowed = client.get("/en/library/evidence/?sector=tourism", HTTP_ACCEPT_LANGUAGE="en")
     text = narrowed.content.decode()
     assert "1 study under these filters." in text
     assert 'href="/library/?sector=tourism&amp;method=rct&amp;outcome=exports"' in text
-    bad = client.get("/library/evidence/?direction=sideways", HTTP_ACCEPT_LANGUAGE="en")
+    bad = client.get("/en/library/evidence/?direction=sideways", HTTP_ACCEPT_LANGUAGE="en")
     assert "has a value we do not know" in bad.content.decode()

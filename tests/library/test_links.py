@@ -159,5 +159,5 @@ def test_moderators_see_the_broken_links_and_nobody_else(client, lib_moderator):
     assert member.get("/library/broken-links/").status_code == 403
     staff = Client()
     staff.force_login(lib_moderator)
-    html = staff.get("/library/broken-links/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = staff.get("/en/library/broken-links/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Enlace roto" in html and "HTTP 404" in html

@@ -32,7 +32,7 @@ def test_the_demo_has_stories_of_every_kind_in_three_languages_and_is_idempotent
 
 def test_the_demo_stories_render_and_portuguese_readers_see_the_fallback(client):
     run_seeders_up_to_stories()
-    assert client.get("/stories/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+    assert client.get("/en/stories/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
     for story in Story.objects.public():
         response = client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="pt-br")
         assert response.status_code == 200
