@@ -31,5 +31,5 @@ class IssueSitemap(PublicSitemap):
         present = {edition.language for edition in item.eds}  # type: ignore[attr-defined]
         return [code for code in CODES if code in present]
 
-    def location(self, item: Issue) -> str:
+    def location(self, item: Issue) -> str:  # type: ignore[override]
         return reverse("newsletter:issue", args=[item.number, get_language()])

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import translation
 
 from iapt_platform.accounts import roles
 from iapt_platform.moderation.models import ModerationItem
@@ -883,9 +884,12 @@ def _wrong(name, url, persona, expected, response) -> str | None:
 
 
 def _url(name: str, rule: Rule, objects: dict) -> str:
-    if rule.args:
-        return reverse(name, args=rule.args) + rule.query
-    return reverse(name, kwargs=rule.kwargs(objects)) + rule.query
+    # The personas' own language (English), whatever the last request left active: a public
+    # page's unprefixed address would send them on to it (lib/languages.py).
+    with translation.override("en"):
+        if rule.args:
+            return reverse(name, args=rule.args) + rule.query
+        return reverse(name, kwargs=rule.kwargs(objects)) + rule.query
 
 
 def _check(name: str, rule: Rule, objects: dict, clients: dict) -> list[str]:
