@@ -25,7 +25,7 @@ def test_a_resource_page_shows_its_evidence_language_and_citations(client):
     assert '<h1 lang="pt">' in html
     assert "Matching" in html and "Mixed effects" in html and "2010\u20132017" in html
     assert "Brazil" in html
-    assert 'href="/library/estudio/cite.ris"' in html
+    assert 'href="/en/library/estudio/cite.ris"' in html
     assert 'rel="noopener noreferrer nofollow"' in html  # the external link
 
 

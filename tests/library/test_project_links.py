@@ -103,7 +103,7 @@ def test_without_resources_the_section_is_left_out_but_a_partner_is_shown_how_to
         en_member_client.get(project.get_absolute_url(), **EN).content.decode()
     )
     assert "No library resource is linked to this project yet." in section
-    assert f'href="/library/propose/?project={project.pk}"' in section
+    assert f'href="/en/library/propose/?project={project.pk}"' in section
 
 
 def test_someone_who_is_not_a_partner_cannot_link_a_resource(

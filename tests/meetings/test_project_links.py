@@ -153,7 +153,7 @@ def test_without_meetings_the_section_is_left_out_but_a_partner_is_shown_how_to_
     client.force_login(moderator_with_totp)
     section = meetings_section(client.get(project.get_absolute_url(), **EN).content.decode())
     assert "No community meeting is linked to this project yet." in section
-    assert f'href="/meetings/staff/new/?project={project.pk}"' in section
+    assert f'href="/en/meetings/staff/new/?project={project.pk}"' in section
 
 
 def test_a_moderator_links_any_published_project_but_never_one_in_review_or_rejected(
