@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from tests.addresses import address
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +24,7 @@ def test_every_page_links_to_the_source_of_the_running_version(client, settings,
     settings.SOURCE_URL = "https://source.example.org/iapt-platform/-/tree/v1.2"
     cache.clear()  # the visitors' page cache
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    response = client.get("/")
+    response = client.get(address("home", language=language))
     assert response.status_code == 200
     assert 'href="https://source.example.org/iapt-platform/-/tree/v1.2"' in response.text
     if language == "en":

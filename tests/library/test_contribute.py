@@ -68,7 +68,7 @@ def test_a_member_proposes_a_pdf_and_it_waits_for_a_moderator(
     )
 
     assert response.status_code == 302
-    assert response["Location"] == "/library/mine/"
+    assert response["Location"] == "/en/library/mine/"  # the member reads English
     resource = Resource.objects.get()
     assert resource.status == Resource.Status.IN_REVIEW
     assert resource.contributed_by == en_member
@@ -88,7 +88,7 @@ def test_a_member_proposes_a_pdf_and_it_waits_for_a_moderator(
     # Not public yet: the visitor neither finds nor opens it.
     assert client.get(f"/library/{resource.slug}/").status_code == 404
     assert "Guía de financiamiento" not in client.get("/library/?q=zanahoria").content.decode()
-    assert en_member_client.get(f"/library/{resource.slug}/").status_code == 200
+    assert en_member_client.get(f"/en/library/{resource.slug}/").status_code == 200
     page = en_member_client.get("/en/library/mine/", HTTP_ACCEPT_LANGUAGE="en")
     assert "In review" in page.content.decode()
 
@@ -199,10 +199,11 @@ def test_only_the_contributor_edits_and_only_when_changes_were_asked(
         **form_data(external_url="https://example.org/guide"),
     )
     resource = Resource.objects.get()
-    response = en_member_client.get(f"/library/{resource.slug}/edit/")
+    response = en_member_client.get(f"/en/library/{resource.slug}/edit/")
     assert response.status_code == 302  # in review: not editable, back to the page
+    assert response["Location"] == f"/en/library/{resource.slug}/"
     client.force_login(UserFactory())
-    assert client.get(f"/library/{resource.slug}/edit/").status_code == 404  # not theirs
+    assert client.get(f"/en/library/{resource.slug}/edit/").status_code == 404  # not theirs
 
 
 def test_rejection_keeps_it_private(
