@@ -19,7 +19,7 @@ def test_a_collection_lists_its_published_resources_in_order(client):
     CollectionItem.objects.create(collection=kit, resource=hidden, order=0)
 
     html = client.get(
-        "/library/collections/starter-kit/", HTTP_ACCEPT_LANGUAGE="en"
+        "/en/library/collections/starter-kit/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "A starter kit for cluster directors" in html
     assert html.index("Primero") < html.index("Segundo")
