@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from initiatives.matchmaking import services
 from initiatives.models import Initiative, Visibility
+from tests.addresses import address
 from tests.matchmaking.conftest import (  # noqa: F401 (fixtures, shared with tests/matchmaking)
     SECRET_CONTACT_A,
     approve_all,
@@ -54,7 +55,7 @@ def test_a_phone_its_owner_hid_never_reaches_the_partner(
     b_context.set_default_timeout(10_000)
     sign_in_as(b_context, live_server, promoter_b)
     b = b_context.new_page()
-    b.goto(initiative_b.get_absolute_url())
+    b.goto(address("initiatives:detail", args=[initiative_b.slug]))  # Spanish, as B reads
     b.get_by_role("button", name="Editar esta iniciativa").click()
     b.wait_for_url(re.compile(r"/initiatives/drafts/\d+/step/1/$"))
     b.goto(b.url.replace("/step/1/", "/step/5/"))
