@@ -6,17 +6,17 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template import loader
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from whitenoise.base import WhiteNoise
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from iapt_platform.accounts import roles
 from iapt_platform.accounts.models import available_time_zones
-from iapt_platform.lib import logs
+from iapt_platform.lib import languages, logs
 from iapt_platform.lib.http import for_the_api
 
 
@@ -53,17 +53,74 @@ def reader_time_zone(request) -> str:
     return cookie if cookie in available_time_zones() else settings.DEFAULT_READER_TIME_ZONE
 
 
-class UserPreferencesMiddleware:
-    """Applies a signed-in user's language and everyone's time zone to the request."""
+def early_language(request) -> str:
+    """The language of an answer given before the user is known (a 503, a 400)."""
+    return languages.language_from_path(request.path_info) or translation.get_language_from_request(
+        request
+    )
+
+
+class LanguageMiddleware:
+    """The language of each request, in place of Django's LocaleMiddleware (lib/languages.py).
+
+    A prefixed address (`/en/…`, `/pt-br/…`) is in its language, whoever reads it: a link shows
+    what its sender saw. Every other address is in the reader's language (the member's profile,
+    else the cookie, else the browser), and a public page asked there by a reader whose language
+    is not Spanish is sent to the same page under the reader's prefix, so an old link shows what it
+    showed before. LocaleMiddleware with prefix_default_language=False would show Spanish at every
+    unprefixed address, the account and sign-in pages too. It needs the user: after
+    AuthenticationMiddleware.
+    """
+
+    redirect_methods = ("GET", "HEAD")
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if user.is_authenticated and user.language:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = translation.get_language()
+        path = request.path_info
+        language = languages.language_from_path(path)
+        negotiated = language is None
+        if language is None:
+            language = languages.reader_language(request)
+            if language != languages.DEFAULT and languages.has_language_versions(path):
+                if request.method in self.redirect_methods:
+                    return self.to_prefixed(request, language)
+                # A form posted to an old address: the address is found as the Spanish page's
+                # (process_view is after URL resolution), the answer is in the reader's language.
+                request._language_after_resolving = language
+                language = languages.DEFAULT
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        if negotiated:
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        language = getattr(request, "_language_after_resolving", None)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+
+    def to_prefixed(self, request, language: str) -> HttpResponse:
+        script_prefix = get_script_prefix()
+        address = request.get_full_path().replace(script_prefix, f"{script_prefix}{language}/", 1)
+        response = HttpResponseRedirect(address)
+        # The answer depends on who asks: no shared cache may give it to another reader.
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        patch_cache_control(response, private=True)
+        return response
+
+
+class UserPreferencesMiddleware:
+    """Applies everyone's time zone to the request (the language: LanguageMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
         zone = reader_time_zone(request)
         request.time_zone = zone
         timezone.activate(zone)
@@ -179,8 +236,9 @@ class ConcurrencyLimitMiddleware:
             self.slots.release()
 
     def busy(self, request) -> HttpResponse:
-        # LocaleMiddleware has not run yet: the language comes from the cookie or the browser.
-        with translation.override(translation.get_language_from_request(request)):
+        # LanguageMiddleware has not run yet: the address's language, else the cookie's or the
+        # browser's.
+        with translation.override(early_language(request)):
             body = loader.render_to_string("503.html", {"retry_after": self.retry_after})
         response = HttpResponse(body, status=503)
         response["Retry-After"] = str(self.retry_after)
@@ -228,8 +286,9 @@ class MalformedAddressMiddleware:
             response: HttpResponse = JsonResponse({"detail": "Malformed address."}, status=400)
             patch_cache_control(response, no_store=True)
             return response
-        # LocaleMiddleware has not run yet: the language comes from the cookie or the browser.
-        with translation.override(translation.get_language_from_request(request)):
+        # LanguageMiddleware has not run yet: the address's language, else the cookie's or the
+        # browser's.
+        with translation.override(early_language(request)):
             body = loader.render_to_string("400.html")
         response = HttpResponse(body, status=400)
         patch_cache_control(response, no_store=True)

@@ -1,12 +1,18 @@
+import datetime
 import logging
 import time
 
 import kombu
 from django.conf import settings
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views import defaults
@@ -15,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from iapt_platform.accounts import services as account_services
 from iapt_platform.lib import home as home_sections
-from iapt_platform.lib import seo
+from iapt_platform.lib import languages, seo, sitemaps
 from iapt_platform.lib.http import for_the_api
 
 logger = logging.getLogger(__name__)
@@ -42,7 +48,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
-    """Switch the interface language: a cookie for everyone, the profile for signed-in users."""
+    """Switch the interface language: a cookie for everyone, the profile for signed-in users,
+    and back to the same page in that language (its own address for a public page)."""
     code = request.POST.get("language", "")
     if code not in dict(settings.LANGUAGES) or not check_for_language(code):
         return HttpResponseBadRequest("Unknown language.")
@@ -51,7 +58,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
-    response = redirect(next_url)
+    response = redirect(languages.translate_path(next_url, code))
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,
@@ -125,3 +132,83 @@ def _cache() -> None:
 def _broker() -> None:
     with kombu.Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
+
+
+# --- Findability -------------------------------------------------------------------------------
+# Paths no search engine should list: staff tools, people's accounts, the API's documentation.
+# "/*/staff/" covers every app's staff pages in every language (RFC 9309 wildcards).
+ROBOTS_DISALLOW = (
+    "/admin/",
+    "/account/",
+    "/accounts/",
+    "/moderation/",
+    "/outbox/",
+    "/api/docs/",
+    "/api/schema/",
+    "/*/staff/",
+)
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    lines += ["", f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}", ""]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+def _cached_xml(key: str, timeout: int, build) -> HttpResponse:
+    """The XML of a sitemap file, kept until its content's version changes (or `timeout`)."""
+    stored = cache.get(key)
+    if stored is None:
+        with timezone.override(datetime.UTC):  # dates in UTC, whoever asks first
+            response = build()
+            if hasattr(response, "render"):
+                response.render()
+        stored = (response.content, response.get("Last-Modified"))
+        cache.set(key, stored, timeout)
+    content, last_modified = stored
+    response = HttpResponse(content, content_type="application/xml")
+    if last_modified:
+        response["Last-Modified"] = last_modified
+    response["X-Robots-Tag"] = "noindex, noodp, noarchive"
+    return response
+
+
+@require_GET
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    """The index of every section's files (lib/sitemaps.py)."""
+    sections = list(sitemaps.sections())
+    versions = ":".join(f"{s.name}.{sitemaps.version_of(s)}" for s in sections)
+    timeout = min((s.timeout for s in sections), default=600)
+
+    def build() -> HttpResponse:
+        entries = []
+        for section in sections:
+            site = section.sitemap()
+            address = f"{settings.SITE_URL}{reverse('sitemap_section', args=[section.name])}"
+            lastmod = site.get_latest_lastmod()
+            entries.append({"location": address, "last_mod": lastmod})
+            entries += [
+                {"location": f"{address}?p={page}", "last_mod": lastmod}
+                for page in range(2, site.paginator.num_pages + 1)
+            ]
+        body = render_to_string("sitemap_index.xml", {"sitemaps": entries})
+        return HttpResponse(body, content_type="application/xml")
+
+    return _cached_xml(f"sitemap:index:{versions}", timeout, build)
+
+
+@require_GET
+def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
+    found = sitemaps.section(section)
+    page = request.GET.get("p", "1")
+    if found is None or not page.isdigit():
+        raise Http404
+    key = f"sitemap:{found.name}:{sitemaps.version_of(found)}:{int(page)}"
+    return _cached_xml(
+        key,
+        found.timeout,
+        lambda: sitemap_views.sitemap(request, {found.name: found.sitemap}, section=found.name),
+    )

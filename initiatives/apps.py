@@ -14,10 +14,12 @@ class InitiativesConfig(AppConfig):
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib import sitemaps
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, metrics, review, selectors, services, signals
+        from . import sitemaps as app_sitemaps
         from .models import Initiative, ManagementRequest
 
         signals.connect()
@@ -49,6 +51,12 @@ class InitiativesConfig(AppConfig):
                     metrics.gone_stale,
                 ),
             ],
+        )
+        sitemaps.register(
+            "initiatives", app_sitemaps.InitiativeSitemap, version=selectors.registry_version
+        )
+        sitemaps.register(
+            "programmes", app_sitemaps.ProgrammeSitemap, version=selectors.registry_version
         )
         register_home_section(
             "initiatives",

@@ -11,6 +11,7 @@ class LibraryConfig(AppConfig):
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib import sitemaps
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
         from initiatives.matchmaking.hooks import register_project_section
@@ -34,9 +35,13 @@ class LibraryConfig(AppConfig):
                 ),
             ],
         )
+        from . import sitemaps as app_sitemaps
         from .models import Resource
 
         signals.connect()
+        sitemaps.register(
+            "resources", app_sitemaps.ResourceSitemap, version=selectors.library_version
+        )
         register_home_section(
             "library",
             template="library/partials/home_section.html",

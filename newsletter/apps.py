@@ -14,11 +14,13 @@ class NewsletterConfig(AppConfig):
         from community.meetings.hooks import on_announce_to_subscribers
         from iapt_platform.accounts import menu, roles
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib import sitemaps
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, review, signals
         from .models import Contribution
         from .services import announcements
+        from .sitemaps import IssueSitemap
 
         on_announce_to_subscribers(announcements.announce_meeting)
         from .services import contributions
@@ -46,6 +48,7 @@ class NewsletterConfig(AppConfig):
             ],
             kind=dashboard.PEOPLE,
         )
+        sitemaps.register("bulletin", IssueSitemap)
         demo_registry.register_seeder("newsletter", demo.seed, order=80)
         # Dates over the last months, for the community dashboard (after every seeder).
         demo_registry.register_seeder("newsletter_activity", demo.seed_activity, order=93)

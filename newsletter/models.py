@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -240,7 +241,9 @@ class Edition(models.Model):
         return f"{self.issue} ({self.language})"
 
     def get_absolute_url(self) -> str:
-        return reverse("newsletter:issue", args=[self.issue.number, self.language])
+        # An edition's page is in its own language (lib/languages.py: /en/bulletin/issues/3/en/).
+        with translation.override(self.language):
+            return reverse("newsletter:issue", args=[self.issue.number, self.language])
 
 
 class Block(models.Model):

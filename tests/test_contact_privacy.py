@@ -97,7 +97,7 @@ def test_the_initiative_page_shows_each_reader_what_the_initiative_allows(client
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "geojson"])
 def test_downloads_hold_only_public_contact_details(client, cacao, quinua, member, fmt):
     client.force_login(member)  # a signed-in member downloads the same public file
-    response = client.get(f"/initiatives/download.{fmt}")
+    response = client.get(reverse("initiatives:export", args=[fmt]))
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     if fmt == "xlsx":

@@ -4,6 +4,7 @@ from django.test import Client
 from django.urls import path
 
 from iapt_platform.urls import urlpatterns as project_urls
+from tests.addresses import address
 
 
 def _boom(request):
@@ -30,7 +31,8 @@ def test_a_missing_page_is_friendly_in_three_languages(client, language, text):
     response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 404
     assert text in response.text
-    assert 'href="/"' in response.text
+    # The home page in the reader's language (/en/, /pt-br/; Spanish unprefixed).
+    assert f'href="{address("home", language=language)}"' in response.text
 
 
 @pytest.mark.django_db

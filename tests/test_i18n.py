@@ -5,6 +5,8 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.urls import reverse
 
+from tests.addresses import address
+
 LOCALE = Path(settings.BASE_DIR) / "locale"
 CATALOGUES = sorted(LOCALE.glob("*/LC_MESSAGES/django.po"))
 
@@ -43,8 +45,10 @@ def test_every_catalogue_is_complete_and_has_no_fuzzy_entry(path):
 def test_the_language_switcher_sets_the_language_for_visitors(client, language, heading):
     response = client.post(reverse("set_language"), {"language": language, "next": "/"})
     assert response.status_code == 302
-    assert response["Location"] == "/"
-    page = client.get("/")
+    # The same page at its address in that language (Spanish unprefixed).
+    assert response["Location"] == {"es": "/", "en": "/en/", "pt-br": "/pt-br/"}[language]
+    assert client.get("/").status_code == (200 if language == "es" else 302)  # the cookie
+    page = client.get(response["Location"])
     assert f'<html lang="{language}">' in page.text
     assert heading in page.text
 
@@ -62,7 +66,7 @@ def test_the_switcher_refuses_unknown_languages_and_foreign_redirects(client):
     response = client.post(
         reverse("set_language"), {"language": "en", "next": "https://evil.example/"}
     )
-    assert response["Location"] == "/"
+    assert response["Location"] == "/en/"  # the home page, in the chosen language
     assert client.get(reverse("set_language")).status_code == 405
 
 
@@ -118,7 +122,8 @@ def test_the_project_has_no_translation_call_makemessages_cannot_see():
 def test_country_pages_name_the_country_correctly_in_each_language(client, language, code, name):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
 
-    page = client.get(reverse("initiatives:country", args=[code])).content.decode()
+    page = client.get(address("initiatives:country", args=[code], language=language))
+    page = page.content.decode()
 
     assert f"<h1>{name}</h1>" in page
     assert "yTobago" not in page

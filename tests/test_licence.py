@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from tests.addresses import address
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +24,7 @@ def test_every_page_links_to_the_source_of_the_running_version(client, settings,
     settings.SOURCE_URL = "https://source.example.org/iapt-platform/-/tree/v1.2"
     cache.clear()  # the visitors' page cache
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    response = client.get("/")
+    response = client.get(address("home", language=language))
     assert response.status_code == 200
     assert 'href="https://source.example.org/iapt-platform/-/tree/v1.2"' in response.text
     if language == "en":
@@ -32,6 +34,6 @@ def test_every_page_links_to_the_source_of_the_running_version(client, settings,
 def test_without_a_source_url_the_footer_names_the_licence_only(client, settings):
     settings.SOURCE_URL = ""
     cache.clear()
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get("/en/", HTTP_ACCEPT_LANGUAGE="en")
     assert "GNU Affero General Public License" in response.text
     assert "Source code of this version" not in response.text

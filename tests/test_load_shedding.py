@@ -30,7 +30,7 @@ def busy_process(limit: int = LIMIT):
 @pytest.mark.django_db
 def test_a_request_past_the_limit_gets_a_friendly_503_with_retry_after(client):
     with busy_process():
-        response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+        response = client.get("/en/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert "no-store" in response["Cache-Control"]
@@ -50,8 +50,8 @@ def test_the_busy_page_speaks_the_language_of_the_browser(client):
 @pytest.mark.django_db
 def test_requests_are_served_again_once_slots_are_free(client):
     with busy_process():
-        assert client.get("/", HTTP_ACCEPT_LANGUAGE="en").status_code == 503
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+        assert client.get("/en/", HTTP_ACCEPT_LANGUAGE="en").status_code == 503
+    response = client.get("/en/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "Retry-After" not in response
 
@@ -79,7 +79,7 @@ def test_a_refused_form_saves_nothing(client, member):
 def test_zero_turns_the_limit_off(client, settings):
     settings.MAX_CONCURRENT_REQUESTS = 0
     with busy_process(1):  # would refuse everything if a limit of 0 or 1 applied
-        assert client.get("/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+        assert client.get("/en/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
 
 
 @pytest.mark.django_db

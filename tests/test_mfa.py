@@ -21,7 +21,7 @@ def test_a_moderator_without_totp_is_sent_to_set_it_up_before_staff_areas(
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_activate_totp")
     # Ordinary pages are not blocked.
-    assert client.get("/").status_code == 200
+    assert client.get(reverse("home")).status_code == 200
 
 
 def test_a_moderator_with_totp_reaches_the_admin(client, moderator_with_totp):

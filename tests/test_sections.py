@@ -73,7 +73,7 @@ def test_the_home_page_shows_its_sections_in_order(client):
     InitiativeFactory(name="Clúster de Prueba del Orden")
     StoryFactory(title_en="A story to order")
     ResourceFactory(title="Guía para ordenar")
-    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get("/en/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     positions = [
         html.index("Clúster de Prueba del Orden"),
         html.index("A story to order"),

@@ -14,6 +14,7 @@ class MeetingsConfig(AppConfig):
         from iapt_platform.accounts import menu, roles
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib import sitemaps
         from iapt_platform.lib.home import register_home_section
         from initiatives.matchmaking.hooks import register_project_section
 
@@ -65,7 +66,9 @@ class MeetingsConfig(AppConfig):
             ],
             kind=dashboard.PEOPLE,
         )
+        from .sitemaps import MeetingSitemap
 
+        sitemaps.register("meetings", MeetingSitemap)
         register_home_section(
             "meetings",
             template="meetings/partials/home_section.html",

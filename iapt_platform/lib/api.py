@@ -3,6 +3,8 @@ the pagination and a link to an object's public page."""
 
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, serializers
@@ -27,10 +29,14 @@ class Pagination(PageNumberPagination):
 
 @extend_schema_field(OpenApiTypes.URI)
 class PageField(serializers.Field):
-    """The absolute address of the object's public page (its get_absolute_url)."""
+    """The absolute address of the object's public page (its get_absolute_url): the unprefixed
+    one, whatever language the API answers in, which sends each reader to their own language
+    (iapt_platform/lib/languages.py)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, value: Any) -> str:
-        return self.context["request"].build_absolute_uri(value.get_absolute_url())
+        with translation.override(settings.LANGUAGE_CODE):
+            path = value.get_absolute_url()
+        return self.context["request"].build_absolute_uri(path)

@@ -21,3 +21,13 @@ def awaits_second_factor(user) -> bool:
     from iapt_platform.accounts import roles
 
     return roles.awaits_second_factor(user)
+
+
+@register.simple_tag(takes_context=True)
+def language_alternates(context) -> list[tuple[str, str]]:
+    """{% language_alternates as links %}: (hreflang, absolute address) of the page's language
+    versions and x-default, none on a page with one address for every language."""
+    from iapt_platform.lib.languages import alternates
+
+    request = context.get("request")
+    return alternates(request) if request is not None else []

@@ -16,11 +16,16 @@ class StoriesConfig(AppConfig):
         from iapt_platform.accounts import menu, roles
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib import sitemaps
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, metrics, review, selectors, services
         from .models import Story, StoryProposal
+        from .sitemaps import StorySitemap
+
+        # Stories become public on their date, with no write: cached for minutes only.
+        sitemaps.register("stories", StorySitemap)
 
         dashboard.register_section(
             dashboard.STORIES,

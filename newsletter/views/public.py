@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from iapt_platform.lib import languages
 from iapt_platform.lib.ratelimit import client_ip
 
 from .. import consent, rendering, selectors, tokens
@@ -247,6 +248,8 @@ def issue(request: HttpRequest, number: int, language: str) -> HttpResponse:
         e for e in edition.issue.editions.all() if e.language != edition.language
     ]
     context["language_names"] = dict(settings.LANGUAGES)
+    # Its other languages are its other editions (the hreflang links and the sitemap agree).
+    languages.set_page_languages(request, [e.language for e in edition.issue.editions.all()])
     return render(request, "newsletter/issue.html", context)
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.addresses import address
 from tests.factories import InitiativeFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +44,9 @@ def test_a_member_saves_the_profile_and_pages_follow_language_and_time_zone(memb
         "en",
         "Asia/Tokyo",
     )
-    assert '<html lang="en">' in member_client.get("/").text
-    assert "Times are shown in Asia/Tokyo." in member_client.get("/").text
+    home = address("home", language="en")  # the member's language now
+    assert '<html lang="en">' in member_client.get(home).text
+    assert "Times are shown in Asia/Tokyo." in member_client.get(home).text
 
 
 def test_dates_are_shown_in_the_readers_time_zone(client, member):
@@ -76,10 +78,13 @@ def test_an_unknown_time_zone_is_refused_and_nothing_changes(member_client, memb
 def test_a_visitor_time_zone_cookie_is_used_when_valid(client):
     client.cookies["tz"] = "America/Mexico_City"
     assert (
-        "Times are shown in America/Mexico_City." in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+        "Times are shown in America/Mexico_City."
+        in client.get("/en/", HTTP_ACCEPT_LANGUAGE="en").text
     )
     client.cookies["tz"] = "<script>"
-    assert "Times are shown in America/Santiago." in client.get("/", HTTP_ACCEPT_LANGUAGE="en").text
+    assert (
+        "Times are shown in America/Santiago." in client.get("/en/", HTTP_ACCEPT_LANGUAGE="en").text
+    )
 
 
 def test_only_moderators_see_the_moderation_queue_on_their_account_page(client, member, moderator):

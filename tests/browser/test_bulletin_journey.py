@@ -61,11 +61,13 @@ def test_subscribe_propose_build_schedule_send_and_leave(
     expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
     grace = Subscriber.objects.get(email="grace@example.org")
     assert grace.status == Subscriber.Status.PENDING
-    assert grace.consent_source_detail == "http://testserver/"
+    assert grace.consent_source_detail == "http://testserver/en/"  # the English home she read
 
     confirmation = mail.outbox[-1]
     assert confirmation.to == ["grace@example.org"]
-    path = re.search(r"http://testserver(/bulletin/confirm/\S+/)", confirmation.body).group(1)
+    path = re.search(
+        r"http://testserver((?:/en|/pt-br)?/bulletin/confirm/\S+/)", confirmation.body
+    ).group(1)
     page.goto(path)
     page.get_by_role("button", name="Confirm my subscription").click()
     expect(page.get_by_role("heading", name="Subscription confirmed")).to_be_visible()

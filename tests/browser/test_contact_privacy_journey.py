@@ -8,8 +8,10 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from iapt_platform.lib.languages import translate_path
 from initiatives.matchmaking import services
 from initiatives.models import Initiative, Visibility
+from tests.addresses import address
 from tests.matchmaking.conftest import (  # noqa: F401 (fixtures, shared with tests/matchmaking)
     SECRET_CONTACT_A,
     approve_all,
@@ -54,7 +56,7 @@ def test_a_phone_its_owner_hid_never_reaches_the_partner(
     b_context.set_default_timeout(10_000)
     sign_in_as(b_context, live_server, promoter_b)
     b = b_context.new_page()
-    b.goto(initiative_b.get_absolute_url())
+    b.goto(address("initiatives:detail", args=[initiative_b.slug]))  # Spanish, as B reads
     b.get_by_role("button", name="Editar esta iniciativa").click()
     b.wait_for_url(re.compile(r"/initiatives/drafts/\d+/step/1/$"))
     b.goto(b.url.replace("/step/1/", "/step/5/"))
@@ -73,7 +75,7 @@ def test_a_phone_its_owner_hid_never_reaches_the_partner(
         to_initiative=initiative_b,
         message="Trabajemos juntos.",
     )
-    b.goto(connection.get_absolute_url())
+    b.goto(translate_path(connection.get_absolute_url(), "es"))
     b.get_by_role("button", name="Aceptar").click()
     contact_of_a = b.locator("section.shared-contact")
     expect(contact_of_a).to_contain_text(promoter_a.email)
@@ -85,7 +87,7 @@ def test_a_phone_its_owner_hid_never_reaches_the_partner(
     a_context.set_default_timeout(10_000)
     sign_in_as(a_context, live_server, promoter_a)
     a = a_context.new_page()
-    a.goto(connection.get_absolute_url())
+    a.goto(translate_path(connection.get_absolute_url(), "es"))
     contact_of_b = a.locator("section.shared-contact")
     expect(contact_of_b).to_contain_text(promoter_b.email)
     expect(contact_of_b).to_contain_text("Beatriz Bits")

@@ -92,7 +92,7 @@ def test_the_header_is_compact_on_a_phone_and_its_menu_opens_without_javascript(
     page.locator("summary", has_text="Menu").click()
     expect(library_link).to_be_visible()
     library_link.click()
-    expect(page).to_have_url(f"{live_server.url}/library/")
+    expect(page).to_have_url(f"{live_server.url}/en/library/")  # the English page
     context.close()
 
 

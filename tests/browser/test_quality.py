@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from community import services as forum_services
 from community.models import Post
+from iapt_platform.lib.languages import translate_path
 from initiatives import services
 from library import services as library_services
 from tests.community import factories as forum
@@ -109,6 +110,7 @@ def test_main_pages_have_no_serious_accessibility_violation(
     problems = []
     for name, path in pages.items():
         page = (signed_in if name in MEMBER_PAGES else visitor).new_page()
+        path = translate_path(path, language)  # the page's address in that language
         response = page.goto(path)
         # The page itself, not a sign-in page it redirected to.
         assert response is not None and response.status == 200 and response.url.endswith(path)

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from initiatives.stories import services
 from initiatives.stories.models import Story, StoryProposal
+from tests.addresses import address
 from tests.factories import InitiativeFactory
 from tests.stories.factories import InterviewBlockFactory, StoryFactory
 
@@ -134,7 +135,7 @@ def test_a_video_page_requests_nothing_from_the_video_host_until_play(page, live
     # Offline: any request to another host is cut short rather than left to time out.
     page.route(lambda url: urlsplit(url).netloc != own_host, lambda route: route.abort())
 
-    page.goto(story.get_absolute_url())
+    page.goto(address("stories:detail", args=[story.slug]))  # the Spanish page
     page.wait_for_load_state("networkidle")
     foreign = [url for url in requests if urlsplit(url).netloc != own_host]
     assert foreign == []
@@ -171,7 +172,7 @@ def test_hostile_markdown_renders_inert_in_the_browser(page):
         kind="interview",
     )
     InterviewBlockFactory(story=story, question_es="<b onclick=alert(1)>P</b>", answer_es=hostile)
-    page.goto(story.get_absolute_url())
+    page.goto(address("stories:detail", args=[story.slug]))  # the Spanish page
     page.wait_for_load_state("networkidle")
     body = page.locator(".story-body")
     expect(body).to_be_visible()

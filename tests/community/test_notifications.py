@@ -68,7 +68,7 @@ def test_only_members_who_chose_immediately_get_an_email_per_notification(
     assert [m.to for m in mail.outbox] == [[bruno.email]]
     message = mail.outbox[0]
     assert message.extra_headers["List-Unsubscribe"].startswith(
-        "<http://testserver/community/email/"
+        "<http://testserver/en/community/email/"  # the address in the member's language
     )
     assert "Hola @bruno" in message.alternatives[0][0]
     # A retried task sends nothing more.

@@ -7,17 +7,17 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from initiatives.models import Initiative
 from initiatives.services import initiative_refresh_search
+from tests.addresses import address
 from tests.factories import InitiativeFactory, ProgrammeFactory, SectorFactory
 
 QUITO = (Decimal("-0.18"), Decimal("-78.47"))
 GUAYAQUIL = (Decimal("-2.19"), Decimal("-79.89"))
 BOGOTA = (Decimal("4.71"), Decimal("-74.07"))
 
-MAP_DATA = reverse("initiatives:map_data")
+MAP_DATA = address("initiatives:map_data")
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +133,7 @@ def test_map_data_uses_one_query_whatever_the_number_of_initiatives(client, caca
 
 
 def test_country_shapes_are_served_with_long_cache_headers(client):
-    response = client.get(reverse("initiatives:country_shapes"), HTTP_ACCEPT_ENCODING="identity")
+    response = client.get(address("initiatives:country_shapes"), HTTP_ACCEPT_ENCODING="identity")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/geo+json"
@@ -144,7 +144,7 @@ def test_country_shapes_are_served_with_long_cache_headers(client):
 
 
 def test_country_shapes_are_compressed_and_revalidated(client):
-    url = reverse("initiatives:country_shapes")
+    url = address("initiatives:country_shapes")
     plain = client.get(url, HTTP_ACCEPT_ENCODING="identity")
 
     compressed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, br")
@@ -164,7 +164,7 @@ def test_map_page_lists_the_same_initiatives_as_the_map_data(client, cacao):
     located(QUITO, name="Borrador", sectors=[cacao], status=Initiative.Status.DRAFT)
     located(BOGOTA, name="Cacao de Bogotá", country="CO", sectors=[cacao])
 
-    response = client.get(reverse("initiatives:map"), {"country": "EC", "sector": "cacao"})
+    response = client.get(address("initiatives:map"), {"country": "EC", "sector": "cacao"})
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -189,17 +189,17 @@ def test_map_page_caps_its_list_and_points_to_the_directory(client, monkeypatch)
     for _ in range(5):
         located(QUITO)
 
-    response = client.get(reverse("initiatives:map"), {"country": "EC"})
+    response = client.get(address("initiatives:map"), {"country": "EC"})
 
     assert len(response.context["initiatives"]) == 3
     assert response.context["truncated"] is True
-    assert f'href="{reverse("initiatives:list")}?country=EC"' in response.content.decode()
+    assert f'href="{address("initiatives:list")}?country=EC"' in response.content.decode()
 
 
 def test_map_page_explains_an_unknown_filter_value_instead_of_failing(client):
     located(QUITO)
 
-    response = client.get(reverse("initiatives:map"), {"country": "ZZ"})
+    response = client.get(address("initiatives:map"), {"country": "ZZ"})
 
     assert response.status_code == 200
     assert response.context["invalid"] is True
@@ -207,7 +207,7 @@ def test_map_page_explains_an_unknown_filter_value_instead_of_failing(client):
 
 
 def test_map_page_runs_a_fixed_number_of_queries(client, cacao):
-    url = reverse("initiatives:map") + "?country=EC&sector=cacao"
+    url = address("initiatives:map") + "?country=EC&sector=cacao"
     for _ in range(5):
         located(QUITO, sectors=[cacao])
     small = queries_for(client, url)
@@ -229,7 +229,7 @@ def test_country_page_shows_its_published_initiatives_counts_and_programmes(clie
     InitiativeFactory(name="Borrador ecuatoriano", status=Initiative.Status.DRAFT)
     InitiativeFactory(name="Cacao del Huila", country="CO", sectors=[cacao])
 
-    response = client.get(reverse("initiatives:country", args=["EC"]))
+    response = client.get(address("initiatives:country", args=["EC"]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -245,15 +245,17 @@ def test_country_page_shows_its_published_initiatives_counts_and_programmes(clie
     assert [(p.name, p.n) for p in response.context["programmes"]] == [
         ("Programa de Clústeres del Ecuador", 1)
     ]
-    assert f'href="{reverse("initiatives:list")}?country=EC"' in html
-    assert f'href="{reverse("initiatives:map")}?country=EC"' in html
+    assert f'href="{address("initiatives:list")}?country=EC"' in html
+    assert f'href="{address("initiatives:map")}?country=EC"' in html
 
 
 def test_country_page_names_the_country_in_the_readers_language(client):
-    response = client.get(reverse("initiatives:country", args=["BR"]), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(
+        address("initiatives:country", args=["BR"], language="en"), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "<h1>Brazil</h1>" in response.content.decode()
 
-    response = client.get(reverse("initiatives:country", args=["BR"]), HTTP_ACCEPT_LANGUAGE="es")
+    response = client.get(address("initiatives:country", args=["BR"]), HTTP_ACCEPT_LANGUAGE="es")
     assert "<h1>Brasil</h1>" in response.content.decode()
 
 
@@ -261,7 +263,7 @@ def test_country_page_accepts_a_lower_case_code(client):
     response = client.get("/initiatives/countries/ec/")
 
     assert response.status_code == 301
-    assert response["Location"] == reverse("initiatives:country", args=["EC"])
+    assert response["Location"] == address("initiatives:country", args=["EC"])
 
 
 @pytest.mark.parametrize("code", ["ZZ", "FR", "us", "ECU"])
@@ -273,11 +275,11 @@ def test_country_page_runs_a_fixed_number_of_queries(client, cacao, tourism):
     programme = ProgrammeFactory(country="EC")
     for _ in range(5):
         InitiativeFactory(sectors=[cacao, tourism], programme=programme, kind="network")
-    small = queries_for(client, reverse("initiatives:country", args=["EC"]))
+    small = queries_for(client, address("initiatives:country", args=["EC"]))
     for _ in range(45):
         InitiativeFactory(sectors=[cacao], programme=ProgrammeFactory(), stage="mature")
 
-    large = queries_for(client, reverse("initiatives:country", args=["EC"]))
+    large = queries_for(client, address("initiatives:country", args=["EC"]))
 
     assert small == large
     assert large <= 7  # the seventh counts the initiatives by state or province
@@ -293,7 +295,7 @@ def test_sector_page_shows_its_initiatives_by_country(client, cacao, tourism):
     InitiativeFactory(name="Borrador de cacao", sectors=[cacao], status=Initiative.Status.DRAFT)
     InitiativeFactory(name="Turismo de Quito", sectors=[tourism])
 
-    response = client.get(reverse("initiatives:sector", args=["cacao"]))
+    response = client.get(address("initiatives:sector", args=["cacao"]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -310,12 +312,14 @@ def test_sector_page_shows_its_initiatives_by_country(client, cacao, tourism):
         ("EC", 2),
         ("CO", 1),
     ]
-    assert f'href="{reverse("initiatives:map")}?sector=cacao"' in html
-    assert f'href="{reverse("initiatives:list")}?sector=cacao"' in html
+    assert f'href="{address("initiatives:map")}?sector=cacao"' in html
+    assert f'href="{address("initiatives:list")}?sector=cacao"' in html
 
 
 def test_sector_page_shows_the_name_in_the_readers_language(client, cacao):
-    response = client.get(reverse("initiatives:sector", args=["cacao"]), HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(
+        address("initiatives:sector", args=["cacao"], language="en"), HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert "<h1>Cocoa</h1>" in response.content.decode()
 
@@ -327,11 +331,11 @@ def test_sector_page_is_404_for_an_unknown_sector(client):
 def test_sector_page_runs_a_fixed_number_of_queries(client, cacao, tourism):
     for _ in range(5):
         InitiativeFactory(sectors=[cacao, tourism])
-    small = queries_for(client, reverse("initiatives:sector", args=["cacao"]))
+    small = queries_for(client, address("initiatives:sector", args=["cacao"]))
     for i in range(45):
         InitiativeFactory(sectors=[cacao], country=["CO", "PE", "MX"][i % 3])
 
-    large = queries_for(client, reverse("initiatives:sector", args=["cacao"]))
+    large = queries_for(client, address("initiatives:sector", args=["cacao"]))
 
     assert small == large
 
@@ -356,7 +360,7 @@ def seed_small_registry(cacao, tourism) -> None:
 def test_statistics_match_a_hand_count(client, cacao, tourism):
     seed_small_registry(cacao, tourism)
 
-    response = client.get(reverse("initiatives:statistics"))
+    response = client.get(address("initiatives:statistics"))
 
     assert response.status_code == 200
     numbers = response.context["numbers"]
@@ -389,7 +393,7 @@ def test_statistics_match_a_hand_count(client, cacao, tourism):
 def test_statistics_draw_each_breakdown_as_an_svg_chart_followed_by_a_table(client, cacao, tourism):
     seed_small_registry(cacao, tourism)
 
-    response = client.get(reverse("initiatives:statistics"))
+    response = client.get(address("initiatives:statistics"))
 
     html = response.content.decode()
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" role="img"') == 5
@@ -404,7 +408,7 @@ def test_statistics_draw_each_breakdown_as_an_svg_chart_followed_by_a_table(clie
 def test_statistics_of_an_empty_registry_say_there_is_nothing_to_count(client):
     InitiativeFactory(status=Initiative.Status.DRAFT)
 
-    response = client.get(reverse("initiatives:statistics"))
+    response = client.get(address("initiatives:statistics"))
 
     assert response.status_code == 200
     assert response.context["numbers"].total == 0
@@ -417,7 +421,7 @@ def test_statistics_escape_labels(client):
     sector = SectorFactory(slug="evil", name_es="<script>alert(1)</script>")
     InitiativeFactory(sectors=[sector])
 
-    html = client.get(reverse("initiatives:statistics")).content.decode()
+    html = client.get(address("initiatives:statistics")).content.decode()
 
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -427,12 +431,12 @@ def test_statistics_are_cached_until_the_registry_changes(client, cacao):
     from initiatives.selectors import registry_changed
 
     InitiativeFactory(sectors=[cacao])
-    client.get(reverse("initiatives:statistics"))
+    client.get(address("initiatives:statistics"))
     InitiativeFactory(sectors=[cacao])
 
-    cached = client.get(reverse("initiatives:statistics")).context["numbers"].total
+    cached = client.get(address("initiatives:statistics")).context["numbers"].total
     registry_changed()
-    fresh = client.get(reverse("initiatives:statistics")).context["numbers"].total
+    fresh = client.get(address("initiatives:statistics")).context["numbers"].total
 
     assert (cached, fresh) == (1, 2)
 
@@ -440,7 +444,7 @@ def test_statistics_are_cached_until_the_registry_changes(client, cacao):
 def test_statistics_page_runs_a_fixed_number_of_queries(client, cacao, tourism):
     for i in range(5):
         InitiativeFactory(sectors=[cacao], year_founded=1990 + i, stage="mature")
-    small = queries_for(client, reverse("initiatives:statistics"))
+    small = queries_for(client, address("initiatives:statistics"))
     for i in range(45):
         InitiativeFactory(
             sectors=[cacao, tourism],
@@ -449,12 +453,12 @@ def test_statistics_page_runs_a_fixed_number_of_queries(client, cacao, tourism):
             kind="network",
         )
 
-    large = queries_for(client, reverse("initiatives:statistics"))
+    large = queries_for(client, address("initiatives:statistics"))
 
     assert small == large
     assert large <= 6
     with CaptureQueriesContext(connection) as warm:
-        client.get(reverse("initiatives:statistics"))
+        client.get(address("initiatives:statistics"))
     assert len(warm) == 0  # served from the cache
 
 
@@ -463,7 +467,7 @@ def test_map_page_ignores_the_empty_values_its_own_form_submits(client):
     located(QUITO, name="Cacao de Quito")
 
     response = client.get(
-        reverse("initiatives:map"),
+        address("initiatives:map"),
         {"q": "", "country": "CO", "sector": "", "kind": "", "stage": "", "programme": ""},
     )
 

@@ -361,11 +361,11 @@ def test_the_downloads_partial_links_the_three_formats_for_the_current_filter(cl
         )
 
     assert re.search(r"<h2[^>]*>Download this list</h2>", html)
-    hrefs = re.findall(r'href="(/initiatives/download\.[a-z]+\?[^"]*)"', html)
+    hrefs = re.findall(r'href="(/en/initiatives/download\.[a-z]+\?[^"]*)"', html)
     assert hrefs == [
-        "/initiatives/download.csv?country=EC&amp;sector=agrifood",
-        "/initiatives/download.xlsx?country=EC&amp;sector=agrifood",
-        "/initiatives/download.geojson?country=EC&amp;sector=agrifood",
+        "/en/initiatives/download.csv?country=EC&amp;sector=agrifood",
+        "/en/initiatives/download.xlsx?country=EC&amp;sector=agrifood",
+        "/en/initiatives/download.geojson?country=EC&amp;sector=agrifood",
     ]
     # Each link, as a browser would follow it, downloads the filtered list.
     response, body = download(client, "csv", hrefs[0].split("?")[1].replace("&amp;", "&"))
@@ -376,6 +376,6 @@ def test_the_downloads_partial_links_the_three_formats_for_the_current_filter(cl
 def test_the_downloads_partial_without_a_filter_links_the_whole_registry():
     html = render_to_string("initiatives/partials/downloads.html", {"query": ""})
 
-    assert 'href="/initiatives/download.csv"' in html
-    assert 'href="/initiatives/download.xlsx"' in html
-    assert 'href="/initiatives/download.geojson"' in html
+    assert 'href="/en/initiatives/download.csv"' in html  # English active: its addresses
+    assert 'href="/en/initiatives/download.xlsx"' in html
+    assert 'href="/en/initiatives/download.geojson"' in html

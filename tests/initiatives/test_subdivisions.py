@@ -226,7 +226,7 @@ def test_statistics_and_the_country_page_count_by_state(client, registry):
     assert [(label, n) for label, n, _link in section.rows][:1] == [
         ("Michoacán de Ocampo (Mexico)", 2)
     ]
-    assert section.rows[0][2] == f"{DIRECTORY}?country=MX&subdivision=MX-MIC"
+    assert section.rows[0][2] == f"{reverse('initiatives:list')}?country=MX&subdivision=MX-MIC"
 
     country = client.get(reverse("initiatives:country", args=["MX"]))
     assert country.context["subdivisions"] == [

@@ -30,7 +30,7 @@ def titles(response) -> list[str]:
 
 
 def get(client, url):
-    return client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    return client.get(f"/en{url}", HTTP_ACCEPT_LANGUAGE="en")  # the English page
 
 
 def test_search_finds_words_inside_documents_without_accents(client):
@@ -128,7 +128,7 @@ def test_urls_are_shareable_and_carry_the_filters_to_pages_and_exports(client):
         ResourceFactory(title=f"Recurso {n:02d}", topics=[topic], languages=["es"])
     html = get(client, "/library/?topic=financing&language=es&sort=title").content.decode()
     assert 'href="?topic=financing&amp;language=es&amp;sort=title&amp;page=2"' in html
-    assert 'href="/library/export.ris?topic=financing&amp;language=es&amp;sort=title"' in html
+    assert 'href="/en/library/export.ris?topic=financing&amp;language=es&amp;sort=title"' in html
     second = get(client, "/library/?topic=financing&language=es&sort=title&page=2")
     assert titles(second)[0] == "Recurso 20"
 

@@ -19,16 +19,16 @@ def test_a_collection_lists_its_published_resources_in_order(client):
     CollectionItem.objects.create(collection=kit, resource=hidden, order=0)
 
     html = client.get(
-        "/library/collections/starter-kit/", HTTP_ACCEPT_LANGUAGE="en"
+        "/en/library/collections/starter-kit/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "A starter kit for cluster directors" in html
     assert html.index("Primero") < html.index("Segundo")
     assert "Start here" in html and "Borrador" not in html
-    listing = client.get("/library/collections/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    listing = client.get("/en/library/collections/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "2 resources" in listing
     assert (
         "A starter kit for cluster directors"
-        in client.get(f"/library/{first.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        in client.get(f"/en/library/{first.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     )
 
 

@@ -68,7 +68,7 @@ def test_a_member_proposes_a_pdf_and_it_waits_for_a_moderator(
     )
 
     assert response.status_code == 302
-    assert response["Location"] == "/library/mine/"
+    assert response["Location"] == "/en/library/mine/"  # the member reads English
     resource = Resource.objects.get()
     assert resource.status == Resource.Status.IN_REVIEW
     assert resource.contributed_by == en_member
@@ -88,8 +88,8 @@ def test_a_member_proposes_a_pdf_and_it_waits_for_a_moderator(
     # Not public yet: the visitor neither finds nor opens it.
     assert client.get(f"/library/{resource.slug}/").status_code == 404
     assert "Guía de financiamiento" not in client.get("/library/?q=zanahoria").content.decode()
-    assert en_member_client.get(f"/library/{resource.slug}/").status_code == 200
-    page = en_member_client.get("/library/mine/", HTTP_ACCEPT_LANGUAGE="en")
+    assert en_member_client.get(f"/en/library/{resource.slug}/").status_code == 200
+    page = en_member_client.get("/en/library/mine/", HTTP_ACCEPT_LANGUAGE="en")
     assert "In review" in page.content.decode()
 
 
@@ -151,7 +151,7 @@ def test_approval_publishes_and_emails_the_contributor(
     assert resource.status == Resource.Status.PUBLISHED and resource.published_at
     assert [m.to for m in mail.outbox] == [["contributor@example.org"]]
     assert "approved" in mail.outbox[0].body
-    response = client.get("/library/?q=ornitorrinco", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get("/en/library/?q=ornitorrinco", HTTP_ACCEPT_LANGUAGE="en")
     assert "Guía de financiamiento para clústeres" in response.content.decode()
 
 
@@ -172,7 +172,7 @@ def test_changes_requested_let_the_contributor_edit_and_send_again(
     resource.refresh_from_db()
     assert resource.status == Resource.Status.DRAFT
 
-    page = en_member_client.get(f"/library/{resource.slug}/edit/", HTTP_ACCEPT_LANGUAGE="en")
+    page = en_member_client.get(f"/en/library/{resource.slug}/edit/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert "Pérez, Ana María\nCEPAL" in page.content.decode()  # the authors, one per line
     with django_capture_on_commit_callbacks(execute=True):
@@ -199,10 +199,11 @@ def test_only_the_contributor_edits_and_only_when_changes_were_asked(
         **form_data(external_url="https://example.org/guide"),
     )
     resource = Resource.objects.get()
-    response = en_member_client.get(f"/library/{resource.slug}/edit/")
+    response = en_member_client.get(f"/en/library/{resource.slug}/edit/")
     assert response.status_code == 302  # in review: not editable, back to the page
+    assert response["Location"] == f"/en/library/{resource.slug}/"
     client.force_login(UserFactory())
-    assert client.get(f"/library/{resource.slug}/edit/").status_code == 404  # not theirs
+    assert client.get(f"/en/library/{resource.slug}/edit/").status_code == 404  # not theirs
 
 
 def test_rejection_keeps_it_private(

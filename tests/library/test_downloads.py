@@ -67,7 +67,7 @@ def test_downloads_and_views_are_counted_per_day_without_tracking_people(client)
     member.force_login(UserFactory())
     with time_machine.travel(datetime.datetime(2026, 3, 1, 23, 50, tzinfo=datetime.UTC)):
         client.get("/library/guia/download/")
-        member.get("/library/guia/download/")
+        member.get("/en/library/guia/download/")
         client.get("/library/guia/")
     with time_machine.travel(datetime.datetime(2026, 3, 2, 0, 10, tzinfo=datetime.UTC)):
         client.get("/library/guia/download/")
@@ -123,15 +123,15 @@ def test_visitors_cannot_see_or_download_unpublished_resources(client, lib_moder
             assert client.get(f"/library/{resource.slug}/{path}").status_code == 404, path
         stranger = Client()
         stranger.force_login(UserFactory())
-        assert stranger.get(f"/library/{resource.slug}/download/").status_code == 404
+        assert stranger.get(f"/en/library/{resource.slug}/download/").status_code == 404
         owner = Client()
         owner.force_login(contributor)
-        response = owner.get(f"/library/{resource.slug}/download/")
+        response = owner.get(f"/en/library/{resource.slug}/download/")
         assert response.status_code == 200
         assert response["Cache-Control"] == "private, no-store"
         moderator = Client()
         moderator.force_login(lib_moderator)
-        assert moderator.get(f"/library/{resource.slug}/download/").status_code == 200
+        assert moderator.get(f"/en/library/{resource.slug}/download/").status_code == 200
     assert not ResourceDailyStat.objects.exists()  # the contributor's checks are not counted
 
 
@@ -142,7 +142,7 @@ def test_the_first_page_picture_is_an_image_we_encoded(client):
     )
     # Before publication only the contributor and staff see it, through the view.
     client.force_login(contributor)
-    response = client.get("/library/guia/image/")
+    response = client.get("/en/library/guia/image/")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -185,7 +185,7 @@ def test_a_download_counts_once_per_visitor_and_day(client):
     with time_machine.travel(datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)):
         for _ in range(5):
             assert client.get("/library/guia/download/").status_code == 200
-            member.get("/library/guia/download/")
+            member.get("/en/library/guia/download/")
         phone.get("/library/guia/download/")
         elsewhere.get("/library/guia/download/")
         client.get("/library/otra/download/")

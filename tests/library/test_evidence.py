@@ -48,7 +48,9 @@ def test_method_by_outcome_counts_published_studies(studies):
     assert cell(grid, "did", "exports").count == 1
     assert cell(grid, "did", "productivity").count == 0  # the draft is not counted
     assert cell(grid, "matching", "wages").count == 1
-    assert cell(grid, "rct", "exports").url == "/library/?method=rct&outcome=exports"
+    assert (
+        cell(grid, "rct", "exports").url == "/en/library/?method=rct&outcome=exports"
+    )  # in English
     assert cell(grid, "rct", "wages").url == ""
 
 
@@ -59,7 +61,7 @@ def test_outcome_by_country_counts_each_country_of_a_study(studies):
     assert cell(grid, "exports", "CL").count == 1
     assert cell(grid, "exports", "MX").count == 1
     assert cell(grid, "wages", "BR").count == 1
-    assert cell(grid, "exports", "PE").url == "/library/?outcome=exports&country=PE"
+    assert cell(grid, "exports", "PE").url == "/en/library/?outcome=exports&country=PE"
 
 
 def test_the_cells_come_from_one_grouped_query(studies):
@@ -71,8 +73,8 @@ def test_the_cells_come_from_one_grouped_query(studies):
 
 
 def test_each_cell_links_to_a_list_with_as_many_studies(client, studies):
-    html = client.get("/library/evidence/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    links = re.findall(r'<a href="(/library/\?[^"]+)" aria-label="(\d+) stud', html)
+    html = client.get("/en/library/evidence/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    links = re.findall(r'<a href="(/en/library/\?[^"]+)" aria-label="(\d+) stud', html)
     assert links
     for url, count in links:
         page = client.get(url.replace("&amp;", "&"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -80,12 +82,12 @@ def test_each_cell_links_to_a_list_with_as_many_studies(client, studies):
 
 
 def test_the_map_switches_axes_and_narrows_by_sector(client, studies):
-    page = client.get("/library/evidence/?view=outcome-country", HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get("/en/library/evidence/?view=outcome-country", HTTP_ACCEPT_LANGUAGE="en")
     html = page.content.decode()
     assert "Outcome by country" in html and '<th scope="col">Peru</th>' in html
-    narrowed = client.get("/library/evidence/?sector=tourism", HTTP_ACCEPT_LANGUAGE="en")
+    narrowed = client.get("/en/library/evidence/?sector=tourism", HTTP_ACCEPT_LANGUAGE="en")
     text = narrowed.content.decode()
     assert "1 study under these filters." in text
-    assert 'href="/library/?sector=tourism&amp;method=rct&amp;outcome=exports"' in text
-    bad = client.get("/library/evidence/?direction=sideways", HTTP_ACCEPT_LANGUAGE="en")
+    assert 'href="/en/library/?sector=tourism&amp;method=rct&amp;outcome=exports"' in text
+    bad = client.get("/en/library/evidence/?direction=sideways", HTTP_ACCEPT_LANGUAGE="en")
     assert "has a value we do not know" in bad.content.decode()

@@ -145,7 +145,7 @@ def test_the_weekly_task_checks_published_links_in_batches(monkeypatch):
 def test_a_moderator_without_two_factor_sets_it_up_first(moderator_without_totp):
     staff = Client()
     staff.force_login(moderator_without_totp)
-    response = staff.get("/library/broken-links/")
+    response = staff.get("/en/library/broken-links/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/2fa/totp/activate/"
 
@@ -156,8 +156,8 @@ def test_moderators_see_the_broken_links_and_nobody_else(client, lib_moderator):
     assert client.get("/library/broken-links/").status_code == 302  # to the sign-in page
     member = Client()
     member.force_login(UserFactory())
-    assert member.get("/library/broken-links/").status_code == 403
+    assert member.get("/en/library/broken-links/").status_code == 403
     staff = Client()
     staff.force_login(lib_moderator)
-    html = staff.get("/library/broken-links/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = staff.get("/en/library/broken-links/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Enlace roto" in html and "HTTP 404" in html

@@ -79,8 +79,10 @@ def test_pictures_become_public_on_approval_and_go_when_withdrawn(
     item = moderation_submit(obj=resource, kind="resource", submitted_by=en_member)
     contributor = Client()
     contributor.force_login(en_member)
-    [src] = image_sources(contributor.get(f"/library/{resource.slug}/").content.decode())
-    assert src == f"/library/{resource.slug}/image/"  # the private copy, through the access check
+    [src] = image_sources(contributor.get(f"/en/library/{resource.slug}/").content.decode())
+    assert (
+        src == f"/en/library/{resource.slug}/image/"
+    )  # the private copy, through the access check
 
     moderation_decide(item=item, moderator=lib_moderator, action="approve", comment="")
     resource.refresh_from_db()

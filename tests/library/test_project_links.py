@@ -48,7 +48,7 @@ def test_a_partner_links_a_resource_and_visitors_see_it_once_published(
     en_member_client, project, lib_moderator, django_capture_on_commit_callbacks
 ):
     client = Client()  # a visitor
-    form = en_member_client.get(f"/library/propose/?project={project.pk}", **EN).content.decode()
+    form = en_member_client.get(f"/en/library/propose/?project={project.pk}", **EN).content.decode()
     assert "Joint projects" in form
     assert f'value="{project.pk}" id="id_projects_0" checked>' in form
 
@@ -103,7 +103,7 @@ def test_without_resources_the_section_is_left_out_but_a_partner_is_shown_how_to
         en_member_client.get(project.get_absolute_url(), **EN).content.decode()
     )
     assert "No library resource is linked to this project yet." in section
-    assert f'href="/library/propose/?project={project.pk}"' in section
+    assert f'href="/en/library/propose/?project={project.pk}"' in section
 
 
 def test_someone_who_is_not_a_partner_cannot_link_a_resource(
@@ -115,7 +115,7 @@ def test_someone_who_is_not_a_partner_cannot_link_a_resource(
     invited = make_project((outsider, False, True), slug="invited", title="Invited")
     asking = make_project((outsider, True, False), slug="asking", title="Asking to join")
 
-    form = en_member_client.get("/library/propose/", **EN).content.decode()
+    form = en_member_client.get("/en/library/propose/", **EN).content.decode()
     assert "Joint projects" not in form  # no project to offer: no empty group of boxes
     for project in (theirs, invited, asking):
         response = propose(
@@ -146,7 +146,7 @@ def test_editing_a_draft_keeps_its_projects_and_refuses_new_ones_of_others(
     )
     resource.projects.add(project)
 
-    form = en_member_client.get(f"/library/{resource.slug}/edit/", **EN).content.decode()
+    form = en_member_client.get(f"/en/library/{resource.slug}/edit/", **EN).content.decode()
     assert f'value="{project.pk}" id="id_projects_0" checked>' in form
 
     edit = form_data(external_url="https://example.org/x", projects=[project.pk, theirs.pk])

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from initiatives.matchmaking import selectors, services
 from initiatives.matchmaking.models import Connection, Project, Topic
+from tests.addresses import address
 from tests.factories import InitiativeFactory, UserFactory
 
 from .conftest import make_post
@@ -133,5 +134,5 @@ def test_the_funnel_columns_speak_the_moderators_language(
     moderator_with_totp.language = language
     moderator_with_totp.save()
     client.force_login(moderator_with_totp)
-    body = client.get(reverse("matchmaking:funnel")).content.decode()
+    body = client.get(address("matchmaking:funnel", language=language)).content.decode()
     assert f'<th scope="col">{heading}</th>' in body or f">{heading}<" in body

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from community.meetings.forms import MeetingForm
+from tests.addresses import address
 
 from .factories import MeetingFactory
 
@@ -28,24 +29,32 @@ def test_a_reader_gets_the_agenda_in_their_language_without_a_notice(client):
     meeting = MeetingFactory(
         agenda_es="1. Bienvenida", agenda_en="1. Welcome", agenda_pt_br="1. Boas-vindas"
     )
-    page = client.get(meeting.get_absolute_url(), **PT).content.decode()
+    page = client.get(
+        address("meetings:detail", args=[meeting.slug], language="pt-br"), **PT
+    ).content.decode()
     assert "Boas-vindas" in page and "Bienvenida" not in page
     assert "translation-notice" not in page
 
 
 def test_an_agenda_missing_in_the_readers_language_says_which_one_it_is(client):
     meeting = MeetingFactory(agenda_es="1. Bienvenida\n2. Financiamiento", agenda_en="1. Welcome")
-    page = client.get(meeting.get_absolute_url(), **PT).content.decode()
+    page = client.get(
+        address("meetings:detail", args=[meeting.slug], language="pt-br"), **PT
+    ).content.decode()
     assert '<div class="prose" lang="es">' in page
     assert "Bienvenida" in page
     assert "Disponível em Espanhol" in page  # "Available in Spanish" (Django names the language)
-    english = client.get(meeting.get_absolute_url(), **EN).content.decode()
+    english = client.get(
+        address("meetings:detail", args=[meeting.slug], language="en"), **EN
+    ).content.decode()
     assert "Welcome" in english and "translation-notice" not in english
 
 
 def test_a_meeting_without_an_agenda_shows_no_notice(client):
     meeting = MeetingFactory()
-    page = client.get(meeting.get_absolute_url(), **PT).content.decode()
+    page = client.get(
+        address("meetings:detail", args=[meeting.slug], language="pt-br"), **PT
+    ).content.decode()
     assert "agenda-heading" not in page and "translation-notice" not in page
 
 

@@ -247,17 +247,17 @@ def test_nobody_stating_a_gender_leaves_the_share_out():
 
 def test_staff_statistics_pages_and_csv_export(staff, client, member):
     demo.seed(lambda line: None)
-    response = staff.get("/meetings/staff/statistics/")
+    response = staff.get("/en/meetings/staff/statistics/")
     assert response.status_code == 200
     page = response.content.decode()
     assert page.count("<svg") == 3
     assert "Share of women per meeting (%)" in page
     meeting = Meeting.objects.get(slug__startswith="encuentro-de-la-comunidad-de-programas")
-    detail = staff.get(f"/meetings/staff/{meeting.pk}/statistics/").content.decode()
+    detail = staff.get(f"/en/meetings/staff/{meeting.pk}/statistics/").content.decode()
     assert "41 participants, 44% women, from 10 countries" in detail
     assert detail.count("<svg") == 3
 
-    export = staff.get("/meetings/staff/statistics.csv")
+    export = staff.get("/en/meetings/staff/statistics.csv")
     assert export["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 3
@@ -267,5 +267,5 @@ def test_staff_statistics_pages_and_csv_export(staff, client, member):
     assert int(rows[1]["first_time_participants"]) < int(rows[1]["participants"])
 
     client.force_login(member)
-    assert client.get("/meetings/staff/statistics/").status_code == 403
-    assert client.get("/meetings/staff/statistics.csv").status_code == 403
+    assert client.get("/en/meetings/staff/statistics/").status_code == 403
+    assert client.get("/en/meetings/staff/statistics.csv").status_code == 403

@@ -28,22 +28,22 @@ def test_the_calendar_lists_upcoming_and_past_meetings_by_kind(client):
     old = past(30, title_en="Old community meeting", status="held")
     draft = MeetingFactory(published_at=None, title_en="Secret draft")
 
-    page = client.get("/meetings/", **EN).content.decode()
+    page = client.get("/en/meetings/", **EN).content.decode()
     assert webinar.title_en in page and workshop.title_en in page
     assert old.title_en not in page and draft.title_en not in page
 
-    page = client.get("/meetings/?kind=webinar", **EN).content.decode()
+    page = client.get("/en/meetings/?kind=webinar", **EN).content.decode()
     assert webinar.title_en in page and workshop.title_en not in page
 
-    page = client.get("/meetings/?when=past", **EN).content.decode()
+    page = client.get("/en/meetings/?when=past", **EN).content.decode()
     assert old.title_en in page and webinar.title_en not in page
-    assert client.get("/meetings/?kind=nonsense", **EN).status_code == 200
+    assert client.get("/en/meetings/?kind=nonsense", **EN).status_code == 200
 
 
 def test_the_calendar_uses_a_fixed_number_of_queries(client):
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert client.get("/meetings/", **EN).status_code == 200
+            assert client.get("/en/meetings/", **EN).status_code == 200
         return len(queries)
 
     MeetingFactory()
@@ -81,7 +81,7 @@ def test_a_members_feed_holds_the_meetings_they_hold_a_seat_at(client, member):
     member.language = "en"
     member.save()
     client.force_login(member)
-    page = client.get("/meetings/mine/", **EN).content.decode()
+    page = client.get("/en/meetings/mine/", **EN).content.decode()
     token = MeetingFeedToken.objects.get(user=member).token
     assert f"/meetings/feed/{token}.ics" in page
 
@@ -112,7 +112,7 @@ def test_staff_pages_are_for_moderators(client, member):
         assert client.get(url).status_code == 302  # to the sign-in page
     client.force_login(member)
     for url in urls:
-        assert client.get(url).status_code == 403
+        assert client.get(f"/en{url}").status_code == 403  # the member reads English
     assert client.post(f"/meetings/staff/{meeting.pk}/cancel/").status_code == 403
     meeting.refresh_from_db()
     assert meeting.status == "scheduled"
@@ -171,7 +171,7 @@ def test_the_staff_form_refuses_an_end_before_the_start(client, moderator_with_t
 
 def test_the_home_page_shows_upcoming_meetings(client):
     MeetingFactory(title_en="Upcoming on the home page")
-    page = client.get("/", **EN).content.decode()
+    page = client.get("/en/", **EN).content.decode()
     assert "Upcoming on the home page" in page
 
 

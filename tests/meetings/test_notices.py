@@ -238,7 +238,7 @@ def test_the_cancellation_form_sends_the_organisers_note_to_each_attendee(
 ):
     meeting, member, visitor, waiting, _gone = people
     client.force_login(moderator_with_totp)
-    form = client.get(f"/meetings/staff/{meeting.pk}/cancel/", HTTP_ACCEPT_LANGUAGE="en")
+    form = client.get(f"/en/meetings/staff/{meeting.pk}/cancel/", HTTP_ACCEPT_LANGUAGE="en")
     page = form.content.decode()
     assert 'name="note"' in page and "Note to the attendees" in page
     with committed():

@@ -64,7 +64,7 @@ def test_a_moderator_links_a_meeting_and_visitors_see_it_on_the_project_page(
     client, moderator_with_totp, project
 ):
     client.force_login(moderator_with_totp)
-    form = client.get(f"/meetings/staff/new/?project={project.pk}", **EN).content.decode()
+    form = client.get(f"/en/meetings/staff/new/?project={project.pk}", **EN).content.decode()
     assert f'<option value="{project.pk}" selected>Cyber Andes</option>' in form
 
     response = client.post(
@@ -153,7 +153,7 @@ def test_without_meetings_the_section_is_left_out_but_a_partner_is_shown_how_to_
     client.force_login(moderator_with_totp)
     section = meetings_section(client.get(project.get_absolute_url(), **EN).content.decode())
     assert "No community meeting is linked to this project yet." in section
-    assert f'href="/meetings/staff/new/?project={project.pk}"' in section
+    assert f'href="/en/meetings/staff/new/?project={project.pk}"' in section
 
 
 def test_a_moderator_links_any_published_project_but_never_one_in_review_or_rejected(
@@ -164,7 +164,7 @@ def test_a_moderator_links_any_published_project_but_never_one_in_review_or_reje
     rejected = make_project(slug="rejected", title="Rejected", status="rejected")
     client.force_login(moderator_with_totp)
 
-    form = client.get("/meetings/staff/new/", **EN).content.decode()
+    form = client.get("/en/meetings/staff/new/", **EN).content.decode()
     choices = form.split('name="project"')[1].split("</select>")[0]
     assert f'<option value="{theirs.pk}">Theirs</option>' in choices
     for project in (waiting, rejected):

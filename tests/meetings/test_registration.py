@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core import mail, signing
-from django.utils import timezone
+from django.utils import timezone, translation
 from icalendar import Calendar
 
 from community.meetings import services
@@ -233,7 +233,7 @@ def test_a_forged_cancellation_link_is_refused_and_changes_nothing(client, tampe
         "garbage": "not-a-token",
     }[tamper]
     for method in (client.get, client.post):
-        response = method(f"/meetings/registration/{token}/cancel/", **EN)
+        response = method(f"/en/meetings/registration/{token}/cancel/", **EN)
         assert response.status_code == 400
         assert "This cancellation link is not valid" in response.content.decode()
     registration.refresh_from_db()
@@ -245,8 +245,9 @@ def test_a_draft_meeting_is_hidden_from_the_public(client, moderator):
     meeting = MeetingFactory(published_at=None)
     assert client.get(meeting.get_absolute_url()).status_code == 404
     assert client.post(f"/meetings/{meeting.slug}/register/", visitor_data()).status_code == 404
-    client.force_login(moderator)
-    assert client.get(meeting.get_absolute_url()).status_code == 200
+    client.force_login(moderator)  # in English, at the English page
+    with translation.override("en"):
+        assert client.get(meeting.get_absolute_url()).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import translation
 
 from iapt_platform.accounts import roles
 from iapt_platform.moderation.models import ModerationItem
@@ -160,6 +161,9 @@ RULES: dict[str, Rule] = {
     "healthz_live": Rule(everyone()),
     "healthz_ready": Rule(everyone()),
     "set_language": Rule(everyone(405), post=dict.fromkeys(PERSONAS, ALLOWED)),
+    "robots_txt": Rule(everyone()),
+    "sitemap": Rule(everyone()),
+    "sitemap_section": Rule(everyone(), lambda o: {"section": "initiatives"}),
     "accounts:home": Rule(signed_in()),
     "accounts:profile": Rule(signed_in()),
     # Download my data: anyone signed in asks for their own archive; the link is signed for one
@@ -931,9 +935,12 @@ def _wrong(name, url, persona, expected, response) -> str | None:
 
 
 def _url(name: str, rule: Rule, objects: dict) -> str:
-    if rule.args:
-        return reverse(name, args=rule.args) + rule.query
-    return reverse(name, kwargs=rule.kwargs(objects)) + rule.query
+    # The personas' own language (English), whatever the last request left active: a public
+    # page's unprefixed address would send them on to it (lib/languages.py).
+    with translation.override("en"):
+        if rule.args:
+            return reverse(name, args=rule.args) + rule.query
+        return reverse(name, kwargs=rule.kwargs(objects)) + rule.query
 
 
 def _check(name: str, rule: Rule, objects: dict, clients: dict) -> list[str]:

@@ -22,6 +22,7 @@ from django.utils.datastructures import MultiValueDict
 from PIL import Image
 
 from iapt_platform.lib.uploads import DOCUMENT_MAX_BYTES, IMAGE_MAX_BYTES, CleanFile
+from tests.addresses import address
 from tests.corpus.files import MARKER, HostileFile, write_all
 
 pytestmark = pytest.mark.django_db
@@ -363,7 +364,9 @@ def test_what_forum_attachments_keep_leaves_only_as_a_download(signed_in, member
                 original_name=clean.original_name or item.name[:150],
                 size=clean.content.size,
             )
-            response = signed_in.get(reverse("community:attachment", args=[attachment.pk]))
+            response = signed_in.get(
+                address("community:attachment", args=[attachment.pk], language="en")
+            )
             assert_download(response, item.name)
             stored += 1
     assert stored >= 10
@@ -422,7 +425,10 @@ def test_even_markup_stored_by_another_way_is_sent_as_a_download(client, signed_
             original_name=name,
             size=len(data),
         )
-        assert_download(signed_in.get(reverse("community:attachment", args=[attachment.pk])), name)
+        assert_download(
+            signed_in.get(address("community:attachment", args=[attachment.pk], language="en")),
+            name,
+        )
         resource = ResourceFactory(file_mimetype=mimetype, file_name=name)
         resource.file.save(name, ContentFile(data), save=True)
         assert_download(client.get(reverse("library:download", args=[resource.slug])), name)

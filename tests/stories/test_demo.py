@@ -3,6 +3,7 @@ import pytest
 from iapt_platform.lib.demo import seeders
 from iapt_platform.moderation.models import ModerationItem
 from initiatives.stories.models import Story
+from tests.addresses import address
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +33,10 @@ def test_the_demo_has_stories_of_every_kind_in_three_languages_and_is_idempotent
 
 def test_the_demo_stories_render_and_portuguese_readers_see_the_fallback(client):
     run_seeders_up_to_stories()
-    assert client.get("/stories/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+    assert client.get("/en/stories/", HTTP_ACCEPT_LANGUAGE="en").status_code == 200
     for story in Story.objects.public():
-        response = client.get(story.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="pt-br")
+        url = address("stories:detail", args=[story.slug], language="pt-br")
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="pt-br")
         assert response.status_code == 200
         html = (
             response.content.decode().split('<header class="story-head">')[1].split("</header>")[0]

@@ -99,7 +99,7 @@ def test_drafts_and_scheduled_stories_are_404_even_by_address(client, member_cli
     for story in (draft, scheduled):
         assert client.get(story.get_absolute_url()).status_code == 404
         assert member_client.get(story.get_absolute_url()).status_code == 404
-    assert client.get("/stories/no-such-story/").status_code == 404
+    assert client.get(reverse("stories:detail", args=["no-such-story"])).status_code == 404
 
 
 def test_the_story_page_in_the_readers_language(client):
