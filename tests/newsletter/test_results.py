@@ -207,7 +207,7 @@ def test_an_unknown_link_is_refused_and_leads_nowhere(client, make_token):
 
     assert response.status_code == 404
     assert "Location" not in response
-    assert "This link is not valid" in response.content.decode()
+    assert "Este enlace no es válido" in response.content.decode()  # a visitor: in Spanish
     assert set(EditionLink.objects.values_list("clicks", flat=True)) == {0}
 
 
