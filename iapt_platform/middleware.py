@@ -83,11 +83,15 @@ class LanguageMiddleware:
         negotiated = language is None
         if language is None:
             language = languages.reader_language(request)
-            if language != languages.DEFAULT and languages.has_language_versions(path):
-                if request.method in self.redirect_methods:
+            page = languages.public_page(path) if language != languages.DEFAULT else None
+            if page is not None:
+                if request.method in self.redirect_methods and not languages.is_language_neutral(
+                    page
+                ):
                     return self.to_prefixed(request, language)
-                # A form posted to an old address: the address is found as the Spanish page's
-                # (process_view is after URL resolution), the answer is in the reader's language.
+                # A form posted to an old address, or a view the same in every language: the
+                # address is found as the Spanish page's (process_view is after URL resolution),
+                # the answer is in the reader's language.
                 request._language_after_resolving = language
                 language = languages.DEFAULT
         translation.activate(language)

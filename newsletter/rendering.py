@@ -108,12 +108,15 @@ def render_edition(
     `for_send`: the unsubscribe link names the edition, so that leaving counts for it."""
     if blocks is None:
         blocks = list(edition.issue.blocks.all())
-    context = edition_context(edition, blocks)
+    # Every address in the email (the web version, the blocks' pages, personal links) is the
+    # page in the edition's language, whatever language the worker has active.
+    with translation.override(edition.language):
+        context = edition_context(edition, blocks)
+        context["preferences_url"] = settings.SITE_URL + reverse(
+            "newsletter:preferences", args=[preferences]
+        )
     context["unsubscribe_url"] = settings.SITE_URL + unsubscribe_path(
-        unsubscribe, edition.pk if for_send else None
-    )
-    context["preferences_url"] = settings.SITE_URL + reverse(
-        "newsletter:preferences", args=[preferences]
+        unsubscribe, edition.pk if for_send else None, language=edition.language
     )
     rendered = emails.render(
         template="newsletter/issue",
@@ -131,8 +134,11 @@ def render_edition(
     )
 
 
-def unsubscribe_path(token: str, edition_id: int | None = None) -> str:
-    path = reverse("newsletter:unsubscribe", args=[token])
+def unsubscribe_path(token: str, edition_id: int | None = None, *, language: str) -> str:
+    """The unsubscribe page at the address of the edition's language (whatever language the
+    worker has active), naming the edition when the send froze one."""
+    with translation.override(language):
+        path = reverse("newsletter:unsubscribe", args=[token])
     return f"{path}?e={edition_id}" if edition_id else path
 
 

@@ -103,7 +103,8 @@ def build_message(
     headers = {
         "Message-ID": message_id(issue_id, subscriber_id),
         **one_click.headers(
-            url=settings.SITE_URL + unsubscribe_path(unsubscribe, rendered.edition_id),
+            url=settings.SITE_URL
+            + unsubscribe_path(unsubscribe, rendered.edition_id, language=rendered.language),
             token=unsubscribe,
         ),
         "List-Id": f"IAPT bulletin <bulletin.{conf.mail_host()}>",

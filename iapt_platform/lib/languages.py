@@ -15,6 +15,7 @@ Portuguese one `/pt-br/bulletin/issues/3/pt-br/`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.conf import settings
@@ -69,15 +70,25 @@ def reader_language(request: HttpRequest) -> str:
     return translation.get_language_from_request(request)
 
 
-def has_language_versions(path: str) -> bool:
-    """True when the unprefixed `path` is a public page, which exists under every prefix."""
+def language_neutral(view: Callable) -> Callable:
+    """Marks a public view whose answer is the same in every language (a counted redirect): its
+    unprefixed address is answered in place, never sent to the reader's prefix first."""
+    view.language_neutral = True  # type: ignore[attr-defined]
+    return view
+
+
+def public_page(path: str) -> ResolverMatch | None:
+    """The public view an unprefixed `path` names (one that exists under every prefix), or None."""
     some_prefix = next(iter(sorted(PREFIXED)))
     try:
         with translation.override(some_prefix):
-            resolve(f"/{some_prefix}{path}")
+            return resolve(f"/{some_prefix}{path}")
     except Resolver404:
-        return False
-    return True
+        return None
+
+
+def is_language_neutral(match: ResolverMatch) -> bool:
+    return getattr(match.func, "language_neutral", False)
 
 
 def _name(match: ResolverMatch) -> str:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.charts import bar_chart, chart_section
 from iapt_platform.lib.http import AuthenticatedRequest
+from iapt_platform.lib.languages import language_neutral
 from iapt_platform.lib.tabular import csv_chunks
 
 from .. import links, results
@@ -24,7 +25,9 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 MONTH_CHOICES = (6, 12, 24)
 
 
-# No template, no session, one statement: a bulletin sends thousands of people here at once.
+# No template, no session, one statement: a bulletin sends thousands of people here at once; the
+# same in every language, so a reader's language never costs a redirect before the count.
+@language_neutral
 @require_safe
 def follow(request: HttpRequest, token: str) -> HttpResponse:
     """A counted link of a bulletin: count the click (GET, good signature) and go on. A stale

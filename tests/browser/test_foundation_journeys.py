@@ -9,6 +9,8 @@ from iapt_platform.accounts.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+ACCEPT_TERMS_ES = "Acepto las condiciones de uso y he leído el aviso de privacidad."
+
 
 def test_a_visitor_switches_the_language_to_portuguese(page):
     page.goto("/")
@@ -33,6 +35,7 @@ def test_a_new_member_signs_up_verifies_signs_in_and_sets_the_time_zone(page):
     page.get_by_role("main").get_by_label("Correo electrónico").fill("ana.flores@example.org")
     page.get_by_role("main").get_by_label("Contraseña:", exact=True).fill("una-frase-larga-y-rara")
     page.get_by_role("main").get_by_label("Contraseña (de nuevo)").fill("una-frase-larga-y-rara")
+    page.get_by_role("main").get_by_label(ACCEPT_TERMS_ES).check()
     page.get_by_role("button", name="Registrarse").click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
     assert User.objects.filter(email="ana.flores@example.org").exists()

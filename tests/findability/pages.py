@@ -1,9 +1,13 @@
-"""The public pages of each type, as (name, url-name, kwargs from the objects, persona)."""
+"""The public pages of each type, as (name, url-name, kwargs from the objects, persona).
+
+Each persona asks the page in their own language (lib/languages.py): a visitor the Spanish one, at
+the unprefixed address; a member (tests/factories.py: English) the English one, at /en/…, since
+their unprefixed address would send them there."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.urls import reverse
+from tests.addresses import address
 
 
 @dataclass(frozen=True)
@@ -12,8 +16,12 @@ class PublicPage:
     kwargs: Callable[[dict], dict] = field(default=lambda o: {})
     persona: str = "visitor"  # the forum's categories and threads are for members
 
+    @property
+    def language(self) -> str:
+        return "en" if self.persona == "member" else "es"
+
     def url(self, objects: dict) -> str:
-        return reverse(self.name, kwargs=self.kwargs(objects))
+        return address(self.name, kwargs=self.kwargs(objects), language=self.language)
 
 
 PUBLIC_PAGES = [

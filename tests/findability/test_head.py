@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from iapt_platform.lib import seo
+from tests.addresses import address
 from tests.quality.test_access_matrix import objects  # noqa: F401 (the fixture: one of each)
 
 from .head import read_head
@@ -37,18 +38,23 @@ def test_each_public_page_has_its_canonical_address_and_link_preview(objects, me
         assert head.one("og:type") in ("website", "article"), page.name
         assert head.one("twitter:card") in ("summary", "summary_large_image"), page.name
         locale = head.one("og:locale")
-        assert locale == "es_LA" or page.persona == "member", page.name  # visitors: Spanish
+        # Visitors read Spanish, members (English in their profile) English.
+        assert locale == {"es": "es_LA", "en": "en_US"}[page.language], page.name
         assert sorted([locale, *head.meta["og:locale:alternate"]]) == ["en_US", "es_LA", "pt_BR"]
         assert len(head.json_ld) <= 1, page.name  # one element of JSON-LD at most
 
 
 def test_the_preview_speaks_the_readers_language(objects):  # noqa: F811
     story = objects["story"]
-    head = read_head(_get(Client(), story.get_absolute_url(), headers={"accept-language": "en"}))
+    url = address("stories:detail", args=[story.slug], language="en")
+    head = read_head(_get(Client(), url, headers={"accept-language": "en"}))
+    assert head.canonical == head.one("og:url") == f"{settings.SITE_URL}{url}"  # /en/…
     assert head.one("og:title") == story.title_en
     assert head.one("og:locale") == "en_US"
     assert sorted(head.meta["og:locale:alternate"]) == ["es_LA", "pt_BR"]
-    home = read_head(_get(Client(), "/", headers={"accept-language": "pt-br"}))
+    home = read_head(
+        _get(Client(), address("home", language="pt-br"), headers={"accept-language": "pt-br"})
+    )
     assert home.one("og:image") == f"{settings.SITE_URL}/static/img/social-card-pt-br.png"
     assert home.one("og:title") == "Plataforma IAPT"
 
@@ -72,7 +78,7 @@ def test_pictures_of_the_page_are_its_preview(objects):  # noqa: F811
 
     initiative = objects["published"]
     initiative.logo.save("logo.png", ContentFile(png_bytes()), save=True)
-    head = read_head(_get(Client(), initiative.get_absolute_url()))
+    head = read_head(_get(Client(), address("initiatives:detail", args=[initiative.slug])))
     assert head.one("og:image") == f"{settings.SITE_URL}{initiative.logo.url}"
     assert head.one("twitter:card") == "summary"  # a logo is shown small
     assert head.data["logo"] == head.one("og:image")
@@ -81,7 +87,7 @@ def test_pictures_of_the_page_are_its_preview(objects):  # noqa: F811
     story.hero_image.save("hero.png", ContentFile(png_bytes()), save=True)
     story.hero_alt_es = "Productoras en la planta de empaque"
     story.save()
-    head = read_head(_get(Client(), story.get_absolute_url()))
+    head = read_head(_get(Client(), address("stories:detail", args=[story.slug])))
     assert head.one("og:image") == f"{settings.SITE_URL}{story.hero_image.url}"
     assert head.one("og:image:alt") == "Productoras en la planta de empaque"
     assert head.one("twitter:card") == "summary_large_image"
@@ -89,7 +95,7 @@ def test_pictures_of_the_page_are_its_preview(objects):  # noqa: F811
     assert head.data["image"] == [head.one("og:image")]
 
     # Without a picture of its own, a page shows the platform's card.
-    head = read_head(_get(Client(), objects["meeting"].get_absolute_url()))
+    head = read_head(_get(Client(), address("meetings:detail", args=[objects["meeting"].slug])))
     assert head.one("og:image") == f"{settings.SITE_URL}/static/img/social-card-es.png"
     assert head.one("twitter:card") == "summary_large_image"
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from community.meetings.models import Meeting
 from library.models import Resource, ResourceLanguage
+from tests.addresses import address
 from tests.factories import InitiativeFactory, ProgrammeFactory, UserFactory
 from tests.library.factories import ResourceFactory
 from tests.meetings.factories import MeetingFactory
@@ -90,7 +91,7 @@ def test_a_programme_is_an_organization():
 
 def test_a_story_is_an_article_and_news_a_news_article():
     story = StoryFactory(author_credits="Texto: Ana Ruiz")
-    head = _head(story.get_absolute_url())
+    head = _head(address("stories:detail", args=[story.slug]))  # the Spanish page
     data = head.data
     assert data["@type"] == "Article"
     assert data["headline"] == story.title_es and data["inLanguage"] == "es"
@@ -101,7 +102,7 @@ def test_a_story_is_an_article_and_news_a_news_article():
     assert data["creditText"] == "Texto: Ana Ruiz"
     assert data["url"] == head.canonical
     news = StoryFactory(kind="news")
-    assert _head(news.get_absolute_url()).data["@type"] == "NewsArticle"
+    assert _head(address("stories:detail", args=[news.slug])).data["@type"] == "NewsArticle"
 
 
 def test_a_report_is_a_report_with_its_language_date_and_licence():
@@ -132,8 +133,9 @@ def test_a_meeting_is_an_event_in_the_organisers_time():
         format=Meeting.Format.HYBRID,
         place="CEPAL, Santiago",
     )
-    data = _head(meeting.get_absolute_url()).data
-    url = f"{settings.SITE_URL}{meeting.get_absolute_url()}"
+    spanish = address("meetings:detail", args=[meeting.slug])
+    data = _head(spanish).data
+    url = f"{settings.SITE_URL}{spanish}"
     assert data["@type"] == "Event" and data["name"] == meeting.title_es
     assert (data["startDate"], data["endDate"]) == (
         "2027-03-04T09:00:00-05:00",

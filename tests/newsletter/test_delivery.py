@@ -62,9 +62,12 @@ def test_each_message_carries_one_click_unsubscribe_and_a_stable_message_id(
     token = tokens.unsubscribe_token(subscriber.pk)
     # The address names the edition, so that leaving through it counts in the issue's results.
     edition = issue_with_block.editions.get(language="en")
-    assert message["List-Unsubscribe"] == (
-        f"<http://testserver/bulletin/unsubscribe/{token}/?e={edition.pk}>, "
-        f"<mailto:unsubscribe+{token}@localhost>"
+    assert (
+        message["List-Unsubscribe"]
+        == (
+            f"<http://testserver/en/bulletin/unsubscribe/{token}/?e={edition.pk}>, "  # the edition's language
+            f"<mailto:unsubscribe+{token}@localhost>"
+        )
     )
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     expected_id = f"<issue-{issue_with_block.pk}-sub-{subscriber.pk}@testserver>"

@@ -134,6 +134,21 @@ def test_following_a_link_counts_one_click_and_redirects_to_it(client):
     assert "sessionid" not in response.cookies
 
 
+def test_a_reader_of_another_language_is_counted_at_once_without_a_language_detour(client):
+    edition = _frozen(_issue_with_links())
+    link = EditionLink.objects.get(edition=edition, url="https://map.example/es")
+    client.cookies["iapt_language"] = "pt-br"  # a Portuguese reader's browser
+
+    response = client.get(
+        f"/bulletin/r/{links.token(edition.pk, link.pk)}/", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "https://map.example/es"  # not /pt-br/bulletin/r/…
+    link.refresh_from_db()
+    assert link.clicks == 1
+
+
 def test_a_click_is_one_statement(client, django_assert_num_queries):
     edition = _frozen(_issue_with_links())
     link = EditionLink.objects.filter(edition=edition).first()

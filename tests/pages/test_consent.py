@@ -12,6 +12,7 @@ from iapt_platform.pages import services
 from iapt_platform.pages.models import Consent, Page
 from newsletter.models import Subscriber
 from newsletter.services import subscribers as newsletter
+from tests.addresses import address
 
 pytestmark = pytest.mark.django_db
 
@@ -86,10 +87,13 @@ def test_signing_up_without_accepting_is_refused_and_creates_nothing(client):
     assert not Consent.objects.exists()
 
 
-def test_existing_accounts_without_a_consent_are_not_blocked(member_client):
+def test_existing_accounts_without_a_consent_are_not_blocked(member, member_client):
     assert not Consent.objects.exists()
     assert member_client.get(reverse("accounts:home")).status_code == 200
-    assert member_client.get("/community/").status_code == 200
+    # The community in the member's own language (an unprefixed address would only send them
+    # there first).
+    community = address("community:index", language=member.language)
+    assert member_client.get(community).status_code == 200
 
 
 def test_the_consents_are_in_the_persons_data(member):

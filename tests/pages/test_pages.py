@@ -9,10 +9,10 @@ import pytest
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.urls import reverse
-from django.utils import translation
 
 from iapt_platform.pages import services
 from iapt_platform.pages.models import Page, PageVersion
+from tests.addresses import address
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +21,12 @@ LANGUAGES = ["es", "en", "pt-br"]
 
 
 def read(client, slug, language="es", number=None):
+    """The page at its address in `language` (Spanish unprefixed, /en/…, /pt-br/…), asked by a
+    browser that prefers that language."""
     url = (
-        reverse("pages:version", args=[slug, number])
+        address("pages:version", args=[slug, number], language=language)
         if number
-        else reverse("pages:page", args=[slug])
+        else address("pages:page", args=[slug], language=language)
     )
     return client.get(url, HTTP_ACCEPT_LANGUAGE=language)
 
@@ -113,8 +115,7 @@ def test_a_visitor_reads_a_page_in_their_language_with_its_version_and_date(
     assert f'<time datetime="{shown.isoformat()}">' in response.text
     assert "translation-notice" not in response.text
     # Links between pages are the reader's addresses, never "page:" left in the text.
-    with translation.override(language):
-        assert f'href="{reverse("pages:page", args=["contact"])}"' in response.text
+    assert f'href="{address("pages:page", args=["contact"], language=language)}"' in response.text
     assert "page:contact" not in response.text
 
 
@@ -163,19 +164,39 @@ def test_the_page_is_read_in_a_fixed_number_of_queries(
     assert response.status_code == 200 and "Version 4" in response.text
 
 
-def test_every_page_links_the_legal_pages_from_its_footer(client):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
-    footer = response.text[response.text.index('<footer class="site-footer">') :]
-    for slug, label in [
+FOOTER_LINKS = {
+    "en": [
         ("about", "About the community"),
         ("contact", "Contact"),
         ("privacy", "Privacy notice"),
         ("terms", "Terms of use"),
         ("accessibility", "Accessibility statement"),
-    ]:
-        assert f'<a href="{reverse("pages:page", args=[slug])}">{label}</a>' in footer
+    ],
+    "es": [
+        ("about", "Acerca de la comunidad"),
+        ("contact", "Contacto"),
+        ("privacy", "Aviso de privacidad"),
+        ("terms", "Condiciones de uso"),
+        ("accessibility", "Declaración de accesibilidad"),
+    ],
+}
+LEGAL_PREFIX = {"en": "/en/legal/", "es": "/legal/"}
+
+
+@pytest.mark.parametrize("language", list(FOOTER_LINKS))
+def test_every_page_links_the_legal_pages_from_its_footer(client, language):
+    response = client.get(address("home", language=language), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    footer = response.text[response.text.index('<footer class="site-footer">') :]
+    for slug, label in FOOTER_LINKS[language]:
+        # The legal page in the language of the page being read: /en/legal/… from an English
+        # page, /legal/… (unprefixed) from a Spanish one.
+        link = address("pages:page", args=[slug], language=language)
+        assert link == f"{LEGAL_PREFIX[language]}{slug}/"
+        assert f'<a href="{link}">{label}</a>' in footer
     # The rest of the footer is still there.
-    assert reverse("newsletter:subscribe") in footer and "initiatives" in footer
+    assert address("newsletter:subscribe", language=language) in footer
+    assert "initiatives" in footer
 
 
 # --- Moderators ----------------------------------------------------------------------------------
