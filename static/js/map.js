@@ -65,16 +65,16 @@
       if (window.console) console.error(error);
     }
 
-    getJSON(data.shapesUrl).then(function (shapes) {
+    var shapesDrawn = getJSON(data.shapesUrl).then(function (shapes) {
       var layer = L.geoJSON(shapes, {
         interactive: false,
         style: { className: "explore-map-country", weight: 1 },
       });
       layer.addTo(map);
       layer.bringToBack();
-    }).catch(fail);
+    });
 
-    getJSON(data.pointsUrl).then(function (payload) {
+    var pointsDrawn = getJSON(data.pointsUrl).then(function (payload) {
       var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
       var markers = payload.points.map(function (point) {
         var marker = L.marker([point[0], point[1]], { title: point[2], alt: point[2] });
@@ -89,8 +89,14 @@
       clusters.addLayers(markers);
       map.addLayer(clusters);
       element.dataset.count = String(payload.count);
+    });
+
+    // Either part shows as soon as it arrives; "loaded" means both are drawn.
+    shapesDrawn.catch(fail);
+    pointsDrawn.catch(fail);
+    Promise.all([shapesDrawn, pointsDrawn]).then(function () {
       element.classList.add("explore-map-loaded");
-    }).catch(fail);
+    }, function () {});
   }
 
   if (document.readyState === "loading") {
