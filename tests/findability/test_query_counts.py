@@ -40,9 +40,8 @@ BEFORE = {
     "matchmaking:project": 6,
     "newsletter:index": 2,
     "newsletter:archive": 1,
-    # 3 before; the fourth, since the language addresses, reads the issue's editions again so that
-    # its hreflang links name only the languages it has (languages.set_page_languages).
-    "newsletter:issue": 4,
+    # Its hreflang links name only the languages it has, from the editions it reads anyway.
+    "newsletter:issue": 3,
 }
 # On PostgreSQL the directory counts its facets another way (measured there the same way).
 ON_POSTGRES = {"initiatives:list": 7}
