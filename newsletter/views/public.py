@@ -245,9 +245,7 @@ def issue(request: HttpRequest, number: int, language: str) -> HttpResponse:
     blocks = list(edition.issue.blocks.all())
     context = rendering.edition_context(edition, blocks)
     editions = list(edition.issue.editions.all())
-    context["other_editions"] = [
-        e for e in editions if e.language != edition.language
-    ]
+    context["other_editions"] = [e for e in editions if e.language != edition.language]
     context["language_names"] = dict(settings.LANGUAGES)
     # Its other languages are its other editions (the hreflang links and the sitemap agree).
     languages.set_page_languages(request, [e.language for e in editions])
