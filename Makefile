@@ -58,7 +58,7 @@ lint: dev-deps
 	@# Production settings as an operator would give them (iapt_platform/checks.py refuses less).
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') ALLOWED_HOSTS=iapt.example.org \
 		SITE_URL=https://iapt.example.org REDIS_URL=redis://redis.invalid:6379/0 EMAIL_URL=smtp://smtp.invalid:25 \
-		SOURCE_URL=https://source.example.org/iapt-platform \
+		SOURCE_URL=https://source.example.org/iapt-platform CONTACT_EMAIL=iapt@example.org \
 		$(MANAGE) check --deploy --fail-level WARNING
 	@# Production static files: hashed names must resolve every reference (as in the image build).
 	DEBUG=false SECRET_KEY=static-check ALLOWED_HOSTS=x STATIC_ROOT=$$(mktemp -d) \
