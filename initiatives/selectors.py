@@ -21,7 +21,14 @@ from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
 from . import columns
 from .filters import SORTS, InitiativeFilter
-from .models import Initiative, ManagementRequest, ManagerInvitation, Programme, Sector
+from .models import (
+    Initiative,
+    ManagementRequest,
+    ManagerInvitation,
+    Programme,
+    Sector,
+    SectorListing,
+)
 
 PAGE_SIZE = 24
 # Changes whenever the published registry changes: the directory's, the map's and the
@@ -59,14 +66,34 @@ def initiative_for_public_page(*, slug: str) -> Initiative | None:
     return initiative_list_public().filter(slug=slug).first()
 
 
+# How many initiatives of each shared sector, first by name, are ranked for "related".
+RELATED_CANDIDATES_PER_SECTOR = 24
+
+
 def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initiative]:
-    """Published initiatives of the same sectors in other countries, most sectors shared first."""
+    """Published initiatives of the same sectors in other countries, most sectors shared first,
+    then by name.
+
+    Its cost does not grow with the registry: each of the initiative's sectors gives its first
+    RELATED_CANDIDATES_PER_SECTOR initiatives of other countries by name, read from the sector
+    listing's index (a LIMIT, never a count over the sector), and only those are ranked. So an
+    initiative sharing several sectors ranks first when it is among the first of one of them
+    by name; one sharing a single sector is found exactly as before (the first by name)."""
     sector_ids = [s.pk for s in initiative.sectors.all()]
-    if not sector_ids:
+    candidates: set[int] = set()
+    for sector_id in sector_ids:
+        candidates.update(
+            SectorListing.objects.filter(sector_id=sector_id)
+            .exclude(country=initiative.country)
+            .order_by("name", "initiative_id")
+            .values_list("initiative_id", flat=True)[:RELATED_CANDIDATES_PER_SECTOR]
+        )
+    if not candidates:
         return []
+    # The listing may trail an edit by a moment: the initiatives themselves are checked again.
     return list(
         initiative_list_public()
-        .filter(sectors__in=sector_ids)
+        .filter(pk__in=candidates, sectors__in=sector_ids)
         .exclude(country=initiative.country)
         .annotate(shared=Count("sectors"))
         .order_by("-shared", "name")[:limit]
