@@ -84,7 +84,7 @@ def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initia
     others = SectorListing.objects.exclude(country=initiative.country)
     candidates: set[int] = set()
     # Each an index range read in name order up to its LIMIT, probing the other sectors' rows.
-    groups = [(sector_id,) for sector_id in sector_ids]
+    groups: list[tuple[int, ...]] = [(sector_id,) for sector_id in sector_ids]
     combined = sector_ids[:MOST_SECTORS_COMBINED]
     for size in range(2, len(combined) + 1):
         groups += list(combinations(combined, size))
