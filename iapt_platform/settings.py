@@ -449,6 +449,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "initiatives.tasks.flag_stale_initiatives",
         "schedule": crontab(hour=4, minute=40),
     },
+    "initiatives-rebuild-sector-listings": {
+        "task": "initiatives.tasks.rebuild_sector_listings",
+        "schedule": crontab(hour=4, minute=50),
+    },
     "newsletter-dispatch-due-issues": {
         "task": "newsletter.tasks.dispatch_due_issues",
         "schedule": crontab(),  # every minute: starts scheduled issues whose time has come

@@ -63,6 +63,7 @@ class InitiativesConfig(AppConfig):
             template="initiatives/partials/home_section.html",
             context=lambda request: {"initiatives": list(selectors.initiative_latest(limit=6))},
             order=10,
+            version=selectors.registry_version,
         )
         demo_registry.register_seeder("initiatives", demo.seed, order=20)
         # Dates over the last months, for the community dashboard (after every seeder).

@@ -419,3 +419,25 @@ class ManagementRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.initiative}"
+
+
+class SectorListing(models.Model):
+    """One row per published initiative and sector: a narrow copy of what an initiative's page
+    needs to pick related initiatives (same sector, other country, by name) from an index, a few
+    rows per sector, whatever the size of the registry. Derived data: `services.
+    sector_listings_refresh` rewrites an initiative's rows after each commit that touches it
+    (signals.py) and `sector_listings_rebuild` the whole table (the beat's daily sweep)."""
+
+    sector = models.ForeignKey(Sector, on_delete=models.CASCADE, related_name="+")
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sector", "initiative"], name="one_listing_per_sector")
+        ]
+        indexes = [models.Index(fields=["sector", "name", "country", "initiative"])]
+
+    def __str__(self) -> str:
+        return f"{self.sector_id}: {self.name}"

@@ -2,14 +2,14 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import islice
+from itertools import combinations, islice
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower
 from django.http import QueryDict
 from django_countries import countries
@@ -21,7 +21,14 @@ from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
 from . import columns
 from .filters import SORTS, InitiativeFilter
-from .models import Initiative, ManagementRequest, ManagerInvitation, Programme, Sector
+from .models import (
+    Initiative,
+    ManagementRequest,
+    ManagerInvitation,
+    Programme,
+    Sector,
+    SectorListing,
+)
 
 PAGE_SIZE = 24
 # Changes whenever the published registry changes: the directory's, the map's and the
@@ -59,17 +66,50 @@ def initiative_for_public_page(*, slug: str) -> Initiative | None:
     return initiative_list_public().filter(slug=slug).first()
 
 
+MOST_SECTORS_COMBINED = 3  # the sets of sectors read together: of the first three at most
+
+
 def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initiative]:
-    """Published initiatives of the same sectors in other countries, most sectors shared first."""
+    """Published initiatives of the same sectors in other countries, most sectors shared first,
+    then by name.
+
+    Its cost does not grow with the registry: no count over a sector. For each set of the
+    initiative's sectors (each sector, each pair, the three), the first `limit` initiatives of
+    other countries in all of them, by name, are read from the sector listing's index; only
+    those candidates are ranked. The answer is the same as ranking every initiative: one in the
+    top `limit` shares some set S exactly, and every initiative before it by name in S's group
+    shares at least as many sectors, so it ranks before it too: fewer than `limit` do. (An
+    initiative of more than three sectors combines its first three; the others count singly.)"""
     sector_ids = [s.pk for s in initiative.sectors.all()]
-    if not sector_ids:
+    others = SectorListing.objects.exclude(country=initiative.country)
+    candidates: set[int] = set()
+    # Each an index range read in name order up to its LIMIT, probing the other sectors' rows.
+    groups: list[tuple[int, ...]] = [(sector_id,) for sector_id in sector_ids]
+    combined = sector_ids[:MOST_SECTORS_COMBINED]
+    for size in range(2, len(combined) + 1):
+        groups += list(combinations(combined, size))
+    for first, *also in groups:
+        listed = others.filter(sector_id=first)
+        for sector_id in also:
+            listed = listed.filter(
+                Exists(
+                    SectorListing.objects.filter(
+                        sector_id=sector_id, initiative_id=OuterRef("initiative_id")
+                    )
+                )
+            )
+        candidates.update(
+            listed.order_by("name", "initiative_id").values_list("initiative_id", flat=True)[:limit]
+        )
+    if not candidates:
         return []
+    # The listing may trail an edit by a moment: the initiatives themselves are checked again.
     return list(
         initiative_list_public()
-        .filter(sectors__in=sector_ids)
+        .filter(pk__in=candidates, sectors__in=sector_ids)
         .exclude(country=initiative.country)
         .annotate(shared=Count("sectors"))
-        .order_by("-shared", "name")[:limit]
+        .order_by("-shared", "name", "pk")[:limit]
     )
 
 

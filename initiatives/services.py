@@ -21,7 +21,7 @@ from iapt_platform.accounts.models import User
 from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import emails, search
 
-from .models import Initiative, ManagementRequest, ManagerInvitation
+from .models import Initiative, ManagementRequest, ManagerInvitation, SectorListing
 
 # Fields copied between a published initiative and its pending revision.
 CONTENT_FIELDS = [
@@ -279,6 +279,54 @@ def initiative_refresh_search(*, initiative: Initiative) -> None:
             + SearchVector(Value(parts["C"]), weight="C", config="simple")
         )
     Initiative.objects.filter(pk=initiative.pk).update(**updates)
+
+
+# --- Related initiatives: the sector listing -------------------------------------------------------
+
+
+def _listing_rows(initiatives: Any) -> list[SectorListing]:
+    through = Initiative.sectors.through
+    rows = through.objects.filter(initiative__in=initiatives.published()).values_list(
+        "sector_id", "initiative_id", "initiative__name", "initiative__country"
+    )
+    return [
+        SectorListing(sector_id=sector, initiative_id=pk, name=name, country=country)
+        for sector, pk, name, country in rows
+    ]
+
+
+@transaction.atomic
+def sector_listings_refresh(*, initiative_ids: list[int]) -> None:
+    """Rewrite the listing rows of these initiatives from what they are now (none unless
+    published). Called after each commit that saves an initiative or changes its sectors."""
+    SectorListing.objects.filter(initiative_id__in=initiative_ids).delete()
+    SectorListing.objects.bulk_create(
+        _listing_rows(Initiative.objects.filter(pk__in=initiative_ids))
+    )
+
+
+def sector_listings_rebuild() -> int:
+    """The whole listing again (the daily sweep, after a bulk load that bypassed the signals).
+    Idempotent: two runs at once leave the same rows."""
+    wanted = {(r.sector_id, r.initiative_id): r for r in _listing_rows(Initiative.objects)}
+    have = {
+        (sector, initiative): (pk, name, country)
+        for pk, sector, initiative, name, country in SectorListing.objects.values_list(
+            "pk", "sector_id", "initiative_id", "name", "country"
+        ).iterator(chunk_size=5000)
+    }
+    stale = [
+        pk
+        for key, (pk, name, country) in have.items()
+        if key not in wanted or (wanted[key].name, wanted[key].country) != (name, country)
+    ]
+    for start in range(0, len(stale), 5000):
+        SectorListing.objects.filter(pk__in=stale[start : start + 5000]).delete()
+    removed = set(stale)
+    kept = {key for key, (pk, _name, _country) in have.items() if pk not in removed}
+    missing = [row for key, row in wanted.items() if key not in kept]
+    SectorListing.objects.bulk_create(missing, batch_size=5000, ignore_conflicts=True)
+    return len(stale) + len(missing)
 
 
 # --- Co-managers --------------------------------------------------------------------------------------

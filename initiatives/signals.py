@@ -3,12 +3,13 @@ cached count, facet and chart includes in its key (admin edits and imports inclu
 unfiltered directory is computed again in the background."""
 
 import logging
+import threading
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from . import selectors
+from . import selectors, services
 from .models import Initiative, Programme, Sector
 
 logger = logging.getLogger(__name__)
@@ -17,6 +18,37 @@ logger = logging.getLogger(__name__)
 def _changed(sender, **kwargs) -> None:
     transaction.on_commit(selectors.registry_changed)
     transaction.on_commit(_warm_soon, robust=True)
+
+
+_pending = threading.local()
+
+
+def _listing_changed(sender, instance, **kwargs) -> None:
+    # The sector listing (related initiatives) is derived data, like a cache: rewritten for the
+    # initiatives a transaction touched, once, after it commits, so the next request sees it.
+    action = kwargs.get("action")
+    if not kwargs.get("reverse"):
+        if action is not None and not action.startswith("post_"):
+            return
+        ids = {instance.pk}
+    elif action == "pre_clear":  # sector.initiatives.clear()
+        ids = set(instance.initiatives.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove"):  # sector.initiatives.add(...)
+        ids = set(kwargs.get("pk_set") or ())
+    else:
+        return
+    pending = getattr(_pending, "ids", None)
+    if pending is None:
+        pending = _pending.ids = set()
+    pending.update(ids)
+    # One callback per change, but the first to run takes every id (the others find none).
+    transaction.on_commit(_refresh_listings)
+
+
+def _refresh_listings() -> None:
+    ids, _pending.ids = list(getattr(_pending, "ids", ())), set()
+    if ids:
+        services.sector_listings_refresh(initiative_ids=ids)
 
 
 def _warm_soon() -> None:
@@ -42,4 +74,8 @@ def connect() -> None:
         )
     m2m_changed.connect(
         _changed, sender=Initiative.sectors.through, dispatch_uid="registry-sectors"
+    )
+    post_save.connect(_listing_changed, sender=Initiative, dispatch_uid="listing-save")
+    m2m_changed.connect(
+        _listing_changed, sender=Initiative.sectors.through, dispatch_uid="listing-sectors"
     )

@@ -21,3 +21,10 @@ def warm_directory() -> None:
     for query in ("", "sort=newest"):
         directory = selectors.initiative_directory(QueryDict(query), page_number=None)
         directory.page  # noqa: B018 (reading it loads and caches the first page of ids)
+
+
+@shared_task(acks_late=True)  # idempotent: a second run at once finds nothing to change
+def rebuild_sector_listings() -> int:
+    """The sweep behind the related initiatives' listing: rows written around the signals (a bulk
+    load, a raw UPDATE) are put right once a day."""
+    return services.sector_listings_rebuild()

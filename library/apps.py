@@ -47,6 +47,7 @@ class LibraryConfig(AppConfig):
             template="library/partials/home_section.html",
             context=lambda request: {"resources": list(selectors.resource_latest(limit=4))},
             order=30,
+            version=selectors.library_version,
         )
         demo_registry.register_seeder("library", demo.seed, order=40)
         # Dates over the last months, for the community dashboard (after every seeder).

@@ -80,3 +80,37 @@ def test_the_home_page_shows_its_sections_in_order(client):
         html.index("Guía para ordenar"),
     ]
     assert positions == sorted(positions)
+
+
+def test_a_section_with_a_version_is_kept_per_version_language_and_time_zone():
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    cache.clear()
+    registry = SectionRegistry("kept")
+    version = {"n": 1}
+    calls = []
+
+    def context(request):
+        calls.append(translation.get_language())
+        return {"active": len(calls)}
+
+    registry.register("latest", template=TEMPLATE, context=context, version=lambda: version["n"])
+    left_out = []
+    registry.register(
+        "none", template=TEMPLATE, context=lambda r: left_out.append(1), version=lambda: 1
+    )
+    request = RequestFactory().get("/")
+
+    first = registry.render(request)
+    assert registry.render(request) == first
+    assert calls == ["en"]  # the second page asked nothing
+    assert left_out == [1]  # a section left out is kept as "nothing"
+    with translation.override("es"):
+        registry.render(request)
+    with timezone.override("America/Lima"):
+        registry.render(request)
+    assert len(calls) == 3
+    version["n"] = 2  # the content changed (CacheVersion.bump)
+    assert registry.render(request) != first
+    assert len(calls) == 4

@@ -6,6 +6,11 @@ in its AppConfig.ready(), so the page imports none of them:
     HOME.register("stories", template="stories/partials/home_section.html",
                   context=lambda request: {...} or None, order=20)
 
+A section that shows the same to everyone (the latest initiatives, not the reader's threads) may
+name its content's version (`version=REGISTRY.get`, a `CacheVersion`): its HTML is then kept in the
+cache per language and time zone until that version changes, so the page neither asks the
+database nor renders it again while nothing it shows has changed.
+
 A section's context function receives the request and the page's own objects (a project, ...) and
 returns its template's context, or None to leave the section out. Sections render in `order`, then
 in the order they were registered. The template renders the whole section, autoescaped.
@@ -15,7 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
 
@@ -25,16 +32,30 @@ class Section:
     template: str
     context: Callable[..., dict | None]  # (request, *page objects) -> context or None
     order: int
+    version: Callable[[], int] | None = None  # the content's CacheVersion: keep the HTML
+
+
+# Kept sections are replaced by a version change; this only bounds what an unused one occupies.
+KEEP_SECONDS = 24 * 3600
 
 
 class SectionRegistry:
-    def __init__(self) -> None:
+    def __init__(self, name: str = "") -> None:
+        self.name = name
         self._sections: dict[str, Section] = {}
 
     def register(
-        self, key: str, *, template: str, context: Callable[..., dict | None], order: int = 100
+        self,
+        key: str,
+        *,
+        template: str,
+        context: Callable[..., dict | None],
+        order: int = 100,
+        version: Callable[[], int] | None = None,
     ) -> None:
-        self._sections[key] = Section(key=key, template=template, context=context, order=order)
+        self._sections[key] = Section(
+            key=key, template=template, context=context, order=order, version=version
+        )
 
     def unregister(self, key: str) -> None:
         self._sections.pop(key, None)
@@ -47,8 +68,29 @@ class SectionRegistry:
         section's template context (under the section's own)."""
         rendered = []
         for section in self.sections():
+            kept = section.version is not None and self.name and not args and not shared
+            key = ""
+            if kept:
+                key = ":".join(
+                    [
+                        "sections",
+                        self.name,
+                        section.key,
+                        str(section.version()),  # type: ignore[misc]
+                        translation.get_language() or "",
+                        timezone.get_current_timezone_name(),
+                    ]
+                )
+                html = cache.get(key)
+                if html is not None:
+                    if html:
+                        rendered.append(mark_safe(html))  # noqa: S308 (rendered below)
+                    continue
             context = section.context(request, *args)
+            html = ""
             if context is not None:
                 html = render_to_string(section.template, {**shared, **context}, request=request)
                 rendered.append(mark_safe(html))  # noqa: S308 (the apps' own templates, autoescaped)
+            if kept:
+                cache.set(key, html, KEEP_SECONDS)  # "" keeps "no section" as well
         return rendered

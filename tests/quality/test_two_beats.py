@@ -121,6 +121,19 @@ def test_two_stale_flag_runs_at_once_flag_each_initiative_once():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_two_listing_sweeps_at_once_list_each_initiative_once():
+    from initiatives.models import SectorListing
+
+    _needs_postgresql()
+    InitiativeFactory.create_batch(30)
+    SectorListing.objects.all().delete()  # as after a bulk load that bypassed the signals
+    results = _twice_at_once(initiative_tasks.rebuild_sector_listings)
+    assert len(results) == 2  # neither run failed on the other's rows
+    assert SectorListing.objects.count() == 30
+    assert SectorListing.objects.values("initiative").distinct().count() == 30
+
+
+@pytest.mark.django_db(transaction=True)
 def test_two_freshness_runs_at_once_email_each_manager_once(promoter):
     _needs_postgresql()
     with time_machine.travel(START, tick=False):
