@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import common
 from common import create_database_if_missing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -470,17 +471,7 @@ own database iapt_bulletin_bench and Redis db 14)
 | worker peak memory, all its processes (sampled RSS) | {r["peak_total_mb"]:.0f} MB |
 {SECTION_END}
 """
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION_START in text:
-        text = re.sub(
-            re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?",
-            section,
-            text,
-            flags=re.S,
-        )
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    common.write_section(RESULTS, SECTION_START, SECTION_END, section)
     print(f"written to {RESULTS}")
 
 

@@ -32,6 +32,7 @@ from common import (
     create_database_if_missing,
     machine_description,
     percentile,
+    write_section,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -222,13 +223,7 @@ def main() -> None:
             END,
         ]
     )
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    write_section(RESULTS, START, END, section)
 
 
 if __name__ == "__main__":

@@ -93,3 +93,16 @@ def machine_description() -> str:
         f"Django {django.get_version()}, PostgreSQL {pg} (shared_buffers {buffers}){redis}, "
         "all on the same machine"
     )
+
+
+def write_section(results: Path, start: str, end: str, section: str) -> None:
+    """Put `section` (which begins with `start` and ends with `end`) in the results file: in
+    place of the one between the same markers, else at the end. The other sections stay."""
+    section = section.rstrip("\n")
+    text = results.read_text() if results.exists() else "# Benchmark results\n"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + section + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    results.write_text(text)

@@ -38,7 +38,6 @@ import datetime as dt
 import http.client
 import os
 import platform
-import re
 import secrets
 import signal
 import socket
@@ -50,6 +49,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import common
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -834,17 +835,7 @@ def write_results(command: str, mail: dict[str, MailFigures], web: dict[str, Web
         )
     lines += ["", SECTION_END]
     section = "\n".join(lines) + "\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION_START in text:
-        text = re.sub(
-            re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END) + "\n?",
-            lambda _m: section,
-            text,
-            flags=re.S,
-        )
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
+    common.write_section(RESULTS, SECTION_START, SECTION_END, section)
     print(f"written to {RESULTS}")
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common import configure_environment as configure_common
-from common import create_database_if_missing, fmt, machine_description, percentile
+from common import create_database_if_missing, fmt, machine_description, percentile, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -694,13 +694,7 @@ def write_results(
         "one call. The machine is shared: the p95 column moves with other load, the rate ratios less.",
         "", markdown(lines), "", "### Reading", "", *notes_, end,
     ])  # fmt: skip
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if start in text and end in text:
-        before, rest = text.split(start, 1)
-        text = before + section + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    write_section(RESULTS, start, end, section)
 
 
 def main() -> None:

@@ -43,6 +43,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
+import common
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 PORT = 8077
@@ -852,14 +854,7 @@ def report(options, rows, before, after, generator_cpu, events, written, seconds
 
 
 def write_results(block: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if START_MARKER in text and END_MARKER in text:
-        head, rest = text.split(START_MARKER, 1)
-        _old, tail = rest.split(END_MARKER, 1)
-        text = head + block + tail
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(text)
+    common.write_section(RESULTS, START_MARKER, END_MARKER, block)
 
 
 # --- Main -------------------------------------------------------------------------------------------

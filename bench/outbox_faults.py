@@ -25,7 +25,6 @@ import contextlib
 import datetime as dt
 import os
 import platform
-import re
 import subprocess
 import sys
 import threading
@@ -36,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import common
 import faults
 
 ROOT = faults.ROOT
@@ -219,17 +219,7 @@ def write_results(command: str, f: Figures, sweep_every: float) -> None:
             SECTION_END,
         ]
     )
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION_START in text:
-        text = re.sub(
-            re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END),
-            lambda _m: section,
-            text,
-            flags=re.S,
-        )
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    common.write_section(RESULTS, SECTION_START, SECTION_END, section)
     print(f"written to {RESULTS}")
 
 

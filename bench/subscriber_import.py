@@ -25,7 +25,6 @@ import dataclasses
 import datetime as dt
 import io
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -276,17 +275,7 @@ def write_results(command: str, f: Figures, machine: str) -> None:
             SECTION_END,
         ]
     )
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION_START in text:
-        text = re.sub(
-            re.escape(SECTION_START) + ".*?" + re.escape(SECTION_END),
-            lambda _m: section,
-            text,
-            flags=re.S,
-        )
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    common.write_section(RESULTS, SECTION_START, SECTION_END, section)
     print(f"written to {RESULTS}")
 
 
