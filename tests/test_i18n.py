@@ -128,3 +128,13 @@ def test_country_pages_name_the_country_correctly_in_each_language(client, langu
     assert f"<h1>{name}</h1>" in page
     assert "yTobago" not in page
     assert "Dominicana" not in page
+
+
+@pytest.mark.django_db
+def test_the_sign_up_page_has_no_english_left_in_portuguese(client):
+    # allauth's own pt_BR catalogue leaves "sign in" in English in this sentence.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "pt-br"
+    page = client.get(reverse("account_signup")).content.decode()
+    assert "Já tem uma conta? Então, por favor," in page
+    assert "sign in</a>" not in page
+    assert "entre</a>" in page
