@@ -18,6 +18,9 @@ and whoever turns announcements into notifications and digests (`community/follo
     news.announce(kind="story", obj=story, subjects=[Subject("country", "EC"),
                   Subject("sector", "agrifood"), Subject("initiative", str(initiative.pk))])
 
+An announced object has `get_absolute_url()` and a `__str__` that reads as its title in the active
+language: that is what a notification and a digest show of it (with the kind's label).
+
 Listeners run after the transaction commits (nothing is announced for a write that rolled back)
 and receive an `Announcement` made of ids only, so that they can hand it to a task. A listener
 decides who hears, once each, and checks `can_see` for each person before anything reaches them.
