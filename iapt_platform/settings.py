@@ -362,6 +362,8 @@ NEWSLETTER_RATE_LIMIT = env.float("NEWSLETTER_RATE_LIMIT", default=20)
 NEWSLETTER_UNSUBSCRIBE_MAILBOX = env.str("NEWSLETTER_UNSUBSCRIBE_MAILBOX", default="")
 # Visitors' meeting registrations: (requests per IP address per hour, per email address per day).
 MEETINGS_REGISTRATION_LIMITS = (10, 5)
+# Checks of certificates of attendance per IP address and hour (the public verification page).
+MEETINGS_CERTIFICATE_CHECKS_PER_HOUR = env.int("MEETINGS_CERTIFICATE_CHECKS_PER_HOUR", default=60)
 # "Download my data": how long an archive and its emailed link last, and how many archives one
 # person may ask for per day (building one reads everything they hold and writes their files).
 DATA_EXPORT_HOURS = env.int("DATA_EXPORT_HOURS", default=24)
@@ -490,6 +492,10 @@ CELERY_BEAT_SCHEDULE = {
     "meetings-dispatch-due-reminders": {
         "task": "community.meetings.tasks.dispatch_due_reminders",
         "schedule": crontab(minute="*/5"),
+    },
+    "meetings-issue-certificates": {
+        "task": "community.meetings.tasks.issue_due_certificates",
+        "schedule": crontab(minute="*/10"),  # training meetings that ended: certificates, emails
     },
     "meetings-forget-unconfirmed-registrations": {
         "task": "community.meetings.tasks.forget_unconfirmed_registrations",

@@ -119,3 +119,18 @@ class MeetingsConfig(AppConfig):
         from .services import participant_depart
 
         register_closing("meetings", participant_depart, order=50)
+        # Certificates: exported with their codes; closing revokes them and forgets the name (it
+        # runs first, while the registrations still name the account).
+        from .certificates import selectors as certificate_selectors
+        from .certificates import services as certificate_services
+
+        personal_data.register_export(
+            "meeting_certificates",
+            certificate_selectors.personal_data_of,
+            order=51,
+            description=_("Your certificates of attendance, with their verification addresses."),
+        )
+        register_closing(
+            "meeting_certificates", certificate_services.certificates_depart, order=49
+        )
+        demo_registry.register_seeder("meetings_certificates", demo.seed_certificates, order=97)

@@ -432,3 +432,47 @@ def _member(person: dict, *, joined) -> User:
     if joined is not None:
         User.objects.filter(pk=user.pk).update(date_joined=joined - timedelta(days=1))
     return user
+
+
+TRAINING_SLUG = "formacion-de-gerentes-de-clusteres-evaluacion-de-impacto-2025-05-14"
+# The demo personas who attended the training, one per language (their certificates show it).
+TRAINING_ATTENDEES = [
+    "promoter@demo.iapt.local",
+    "member@demo.iapt.local",
+    "member.en@demo.iapt.local",
+]
+
+
+@transaction.atomic
+def seed_certificates(write) -> None:
+    """The past training gives certificates: two hours, with three demo personas among its
+    attendees, so that their meeting pages and accounts offer a certificate to download."""
+    from .certificates.services import certificates_sync
+
+    meeting = Meeting.objects.filter(slug=TRAINING_SLUG).first()
+    if meeting is None:
+        write("meetings: no training meeting, no certificates")
+        return
+    Meeting.objects.filter(pk=meeting.pk).update(is_training=True, training_hours=2)
+    meeting.refresh_from_db()
+    for user in User.objects.filter(email__in=TRAINING_ATTENDEES):
+        Registration.objects.update_or_create(
+            meeting=meeting,
+            email=user.email,
+            defaults={
+                "user": user,
+                "name": user.get_full_name(),
+                "organisation": user.organisation,
+                "country": user.country,
+                "language": user.language,
+                "time_zone": user.time_zone,
+                "status": Registration.Status.REGISTERED,
+                "attended": True,
+                "created_at": meeting.starts_at - timedelta(days=7),
+            },
+        )
+    certificates_sync(meeting=meeting)
+    # Issued long ago in the story: nobody is emailed that these are ready.
+    issued = meeting.certificates.all()
+    issued.filter(notified_at__isnull=True).update(notified_at=timezone.now())
+    write(f"meetings: {issued.count()} certificates of attendance for {meeting.slug}")

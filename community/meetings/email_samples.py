@@ -81,7 +81,22 @@ def announcement(language: str) -> emails.RenderedEmail:
     )
 
 
+def certificate_ready(language: str) -> emails.RenderedEmail:
+    meeting = sample_meeting()
+    meeting.is_training = True
+    return samples.render(
+        "meetings/certificate_ready",
+        to=samples.person(language),
+        context={
+            "meeting": meeting,
+            "meeting_url": samples.link(meeting.get_absolute_url()),
+            "download_url": samples.link(f"/meetings/{meeting.slug}/certificate/"),
+        },
+    )
+
+
 def register() -> None:
+    samples.register("meetings/certificate_ready", certificate_ready)
     samples.register("meetings/announcement", announcement)
     samples.register("meetings/registered", _meeting_email("registered"))
     samples.register("meetings/reminder", _meeting_email("reminder", kind="reminder_1h"))

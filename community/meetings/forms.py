@@ -54,6 +54,8 @@ _MEETING_FIELD_ORDER = [
     "description_en",
     "description_pt_br",
     "kind",
+    "is_training",
+    "training_hours",
     "format",
     "organiser_time_zone",
     "starts_local",
@@ -152,6 +154,7 @@ class MeetingForm(forms.ModelForm):
             "agenda_pt_br": forms.Textarea(attrs={"rows": 6}),
             "speakers": forms.Textarea(attrs={"rows": 3}),
             "capacity": forms.NumberInput(attrs={"min": 1}),
+            "training_hours": forms.NumberInput(attrs={"min": "0.5", "step": "0.5"}),
         }
 
     field_order = _MEETING_FIELD_ORDER
@@ -215,6 +218,10 @@ class MeetingForm(forms.ModelForm):
             and not (cleaned.get("place") or "").strip()
         ):
             self.add_error("place", _("Say where people meet in person."))
+        if cleaned.get("is_training") and cleaned.get("training_hours") is None:
+            self.add_error(
+                "training_hours", _("Give the hours of training written on the certificates.")
+            )
         return cleaned
 
 

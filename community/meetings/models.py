@@ -6,8 +6,10 @@ from __future__ import annotations
 import secrets
 import zoneinfo
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -117,6 +119,24 @@ class Meeting(models.Model):
         _("also announce to bulletin subscribers"), default=False
     )
     recording_url = WebAddressField(_("recording link"), max_length=500, blank=True)
+    # A training meeting gives each attendee a certificate of attendance once it has ended.
+    is_training = models.BooleanField(
+        _("training with certificates of attendance"),
+        default=False,
+        help_text=_(
+            "Once the meeting has ended, each person marked as attended can download a "
+            "certificate of attendance."
+        ),
+    )
+    training_hours = models.DecimalField(
+        _("hours of training"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("200"))],
+        help_text=_("Written on the certificates, for example 2 or 1.5."),
+    )
     # Written by staff when cancelling; it goes into every attendee's cancellation email.
     cancellation_note = models.TextField(_("note to the attendees"), blank=True)
     cancellation_note_language = models.CharField(
@@ -175,6 +195,18 @@ class Meeting(models.Model):
 
     def has_started(self, *, now: datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.starts_at
+
+    def has_ended(self, *, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.ends_at
+
+    def gives_certificates(self, *, now: datetime | None = None) -> bool:
+        """A training meeting that took place (not cancelled) and has ended."""
+        return (
+            self.is_training
+            and self.training_hours is not None
+            and self.status != self.Status.CANCELLED
+            and self.has_ended(now=now)
+        )
 
     def agenda_reading(self, wanted: str) -> Text:
         """The agenda in the reader's language, or in another with `is_fallback` set."""
@@ -387,3 +419,65 @@ class MeetingFeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}"
+
+
+def new_certificate_code() -> str:
+    # 128 random bits: nobody guesses a valid code, and a changed character finds nothing.
+    return secrets.token_urlsafe(16)
+
+
+class CertificateQuerySet(models.QuerySet):
+    def valid(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class Certificate(models.Model):
+    class Revoked(models.TextChoices):
+        ATTENDANCE = "attendance", _("The attendance was removed.")
+        MEETING = "meeting", _("The meeting no longer gives certificates.")
+        CLOSED = "closed", _("Its holder closed their account, and their name is no longer kept.")
+
+    """A certificate of attendance: one per attendee of a training meeting, issued once.
+
+    The code is the public, unguessable part of the verification address. The name is the one
+    the attendee registered with, frozen when the certificate was issued: a later change of
+    profile does not change what was certified. Removing the attendance revokes it (the
+    verification page then says so); recording it again restores the same certificate.
+    """
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("meeting")
+    )
+    # Kept when the registration goes (a closed account's past registrations stay anonymous).
+    registration = models.OneToOneField(
+        Registration,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="certificate",
+    )
+    code = models.CharField(max_length=32, unique=True, default=new_certificate_code)
+    name = models.CharField(_("name"), max_length=200)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(
+        _("reason"), max_length=20, choices=Revoked.choices, blank=True
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting", "name", "pk"]
+        verbose_name = _("certificate of attendance")
+        verbose_name_plural = _("certificates of attendance")
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.meeting}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None
+
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:certificate_verify", args=[self.code])

@@ -29,6 +29,7 @@ from iapt_platform.lib.ratelimit import confirmation_request_allowed
 from iapt_platform.lib.uploads import CleanFile
 
 from . import ics
+from .certificates.services import certificates_sync
 from .models import Material, Meeting, MeetingFeedToken, Registration
 
 CANCEL_SALT = "meetings.registration.cancel"
@@ -146,6 +147,8 @@ def meeting_update(
         _promote_waitlist(meeting)
         if notify:
             _queue_notices(tasks.send_update_notices, meeting.pk, meeting.sequence)
+        # Marked as training (or no longer) after it ended: certificates issued or revoked.
+        certificates_sync(meeting=meeting)
     return notify
 
 
@@ -598,6 +601,8 @@ def attendance_set(*, meeting: Meeting, attended_ids: set[int]) -> int:
         active.filter(pk__in=attended_ids).update(attended=True)
         active.exclude(pk__in=attended_ids).update(attended=False)
         meeting_mark_held(meeting=meeting)
+        # After its end, a training meeting's certificates follow the attendance at once.
+        certificates_sync(meeting=meeting)
         return active.filter(attended=True).count()
 
 
@@ -683,6 +688,7 @@ def attendance_import(*, meeting: Meeting, text: str) -> AttendanceImport:
         meeting.registrations.filter(pk__in=attended).update(attended=True)
         if attended:
             meeting_mark_held(meeting=meeting)
+            certificates_sync(meeting=meeting)
     return report
 
 

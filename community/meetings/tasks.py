@@ -33,3 +33,12 @@ def forget_unconfirmed_registrations() -> int:
     from . import services
 
     return services.registrations_forget_unconfirmed()
+
+
+@shared_task(acks_late=True)
+def issue_due_certificates() -> int:
+    """Run by beat every 10 minutes: certificates of training meetings that ended, and the
+    email saying each is ready (claimed row by row: a second run sends nothing twice)."""
+    from .certificates import services
+
+    return services.certificates_issue_due()

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .certificates import views as certificates
 from .views import public, staff
 
 app_name = "meetings"
@@ -45,10 +46,13 @@ urlpatterns = [
         staff.staff_meeting_statistics,
         name="staff_meeting_statistics",
     ),
+    # Before the meeting's own addresses: "certificates" is not a meeting.
+    path("certificates/<str:code>/", certificates.verify, name="certificate_verify"),
     # A meeting's public page and what a participant does there
     path("materials/<int:pk>/", public.material_download, name="material"),
     path("<slug:slug>/", public.detail, name="detail"),
     path("<slug:slug>/register/", public.register, name="register"),
     path("<slug:slug>/check-your-email/", public.registration_sent, name="registration_sent"),
     path("<slug:slug>/invitation.ics", public.invitation, name="invitation"),
+    path("<slug:slug>/certificate/", certificates.download, name="certificate_download"),
 ]

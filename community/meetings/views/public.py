@@ -99,6 +99,9 @@ def _detail_context(
         "figures": figures,
         "summary": stats.summary_line(figures) if figures and figures.participants else "",
         "is_moderator": roles.is_moderator(request.user),
+        "certificate_available": registration is not None
+        and registration.attended
+        and meeting.gives_certificates(now=now),
     }
 
 
@@ -334,6 +337,7 @@ def mine(request: AuthenticatedRequest) -> HttpResponse:
         {
             "upcoming": [r for r in registrations if r.meeting.ends_at >= now],
             "past": [r for r in registrations if r.meeting.ends_at < now],
+            "now": now,
             "feed_url": request.build_absolute_uri(_feed_path(token)),
         },
     )

@@ -17,6 +17,7 @@ from iapt_platform.lib import tabular
 from iapt_platform.lib.http import AuthenticatedRequest
 
 from .. import selectors, services, stats
+from ..certificates.selectors import certificates_of_meeting
 from ..forms import (
     AttendanceForm,
     AttendanceImportForm,
@@ -111,6 +112,7 @@ def _meeting_page(
             "material_form": material_form or MaterialForm(),
             "recording_form": recording_form or RecordingForm(instance=meeting),
             "materials": meeting.materials.all(),
+            "certificates": certificates_of_meeting(meeting=meeting) if meeting.is_training else (),
         },
         status=status,
     )
