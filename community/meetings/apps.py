@@ -130,7 +130,5 @@ class MeetingsConfig(AppConfig):
             order=51,
             description=_("Your certificates of attendance, with their verification addresses."),
         )
-        register_closing(
-            "meeting_certificates", certificate_services.certificates_depart, order=49
-        )
+        register_closing("meeting_certificates", certificate_services.certificates_depart, order=49)
         demo_registry.register_seeder("meetings_certificates", demo.seed_certificates, order=97)

@@ -475,9 +475,9 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return f"{self.name} · {self.meeting}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:certificate_verify", args=[self.code])
+
     @property
     def is_valid(self) -> bool:
         return self.revoked_at is None
-
-    def get_absolute_url(self) -> str:
-        return reverse("meetings:certificate_verify", args=[self.code])

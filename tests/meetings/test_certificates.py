@@ -149,9 +149,7 @@ def test_only_attendees_of_ended_training_meetings_download(client, situation):
     if situation == "cancelled_place":
         extra = {"status": Registration.Status.CANCELLED}
     user = UserFactory()
-    RegistrationFactory(
-        meeting=meeting, user=user, email=user.email, **{"attended": True, **extra}
-    )
+    RegistrationFactory(meeting=meeting, user=user, email=user.email, **{"attended": True, **extra})
     if situation == "not_training":
         Meeting.objects.filter(pk=meeting.pk).update(is_training=False)
     if situation == "no_hours":
@@ -178,7 +176,9 @@ def test_others_get_a_404_for_someone_elses_certificate(client):
 
 def test_a_visitor_who_signs_up_with_the_same_address_gets_their_certificate(client):
     meeting = training()
-    RegistrationFactory(meeting=meeting, name="Rosa Quispe", email="rosa@example.net", attended=True)
+    RegistrationFactory(
+        meeting=meeting, name="Rosa Quispe", email="rosa@example.net", attended=True
+    )
     user = UserFactory(email="rosa@example.net", display_name="Rosa Q.")
     client.force_login(user)
 

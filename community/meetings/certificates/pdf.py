@@ -52,9 +52,7 @@ def hours_text(hours: Decimal) -> str:
     """2 -> "2 hours", 1.5 -> "1.5 hours" (the decimal mark of the active language)."""
     whole = hours == hours.to_integral_value()
     number = formats.number_format(int(hours) if whole else hours, use_l10n=True)
-    return ngettext("%(hours)s hour", "%(hours)s hours", 1 if hours == 1 else 2) % {
-        "hours": number
-    }
+    return ngettext("%(hours)s hour", "%(hours)s hours", 1 if hours == 1 else 2) % {"hours": number}
 
 
 def date_span(starts: datetime, ends: datetime, zone: str) -> str:
@@ -159,9 +157,7 @@ class _Writer:
 
     def _paragraph(self, text: str, *, size: float, color, width: float, bold=False) -> None:
         self._font(size=size, bold=bold, color=color)
-        self.pdf.multi_cell(
-            width, size * 0.5, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-        )
+        self.pdf.multi_cell(width, size * 0.5, text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def _fitted(self, text: str, *, size: float, bold: bool, color, width: float) -> None:
         """One line when it fits at a size down to 60% of `size`, else wrapped at that size."""
@@ -195,7 +191,8 @@ class _Writer:
         pdf.cell(
             0,
             5,
-            _("Code %(code)s · issued on %(date)s") % {"code": content.code, "date": content.issued},
+            _("Code %(code)s · issued on %(date)s")
+            % {"code": content.code, "date": content.issued},
             new_x=XPos.LEFT,
             new_y=YPos.NEXT,
         )

@@ -54,7 +54,9 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
         seconds=3600,
     )
     if not allowed:
-        response = render(request, "meetings/certificate_verify.html", {"limited": True}, status=429)
+        response = render(
+            request, "meetings/certificate_verify.html", {"limited": True}, status=429
+        )
         response["Retry-After"] = "3600"
     else:
         certificate = selectors.certificate_by_code(code)
