@@ -56,6 +56,12 @@ RULES = {
     "meetings:staff_material_delete": (everyone(405), lambda o: {"pk": o["material"].pk}),
     "meetings:staff_recording": (everyone(405), lambda o: {"pk": o[MEETING].pk}),
     "meetings:material": (everyone(), lambda o: {"pk": o["material"].pk}),
+    # An upcoming meeting that is no training gives nobody a certificate; no code is made up.
+    "meetings:certificate_download": (
+        {"visitor": LOGIN, "member": 404, "moderator": 404},
+        lambda o: {"slug": o[MEETING].slug},
+    ),
+    "meetings:certificate_verify": (everyone(404), lambda o: {"code": "not-a-real-code"}),
 }
 
 

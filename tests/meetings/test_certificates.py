@@ -169,7 +169,7 @@ def test_others_get_a_404_for_someone_elses_certificate(client):
     attendee(meeting)
     RegistrationFactory(meeting=meeting, attended=True)  # a visitor who attended, no account
     stranger = UserFactory()
-    assert download(client, meeting).status_code == 404  # not signed in
+    assert download(client, meeting).status_code == 302  # sent to sign in
     client.force_login(stranger)
     assert download(client, meeting).status_code == 404
 

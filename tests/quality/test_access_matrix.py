@@ -348,6 +348,10 @@ RULES: dict[str, Rule] = {
         everyone(405), lambda o: {"pk": o["meeting"].pk}, post=staff_post()
     ),
     "meetings:material": Rule(everyone(), lambda o: {"pk": o["material"].pk}),
+    # Certificates: only an attendee of an ended training has one (tests/meetings/test_certificates.py);
+    # verification is public, and a made-up code is not found.
+    "meetings:certificate_download": Rule(signed_in(404), lambda o: {"slug": o["meeting"].slug}),
+    "meetings:certificate_verify": Rule(everyone(404), lambda o: {"code": "not-a-real-code"}),
     # Forum: members only; the thread, post, attachment and notification belong to `promoter`
     "community:index": Rule(everyone()),
     "community:search": Rule(signed_in(), query="?q=cacao"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,12 +19,11 @@ from . import pdf, selectors, services
 
 
 @require_safe
+@login_required
 def download(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    """The attendee's own certificate, in their profile's language and zone. Everyone else, and
-    a meeting that gives none (not training, not ended, cancelled), gets a 404: nothing tells a
-    stranger who attended."""
-    if not request.user.is_authenticated:
-        raise Http404
+    """The attendee's own certificate, in their profile's language and zone (a visitor is sent
+    to sign in first, as from the email). Everyone else, and a meeting that gives none (not
+    training, not ended, cancelled), gets a 404: nothing tells a stranger who attended."""
     meeting = meeting_selectors.meeting_for_page(slug=slug, user=request.user)
     if meeting is None or not meeting.gives_certificates():
         raise Http404
