@@ -195,6 +195,8 @@ def meeting_cancel(*, meeting: Meeting, note: str = "", note_language: str = "")
         )
         if meeting.is_published:
             _queue_notices(tasks.send_cancellation_notices, meeting.pk, meeting.sequence)
+        # A meeting cancelled after its end (it was never marked held) gives no certificates.
+        certificates_sync(meeting=meeting)
 
 
 def _queue_notices(task, *args: int) -> None:

@@ -110,6 +110,16 @@ def test_greek_and_cyrillic_names_print_as_written(client):
         assert name in pdf_text(download(client, meeting).content)
 
 
+def test_a_name_beyond_the_font_still_gives_a_certificate(client):
+    # DejaVu Sans has no Chinese: those characters are missing from the PDF, which is still made.
+    meeting = training()
+    user, _registration = attendee(meeting, name="王小明 (Wang Xiaoming)")
+    client.force_login(user)
+    response = download(client, meeting)
+    assert response.status_code == 200
+    assert "(Wang Xiaoming)" in pdf_text(response.content)
+
+
 def test_the_certificate_is_issued_once_with_a_stable_code_and_the_name_frozen(client):
     meeting = training()
     user, registration = attendee(meeting, name="Andrea Clarke")
@@ -281,6 +291,29 @@ def test_removing_the_attendance_revokes_and_recording_it_again_restores(client)
     attendance_set(meeting=meeting, attended_ids={registration.pk})
     certificate.refresh_from_db()
     assert certificate.is_valid and Certificate.objects.count() == 1
+
+
+def test_unmarking_the_training_or_cancelling_revokes_every_certificate(client):
+    from community.meetings.services import MeetingSnapshot, meeting_cancel, meeting_update
+
+    certificate = issued()
+    meeting = certificate.meeting
+    meeting.is_training = False
+    meeting_update(meeting=meeting, previous=MeetingSnapshot.of(meeting), initiatives=[])
+    certificate.refresh_from_db()
+    assert certificate.revoked_reason == Certificate.Revoked.MEETING
+
+    meeting.is_training = True
+    meeting_update(meeting=meeting, previous=MeetingSnapshot.of(meeting), initiatives=[])
+    certificate.refresh_from_db()
+    assert certificate.is_valid
+
+    Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.SCHEDULED)
+    meeting.refresh_from_db()
+    meeting_cancel(meeting=meeting)
+    certificate.refresh_from_db()
+    assert certificate.revoked_reason == Certificate.Revoked.MEETING
+    assert "no longer gives certificates" in verify(client, certificate.code).text
 
 
 def test_staff_saving_attendance_after_the_end_issues_certificates(client, moderator_with_totp):
