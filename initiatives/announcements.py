@@ -30,7 +30,9 @@ def subjects_of(initiative: Initiative) -> list[Subject]:
     subjects = [Subject(news.INITIATIVE, str(initiative.pk))]
     if initiative.country:
         subjects.append(Subject(news.COUNTRY, initiative.country.code))
-    subjects += [Subject(news.SECTOR, slug) for slug in initiative.sectors.values_list("slug", flat=True)]
+    subjects += [
+        Subject(news.SECTOR, slug) for slug in initiative.sectors.values_list("slug", flat=True)
+    ]
     if initiative.programme_id:
         subjects.append(Subject(news.PROGRAMME, str(initiative.programme_id)))
     return subjects

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib import email_samples as samples

@@ -141,7 +141,9 @@ def describe(subjects: Iterable[Subject]) -> dict[Subject, Followed]:
     ).select_related("user"):
         subject = Subject(news.MEMBER, str(profile.user_id))
         found[subject] = Followed(
-            subject, f"{profile.user.get_full_name()} (@{profile.handle})", profile.get_absolute_url()
+            subject,
+            f"{profile.user.get_full_name()} (@{profile.handle})",
+            profile.get_absolute_url(),
         )
     return found
 
@@ -178,7 +180,7 @@ def following_page(*, user: Any) -> list[tuple[str, Any, list[Followed]]]:
             groups[subject.kind].append(
                 Followed(item.subject, item.name, item.url, by_default=True, muted=subject in muted)
             )
-    result = []
+    result: list[tuple[str, Any, list[Followed]]] = []
     for kind, heading in FOLLOWABLE.items():
         if groups.get(kind):
             result.append((kind, heading, sorted(groups[kind], key=lambda f: f.name.lower())))
@@ -238,12 +240,12 @@ def news_items(
         model = ContentType.objects.get_for_id(content_type_id).model_class()
         if model is None:
             continue
-        for pk, obj in model._default_manager.in_bulk(list(ids)).items():
-            objects[(content_type_id, pk)] = obj
+        for pk, row in model._default_manager.in_bulk(list(ids)).items():
+            objects[(content_type_id, pk)] = row
     kinds = news.kinds()
     items = []
     for notification in notifications:
-        obj = objects.get((notification.content_type_id, notification.object_id))
+        obj: Any = objects.get((notification.content_type_id, notification.object_id))
         registered = kinds.get(notification.kind)
         if obj is None or registered is None:
             continue

@@ -11,14 +11,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from community.views.common import member_required
-from iapt_platform.lib.http import AuthenticatedRequest
+from iapt_platform.lib.http import AuthenticatedRequest, HtmxRequest
 from iapt_platform.lib.news import Subject
 
 from . import selectors, services
 from .models import NewsNotification
 
 
-def _subject(request: AuthenticatedRequest) -> Subject | None:
+class MemberHtmxRequest(AuthenticatedRequest, HtmxRequest):
+    """A signed-in member's request, with django-htmx's details."""
+
+
+def _subject(request: MemberHtmxRequest) -> Subject | None:
     kind = request.POST.get("kind", "")
     key = request.POST.get("key", "").strip()
     if kind not in selectors.FOLLOWABLE or not key or len(key) > 100:
@@ -26,7 +30,7 @@ def _subject(request: AuthenticatedRequest) -> Subject | None:
     return Subject(kind, key)
 
 
-def _back(request: AuthenticatedRequest, subject: Subject, following: bool) -> HttpResponse:
+def _back(request: MemberHtmxRequest, subject: Subject, following: bool) -> HttpResponse:
     if request.htmx:
         return render(
             request,
@@ -48,7 +52,7 @@ def _back(request: AuthenticatedRequest, subject: Subject, following: bool) -> H
 
 @require_POST
 @member_required
-def follow(request: AuthenticatedRequest) -> HttpResponse:
+def follow(request: MemberHtmxRequest) -> HttpResponse:
     subject = _subject(request)
     if subject is None:
         return HttpResponseBadRequest()
@@ -64,7 +68,7 @@ def follow(request: AuthenticatedRequest) -> HttpResponse:
 
 @require_POST
 @member_required
-def unfollow(request: AuthenticatedRequest) -> HttpResponse:
+def unfollow(request: MemberHtmxRequest) -> HttpResponse:
     subject = _subject(request)
     if subject is None:
         return HttpResponseBadRequest()
@@ -99,4 +103,3 @@ def notification_open(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.info(request, _("That is no longer available."))
         return redirect("community:notifications")
     return redirect(items[0].url)
-

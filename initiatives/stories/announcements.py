@@ -31,7 +31,10 @@ def subjects_of(story: Story) -> list[Subject]:
         *(Subject(news.COUNTRY, country.code) for country in story.countries),
         *(Subject(news.SECTOR, slug) for slug in story.sectors.values_list("slug", flat=True)),
         *(Subject(news.TOPIC, slug) for slug in story.topics.values_list("slug", flat=True)),
-        *(Subject(news.INITIATIVE, str(pk)) for pk in story.initiatives.values_list("pk", flat=True)),
+        *(
+            Subject(news.INITIATIVE, str(pk))
+            for pk in story.initiatives.values_list("pk", flat=True)
+        ),
     ]
 
 

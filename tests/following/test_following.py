@@ -91,8 +91,9 @@ def test_nonsense_subjects_and_visitors_cannot_follow(member_client, client, agr
         == 400
     )
     assert (
-        member_client.post(reverse("following:follow"), {"kind": "sector", "key": "nope"})
-        .status_code
+        member_client.post(
+            reverse("following:follow"), {"kind": "sector", "key": "nope"}
+        ).status_code
         == 404
     )
     client.logout()
@@ -252,7 +253,11 @@ def test_promoters_hear_of_their_own_initiative_by_default_and_can_mute_it(
     page = client.get(reverse("following:list")).content.decode()
     assert "chose not to hear of it" in page and 'data-following="false"' in page
 
-    publish(draft_story(agrifood, initiatives=[initiative]), moderator, django_capture_on_commit_callbacks)
+    publish(
+        draft_story(agrifood, initiatives=[initiative]),
+        moderator,
+        django_capture_on_commit_callbacks,
+    )
     assert len(told(promoter)) == 1
     assert len(told(other_promoter)) == 2
     # Following again lifts the opt-out.
