@@ -9,9 +9,10 @@ class FollowingConfig(AppConfig):
 
     def ready(self) -> None:
         from iapt_platform.accounts import menu, personal_data
+        from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib import news
 
-        from . import email_samples, selectors, services
+        from . import demo, email_samples, selectors, services
 
         email_samples.register()
         news.listen(services.announcement_receive)
@@ -24,8 +25,9 @@ class FollowingConfig(AppConfig):
             description=_("What you follow, and the notifications of what was new there."),
         )
         personal_data.register_closing("following", services.member_depart, order=45)
+        demo_registry.register_seeder("following", demo.seed, order=97)
         menu.register_account_link(
-            _("Following"),
+            _("What you follow"),
             "following:list",
             order=62,
             description=_("Initiatives, countries, sectors, topics and members you follow"),

@@ -8,15 +8,26 @@ from iapt_platform.lib import email_samples as samples
 from iapt_platform.lib import emails
 
 
+class SampleObject:
+    """What an announced object offers a notification: a title and an address."""
+
+    def __init__(self, title: str, path: str) -> None:
+        self.title, self.path = title, path
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return self.path
+
+
 def notification(language: str) -> emails.RenderedEmail:
     return samples.render(
         "following/notification",
         to=samples.person(language),
         context={
             "label": _("A success story"),
-            "obj": samples.HOSTILE,
-            "url": samples.link("/stories/cauca-coffee/"),
-            "following_url": samples.link("/community/following/"),
+            "obj": SampleObject(samples.HOSTILE, "/stories/cauca-coffee/"),
             "frequency_url": samples.link("/community/email/token/"),
         },
     )

@@ -151,24 +151,10 @@ def _email_immediately(*, announcement: Announcement, obj: Any, users: list[Any]
                 context={
                     "label": label,
                     "obj": obj,
-                    "url": absolute(obj.get_absolute_url()),
-                    "following_url": absolute_reverse("following:list"),
                     "frequency_url": frequency_url(user),
                 },
                 headers=one_click_headers(user),
             )
-
-
-def absolute(path: str) -> str:
-    from django.conf import settings
-
-    return f"{settings.SITE_URL}{path}"
-
-
-def absolute_reverse(name: str) -> str:
-    from django.urls import reverse
-
-    return absolute(reverse(name))
 
 
 def news_mark_read(*, user: Any, notification_id: int | None = None) -> int:
