@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,6 +222,17 @@ class NewsItem:
     kind: str = "news"
 
 
+# A kind whose one-by-one visibility check costs queries (a forum thread) may give a check of many
+# objects at once, so that a page of notifications costs the same whatever it lists.
+_visible_many: dict[str, Callable[[Any, list[Any]], set[int]]] = {}
+
+
+def register_visible_many(kind: str, check: Callable[[Any, list[Any]], set[int]]) -> None:
+    """`check(user, objects)` gives the pks of those the user may see; it must agree with the
+    kind's `visible` predicate registered with lib/news."""
+    _visible_many[kind] = check
+
+
 def unread_count(*, user: Any) -> int:
     return NewsNotification.objects.filter(recipient=user, read_at__isnull=True).count()
 
@@ -243,14 +254,28 @@ def news_items(
         for pk, row in model._default_manager.in_bulk(list(ids)).items():
             objects[(content_type_id, pk)] = row
     kinds = news.kinds()
+    seen_in_bulk: dict[str, set[int]] = {}
+    if check:
+        for kind_name, bulk in _visible_many.items():
+            of_kind = [
+                objects[(n.content_type_id, n.object_id)]
+                for n in notifications
+                if n.kind == kind_name and (n.content_type_id, n.object_id) in objects
+            ]
+            if of_kind:
+                seen_in_bulk[kind_name] = bulk(user, of_kind)
     items = []
     for notification in notifications:
         obj: Any = objects.get((notification.content_type_id, notification.object_id))
         registered = kinds.get(notification.kind)
         if obj is None or registered is None:
             continue
-        if check and not news.can_see(notification.kind, user, obj):
-            continue
+        if check:
+            if notification.kind in seen_in_bulk:
+                if obj.pk not in seen_in_bulk[notification.kind] or not user.is_active:
+                    continue
+            elif not news.can_see(notification.kind, user, obj):
+                continue
         items.append(
             NewsItem(
                 notification=notification,

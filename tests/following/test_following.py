@@ -13,6 +13,7 @@ from django.utils import timezone
 from community import digests
 from community.following import selectors, services
 from community.following.models import Follow, NewsNotification
+from community.models import Notification
 from iapt_platform.lib import news
 from iapt_platform.lib.news import Subject
 from initiatives import services as initiative_services
@@ -137,6 +138,33 @@ def test_a_story_in_both_followed_subjects_reaches_the_member_once(
     assert opened["Location"] == story.get_absolute_url()
     notification.refresh_from_db()
     assert notification.read_at is not None
+    NewsNotification.objects.update(read_at=None)
+    client.post(reverse("community:notifications_read_all"))
+    assert not NewsNotification.objects.filter(read_at=None).exists()
+
+
+def test_a_thread_gone_private_is_no_longer_listed(member, moderator, client):
+    from django.contrib.contenttypes.models import ContentType
+
+    from community.models import Thread
+
+    thread = forum.thread(moderator, title="Abierto y luego cerrado")
+    NewsNotification.objects.create(
+        recipient=member,
+        kind="thread",
+        content_type=ContentType.objects.get_for_model(Thread),
+        object_id=thread.pk,
+    )
+    client.force_login(member)
+    assert (
+        "Abierto y luego cerrado" in client.get(reverse("community:notifications")).content.decode()
+    )
+    thread.category.is_private = True
+    thread.category.save()
+    assert (
+        "Abierto y luego cerrado"
+        not in client.get(reverse("community:notifications")).content.decode()
+    )
 
 
 def test_the_next_digest_lists_the_story_once(
@@ -322,8 +350,13 @@ def test_the_following_page_and_notifications_take_the_same_queries_for_more_row
                 user=follower, subject=Subject("initiative", InitiativeFactory().pk)
             )
             publish(draft_story(agrifood), moderator, django_capture_on_commit_callbacks)
-        thread = forum.thread(moderator)
-        forum.post(thread, moderator)
+            thread = forum.thread(moderator)
+            reply = forum.post(thread, moderator)
+            Notification.objects.create(
+                recipient=follower, kind="reply", post=reply, actor=moderator
+            )
+            with django_capture_on_commit_callbacks(execute=True):
+                news.announce(kind="thread", obj=thread, recipients=[follower.pk])
 
     more(2)
     following, notifications = (
@@ -333,7 +366,10 @@ def test_the_following_page_and_notifications_take_the_same_queries_for_more_row
     more(5)
     assert _count_queries(client, reverse("following:list")) == following
     assert _count_queries(client, reverse("community:notifications")) == notifications
-    assert NewsNotification.objects.filter(recipient=follower).count() == 7
+    assert NewsNotification.objects.filter(recipient=follower).count() == 14
+    page = client.get(reverse("community:notifications")).content.decode()
+    assert page.count("A new forum thread") == 7 and page.count("A success story") == 7
+    assert page.count("replied in") == 7  # the forum's own notifications, in the same list
 
 
 def test_personal_data_has_the_follows_and_closing_removes_them(
