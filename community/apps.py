@@ -11,6 +11,9 @@ class CommunityConfig(AppConfig):
         from . import email_samples
 
         email_samples.register()
+        from . import announcements
+
+        announcements.register()
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from iapt_platform.lib import emails
 
+from .following import selectors as following_selectors
 from .models import Category, Digest, EmailFrequency, MemberProfile, Notification, Post, Watch
 from .notifications import absolute, excerpt, frequency_url, one_click_headers
 
@@ -95,6 +96,8 @@ class DigestContent:
     initiatives: list[Any] = field(default_factory=list)
     resources: list[Any] = field(default_factory=list)
     meetings: list[Any] = field(default_factory=list)
+    # What reached the member in what they follow (following.selectors.NewsItem), each once.
+    news: list[Any] = field(default_factory=list)
     more_posts: int = 0  # beyond MAX_POSTS: the email says how many more there are
 
     @property
@@ -103,7 +106,13 @@ class DigestContent:
 
     @property
     def item_count(self) -> int:
-        return self.post_count + len(self.initiatives) + len(self.resources) + len(self.meetings)
+        return (
+            self.post_count
+            + len(self.initiatives)
+            + len(self.resources)
+            + len(self.meetings)
+            + len(self.news)
+        )
 
 
 def _post_item(post: Post) -> dict[str, Any]:
@@ -164,9 +173,18 @@ def digest_content(*, user: Any, start: dt.datetime, end: dt.datetime) -> Digest
         )
     ).order_by("published_at", "id")[:MAX_ITEMS]
     content.mentions = [_post_item(p) for p in mentioned if p.pk not in seen]
-    content.initiatives = _new_initiatives(start=start, end=end)
-    content.resources = _new_resources(start=start, end=end)
-    content.meetings = _new_meetings(start=start, end=end)
+    content.news = following_selectors.news_in_period(
+        user=user, start=start, end=end, limit=MAX_ITEMS * 3
+    )
+    # Something in what the member follows is listed there, not a second time below.
+    told = {(type(item.obj), item.obj.pk) for item in content.news}
+
+    def untold(items: list[Any]) -> list[Any]:
+        return [item for item in items if (type(item), item.pk) not in told]
+
+    content.initiatives = untold(_new_initiatives(start=start, end=end))
+    content.resources = untold(_new_resources(start=start, end=end))
+    content.meetings = untold(_new_meetings(start=start, end=end))
     return content
 
 

@@ -6,11 +6,13 @@ import datetime as dt
 from types import SimpleNamespace
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib import email_samples as samples
 from iapt_platform.lib import emails
 from initiatives.models import Initiative
 
+from .following.email_samples import SampleObject
 from .meetings.email_samples import sample_meeting
 
 
@@ -60,6 +62,12 @@ def digest(language: str) -> emails.RenderedEmail:
         initiatives=[initiative],
         resources=[SimpleNamespace(title=samples.HOSTILE, get_absolute_url="/library/r/1/")],
         meetings=[sample_meeting()],
+        news=[
+            SimpleNamespace(
+                label=_("A success story"),
+                obj=SampleObject(samples.HOSTILE, "/stories/cauca-coffee/"),
+            )
+        ],
         more_posts=3,
     )
     start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)

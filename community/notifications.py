@@ -213,7 +213,10 @@ def user_for_frequency_token(token: str) -> Any | None:
 
 
 def notifications_mark_read(*, user: Any, notification_id: int | None = None) -> int:
+    """One forum notification read, or all of them and the news of what the member follows."""
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_id is not None:
-        qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())
+        return qs.filter(pk=notification_id).update(read_at=timezone.now())
+    from .following import services as following
+
+    return qs.update(read_at=timezone.now()) + following.news_mark_read(user=user)

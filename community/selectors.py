@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.urls import reverse
 
 from iapt_platform.accounts import personal_data, roles
@@ -258,7 +258,13 @@ def member_countries() -> list[str]:
 
 
 def unread_count(*, user: Any) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """The forum's unread notifications and the news of what the member follows, in one
+    query (a count over both indexed sets)."""
+    from community.following.models import NewsNotification
+
+    forum = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by()
+    news = NewsNotification.objects.filter(recipient=user, read_at__isnull=True).order_by()
+    return forum.values("pk").union(news.values("pk"), all=True).count()
 
 
 def notification_list(*, user: Any) -> QuerySet[Notification]:
@@ -267,6 +273,48 @@ def notification_list(*, user: Any) -> QuerySet[Notification]:
         .select_related("actor", "post", "post__thread")
         .order_by("-created_at", "-id")
     )
+
+
+FORUM, NEWS = "forum", "news"
+
+
+def notification_feed(*, user: Any) -> QuerySet:
+    """Forum notifications and news notifications in one list, newest first: rows of
+    (source, id, created_at) for a paginator; `notification_page` loads a page of them."""
+    from community.following.models import NewsNotification
+
+    # Each side unordered (a compound statement's parts may not be); the union is ordered.
+    forum = (
+        Notification.objects.filter(recipient=user)
+        .order_by()
+        .values_list(Value(FORUM, output_field=CharField()), "pk", "created_at")
+    )
+    news = (
+        NewsNotification.objects.filter(recipient=user)
+        .order_by()
+        .values_list(Value(NEWS, output_field=CharField()), "pk", "created_at")
+    )
+    return forum.union(news, all=True).order_by("-created_at", "-pk")
+
+
+def notification_page(*, user: Any, rows: Any) -> list[Any]:
+    """The notifications of a page of `notification_feed`, in its order: forum ones as rows,
+    news ones as `following.selectors.NewsItem` (one query per kind of object)."""
+    from community.following import selectors as following
+    from community.following.models import NewsNotification
+
+    rows = list(rows)
+    forum_ids = [pk for source, pk, _created in rows if source == FORUM]
+    news_ids = [pk for source, pk, _created in rows if source == NEWS]
+    forum = notification_list(user=user).in_bulk(forum_ids) if forum_ids else {}
+    news_rows = NewsNotification.objects.filter(recipient=user, pk__in=news_ids)
+    news = {item.notification.pk: item for item in following.news_items(news_rows, user=user)}
+    shown = []
+    for source, pk, _created in rows:
+        found = forum.get(pk) if source == FORUM else news.get(pk)
+        if found is not None:
+            shown.append(found)
+    return shown
 
 
 # --- Download my data -----------------------------------------------------------------------------

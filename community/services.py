@@ -33,7 +33,7 @@ from iapt_platform.moderation.services import (
     moderation_withdraw,
 )
 
-from . import notifications, selectors
+from . import announcements, notifications, selectors
 from .models import (
     Attachment,
     Category,
@@ -291,6 +291,8 @@ def _publish(*, post: Post) -> None:
         thread.save(update_fields=["is_published"])
     thread_refresh(thread=thread)
     notifications.notify_post(post=post)
+    if post.is_opening:
+        announcements.thread_announce(thread=thread)
 
 
 def thread_refresh(*, thread: Thread) -> None:

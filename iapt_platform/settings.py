@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "library",
     "community",
     "community.meetings",
+    "community.following",
     "newsletter",
     # Last, as its documentation asks: deletes replaced and orphaned files after the commit.
     "iapt_platform.lib.storage.FileCleanupConfig",
@@ -487,6 +488,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "stories-notify-published-proposers": {
         "task": "initiatives.stories.tasks.notify_published_proposers",
+        "schedule": crontab(minute="*/15"),
+    },
+    "stories-announce-due": {
+        "task": "initiatives.stories.tasks.announce_due_stories",
         "schedule": crontab(minute="*/15"),
     },
     "meetings-dispatch-due-reminders": {

@@ -23,6 +23,9 @@ class InitiativesConfig(AppConfig):
         from .models import Initiative, ManagementRequest
 
         signals.connect()
+        from . import announcements
+
+        announcements.register()
         dashboard.register_section(
             dashboard.REGISTRY,
             [

@@ -632,3 +632,14 @@ def personal_data_of(user: Any) -> personal_data.Portion:
         .order_by("pk")
     ]
     return portion
+
+
+def initiative_manager_ids(*, pk: int | str) -> set[int]:
+    """The promoters who manage an initiative (they hear of it without having asked)."""
+    if not str(pk).isdigit():
+        return set()
+    return set(
+        Initiative.managers.through.objects.filter(initiative_id=int(pk)).values_list(
+            "user_id", flat=True
+        )
+    )

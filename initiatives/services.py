@@ -21,6 +21,7 @@ from iapt_platform.accounts.models import User
 from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import emails, search
 
+from . import announcements
 from .models import Initiative, ManagementRequest, ManagerInvitation, SectorListing
 
 # Fields copied between a published initiative and its pending revision.
@@ -186,6 +187,7 @@ def approve(initiative: Initiative, *, moderator: User, comment: str) -> None:
         initiative._change_reason = comment or "merged"  # type: ignore[attr-defined]
         initiative.save(update_fields=["status", "updated_at"])
         initiative_refresh_search(initiative=original)
+        announcements.initiative_announce(initiative=original, revision=initiative)
     else:
         initiative.status = Initiative.Status.PUBLISHED
         initiative.published_at = initiative.published_at or now
@@ -193,6 +195,7 @@ def approve(initiative: Initiative, *, moderator: User, comment: str) -> None:
         initiative._change_reason = comment or "approved"  # type: ignore[attr-defined]
         initiative.save(update_fields=["status", "published_at", "last_verified_at", "updated_at"])
         initiative_refresh_search(initiative=initiative)
+        announcements.initiative_announce(initiative=initiative)
 
 
 def request_changes(initiative: Initiative, *, moderator: User, comment: str) -> None:

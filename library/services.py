@@ -36,7 +36,7 @@ from iapt_platform.lib.uploads import CleanFile, image_rendition
 from iapt_platform.moderation.services import moderation_submit
 from initiatives.matchmaking.selectors import projects_linkable_by
 
-from . import selectors
+from . import announcements, selectors
 from .models import (
     Evidence,
     EvidenceOutcome,
@@ -252,11 +252,14 @@ def resource_revise(*, resource: Resource, user: Any, data: ResourceData) -> Res
 
 
 def approve(resource: Resource, *, moderator: Any, comment: str) -> None:
+    first_time = resource.published_at is None
     resource.status = Resource.Status.PUBLISHED
     resource.published_at = resource.published_at or timezone.now()
     resource.save(update_fields=["status", "published_at", "updated_at"])
     resource_refresh_search(resource=resource)
     resource_write_pictures(resource=resource)
+    if first_time:  # an approved edit of a published resource is not news
+        announcements.resource_announce(resource=resource)
     transaction.on_commit(selectors.library_changed)
 
 

@@ -28,7 +28,7 @@ from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.ratelimit import confirmation_request_allowed
 from iapt_platform.lib.uploads import CleanFile
 
-from . import ics
+from . import announcements, ics
 from .certificates.services import certificates_sync
 from .models import Material, Meeting, MeetingFeedToken, Registration
 
@@ -163,6 +163,7 @@ def meeting_publish(*, meeting: Meeting, notify_subscribers: bool = False) -> No
     meeting.save(update_fields=["published_at", "notify_subscribers", "updated_at"])
     if meeting.starts_at > meeting.published_at:
         _queue_notices(tasks.announce_meeting, meeting.pk)
+        announcements.meeting_announce(meeting=meeting)
 
 
 def meeting_cancel(*, meeting: Meeting, note: str = "", note_language: str = "") -> None:

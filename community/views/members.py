@@ -98,10 +98,13 @@ def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
 @require_GET
 @member_required
 def notification_list(request: AuthenticatedRequest) -> HttpResponse:
-    page = Paginator(selectors.notification_list(user=request.user), 30).get_page(
+    page = Paginator(selectors.notification_feed(user=request.user), 30).get_page(
         request.GET.get("page")
     )
-    return render(request, "community/notifications.html", {"page": page})
+    notifications = selectors.notification_page(user=request.user, rows=page.object_list)
+    return render(
+        request, "community/notifications.html", {"page": page, "notifications": notifications}
+    )
 
 
 @require_GET

@@ -20,6 +20,7 @@ from iapt_platform.moderation.services import moderation_submit
 from initiatives.models import Initiative
 from initiatives.services import can_manage
 
+from . import announcements
 from .models import (
     CollaborationPost,
     Connection,
@@ -130,7 +131,18 @@ def _moderation_outcome(status: str, *, publish: bool = False) -> ModerationCall
     return decide
 
 
-post_approve = _moderation_outcome(CollaborationPost.Status.PUBLISHED, publish=True)
+_post_publish = _moderation_outcome(CollaborationPost.Status.PUBLISHED, publish=True)
+
+
+def post_approve(obj: CollaborationPost, *, moderator: User, comment: str) -> None:
+    """Published, and news for those who follow its initiative, countries, sectors or topics
+    (the first time only: an approved change of a live post is not news)."""
+    first_time = obj.published_at is None
+    _post_publish(obj, moderator=moderator, comment=comment)
+    if first_time:
+        announcements.post_announce(post=obj)
+
+
 post_request_changes = _moderation_outcome(CollaborationPost.Status.CHANGES_REQUESTED)
 post_reject = _moderation_outcome(CollaborationPost.Status.REJECTED)
 

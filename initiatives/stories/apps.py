@@ -11,6 +11,9 @@ class StoriesConfig(AppConfig):
         from . import email_samples
 
         email_samples.register()
+        from . import announcements
+
+        announcements.register()
         from django.db.models.signals import post_delete
 
         from iapt_platform.accounts import menu, roles

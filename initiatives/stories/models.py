@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -144,7 +145,8 @@ class Story(models.Model):  # type: ignore[django-manager-missing]
         indexes = [models.Index(fields=["status", "-published_at"], name="story_status_date")]
 
     def __str__(self) -> str:
-        return self.title_es or self.reading(SOURCE_LANGUAGE).title or self.slug  # type: ignore[attr-defined]
+        # The title in the reader's language (or its fallback): notifications and digests show it.
+        return self.reading(get_language() or SOURCE_LANGUAGE).title or self.slug
 
     def get_absolute_url(self) -> str:
         return reverse("stories:detail", args=[self.slug])

@@ -23,6 +23,7 @@ from iapt_platform.lib import emails
 from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.storage import delete_on_commit
 
+from . import announcements
 from .models import GalleryImage, ProposalImage, Story, StoryProposal
 
 PROPOSAL_KIND = "story_proposal"
@@ -215,6 +216,7 @@ def story_publish(*, story: Story, by, at: datetime | None = None) -> Story:
     story.save(update_fields=["status", "published_at", "updated_at"])
     if story.published_at <= timezone.now():
         queue_published_notice()
+        announcements.story_announce(story=story, by=by)
     return story
 
 
