@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "library",
     "community",
     "community.meetings",
+    "community.surveys",
     "newsletter",
     # Last, as its documentation asks: deletes replaced and orphaned files after the commit.
     "iapt_platform.lib.storage.FileCleanupConfig",
@@ -366,6 +367,9 @@ MEETINGS_REGISTRATION_LIMITS = (10, 5)
 # person may ask for per day (building one reads everything they hold and writes their files).
 DATA_EXPORT_HOURS = env.int("DATA_EXPORT_HOURS", default=24)
 DATA_EXPORT_DAILY_LIMIT = env.int("DATA_EXPORT_DAILY_LIMIT", default=3)
+# Surveys open to everyone: answers a visitor's IP address may send to one survey in an hour (one
+# answer per browser is kept by a cookie, which a visitor can clear; this brakes scripts).
+SURVEY_VISITOR_ANSWERS_PER_HOUR = env.int("SURVEY_VISITOR_ANSWERS_PER_HOUR", default=20)
 
 # --- Celery --------------------------------------------------------------------------------------
 # The outbox (iapt_platform/outbox): a row per transactional email. A failed attempt is retried
@@ -490,6 +494,10 @@ CELERY_BEAT_SCHEDULE = {
     "meetings-dispatch-due-reminders": {
         "task": "community.meetings.tasks.dispatch_due_reminders",
         "schedule": crontab(minute="*/5"),
+    },
+    "surveys-send-due-invitations": {
+        "task": "community.surveys.tasks.send_due_invitations",
+        "schedule": crontab(minute="*/10"),  # surveys of meetings that ended, to their attendees
     },
     "meetings-forget-unconfirmed-registrations": {
         "task": "community.meetings.tasks.forget_unconfirmed_registrations",

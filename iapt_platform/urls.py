@@ -34,6 +34,7 @@ urlpatterns += i18n_patterns(
     path("stories/", include("initiatives.stories.urls")),
     path("collaboration/", include("initiatives.matchmaking.urls")),
     path("meetings/", include("community.meetings.urls")),
+    path("surveys/", include("community.surveys.urls")),
     path("community/", include("community.urls")),
     path("library/", include("library.urls")),
     path("bulletin/", include("newsletter.urls")),

@@ -28,7 +28,7 @@ from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.ratelimit import confirmation_request_allowed
 from iapt_platform.lib.uploads import CleanFile
 
-from . import ics
+from . import hooks, ics
 from .models import Material, Meeting, MeetingFeedToken, Registration
 
 CANCEL_SALT = "meetings.registration.cancel"
@@ -598,6 +598,7 @@ def attendance_set(*, meeting: Meeting, attended_ids: set[int]) -> int:
         active.filter(pk__in=attended_ids).update(attended=True)
         active.exclude(pk__in=attended_ids).update(attended=False)
         meeting_mark_held(meeting=meeting)
+        hooks.attendance_recorded(meeting)
         return active.filter(attended=True).count()
 
 
@@ -683,6 +684,7 @@ def attendance_import(*, meeting: Meeting, text: str) -> AttendanceImport:
         meeting.registrations.filter(pk__in=attended).update(attended=True)
         if attended:
             meeting_mark_held(meeting=meeting)
+            hooks.attendance_recorded(meeting)
     return report
 
 
