@@ -110,6 +110,8 @@ class QuestionForm(forms.ModelForm):
         self.fields["position"].label = _("Position")
         self.fields["position"].help_text = _("Questions are shown in the order of this number.")
         self.fields["position"].required = False
+        if not self.instance.pk:
+            self.initial["position"] = None  # an empty new question stays unchanged
         for code in LANGUAGE_CODES:
             language = LANGUAGE_LEGENDS[code]
             text = self.fields[build_localized_fieldname("text", code)]
