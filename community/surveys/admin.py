@@ -30,4 +30,3 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["survey", "registration", "language", "sent_at"]
     raw_id_fields = ["survey", "registration"]
     readonly_fields = ["survey", "registration", "language", "token", "sent_at"]
-    exclude: list[str] = []

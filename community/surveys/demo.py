@@ -24,7 +24,11 @@ TITLE_ES = "¿Cómo te fue en el primer taller?"
 QUESTIONS = [
     (
         Question.Kind.SCALE,
-        ("¿Qué tan útil fue el taller?", "How useful was the workshop?", "Quão útil foi a oficina?"),
+        (
+            "¿Qué tan útil fue el taller?",
+            "How useful was the workshop?",
+            "Quão útil foi a oficina?",
+        ),
         True,
         [],
     ),
@@ -157,7 +161,7 @@ def seed(write) -> None:
     )
     if not survey.responses.exists():
         _answers(survey, meeting)
-    write(f"surveys: {survey.title_es} ({survey.responses.count()} answers)")
+    write(f"surveys: {TITLE_ES} ({survey.responses.count()} answers)")
 
 
 def _answers(survey: Survey, meeting: Meeting) -> None:
@@ -189,6 +193,8 @@ def _answers(survey: Survey, meeting: Meeting) -> None:
                 rows += [Answer(response=response, question=question, choice=c) for c in picked]
             elif index % 4 == 0:
                 rows.append(
-                    Answer(response=response, question=question, text=TEXTS[index // 4 % len(TEXTS)])
+                    Answer(
+                        response=response, question=question, text=TEXTS[index // 4 % len(TEXTS)]
+                    )
                 )
         Answer.objects.bulk_create(rows)

@@ -14,7 +14,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from iapt_platform.lib.translated import in_language
 
-from .models import Choice, Question, Survey
+from .models import Question, Survey
 
 LANGUAGE_LEGENDS = {"es": _("Spanish"), "en": _("English"), "pt-br": _("Portuguese")}
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -60,14 +60,14 @@ class SurveyForm(forms.ModelForm):
             title.required = code == settings.MODELTRANSLATION_DEFAULT_LANGUAGE
             intro.required = False
             title.help_text = intro.help_text = ""
-        self.fields["meeting"].queryset = Meeting.objects.exclude(status="cancelled").order_by(
-            "-starts_at"
-        )
+        meeting_field: Any = self.fields["meeting"]
+        meeting_field.queryset = Meeting.objects.exclude(status="cancelled").order_by("-starts_at")
         self.fields["meeting"].help_text = _(
             "A survey for a meeting goes by email to those who attended, once, after it ends."
         )
         for name in ("opens_at", "closes_at"):
-            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M"]
+            date_field: Any = self.fields[name]
+            date_field.input_formats = ["%Y-%m-%dT%H:%M"]
 
     def language_groups(self) -> list[tuple[str, Any, list]]:
         return [
@@ -80,7 +80,9 @@ class SurveyForm(forms.ModelForm):
         ]
 
     def other_fields(self) -> list:
-        translated = {build_localized_fieldname(f, c) for f in self.TRANSLATED for c in LANGUAGE_CODES}
+        translated = {
+            build_localized_fieldname(f, c) for f in self.TRANSLATED for c in LANGUAGE_CODES
+        }
         return [self[name] for name in self.fields if name not in translated]
 
     def clean(self) -> dict[str, Any]:
@@ -142,7 +144,9 @@ class QuestionForm(forms.ModelForm):
             return data
         source = build_localized_fieldname("text", settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
         if not data.get(source):
-            self.add_error(source, _("Write the question in Spanish (the other languages fall back to it)."))
+            self.add_error(
+                source, _("Write the question in Spanish (the other languages fall back to it).")
+            )
         if data.get("kind") in Question.CHOICE_KINDS:
             counts = {code: len(self.choice_lines(code)) for code in LANGUAGE_CODES}
             first = counts[settings.MODELTRANSLATION_DEFAULT_LANGUAGE]
@@ -166,6 +170,11 @@ class QuestionForm(forms.ModelForm):
         return data
 
 
+def is_deleted(form: forms.BaseForm) -> bool:
+    """A question form of a valid formset whose "Delete" box is ticked."""
+    return bool(getattr(form, "cleaned_data", {}).get("DELETE"))
+
+
 class BaseQuestionFormSet(BaseInlineFormSet):
     """Once people have answered, the questions they answered keep their kind and their number
     of choices (renaming is fine: a typo fixed), so that no answer changes meaning."""
@@ -175,19 +184,23 @@ class BaseQuestionFormSet(BaseInlineFormSet):
         if any(self.errors):
             return
         live = [f for f in self.forms if f.has_changed() or f.instance.pk]
-        live = [f for f in live if not (self.can_delete and self._should_delete_form(f))]
+        live = [f for f in live if not is_deleted(f)]
         if not live:
             raise ValidationError(_("Add at least one question."))
-        answered = set(
-            Question.objects.filter(survey=self.instance, answers__isnull=False)
-            .values_list("pk", flat=True)
-            .distinct()
-        ) if self.instance.pk else set()
+        answered = (
+            set(
+                Question.objects.filter(survey=self.instance, answers__isnull=False)
+                .values_list("pk", flat=True)
+                .distinct()
+            )
+            if self.instance.pk
+            else set()
+        )
         for form in self.forms:
             question = form.instance
             if question.pk not in answered:
                 continue
-            if self.can_delete and self._should_delete_form(form):
+            if is_deleted(form):
                 raise ValidationError(
                     _("“%(question)s” has answers: it cannot be removed.")
                     % {"question": question.text}

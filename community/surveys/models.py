@@ -23,7 +23,7 @@ class SurveyQuerySet(models.QuerySet):
         return self.filter(published_at__isnull=False)
 
 
-class Survey(models.Model):
+class Survey(models.Model):  # type: ignore[django-manager-missing]
     class Audience(models.TextChoices):
         ATTENDEES = "attendees", _("The meeting's attendees (sent by email after it ends)")
         MEMBERS = "members", _("Members (signed in)")
@@ -39,7 +39,9 @@ class Survey(models.Model):
         null=True,
         blank=True,
         on_delete=models.CASCADE,
-        related_name="surveys",
+        # No reverse accessor: meetings knows nothing of surveys (and the stubs cannot follow a
+        # manager that modeltranslation swaps).
+        related_name="+",
         verbose_name=_("meeting"),
     )
     opens_at = models.DateTimeField(
@@ -110,7 +112,7 @@ class Survey(models.Model):
         return self.closes_at is not None and (now or timezone.now()) >= self.closes_at
 
 
-class Question(models.Model):
+class Question(models.Model):  # type: ignore[django-manager-missing]
     class Kind(models.TextChoices):
         SINGLE = "single", _("One choice")
         MULTIPLE = "multiple", _("Several choices")
@@ -125,6 +127,8 @@ class Question(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SINGLE)
     text = models.CharField(_("question"), max_length=300)
     required = models.BooleanField(_("required"), default=True)
+
+    objects = models.Manager()  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["position", "pk"]
@@ -143,6 +147,8 @@ class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveSmallIntegerField(default=0)
     label = models.CharField(_("choice"), max_length=200)
+
+    objects = models.Manager()  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["position", "pk"]

@@ -32,12 +32,13 @@ def survey_staff_list() -> QuerySet[Survey]:
     )
 
 
+CHOICES_IN_ORDER: Any = Prefetch("choices", queryset=Choice.objects.order_by("position", "pk"))
+
+
 def _questions() -> Prefetch:
     return Prefetch(
         "questions",
-        queryset=Question.objects.prefetch_related(
-            Prefetch("choices", queryset=Choice.objects.order_by("position", "pk"))
-        ).order_by("position", "pk"),
+        queryset=Question.objects.prefetch_related(CHOICES_IN_ORDER).order_by("position", "pk"),
     )
 
 
@@ -149,9 +150,9 @@ def results(*, survey: Survey, language: str) -> list[QuestionResult]:
     """Each question's counts (a chart and its table) or its free-text answers, in four queries
     whatever the number of questions and answers."""
     questions = list(
-        survey.questions.prefetch_related(
-            Prefetch("choices", queryset=Choice.objects.order_by("position", "pk"))
-        ).order_by("position", "pk")
+        Question.objects.filter(survey=survey)
+        .prefetch_related(CHOICES_IN_ORDER)
+        .order_by("position", "pk")
     )
     counts: dict[tuple[int, int | None, int | None], int] = {}
     for row in (
@@ -181,7 +182,9 @@ def results(*, survey: Survey, language: str) -> list[QuestionResult]:
     for number, question in enumerate(questions, start=1):
         label = _label(question, "text", language)
         title = f"{number}. {label}"
-        result = QuestionResult(question=question, label=label, answered=answered.get(question.pk, 0))
+        result = QuestionResult(
+            question=question, label=label, answered=answered.get(question.pk, 0)
+        )
         if question.has_choices:
             rows = [
                 (_label(c, "label", language), counts.get((question.pk, c.pk, None), 0))
@@ -205,9 +208,7 @@ def results(*, survey: Survey, language: str) -> list[QuestionResult]:
             rows = [(str(n), counts.get((question.pk, None, n), 0)) for n in Question.SCALE]
             total = sum(n for _label_, n in rows)
             if total:
-                result.average = round(
-                    sum(int(value) * n for value, n in rows) / total, 2
-                )
+                result.average = round(sum(int(value) * n for value, n in rows) / total, 2)
             result.section = chart_section(
                 rows,
                 title=title,
@@ -225,9 +226,7 @@ def results(*, survey: Survey, language: str) -> list[QuestionResult]:
 
 
 def csv_columns(*, survey: Survey, language: str) -> tuple[list[str], list[Question]]:
-    questions = list(
-        survey.questions.prefetch_related("choices").order_by("position", "pk")
-    )
+    questions = list(survey.questions.prefetch_related("choices").order_by("position", "pk"))
     header = ["response", "submitted_at_utc", "language"] + [
         f"{n}. {_label(q, 'text', language)}" for n, q in enumerate(questions, start=1)
     ]
@@ -245,7 +244,11 @@ def csv_rows(*, survey: Survey, questions: list[Question], language: str):
         by_question: dict[int, list[Answer]] = defaultdict(list)
         for answer in response.answers.all():
             by_question[answer.question_id].append(answer)
-        cells: list[Any] = [number, response.submitted_at.astimezone(UTC).isoformat(), response.language]
+        cells: list[Any] = [
+            number,
+            response.submitted_at.astimezone(UTC).isoformat(),
+            response.language,
+        ]
         for question in questions:
             answers = by_question.get(question.pk, [])
             if question.has_choices:

@@ -19,6 +19,7 @@ from community.meetings.models import Meeting, Registration
 from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import emails
 
+from .forms import is_deleted
 from .models import Answer, Choice, Invitation, Question, Response, Survey
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -37,12 +38,7 @@ def survey_save(*, survey: Survey, form: Any, questions: Any, by: Any) -> Survey
         questions.save(commit=False)
         for question in questions.deleted_objects:
             question.delete()
-        kept = [
-            f
-            for f in questions.forms
-            if f.instance.pk or f.has_changed()
-            if not (questions.can_delete and questions._should_delete_form(f))
-        ]
+        kept = [f for f in questions.forms if f.instance.pk or f.has_changed() if not is_deleted(f)]
         # Positions as typed (empty ones last, in page order), then renumbered 1, 2, 3...
         ordered = sorted(
             enumerate(kept),
@@ -81,8 +77,9 @@ def survey_publish(*, survey: Survey) -> None:
         survey.save(update_fields=["published_at", "updated_at"])
         if survey.meeting_id:
             # A survey published after its meeting ended goes out now, not at the next beat.
-            from . import tasks
             from iapt_platform.lib.queueing import delay_on_commit
+
+            from . import tasks
 
             delay_on_commit(tasks.send_meeting_surveys, survey.meeting_id)
 
@@ -96,7 +93,7 @@ def survey_unpublish(*, survey: Survey) -> None:
 def _attendees_without_invitation(survey: Survey):
     already = Invitation.objects.filter(survey=survey, registration=OuterRef("pk"))
     return (
-        Registration.objects.filter(meeting_id=survey.meeting_id, attended=True)
+        Registration.objects.filter(meeting=survey.meeting, attended=True)
         .exclude(status=Registration.Status.CANCELLED)
         # Someone who closed their account: meetings keeps the row under a made-up address.
         .exclude(email__endswith="@invalid")
@@ -162,10 +159,17 @@ def invitations_send(*, survey: Survey, now: datetime | None = None) -> int:
 def surveys_due(*, now: datetime | None = None):
     """Published, open surveys of meetings that have ended and have an attendee not yet invited."""
     now = now or timezone.now()
-    pending = Registration.objects.filter(
-        meeting=OuterRef("meeting"), attended=True
-    ).exclude(status=Registration.Status.CANCELLED).exclude(email__endswith="@invalid").exclude(
-        Exists(Invitation.objects.filter(survey=OuterRef(OuterRef("pk")), registration=OuterRef("pk")))
+    pending = (
+        Registration.objects.filter(meeting=OuterRef("meeting"), attended=True)
+        .exclude(status=Registration.Status.CANCELLED)
+        .exclude(email__endswith="@invalid")
+        .exclude(
+            Exists(
+                Invitation.objects.filter(
+                    survey=OuterRef(OuterRef("pk")), registration=OuterRef("pk")
+                )
+            )
+        )
     )
     return (
         Survey.objects.published()

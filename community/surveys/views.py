@@ -9,7 +9,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -64,8 +70,8 @@ def _answer_page(
     browser_key = ""
     new_key = False
     if is_visitor and survey.audience == Survey.Audience.EVERYONE:
-        browser_key = request.get_signed_cookie(
-            BROWSER_COOKIE, default="", salt=BROWSER_COOKIE_SALT
+        browser_key = (
+            request.get_signed_cookie(BROWSER_COOKIE, default="", salt=BROWSER_COOKIE_SALT) or ""
         )
         if not browser_key:
             browser_key, new_key = secrets.token_urlsafe(24), True
@@ -105,10 +111,10 @@ def _answer_page(
                 refusal, status = refused.message, 409
             else:
                 messages.success(request, _("Thank you: your answers were recorded."))
-                response = redirect(request.path)
+                done = redirect(request.path)
                 if new_key:
-                    _keep_browser_key(request, response, browser_key)
-                return response
+                    _keep_browser_key(request, done, browser_key)
+                return done
     elif request.method == "POST":
         status = 400
     now = timezone.now()
@@ -132,7 +138,7 @@ def _answer_page(
     return response
 
 
-def _keep_browser_key(request: HttpRequest, response: HttpResponse, key: str) -> None:
+def _keep_browser_key(request: HttpRequest, response: HttpResponseBase, key: str) -> None:
     response.set_signed_cookie(
         BROWSER_COOKIE,
         key,
@@ -215,7 +221,7 @@ def staff_publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_safe
 @moderator_required
 def staff_results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    survey = get_object_or_404(Survey.objects.select_related("meeting"), pk=pk)
+    survey: Survey = get_object_or_404(Survey.objects.select_related("meeting"), pk=pk)
     language = translation.get_language() or settings.LANGUAGE_CODE
     return render(
         request,
@@ -233,7 +239,7 @@ def staff_results(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_safe
 @moderator_required
 def staff_results_csv(request: AuthenticatedRequest, pk: int) -> StreamingHttpResponse:
-    survey = get_object_or_404(Survey, pk=pk)
+    survey: Survey = get_object_or_404(Survey, pk=pk)
     language = translation.get_language() or settings.LANGUAGE_CODE
     header, questions = selectors.csv_columns(survey=survey, language=language)
     rows = selectors.csv_rows(survey=survey, questions=questions, language=language)

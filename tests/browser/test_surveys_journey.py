@@ -47,16 +47,22 @@ def test_a_meeting_ends_its_attendees_answer_once_and_the_results_match(
         published_at=START - timedelta(days=10),
     )
     marta = UserFactory(email="marta@example.org", display_name="Marta Ruiz", language="en")
-    people = [
+    [
         Registration.objects.create(
             meeting=meeting, user=marta, name="Marta Ruiz", email=marta.email, attended=True
         ),
         Registration.objects.create(
-            meeting=meeting, name="João Lima", email="joao@example.net", language="pt-br",
+            meeting=meeting,
+            name="João Lima",
+            email="joao@example.net",
+            language="pt-br",
             attended=True,
         ),
         Registration.objects.create(
-            meeting=meeting, name="Rosa Díaz", email="rosa@example.net", language="es",
+            meeting=meeting,
+            name="Rosa Díaz",
+            email="rosa@example.net",
+            language="es",
             attended=True,
         ),
         Registration.objects.create(
@@ -107,7 +113,9 @@ def test_a_meeting_ends_its_attendees_answer_once_and_the_results_match(
         assert Invitation.objects.count() == 3
 
         # --- João (no account) answers from the link in his email -----------------------------
-        [link] = re.findall(r"http://testserver(/pt-br/surveys/i/[\w-]+/)", by_address["joao@example.net"].body)
+        [link] = re.findall(
+            r"http://testserver(/pt-br/surveys/i/[\w-]+/)", by_address["joao@example.net"].body
+        )
         joao = new_page(browser, live_server, locale="pt-BR")
         joao.goto(link)
         expect(joao.get_by_role("heading", name="Como foi a oficina?")).to_be_visible()
@@ -147,11 +155,23 @@ def test_a_meeting_ends_its_attendees_answer_once_and_the_results_match(
         staff.goto(f"/en/surveys/staff/{survey.pk}/results/")
         expect(staff.get_by_text("2 people answered")).to_be_visible()
         expect(staff.get_by_text("sent to 3 attendees")).to_be_visible()
-        come_again = staff.locator("table", has=staff.locator("caption", has_text="Would you come again?"))
-        expect(come_again.locator("tr", has=staff.locator("th", has_text=re.compile("^Yes$")))).to_contain_text("1")
-        expect(come_again.locator("tr", has=staff.locator("th", has_text=re.compile("^No$")))).to_contain_text("1")
+        come_again = staff.locator(
+            "table", has=staff.locator("caption", has_text="Would you come again?")
+        )
+        expect(
+            come_again.locator("tr", has=staff.locator("th", has_text=re.compile("^Yes$")))
+        ).to_contain_text("1")
+        expect(
+            come_again.locator("tr", has=staff.locator("th", has_text=re.compile("^No$")))
+        ).to_contain_text("1")
         usefulness = staff.locator("table", has=staff.locator("caption", has_text="Usefulness"))
         rows = usefulness.locator("tbody tr")
-        assert [rows.nth(i).locator("td").inner_text() for i in range(5)] == ["0", "0", "1", "0", "1"]
+        assert [rows.nth(i).locator("td").inner_text() for i in range(5)] == [
+            "0",
+            "0",
+            "1",
+            "0",
+            "1",
+        ]
         expect(usefulness.locator("tfoot")).to_contain_text("4.00")
         assert staff.locator("svg").count() >= 2

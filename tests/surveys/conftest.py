@@ -23,15 +23,14 @@ def make_survey(*, meeting=None, audience=None, closes_at=None, published=True, 
         "title_en": "How was it?",
         "title_pt_br": "Como foi?",
         "intro_en": "Four questions.",
-        "audience": audience
-        or (Survey.Audience.ATTENDEES if meeting else Survey.Audience.MEMBERS),
+        "audience": audience or (Survey.Audience.ATTENDEES if meeting else Survey.Audience.MEMBERS),
         "meeting": meeting,
         "closes_at": closes_at,
         "published_at": datetime(2025, 1, 1, tzinfo=UTC) if published else None,
         **extra,
     }
     survey = Survey.objects.create(**fields)
-    scale = Question.objects.create(
+    Question.objects.create(
         survey=survey, position=1, kind="scale", text_es="Utilidad", text_en="Usefulness"
     )
     single = Question.objects.create(
@@ -47,7 +46,9 @@ def make_survey(*, meeting=None, audience=None, closes_at=None, published=True, 
         text_en="Topics",
         required=False,
     )
-    for n, (es, en) in enumerate([("Financiamiento", "Financing"), ("Impacto", "Impact"), ("Digital", "Digital")], start=1):
+    for n, (es, en) in enumerate(
+        [("Financiamiento", "Financing"), ("Impacto", "Impact"), ("Digital", "Digital")], start=1
+    ):
         Choice.objects.create(question=multiple, position=n, label_es=es, label_en=en)
     Question.objects.create(
         survey=survey,
@@ -72,7 +73,13 @@ def attendees(ended_meeting):
     """Three attendees (a Spanish visitor, an English member, a Brazilian visitor), one no-show."""
     english = UserFactory(email="andrea@example.org", display_name="Andrea Clarke", language="en")
     return [
-        RegistrationFactory(meeting=ended_meeting, email="rosa@example.net", name="Rosa", language="es", attended=True),
+        RegistrationFactory(
+            meeting=ended_meeting,
+            email="rosa@example.net",
+            name="Rosa",
+            language="es",
+            attended=True,
+        ),
         RegistrationFactory(
             meeting=ended_meeting,
             email=english.email,
@@ -81,8 +88,16 @@ def attendees(ended_meeting):
             language="es",  # the account's language wins
             attended=True,
         ),
-        RegistrationFactory(meeting=ended_meeting, email="joao@example.net", name="João", language="pt-br", attended=True),
-        RegistrationFactory(meeting=ended_meeting, email="noshow@example.net", name="Nadie", attended=False),
+        RegistrationFactory(
+            meeting=ended_meeting,
+            email="joao@example.net",
+            name="João",
+            language="pt-br",
+            attended=True,
+        ),
+        RegistrationFactory(
+            meeting=ended_meeting, email="noshow@example.net", name="Nadie", attended=False
+        ),
         RegistrationFactory(
             meeting=ended_meeting,
             email="cancelled@example.net",

@@ -45,7 +45,10 @@ def test_a_member_answers_once_and_a_second_answer_is_refused_with_the_input_kep
     assert answer.answers.count() == 5  # scale, single, two choices, text
     # The page now says they answered, without a form.
     page = member_client.get(url)
-    assert b"You answered this survey on" in page.content and b"<form method=\"post\" novalidate class=\"survey-answer\"" not in page.content
+    assert (
+        b"You answered this survey on" in page.content
+        and b'<form method="post" novalidate class="survey-answer"' not in page.content
+    )
     # A second submission (another tab left open) is refused, and what was typed stays.
     again = member_client.post(url, form_data(survey, improve="Otra idea distinta"))
     assert again.status_code == 409
@@ -68,7 +71,9 @@ def test_the_service_refuses_a_second_answer_even_by_another_route(member):
     survey = make_survey()
     response_submit(survey=survey, respondent=Respondent(user=member), answers={}, language="en")
     with pytest.raises(SurveyRefused) as refused:
-        response_submit(survey=survey, respondent=Respondent(user=member), answers={}, language="es")
+        response_submit(
+            survey=survey, respondent=Respondent(user=member), answers={}, language="es"
+        )
     assert refused.value.code == SurveyRefused.ALREADY
 
 

@@ -1,8 +1,9 @@
 """A person's answers are in their data download; closing the account keeps their choices in the
 totals, without them, and deletes their free text."""
 
-import time_machine
 from datetime import timedelta
+
+import time_machine
 
 from community.surveys.models import Answer, Invitation, Response
 from community.surveys.selectors import personal_data_of, results

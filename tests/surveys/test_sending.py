@@ -92,7 +92,9 @@ def test_recording_attendance_sends_the_survey_without_waiting_for_beat(
         assert sorted(m.to[0] for m in mail.outbox) == ["andrea@example.org", "rosa@example.net"]
 
 
-def test_publishing_after_the_meeting_sends_at_once(ended_meeting, attendees, committed, client, moderator):
+def test_publishing_after_the_meeting_sends_at_once(
+    ended_meeting, attendees, committed, client, moderator
+):
     survey = make_survey(meeting=ended_meeting, published=False)
     with time_machine.travel(ENDS + timedelta(hours=1), tick=False), committed():
         client.force_login(moderator)  # in 2030: a session started today would have expired

@@ -198,7 +198,7 @@ def test_results_match_the_answers(staff):
     # The page shows the same numbers, in a table under each chart, and the free text.
     page = staff.get(f"/en/surveys/staff/{survey.pk}/results/").content.decode()
     assert "7 people answered" in page
-    assert '<svg' in page and "Idea número 4" in page
+    assert "<svg" in page and "Idea número 4" in page
     yes = single.choices.get(label_en="Yes")
     yes_count = sum(1 for g in given if g[single] == yes.pk)
     assert f'<th scope="row">Yes</th><td class="number">{yes_count}</td>' in page
@@ -264,7 +264,9 @@ def test_query_counts_do_not_grow_with_answers_or_surveys(staff):
     answer_many(survey, [UserFactory() for _n in range(12)], offset=2)
     extra = make_survey(audience=Survey.Audience.EVERYONE)
     Question.objects.filter(survey=extra).first()
-    Choice.objects.create(question=extra.questions.get(kind="single"), position=3, label_es="Tal vez")
+    Choice.objects.create(
+        question=extra.questions.get(kind="single"), position=3, label_es="Tal vez"
+    )
     for _n in range(3):
         make_survey()
     assert count_queries(staff, f"/en/surveys/staff/{survey.pk}/results/") == results_small
