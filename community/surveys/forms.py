@@ -109,7 +109,7 @@ class QuestionForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["position"].label = _("Position")
+        self.fields["position"].label = _("Order in the survey")
         self.fields["position"].help_text = _("Questions are shown in the order of this number.")
         self.fields["position"].required = False
         if not self.instance.pk:
