@@ -175,3 +175,47 @@ def test_a_meeting_ends_its_attendees_answer_once_and_the_results_match(
         ]
         expect(usefulness.locator("tfoot")).to_contain_text("4.00")
         assert staff.locator("svg").count() >= 2
+
+
+AXE_RUN = (
+    "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "
+    "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})).violations"
+    ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))"
+    ".slice(0, 3)}))"
+)
+
+
+@pytest.mark.parametrize("language", ["es", "en", "pt-br"])
+def test_survey_pages_have_no_serious_accessibility_violation(
+    browser, live_server, moderator_with_totp, member, language
+):
+    from pathlib import Path
+
+    from community.surveys.models import Answer
+    from iapt_platform.lib.languages import translate_path
+    from tests.surveys.conftest import make_survey
+
+    axe = (Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js").read_text()
+    survey = make_survey(audience=Survey.Audience.MEMBERS)
+    response = Response.objects.create(survey=survey, user=moderator_with_totp, language="es")
+    text = survey.questions.get(kind="text")
+    Answer.objects.create(response=response, question=text, text="Más tiempo")
+    locale = {"es": "es-ES", "en": "en-US", "pt-br": "pt-BR"}[language]
+    problems = []
+    for user, path in [
+        (member, f"/surveys/{survey.pk}/"),
+        (moderator_with_totp, f"/surveys/staff/{survey.pk}/"),
+        (moderator_with_totp, f"/surveys/staff/{survey.pk}/results/"),
+        (moderator_with_totp, "/surveys/staff/"),
+    ]:
+        context = browser.new_context(locale=locale, base_url=live_server.url, bypass_csp=True)
+        sign_in_as(context, live_server, user)
+        page = context.new_page()
+        address = translate_path(path, language)
+        assert page.goto(address).status == 200
+        page.evaluate(axe)
+        problems += [
+            (path, v) for v in page.evaluate(AXE_RUN) if v["impact"] in ("serious", "critical")
+        ]
+        context.close()
+    assert problems == []
