@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "community",
     "community.meetings",
     "community.following",
+    "community.surveys",
     "newsletter",
     # Last, as its documentation asks: deletes replaced and orphaned files after the commit.
     "iapt_platform.lib.storage.FileCleanupConfig",
@@ -369,6 +370,9 @@ MEETINGS_CERTIFICATE_CHECKS_PER_HOUR = env.int("MEETINGS_CERTIFICATE_CHECKS_PER_
 # person may ask for per day (building one reads everything they hold and writes their files).
 DATA_EXPORT_HOURS = env.int("DATA_EXPORT_HOURS", default=24)
 DATA_EXPORT_DAILY_LIMIT = env.int("DATA_EXPORT_DAILY_LIMIT", default=3)
+# Surveys open to everyone: answers a visitor's IP address may send to one survey in an hour (one
+# answer per browser is kept by a cookie, which a visitor can clear; this brakes scripts).
+SURVEY_VISITOR_ANSWERS_PER_HOUR = env.int("SURVEY_VISITOR_ANSWERS_PER_HOUR", default=20)
 
 # --- Celery --------------------------------------------------------------------------------------
 # The outbox (iapt_platform/outbox): a row per transactional email. A failed attempt is retried
@@ -501,6 +505,10 @@ CELERY_BEAT_SCHEDULE = {
     "meetings-issue-certificates": {
         "task": "community.meetings.tasks.issue_due_certificates",
         "schedule": crontab(minute="*/10"),  # training meetings that ended: certificates, emails
+    },
+    "surveys-send-due-invitations": {
+        "task": "community.surveys.tasks.send_due_invitations",
+        "schedule": crontab(minute="*/10"),  # surveys of meetings that ended, to their attendees
     },
     "meetings-forget-unconfirmed-registrations": {
         "task": "community.meetings.tasks.forget_unconfirmed_registrations",

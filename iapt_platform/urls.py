@@ -35,6 +35,7 @@ urlpatterns += i18n_patterns(
     path("collaboration/", include("initiatives.matchmaking.urls")),
     path("meetings/", include("community.meetings.urls")),
     path("community/following/", include("community.following.urls")),
+    path("surveys/", include("community.surveys.urls")),
     path("community/", include("community.urls")),
     path("library/", include("library.urls")),
     path("bulletin/", include("newsletter.urls")),

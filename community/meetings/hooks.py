@@ -35,3 +35,21 @@ def announce_to_subscribers(meeting) -> int:
     for announcer in _subscriber_announcers:
         announcer(meeting)
     return len(_subscriber_announcers)
+
+
+# --- Attendance recorded ---------------------------------------------------------------------------
+# Surveys register here (community.surveys: it imports meetings, never the other way): once staff
+# record who attended a meeting that has ended, a survey attached to it can go to those people.
+_attendance_listeners: list[Callable[[Any], object]] = []
+
+
+def on_attendance_recorded(listener: Callable[[Any], object]) -> None:
+    if listener not in _attendance_listeners:
+        _attendance_listeners.append(listener)
+
+
+def attendance_recorded(meeting) -> None:
+    """Called inside the transaction that records attendance; listeners queue their work on
+    commit."""
+    for listener in _attendance_listeners:
+        listener(meeting)

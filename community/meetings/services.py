@@ -28,7 +28,7 @@ from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.ratelimit import confirmation_request_allowed
 from iapt_platform.lib.uploads import CleanFile
 
-from . import announcements, ics
+from . import announcements, hooks, ics
 from .certificates.services import certificates_sync
 from .models import Material, Meeting, MeetingFeedToken, Registration
 
@@ -606,6 +606,7 @@ def attendance_set(*, meeting: Meeting, attended_ids: set[int]) -> int:
         meeting_mark_held(meeting=meeting)
         # After its end, a training meeting's certificates follow the attendance at once.
         certificates_sync(meeting=meeting)
+        hooks.attendance_recorded(meeting)
         return active.filter(attended=True).count()
 
 
@@ -692,6 +693,7 @@ def attendance_import(*, meeting: Meeting, text: str) -> AttendanceImport:
         if attended:
             meeting_mark_held(meeting=meeting)
             certificates_sync(meeting=meeting)
+            hooks.attendance_recorded(meeting)
     return report
 
 
