@@ -54,21 +54,28 @@ class OpportunityFilter(django_filters.FilterSet):
         widget=forms.NumberInput(attrs={"min": 1, "max": 365}),
     )
     country = CountryFilter(
-        label=_("Country"), choices=region_country_choices, method="filter_country"
+        label=_("Country"),
+        choices=region_country_choices,
+        method="filter_country",
+        empty_label=_("All"),
     )
     sector = SlugFilter(
         label=_("Sector"),
         field_name="sectors",
         to_field_name="slug",
         queryset=Sector.objects.all(),
+        empty_label=_("All"),
     )
     topic = SlugFilter(
         label=_("Topic"),
         field_name="topics",
         to_field_name="slug",
         queryset=Topic.objects.all(),
+        empty_label=_("All"),
     )
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Opportunity.Kind.choices)
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Opportunity.Kind.choices, empty_label=_("All")
+    )
 
     class Meta:
         model = Opportunity
