@@ -7,7 +7,7 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -108,7 +108,10 @@ class OpportunityFilter(django_filters.FilterSet):
         return queryset  # read by filter_when
 
     def filter_country(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.for_country(value) if value else queryset
+        if not value:
+            return queryset
+        # As OpportunityQuerySet.for_country: the whole region's ones are open to every country.
+        return queryset.filter(Q(whole_region=True) | Q(countries__contains=value))
 
 
 def closing_soon_days() -> int:

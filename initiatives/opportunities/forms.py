@@ -79,13 +79,13 @@ class OpportunityFormBase(forms.Form):
             "Hold Ctrl (or ⌘) to choose several. Leave empty when open to the whole region."
         ),
     )
-    sectors = forms.ModelMultipleChoiceField(
+    sectors: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         label=_("Sectors"),
         queryset=Sector.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    topics = forms.ModelMultipleChoiceField(
+    topics: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         label=_("Topics"),
         queryset=Topic.objects.all(),
         required=False,
@@ -133,10 +133,12 @@ class OpportunityFormBase(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["currency"].choices = [("", "—"), *currencies.choices()]
+        currency = self.fields["currency"]
+        assert isinstance(currency, forms.ChoiceField)
+        currency.choices = [("", "—"), *currencies.choices()]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("The closing date must come after the opening date."))

@@ -129,7 +129,7 @@ class Opportunity(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="opportunities_proposed",
+        related_name="+",  # read through the queryset (selectors.opportunities_of)
         verbose_name=_("proposed by"),
     )
     review_comment = models.TextField(blank=True, editable=False)  # the last moderator's words

@@ -12,4 +12,3 @@ class OpportunityTranslation(TranslationOptions):
     fields = ("title", "description")
     # Pages read one chosen language through Opportunity.reading(), which falls back to the
     # language it was written in (modeltranslation's silent fallback is not used there).
-    required_languages: tuple[str, ...] = ()

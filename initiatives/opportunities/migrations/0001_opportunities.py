@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 ('closing_announced_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='opportunities_proposed', to=settings.AUTH_USER_MODEL, verbose_name='proposed by')),
+                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='proposed by')),
                 ('sectors', models.ManyToManyField(blank=True, related_name='opportunities', to='initiatives.sector', verbose_name='sectors')),
                 ('topics', models.ManyToManyField(blank=True, related_name='opportunities', to='opportunities.topic', verbose_name='topics')),
             ],
