@@ -111,6 +111,9 @@ def test_changes_requested_then_resubmitted_by_the_proposer_only(client, member,
     )
 
     client.force_login(member)
+    page = client.get(reverse("opportunities:edit", args=[opportunity.slug]))
+    assert page.status_code == 200 and b"Add dates" in page.content
+    assert page.context["form"].initial["title"] == "A call"
     response = client.post(
         reverse("opportunities:edit", args=[opportunity.slug]), form_data(title="Fixed title")
     )
@@ -262,3 +265,25 @@ def _values():
         "currency": "",
         "amount": None,
     }
+
+
+def test_a_moderator_edits_any_and_removes_a_document(client, moderator):
+    from django.core.files.base import ContentFile
+
+    from initiatives.opportunities.models import OpportunityDocument
+
+    opportunity = OpportunityFactory(title_es="Antes")
+    document = OpportunityDocument.objects.create(
+        opportunity=opportunity,
+        file=ContentFile(b"%PDF-1.4", name="a.pdf"),
+        original_name="a.pdf",
+        mimetype="application/pdf",
+    )
+    client.force_login(moderator)
+    url = reverse("opportunities:edit", args=[opportunity.slug])
+    assert client.get(url).status_code == 200
+    data = form_data(title_es="Después", description_es="Texto", remove_document=[document.pk])
+    assert client.post(url, data).status_code == 302
+    opportunity.refresh_from_db()
+    assert opportunity.title_es == "Después" and opportunity.status == "published"
+    assert not opportunity.documents.exists()
