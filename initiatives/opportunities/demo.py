@@ -372,11 +372,10 @@ def seed(write) -> None:
     now = timezone.now()
     for row in ROWS:
         _save(row, now=now, sectors=sectors, topics=topics, status="published", by=moderator)
-    if member is not None:
-        existing = Opportunity.objects.filter(slug=PROPOSAL[0]).first()
-        if existing is None or existing.status == Opportunity.Status.PENDING:
-            proposal = _save(
-                PROPOSAL, now=now, sectors=sectors, topics=topics, status="pending", by=member
-            )
-            moderation_submit(obj=proposal, kind="opportunity", submitted_by=member)
+    # Once: a second run leaves the proposal (and its place in the queue) as it is.
+    if member is not None and not Opportunity.objects.filter(slug=PROPOSAL[0]).exists():
+        proposal = _save(
+            PROPOSAL, now=now, sectors=sectors, topics=topics, status="pending", by=member
+        )
+        moderation_submit(obj=proposal, kind="opportunity", submitted_by=member)
     write(f"Opportunities: {len(ROWS)} published (some closed), one proposal in the queue.")

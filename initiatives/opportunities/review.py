@@ -23,8 +23,13 @@ def proposal_content(opportunity: Opportunity) -> list[Pair]:
             "countries",
             "sectors",
             "topics",
-            "amount",
-            "currency",
+        ],
+    )
+    if opportunity.amount is not None:
+        pairs.append((label_of(Opportunity, "amount"), opportunity.amount_display))
+    pairs += field_pairs(
+        opportunity,
+        [
             "opens_at",
             "closes_at",
             "link",

@@ -50,11 +50,16 @@ def test_the_schema_documents_the_endpoint(client):
 
 
 def test_the_demo_is_idempotent(db):
+    from iapt_platform.moderation.models import ModerationEvent
     from initiatives.opportunities import demo
+    from tests.factories import UserFactory
 
+    UserFactory(email="member@demo.iapt.local")
     lines: list[str] = []
     demo.seed(lines.append)
     demo.seed(lines.append)
+    assert Opportunity.objects.get(status="pending").slug == demo.PROPOSAL[0]
+    assert ModerationEvent.objects.count() == 1  # submitted once, not again
     assert Opportunity.objects.filter(status="published").count() == len(demo.ROWS) == 12
     assert Opportunity.objects.closed().count() == 2
     assert Opportunity.objects.open().exists() and Opportunity.objects.upcoming().exists()
