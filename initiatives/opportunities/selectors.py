@@ -87,7 +87,8 @@ def opportunity_latest_current(*, limit: int) -> list[Opportunity]:
 
 
 def opportunity_closing_first(*, limit: int) -> list[Opportunity]:
-    return list(_with_related(Opportunity.objects.open()).order_by("closes_at", "id")[:limit])
+    """The home page's few: one query (their cards name no sector or topic)."""
+    return list(Opportunity.objects.open().order_by("closes_at", "id")[:limit])
 
 
 def opportunity_calendar(params: QueryDict) -> QuerySet[Opportunity]:
