@@ -196,7 +196,10 @@ def edit(request: AuthenticatedRequest, slug: str) -> HttpResponse:
 @require_POST
 def publish(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     opportunity = get_object_or_404(Opportunity, slug=slug)
-    if request.POST.get("action") == "withdraw":
+    if opportunity.status == Opportunity.Status.PENDING:
+        # A proposal is decided in the one queue, where the decision is recorded and told.
+        messages.error(request, _("Decide on this proposal in the moderation queue."))
+    elif request.POST.get("action") == "withdraw":
         services.opportunity_withdraw(opportunity=opportunity, by=request.user)
         messages.success(request, _("Withdrawn: readers no longer see it."))
     else:

@@ -287,3 +287,15 @@ def test_a_moderator_edits_any_and_removes_a_document(client, moderator):
     opportunity.refresh_from_db()
     assert opportunity.title_es == "Después" and opportunity.status == "published"
     assert not opportunity.documents.exists()
+
+
+def test_a_pending_proposal_is_decided_in_the_queue_not_on_its_page(client, member, moderator):
+    opportunity = services.opportunity_create(by=member, values=_values())
+    client.force_login(moderator)
+    response = client.post(
+        reverse("opportunities:publish", args=[opportunity.slug]), {"action": "publish"}
+    )
+    assert response.status_code == 302
+    opportunity.refresh_from_db()
+    assert opportunity.status == Opportunity.Status.PENDING
+    assert ModerationItem.objects.get().status == ModerationItem.Status.PENDING
