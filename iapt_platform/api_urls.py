@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from initiatives import api as initiatives_api
+from initiatives.opportunities import api as opportunities_api
 from library import api as library_api
 
 app_name = "api"
@@ -17,6 +18,16 @@ urlpatterns = [
     ),
     path("sectors/", initiatives_api.SectorList.as_view(), name="sector-list"),
     path("programmes/", initiatives_api.ProgrammeList.as_view(), name="programme-list"),
+    path(
+        "opportunities/",
+        opportunities_api.OpportunityList.as_view(),
+        name="opportunity-list",
+    ),
+    path(
+        "opportunities/<slug:slug>/",
+        opportunities_api.OpportunityDetail.as_view(),
+        name="opportunity-detail",
+    ),
     path("resources/", library_api.ResourceList.as_view(), name="resource-list"),
     path("resources/<slug:slug>/", library_api.ResourceDetail.as_view(), name="resource-detail"),
     path("topics/", library_api.TopicList.as_view(), name="topic-list"),

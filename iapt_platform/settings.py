@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "initiatives",
     "initiatives.stories",
     "initiatives.matchmaking",
+    "initiatives.opportunities",
     "library",
     "community",
     "community.meetings",
@@ -366,6 +367,10 @@ NEWSLETTER_UNSUBSCRIBE_MAILBOX = env.str("NEWSLETTER_UNSUBSCRIBE_MAILBOX", defau
 MEETINGS_REGISTRATION_LIMITS = (10, 5)
 # Checks of certificates of attendance per IP address and hour (the public verification page).
 MEETINGS_CERTIFICATE_CHECKS_PER_HOUR = env.int("MEETINGS_CERTIFICATE_CHECKS_PER_HOUR", default=60)
+# Opportunities: "closing soon" on the list means within this many days (the reader may choose
+# another number), and followers hear of one closing this many days before it closes (once).
+OPPORTUNITIES_CLOSING_SOON_DAYS = env.int("OPPORTUNITIES_CLOSING_SOON_DAYS", default=14)
+OPPORTUNITIES_CLOSING_REMINDER_DAYS = env.int("OPPORTUNITIES_CLOSING_REMINDER_DAYS", default=7)
 # "Download my data": how long an archive and its emailed link last, and how many archives one
 # person may ask for per day (building one reads everything they hold and writes their files).
 DATA_EXPORT_HOURS = env.int("DATA_EXPORT_HOURS", default=24)
@@ -519,6 +524,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(
             minute="*/10"
         ),  # incremental: posts changed or expired since the last run
+    },
+    "opportunities-announce-closing": {
+        "task": "initiatives.opportunities.tasks.announce_closing",
+        "schedule": crontab(hour=11, minute=35),  # daily, morning across the region
     },
     "matchmaking-suggestions-full": {
         "task": "initiatives.matchmaking.tasks.suggestions_refresh",

@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("initiatives/", include("initiatives.urls")),
     path("stories/", include("initiatives.stories.urls")),
     path("collaboration/", include("initiatives.matchmaking.urls")),
+    path("opportunities/", include("initiatives.opportunities.urls")),
     path("meetings/", include("community.meetings.urls")),
     path("community/following/", include("community.following.urls")),
     path("surveys/", include("community.surveys.urls")),

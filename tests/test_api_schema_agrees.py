@@ -23,7 +23,7 @@ def _allowed(schema: dict) -> dict:
     return schema["items"] if schema.get("type") == "array" else schema
 
 
-@pytest.mark.parametrize("path", ["/api/initiatives/", "/api/resources/"])
+@pytest.mark.parametrize("path", ["/api/initiatives/", "/api/resources/", "/api/opportunities/"])
 def test_every_value_the_schema_allows_is_accepted_and_others_are_the_documented_400(
     client, path, monkeypatch
 ):

@@ -57,6 +57,7 @@ def test_the_home_page_and_the_project_page_use_the_shared_registry():
     assert [s.key for s in home.HOME_SECTIONS.sections()] == [
         "initiatives",
         "stories",
+        "opportunities",
         "library",
         "community",
         "meetings",

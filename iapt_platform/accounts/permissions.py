@@ -40,6 +40,7 @@ MODERATOR_PERMISSIONS: frozenset[str] = frozenset(
         "library.collectionitem",
         "stories.topic",
         "matchmaking.topic",
+        "opportunities.topic",
     )
     | {
         "library.delete_collectionitem",  # taking an entry out of a collection

@@ -35,6 +35,8 @@ PUBLIC_PAGES = [
     PublicPage("initiatives:detail", lambda o: {"slug": o["published"].slug}),
     PublicPage("stories:list"),
     PublicPage("stories:detail", lambda o: {"slug": o["story"].slug}),
+    PublicPage("opportunities:list"),
+    PublicPage("opportunities:detail", lambda o: {"slug": o["opportunity"].slug}),
     PublicPage("library:index"),
     PublicPage("library:evidence_map"),
     PublicPage("library:collections"),

@@ -16,6 +16,7 @@ from initiatives.stories.models import StoryProposal
 from tests.factories import InitiativeFactory, UserFactory, project_with_partners
 from tests.library.factories import ResourceFactory
 from tests.newsletter.factories import ContributionFactory
+from tests.opportunities.factories import OpportunityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,9 @@ BUILDERS = {
     "resource": lambda: ResourceFactory(summary=SECRET),
     "story_proposal": lambda: StoryProposal.objects.create(
         initiative=InitiativeFactory(), proposed_by=UserFactory(), title="Propuesta", text=SECRET
+    ),
+    "opportunity": lambda: OpportunityFactory(
+        description_es=SECRET, status="pending", proposed_by=UserFactory()
     ),
     "bulletin_item": lambda: ContributionFactory(
         body=SECRET, status="submitted", submitted_by=UserFactory()

@@ -227,6 +227,8 @@ RULES: dict[str, Rule] = {
     "api:resource-list": Rule(everyone()),
     "api:resource-detail": Rule(everyone(), lambda o: {"slug": o["resource"].slug}),
     "api:topic-list": Rule(everyone()),
+    "api:opportunity-list": Rule(everyone()),
+    "api:opportunity-detail": Rule(everyone(), lambda o: {"slug": o["opportunity"].slug}),
     "api:schema": Rule(everyone()),
     "api:docs": Rule(everyone()),
     # Moderation
@@ -271,6 +273,26 @@ RULES: dict[str, Rule] = {
         moderators_only(405), lambda o: {"pk": o["story_draft"].pk}, post=staff_post()
     ),
     "stories:staff_preview": Rule(moderators_only(), lambda o: {"pk": o["story_draft"].pk}),
+    # Opportunities: the one sent back for changes was proposed by `promoter`
+    "opportunities:list": Rule(everyone()),
+    "opportunities:calendar": Rule(everyone()),
+    "opportunities:feed_rss": Rule(everyone(), lambda o: {"lang": "en"}),
+    "opportunities:propose": Rule({**signed_in(), "moderator": REDIRECT}),
+    "opportunities:new": Rule(moderators_only()),
+    "opportunities:mine": Rule(signed_in()),
+    "opportunities:detail": Rule(everyone(), lambda o: {"slug": o["opportunity"].slug}),
+    "opportunities:document": Rule(
+        everyone(),
+        lambda o: {"slug": o["opportunity"].slug, "pk": o["opportunity_document"].pk},
+    ),
+    "opportunities:edit": Rule(
+        owner_only(moderator=200), lambda o: {"slug": o["opportunity_returned"].slug}
+    ),
+    "opportunities:publish": Rule(
+        moderators_only(405),
+        lambda o: {"slug": o["opportunity_returned"].slug},
+        post=staff_post(),
+    ),
     # Collaboration: the post, the connection and the project belong to `promoter`'s initiative
     "matchmaking:list": Rule(everyone()),
     "matchmaking:projects": Rule(everyone()),
@@ -565,6 +587,21 @@ EXTRA_CASES: list[tuple[str, Rule]] = [
     # Unpublished things do not exist for the public; their owner and moderators see them.
     ("initiatives:detail", Rule({**everyone(404)}, lambda o: {"slug": o["draft"].slug})),
     ("stories:detail", Rule(everyone(404), lambda o: {"slug": o["story_draft"].slug})),
+    (
+        "opportunities:detail",
+        Rule(
+            {**owner_only(others=404, moderator=200), "visitor": 404},
+            lambda o: {"slug": o["opportunity_returned"].slug},
+        ),
+    ),
+    # Published: its proposer may no longer change it (moderators may).
+    (
+        "opportunities:edit",
+        Rule(
+            {**owner_only(moderator=200), "promoter": 403, "moderator_without_totp": 403},
+            lambda o: {"slug": o["opportunity"].slug},
+        ),
+    ),
     # A page or version that does not exist (the five pages are fixed).
     ("pages:page", Rule(everyone(404), lambda o: {"slug": "cookies"})),
     ("pages:version", Rule(everyone(404), lambda o: {"slug": "terms", "number": 2})),
@@ -720,6 +757,7 @@ def objects(promoter, other_promoter, member, moderator):
         **_community(promoter),
         **_library(promoter),
         **_newsletter(promoter, published),
+        **_opportunities(promoter),
     }
 
 
@@ -867,6 +905,28 @@ def _library(promoter) -> dict:
     )
     CollectionItem.objects.create(collection=collection, resource=resource)
     return {"resource": resource, "resource_draft": draft, "collection": collection}
+
+
+def _opportunities(promoter) -> dict:
+    from django.core.files.base import ContentFile
+
+    from initiatives.opportunities.models import OpportunityDocument
+    from tests.library.factories import pdf_bytes
+    from tests.opportunities.factories import OpportunityFactory
+
+    published = OpportunityFactory(proposed_by=promoter)
+    document = OpportunityDocument.objects.create(
+        opportunity=published,
+        file=ContentFile(pdf_bytes(), name="bases.pdf"),
+        original_name="bases.pdf",
+        mimetype="application/pdf",
+    )
+    returned = OpportunityFactory(proposed_by=promoter, status="draft")
+    return {
+        "opportunity": published,
+        "opportunity_document": document,
+        "opportunity_returned": returned,
+    }
 
 
 def _newsletter(promoter, initiative) -> dict:
