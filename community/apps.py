@@ -97,6 +97,7 @@ class CommunityConfig(AppConfig):
             template="community/partials/home_section.html",
             context=home_context,
             order=40,
+            visitors=False,  # the reader's own threads
         )
 
         def author_country(post: Post) -> str:

@@ -591,6 +591,12 @@ def registration_notify(
 
 
 # --- Attendance ------------------------------------------------------------------------------------
+def _pages_changed() -> None:
+    from .selectors import MEETINGS_VERSION
+
+    MEETINGS_VERSION.bump_around_commit()
+
+
 def attendance_set(*, meeting: Meeting, attended_ids: set[int]) -> int:
     """Mark exactly these registrations as attended; returns how many attended."""
     with transaction.atomic():
@@ -598,6 +604,7 @@ def attendance_set(*, meeting: Meeting, attended_ids: set[int]) -> int:
         active.filter(pk__in=attended_ids).update(attended=True)
         active.exclude(pk__in=attended_ids).update(attended=False)
         meeting_mark_held(meeting=meeting)
+        _pages_changed()  # update() sends no signal: the participation figures change
         return active.filter(attended=True).count()
 
 
@@ -683,6 +690,7 @@ def attendance_import(*, meeting: Meeting, text: str) -> AttendanceImport:
         meeting.registrations.filter(pk__in=attended).update(attended=True)
         if attended:
             meeting_mark_held(meeting=meeting)
+        _pages_changed()
     return report
 
 

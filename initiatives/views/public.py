@@ -38,6 +38,9 @@ def directory(request: HtmxRequest) -> HttpResponse:
     return render(request, "initiatives/directory.html", context)
 
 
+# The page of one initiative: what apps add to it (stories, resources, offers) joins the key
+# through also_shows() in their AppConfig.ready().
+@cache_page_for_visitors("initiatives:detail", version=selectors.registry_version)
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = selectors.initiative_for_public_page(slug=slug)
     if initiative is None:
@@ -58,6 +61,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@cache_page_for_visitors("initiatives:programme", version=selectors.registry_version)
 def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     programme = get_object_or_404(Programme, slug=slug)
     initiatives = selectors.initiative_list_public().filter(programme=programme).order_by("name")
