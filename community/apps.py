@@ -11,6 +11,8 @@ class CommunityConfig(AppConfig):
         from . import email_samples
 
         email_samples.register()
+        from django.db.models.signals import post_delete, post_save
+
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
@@ -18,7 +20,7 @@ class CommunityConfig(AppConfig):
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, metrics, review, selectors, services
-        from .models import Post
+        from .models import Notification, Post
 
         dashboard.register_section(
             dashboard.MEMBERS,
@@ -91,6 +93,14 @@ class CommunityConfig(AppConfig):
             if not selectors.is_member(request.user):
                 return None
             return {"threads": list(selectors.thread_list(user=request.user)[:5])}
+
+        # Cache invalidation: a notification saved or deleted (the admin, an account that closes)
+        # changes its recipient's unread count.
+        def notification_changed(sender, instance, **kwargs) -> None:
+            selectors.notifications_changed(user_ids=[instance.recipient_id])
+
+        post_save.connect(notification_changed, sender=Notification, dispatch_uid="unread-save")
+        post_delete.connect(notification_changed, sender=Notification, dispatch_uid="unread-del")
 
         register_home_section(
             "community",

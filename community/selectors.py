@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 
 from iapt_platform.accounts import personal_data, roles
 from iapt_platform.lib import search
+from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.markdown import mentioned_handles
 
 from .models import (
@@ -257,8 +260,29 @@ def member_countries() -> list[str]:
 # --- Notifications -------------------------------------------------------------------------------
 
 
+# The unread count in the frame of every page a member opens, kept per member under a version of
+# their own that any change to their notifications bumps (created, read, deleted): a count read
+# from the database before a change is stored under the old version, never served after it.
+UNREAD_SECONDS = 3600
+
+
+def _unread_version(user_id: int) -> CacheVersion:
+    return CacheVersion(f"community:notifications-version:{user_id}")
+
+
 def unread_count(*, user: Any) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    key = f"community:unread:{user.pk}:{_unread_version(user.pk).get()}"
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        cache.set(key, count, UNREAD_SECONDS)
+    return count
+
+
+def notifications_changed(*, user_ids: Iterable[int]) -> None:
+    """Their unread counts are read again (now, and after the current transaction commits)."""
+    for user_id in set(user_ids):
+        _unread_version(user_id).bump_around_commit()
 
 
 def notification_list(*, user: Any) -> QuerySet[Notification]:

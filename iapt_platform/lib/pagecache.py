@@ -101,6 +101,12 @@ def also_shows(name: str, version: Callable[[], object]) -> None:
     _ALSO_SHOWN.setdefault(name, []).append(version)
 
 
+def page_version(name: str, *versions: Callable[[], object]) -> str:
+    """The version of what the page cached as `name` shows (its own versions and those other apps
+    add), for fragments of that page kept for members (`{% cache %}` in its template)."""
+    return "-".join(str(get()) for get in (*versions, *_ALSO_SHOWN.get(name, ())))
+
+
 def cache_page_for_visitors(
     name: str,
     *,
