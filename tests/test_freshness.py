@@ -226,3 +226,53 @@ def test_an_edited_forum_post_shows_on_the_next_request(
     for client in (signed_in, reader):
         assert missing(client, [pages[0]], "New answer text") == []
         assert missing(client, pages, "Funding the team") == []
+
+
+# --- What is kept for members: never another reader's ------------------------------------------
+def test_a_members_unread_count_follows_their_notifications_at_the_next_request(
+    db, django_capture_on_commit_callbacks
+):
+    from community import notifications
+
+    reader = UserFactory(email="reader@example.org", language="en")
+    author = UserFactory(email="author@example.org", language="en")
+    topic = forum.thread(author, title="Financing the team")
+    client = Client()
+    client.force_login(reader)
+    page = en("initiatives:list")
+    assert 'data-unread="' not in client.get(page).content.decode()
+    assert 'data-unread="' not in client.get(page).content.decode()  # the count is kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify(
+            recipients=[reader.pk], kind="reply", post=topic.posts.get(), actor=author
+        )
+    assert 'data-unread="1"' in client.get(page).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notifications_mark_read(user=reader)
+    assert 'data-unread="' not in client.get(page).content.decode()
+
+
+def test_the_parts_of_an_initiative_page_kept_for_members_hold_nobody_s_contact_details(db):
+    from iapt_platform.accounts.privacy import Visibility
+
+    InitiativeFactory(
+        slug="cacao",
+        name="Cluster Cacao",
+        contact_name="Carla Cacao",
+        contact_email="members.only@cacao.example.org",
+        contact_email_visibility=Visibility.MEMBERS,
+    )
+    member = Client()
+    member.force_login(UserFactory(email="reader@example.org", language="en"))
+    page = en("initiatives:detail", "cacao")
+
+    assert "members.only@cacao.example.org" in member.get(page).content.decode()
+    visitor = Client().get(page).content.decode()  # the shared parts are kept by now
+    assert "Cluster Cacao" in visitor
+    assert "members.only@cacao.example.org" not in visitor
+    assert "Members who sign in see more contact details." in visitor
+    again = member.get(page).content.decode()
+    assert "members.only@cacao.example.org" in again
+    assert "Members who sign in see more contact details." not in again
