@@ -160,6 +160,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="window per page and state")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args()
+    # Its own keys: versions and pages of another database must never answer here.
+    os.environ.setdefault("CACHE_KEY_PREFIX", "iapt-pages-bench")
     configure_environment(database_url=DATABASE_URL, redis_url=REDIS_URL)
     create_database_if_missing(os.environ["DATABASE_URL"])
     import django

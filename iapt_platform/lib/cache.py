@@ -37,12 +37,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import redis
 from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 logger = logging.getLogger(__name__)
 
@@ -253,7 +256,9 @@ def timed(version: Callable[[], object], seconds: int) -> Callable[[], str]:
     return get
 
 
-def bump_on_change(version: CacheVersion, *models: type, m2m: tuple[type, ...] = ()) -> None:
+def bump_on_change(
+    version: CacheVersion, *models: type[Model], m2m: tuple[type[Model], ...] = ()
+) -> None:
     """Cache invalidation (the one use of signals): any save or delete of `models`, and any change
     to the many-to-many tables `m2m` (their `through`), bumps `version` once the transaction
     commits (and at once: see `CacheVersion.bump_around_commit`), so admin edits and imports
