@@ -14,6 +14,8 @@ class CommunityConfig(AppConfig):
         from . import announcements
 
         announcements.register()
+        from django.db.models.signals import post_delete, post_save
+
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
@@ -21,7 +23,7 @@ class CommunityConfig(AppConfig):
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, metrics, review, selectors, services
-        from .models import Post
+        from .models import Notification, Post
 
         dashboard.register_section(
             dashboard.MEMBERS,
@@ -95,11 +97,20 @@ class CommunityConfig(AppConfig):
                 return None
             return {"threads": list(selectors.thread_list(user=request.user)[:5])}
 
+        # Cache invalidation: a notification saved or deleted (the admin, an account that closes)
+        # changes its recipient's unread count.
+        def notification_changed(sender, instance, **kwargs) -> None:
+            selectors.notifications_changed(user_ids=[instance.recipient_id])
+
+        post_save.connect(notification_changed, sender=Notification, dispatch_uid="unread-save")
+        post_delete.connect(notification_changed, sender=Notification, dispatch_uid="unread-del")
+
         register_home_section(
             "community",
             template="community/partials/home_section.html",
             context=home_context,
             order=40,
+            visitors=False,  # the reader's own threads
         )
 
         def author_country(post: Post) -> str:

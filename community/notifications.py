@@ -27,6 +27,7 @@ from iapt_platform.lib import emails, one_click
 from iapt_platform.lib.markdown import mentioned_handles, render_markdown
 from iapt_platform.lib.queueing import delay_on_commit
 
+from . import selectors
 from .models import EmailFrequency, MemberProfile, Notification, Post, Watch
 
 FREQUENCY_SALT = "community.email-frequency"
@@ -61,6 +62,7 @@ def notify(*, recipients: Iterable[int], kind: str, post: Post, actor: Any) -> N
     if not rows:
         return
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    selectors.notifications_changed(user_ids=[row.recipient_id for row in rows])  # no signal
     from . import tasks
 
     # The post is saved whatever the broker does: with the broker away the emails go from here.
@@ -216,7 +218,11 @@ def notifications_mark_read(*, user: Any, notification_id: int | None = None) ->
     """One forum notification read, or all of them and the news of what the member follows."""
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_id is not None:
-        return qs.filter(pk=notification_id).update(read_at=timezone.now())
-    from .following import services as following
+        read = qs.filter(pk=notification_id).update(read_at=timezone.now())
+    else:
+        from .following import services as following
 
-    return qs.update(read_at=timezone.now()) + following.news_mark_read(user=user)
+        read = qs.update(read_at=timezone.now()) + following.news_mark_read(user=user)
+    if read:  # update() sends no signal
+        selectors.notifications_changed(user_ids=[user.pk])
+    return read

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.urls import reverse
 
 from iapt_platform.accounts import personal_data, roles
 from iapt_platform.lib import search
+from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.markdown import mentioned_handles
 
 from .models import (
@@ -257,14 +260,35 @@ def member_countries() -> list[str]:
 # --- Notifications -------------------------------------------------------------------------------
 
 
-def unread_count(*, user: Any) -> int:
-    """The forum's unread notifications and the news of what the member follows, in one
-    query (a count over both indexed sets)."""
-    from community.following.models import NewsNotification
+# The unread count in the frame of every page a member opens, kept per member under a version of
+# their own that any change to their notifications bumps (created, read, deleted): a count read
+# from the database before a change is stored under the old version, never served after it.
+UNREAD_SECONDS = 3600
 
-    forum = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by()
-    news = NewsNotification.objects.filter(recipient=user, read_at__isnull=True).order_by()
-    return forum.values("pk").union(news.values("pk"), all=True).count()
+
+def _unread_version(user_id: int) -> CacheVersion:
+    return CacheVersion(f"community:notifications-version:{user_id}")
+
+
+def unread_count(*, user: Any) -> int:
+    """The forum's unread notifications and the news of what the member follows, counted in one
+    query (over both indexed sets) and kept until either changes."""
+    key = f"community:unread:{user.pk}:{_unread_version(user.pk).get()}"
+    count = cache.get(key)
+    if count is None:
+        from community.following.models import NewsNotification
+
+        forum = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by()
+        news = NewsNotification.objects.filter(recipient=user, read_at__isnull=True).order_by()
+        count = forum.values("pk").union(news.values("pk"), all=True).count()
+        cache.set(key, count, UNREAD_SECONDS)
+    return count
+
+
+def notifications_changed(*, user_ids: Iterable[int]) -> None:
+    """Their unread counts are read again (now, and after the current transaction commits)."""
+    for user_id in set(user_ids):
+        _unread_version(user_id).bump_around_commit()
 
 
 def notification_list(*, user: Any) -> QuerySet[Notification]:

@@ -23,6 +23,7 @@ from iapt_platform.accounts import services as account_services
 from iapt_platform.lib import home as home_sections
 from iapt_platform.lib import languages, seo, sitemaps
 from iapt_platform.lib.http import for_the_api
+from iapt_platform.lib.pagecache import cache_page_for_visitors
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,8 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 @require_GET
+# The versions of every section a visitor sees (each app's, registered with its section).
+@cache_page_for_visitors("home", version=home_sections.HOME_SECTIONS.visitors_version)
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,

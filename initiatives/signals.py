@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 def _changed(sender, **kwargs) -> None:
-    transaction.on_commit(selectors.registry_changed)
+    selectors.REGISTRY_VERSION.bump_around_commit()
     transaction.on_commit(_warm_soon, robust=True)
 
 

@@ -42,6 +42,11 @@ class LibraryConfig(AppConfig):
         from .models import Resource
 
         signals.connect()
+        from iapt_platform.lib.pagecache import also_shows
+
+        # {% initiative_resources %} and the project section.
+        also_shows("initiatives:detail", selectors.library_version)
+        also_shows("matchmaking:project", selectors.library_version)
         sitemaps.register(
             "resources", app_sitemaps.ResourceSitemap, version=selectors.library_version
         )

@@ -495,7 +495,12 @@ def resource_record_download(*, resource: Resource, visitor: str) -> bool:
 
 
 def resource_record_view(*, resource: Resource) -> None:
-    _bump(resource.pk, "views", timezone.now().date())
+    resource_record_view_of(resource_id=resource.pk)
+
+
+def resource_record_view_of(*, resource_id: int) -> None:
+    """resource_record_view for a page served from the visitors' cache, which knows the id only."""
+    _bump(resource_id, "views", timezone.now().date())
 
 
 # --- External links ---------------------------------------------------------------------------------

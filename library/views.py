@@ -16,8 +16,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.downloads import attachment_disposition, file_download
 from iapt_platform.lib.http import AuthenticatedRequest, HtmxRequest
+from iapt_platform.lib.pagecache import cache_page_for_visitors
 from iapt_platform.lib.ratelimit import client_ip
+from initiatives.matchmaking.selectors import collaboration_version
 from initiatives.models import Initiative
+from initiatives.selectors import registry_version
 
 from . import citations, presenters, selectors, services
 from .filters import ResourceFilterForm
@@ -43,7 +46,16 @@ def _as_download(response: HttpResponseBase, name: str) -> HttpResponseBase:
 # --- Browsing ---------------------------------------------------------------------------------------
 
 
+# The lists filter by the registry's sectors; a resource's page names initiatives and projects.
+LIST_VERSIONS = (selectors.library_version, registry_version)
+BROWSE_PARAMS = (
+    *("type", "topic", "language", "country", "year", "method", "outcome", "direction"),
+    *("sector", "sort", "page"),
+)
+
+
 @require_safe
+@cache_page_for_visitors("library:index", version=LIST_VERSIONS, params=BROWSE_PARAMS)
 def index(request: HtmxRequest) -> HttpResponse:
     browse = selectors.resource_browse(request.GET, page_number=request.GET.get("page"))
     context = {
@@ -66,13 +78,22 @@ def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return _as_download(HttpResponse(body, content_type=mimetype), f"library.{ext}")
 
 
+def _viewed_from_cache(request: HttpRequest, resource_id: int) -> None:
+    services.resource_record_view_of(resource_id=resource_id)
+
+
 @require_safe
+@cache_page_for_visitors(
+    "library:detail",
+    version=(*LIST_VERSIONS, collaboration_version),
+    on_hit=_viewed_from_cache,
+)
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _resource_or_404(request, slug)
     if resource.is_published:
         services.resource_record_view(resource=resource)
     collections = resource.collections.filter(is_published=True).order_by("order", "pk")
-    return render(
+    response = render(
         request,
         "library/detail.html",
         {
@@ -89,6 +110,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "structured_data": presenters.structured_data(resource=resource),
         },
     )
+    response.page_cache_note = resource.pk  # type: ignore[attr-defined]
+    return response
 
 
 @require_safe
@@ -145,6 +168,9 @@ def cite(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBase:
 
 
 @require_safe
+@cache_page_for_visitors(
+    "library:evidence", version=LIST_VERSIONS, params=("view", "sector", "direction")
+)
 def evidence_map(request: HttpRequest) -> HttpResponse:
     axis = request.GET.get("view", "method-outcome")
     if axis not in selectors.AXES:
@@ -178,6 +204,7 @@ def evidence_map(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cache_page_for_visitors("library:collections", version=selectors.library_version)
 def collections(request: HttpRequest) -> HttpResponse:
     return render(
         request, "library/collections.html", {"collections": selectors.collections_public()}
@@ -185,6 +212,7 @@ def collections(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cache_page_for_visitors("library:collection", version=selectors.library_version)
 def collection(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.collection_for_page(slug=slug)
     if found is None:

@@ -26,6 +26,13 @@ class NewsletterConfig(AppConfig):
         from .services import contributions
 
         signals.connect()
+        from iapt_platform.lib.cache import bump_on_change
+
+        from . import selectors
+        from .models import Block, Edition, Issue
+
+        # Cache invalidation: the archive's pages carry its version.
+        bump_on_change(selectors.BULLETIN_VERSION, Issue, Edition, Block)
         from iapt_platform.dashboard import registry as dashboard
 
         from . import metrics

@@ -10,9 +10,15 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 
 from iapt_platform.accounts import personal_data
+from iapt_platform.lib.cache import CacheVersion
 
 from .consent import consent_text
 from .models import Contribution, Delivery, Edition, Issue, Subscriber
+
+# The bulletin's archive (sent issues and their editions).
+BULLETIN_VERSION = CacheVersion("bulletin:version")
+bulletin_changed = BULLETIN_VERSION.bump
+bulletin_version = BULLETIN_VERSION.get
 
 
 def archive_editions(*, language: str) -> QuerySet[Edition]:

@@ -18,10 +18,24 @@ class MeetingsConfig(AppConfig):
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib import sitemaps
+        from iapt_platform.lib.cache import bump_on_change
         from iapt_platform.lib.home import register_home_section
+        from iapt_platform.lib.pagecache import also_shows
         from initiatives.matchmaking.hooks import register_project_section
 
         from . import demo, metrics, projects, selectors
+        from .models import Material, Meeting, Registration
+
+        # Cache invalidation: every page showing meetings carries their version (registrations
+        # count: seats left, participation).
+        bump_on_change(
+            selectors.MEETINGS_VERSION,
+            Meeting,
+            Registration,
+            Material,
+            m2m=(Meeting.initiatives.through, Meeting.resources.through),
+        )
+        also_shows("matchmaking:project", selectors.meetings_version)  # its project section
 
         dashboard.register_section(
             dashboard.MEETINGS,
@@ -76,6 +90,7 @@ class MeetingsConfig(AppConfig):
             "meetings",
             template="meetings/partials/home_section.html",
             context=lambda request: {"meetings": list(selectors.meeting_upcoming(limit=3))},
+            version=selectors.meetings_version,
             order=40,
         )
         demo_registry.register_seeder("meetings", demo.seed, order=60)

@@ -8,10 +8,18 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from iapt_platform.accounts import personal_data, roles
+from iapt_platform.lib.cache import CacheVersion, timed
 from initiatives.selectors import initiative_list_public
 from library.models import Resource
 
 from .models import Meeting, MeetingQuerySet, Registration
+
+# Meetings and their registrations (seats left, participation): one version for every page that
+# shows them; a meeting that starts or closes its registration changes with time alone, so the
+# pages' version includes a minute.
+MEETINGS_VERSION = CacheVersion("meetings:version")
+meetings_changed = MEETINGS_VERSION.bump
+meetings_version = timed(MEETINGS_VERSION.get, 60)
 
 UPCOMING = "upcoming"
 PAST = "past"

@@ -597,6 +597,12 @@ def registration_notify(
 
 
 # --- Attendance ------------------------------------------------------------------------------------
+def _pages_changed() -> None:
+    from .selectors import MEETINGS_VERSION
+
+    MEETINGS_VERSION.bump_around_commit()
+
+
 def attendance_set(*, meeting: Meeting, attended_ids: set[int]) -> int:
     """Mark exactly these registrations as attended; returns how many attended."""
     with transaction.atomic():
@@ -607,6 +613,7 @@ def attendance_set(*, meeting: Meeting, attended_ids: set[int]) -> int:
         # After its end, a training meeting's certificates follow the attendance at once.
         certificates_sync(meeting=meeting)
         hooks.attendance_recorded(meeting)
+        _pages_changed()  # update() sends no signal: the participation figures change
         return active.filter(attended=True).count()
 
 
@@ -694,6 +701,7 @@ def attendance_import(*, meeting: Meeting, text: str) -> AttendanceImport:
             meeting_mark_held(meeting=meeting)
             certificates_sync(meeting=meeting)
             hooks.attendance_recorded(meeting)
+        _pages_changed()
     return report
 
 

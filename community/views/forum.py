@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from iapt_platform.accounts import roles
 from iapt_platform.lib.downloads import file_download
 from iapt_platform.lib.http import AuthenticatedRequest
+from iapt_platform.lib.pagecache import cache_page_for_visitors
 
 from .. import selectors, services
 from ..forms import EditForm, FlagForm, ReplyForm, SearchForm, ThreadForm
@@ -24,6 +25,8 @@ from .common import member_required
 RATE_LIMITED = 429
 
 
+# Visitors see an invitation to join, the same for all (members are never served from it).
+@cache_page_for_visitors("community:index", version=lambda: 1)
 def index(request: HttpRequest) -> HttpResponse:
     if not selectors.is_member(request.user):
         return render(request, "community/index.html", {"categories": None})

@@ -26,7 +26,7 @@ Rate limits that keep their counters in the cache, and what an outage does to th
   many" during an outage would be wrong. The bulletin's sending rate
   (`newsletter.transport.RateLimiter`) cannot count and waits: sending pauses until Redis
   is back (the broker is the same Redis, so little else runs meanwhile).
-* A version bump (`CacheVersion.bump`: the registry's and the library's) made during an outage
+* A version bump (`CacheVersion.bump`: one per kind of content) made during an outage
   is lost; if Redis comes back with its data (a network cut rather than a
   restart) the pages cached before show until their timeout, a few minutes.
 """
@@ -37,12 +37,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import redis
 from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 logger = logging.getLogger(__name__)
 
@@ -230,3 +233,49 @@ class CacheVersion:
             cache.incr(self.key)
         except ValueError:  # missing, or the cache is away (then the set is lost as well)
             cache.set(self.key, 2, None)
+
+    def bump_around_commit(self) -> None:
+        """Bump now and again once the current transaction commits (at once outside one): the
+        first makes the writer's own next read fresh (and a test's, where nothing commits); the
+        second drops what another reader cached from the database between the two."""
+        from django.db import transaction
+
+        self.bump()
+        transaction.on_commit(self.bump)
+
+
+def timed(version: Callable[[], object], seconds: int) -> Callable[[], str]:
+    """The version of content that also changes with time alone (a meeting that starts, a story
+    scheduled for later, an offer that expires): the version and the current slot of `seconds`, so
+    what is kept under it is read again at least once a slot, on the clock rather than from when
+    it was stored."""
+
+    def get() -> str:
+        return f"{version()}.{int(time.time() // seconds)}"
+
+    return get
+
+
+def bump_on_change(
+    version: CacheVersion, *models: type[Model], m2m: tuple[type[Model], ...] = ()
+) -> None:
+    """Cache invalidation (the one use of signals): any save or delete of `models`, and any change
+    to the many-to-many tables `m2m` (their `through`), bumps `version` once the transaction
+    commits (and at once: see `CacheVersion.bump_around_commit`), so admin edits and imports
+    invalidate as the services do. Writes that send no signal
+    (`QuerySet.update`, `bulk_create`) bump in the service that makes them."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    def changed(sender: type, **kwargs: Any) -> None:
+        action = kwargs.get("action")
+        if action is None or action.startswith("post_"):
+            version.bump_around_commit()
+
+    for model in models:
+        uid = f"bump:{version.key}:{model._meta.label}"
+        # weak=False: the receiver is a closure, kept by the signal itself.
+        post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:save")
+        post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete")
+    for through in m2m:
+        uid = f"bump:{version.key}:{through._meta.label}:m2m"
+        m2m_changed.connect(changed, sender=through, weak=False, dispatch_uid=uid)

@@ -1,9 +1,19 @@
 """Whole pages kept for visitors who are not signed in (after Discourse's anonymous cache).
 
 A page is rendered once per address (path and query), language, reader time zone and version, and
-kept for a few minutes. The version is a callable such as the registry's version (the `get` of an
-`iapt_platform.lib.cache.CacheVersion`), which changes whenever the content behind the page does,
-so a change shows at the next request.
+kept for a few minutes. The versions are callables such as the registry's version (the `get` of an
+`iapt_platform.lib.cache.CacheVersion`), one per kind of content the page shows (the home shows
+several): each changes whenever its content does, so a change shows at the next request. Content
+that changes with time alone (a meeting that starts, a story scheduled for later, an offer that
+expires) is covered by a version that includes a time slot (`iapt_platform.lib.cache.timed`).
+
+A page may show another app's content through a template tag (an initiative's page lists its
+resources and stories): that app adds its version to the page's key from its AppConfig.ready(),
+`also_shows("initiatives:detail", selectors.library_version)`, so the page's app imports none.
+
+Headers the view sets (a robots tag, a content security policy) are kept with the page. A view
+with a side effect on each reading (a read counter) leaves a note on its response
+(`response.page_cache_note`, any picklable value); each hit passes it to `on_hit`.
 
 The CSRF token is the one part of such a page that belongs to a visitor (the language switcher and
 the bulletin form post): the cached copy holds a random placeholder where the token goes, made anew
@@ -15,8 +25,9 @@ nobody can fill the cache with copies nobody else will ask for.
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
+from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -50,7 +61,7 @@ def _cacheable(request: HttpRequest, params: frozenset[str]) -> bool:
     )
 
 
-def _key(request: HttpRequest, name: str, version: object) -> str:
+def _key(request: HttpRequest, name: str, version: str) -> str:
     address = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
     fragment = "f" if request.headers.get("HX-Request") == "true" else "p"
     language = translation.get_language()
@@ -74,28 +85,73 @@ def _storable(response: HttpResponse) -> bool:
     )
 
 
+# Headers that belong to one response, not to the page.
+_NOT_KEPT = frozenset({"content-length", "set-cookie", "vary", "content-type"})
+
+
+def _kept_headers(response: HttpResponse) -> tuple[tuple[str, str], ...]:
+    return tuple((k, v) for k, v in response.items() if k.lower() not in _NOT_KEPT)
+
+
+_ALSO_SHOWN: dict[str, list[Callable[[], object]]] = {}
+
+
+def also_shows(name: str, version: Callable[[], object]) -> None:
+    """Another app's content appears on the page cached as `name`: its version joins the key."""
+    _ALSO_SHOWN.setdefault(name, []).append(version)
+
+
+def page_version(name: str, *versions: Callable[[], object]) -> str:
+    """The version of what the page cached as `name` shows (its own versions and those other apps
+    add), for fragments of that page kept for members (`{% cache %}` in its template)."""
+    return "-".join(str(get()) for get in (*versions, *_ALSO_SHOWN.get(name, ())))
+
+
 def cache_page_for_visitors(
-    name: str, *, version: Callable[[], object], params: Iterable[str] = (), timeout: int = 300
+    name: str,
+    *,
+    version: Callable[[], object] | Sequence[Callable[[], object]],
+    params: Iterable[str] = (),
+    timeout: int = 300,
+    on_hit: Callable[[HttpRequest, Any], None] | None = None,
 ) -> Callable:
     """Serve the view's page from the cache to visitors who are not signed in.
 
+    `version` is the version of the content the page shows, or a list of them when it shows
+    several kinds (each a callable: a `CacheVersion`'s `get`, or `timed(...)` of one; a callable
+    that answers None keeps the page out of the cache).
     `params` lists the query parameters the page may carry and still be kept (a bounded set of
     values each: filters, sort, page); any other parameter sends the request to the view.
+    `on_hit(request, note)` runs on each page served from the cache, with the note the view left
+    on its response (see the module's docstring).
     """
     allowed = frozenset(params)
+    versions = tuple(version) if isinstance(version, Sequence) else (version,)
+
+    def current() -> str | None:
+        parts = [get() for get in (*versions, *_ALSO_SHOWN.get(name, ()))]
+        return None if None in parts else "-".join(str(part) for part in parts)
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not _cacheable(request, allowed):
                 return view(request, *args, **kwargs)
-            key = _key(request, name, version())
+            page_version = current()
+            if page_version is None:  # nothing names what the page shows: never kept
+                return view(request, *args, **kwargs)
+            key = _key(request, name, page_version)
             stored = cache.get(key)
             if stored is not None:
-                content, content_type, placeholder = stored
-                return HttpResponse(
+                content, content_type, placeholder, headers, note = stored
+                hit = HttpResponse(
                     _with_token(request, content, placeholder), content_type=content_type
                 )
+                for header, value in headers:
+                    hit[header] = value
+                if on_hit is not None:
+                    on_hit(request, note)
+                return hit
             placeholder = f"csrf-{secrets.token_urlsafe(24)}"
             setattr(request, _PLACEHOLDER, placeholder)
             try:
@@ -108,7 +164,9 @@ def cache_page_for_visitors(
                 return response
             mark = placeholder.encode()
             if _storable(response):
-                cache.set(key, (response.content, response["Content-Type"], mark), timeout)
+                note = getattr(response, "page_cache_note", None)
+                entry = (response.content, response["Content-Type"], mark)
+                cache.set(key, (*entry, _kept_headers(response), note), timeout)
             response.content = _with_token(request, response.content, mark)
             return response
 

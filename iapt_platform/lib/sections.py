@@ -11,6 +11,10 @@ name its content's version (`version=REGISTRY.get`, a `CacheVersion`): its HTML 
 cache per language and time zone until that version changes, so the page neither asks the
 database nor renders it again while nothing it shows has changed.
 
+A section only members see (the reader's threads) says `visitors=False`; the page kept for
+visitors combines the versions of the others (`visitors_version`), so every section visitors see
+must name one.
+
 A section's context function receives the request and the page's own objects (a project, ...) and
 returns its template's context, or None to leave the section out. Sections render in `order`, then
 in the order they were registered. The template renders the whole section, autoescaped.
@@ -32,7 +36,8 @@ class Section:
     template: str
     context: Callable[..., dict | None]  # (request, *page objects) -> context or None
     order: int
-    version: Callable[[], int] | None = None  # the content's CacheVersion: keep the HTML
+    version: Callable[[], object] | None = None  # the content's CacheVersion: keep the HTML
+    visitors: bool = True  # False: shown to signed-in members only (never in a visitor's page)
 
 
 # Kept sections are replaced by a version change; this only bounds what an unused one occupies.
@@ -51,10 +56,16 @@ class SectionRegistry:
         template: str,
         context: Callable[..., dict | None],
         order: int = 100,
-        version: Callable[[], int] | None = None,
+        version: Callable[[], object] | None = None,
+        visitors: bool = True,
     ) -> None:
         self._sections[key] = Section(
-            key=key, template=template, context=context, order=order, version=version
+            key=key,
+            template=template,
+            context=context,
+            order=order,
+            version=version,
+            visitors=visitors,
         )
 
     def unregister(self, key: str) -> None:
@@ -62,6 +73,19 @@ class SectionRegistry:
 
     def sections(self) -> list[Section]:
         return sorted(self._sections.values(), key=lambda section: section.order)
+
+    def visitors_version(self) -> str | None:
+        """The versions of every section a visitor may see, as one: the version of the page the
+        registry fills, for the visitors' page cache (iapt_platform.lib.pagecache). None when a
+        section visitors see names no version (the page cannot be kept then)."""
+        versions = []
+        for section in self.sections():
+            if not section.visitors:
+                continue
+            if section.version is None:
+                return None
+            versions.append(str(section.version()))
+        return ".".join(versions)
 
     def render(self, request: Any, *args: Any, **shared: Any) -> list[SafeString]:
         """Each section's HTML, in order: `args` go to the context functions, `shared` into every

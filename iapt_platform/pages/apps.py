@@ -11,8 +11,13 @@ class PagesConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from iapt_platform.accounts import menu, personal_data, roles
+        from iapt_platform.lib.cache import bump_on_change
 
         from . import selectors, services
+        from .models import Page, PageVersion
+
+        # Cache invalidation: the pages' cached copies carry their version.
+        bump_on_change(selectors.PAGES_VERSION, Page, PageVersion)
 
         # Every installation has the pages, demo data or not: seeded once their tables exist.
         post_migrate.connect(services.seed_after_migrate, sender=self, dispatch_uid="pages_seed")

@@ -8,9 +8,15 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from modeltranslation.utils import build_localized_fieldname
 
 from iapt_platform.accounts.personal_data import Portion
+from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.translated import LANGUAGE_CODES
 
 from .models import Consent, Page, PageVersion
+
+# The legal and about pages and their versions.
+PAGES_VERSION = CacheVersion("pages:version")
+pages_changed = PAGES_VERSION.bump
+pages_version = PAGES_VERSION.get
 
 BODY_FIELDS = [build_localized_fieldname("body", code) for code in LANGUAGE_CODES]
 

@@ -17,6 +17,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.http import AuthenticatedRequest
+from iapt_platform.lib.pagecache import cache_page_for_visitors
 from iapt_platform.lib.translated import LANGUAGE_CODES
 
 from . import selectors, services
@@ -46,6 +47,7 @@ def reader_language(request: HttpRequest) -> str:
 
 # --- Readers -----------------------------------------------------------------------------------
 @require_GET
+@cache_page_for_visitors("pages:page", version=selectors.pages_version)
 def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
     version = selectors.version_current(slug=slug)
     if version is None:
@@ -54,6 +56,7 @@ def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@cache_page_for_visitors("pages:version", version=selectors.pages_version)
 def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     version = selectors.version_get(slug=slug, number=number)
     if version is None:

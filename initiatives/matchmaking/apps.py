@@ -18,10 +18,29 @@ class MatchmakingConfig(AppConfig):
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib.cache import bump_on_change
+        from iapt_platform.lib.pagecache import also_shows
         from iapt_platform.moderation.registry import ModerationKind, register
 
-        from . import demo, metrics, review, services
-        from .models import CollaborationPost, Project, ProjectUpdate
+        from . import demo, metrics, review, selectors, services
+        from .models import CollaborationPost, Project, ProjectPartner, ProjectUpdate, Topic
+
+        # Cache invalidation: every page showing offers, requests or projects carries their version.
+        bump_on_change(
+            selectors.COLLABORATION_VERSION,
+            CollaborationPost,
+            Project,
+            ProjectPartner,
+            ProjectUpdate,
+            Topic,
+            m2m=(
+                CollaborationPost.topics.through,
+                CollaborationPost.sectors.through,
+                Project.topics.through,
+            ),
+        )
+        # {% initiative_collaboration %}
+        also_shows("initiatives:detail", selectors.collaboration_version)
 
         dashboard.register_section(
             dashboard.COLLABORATION,

@@ -15,6 +15,7 @@ from django_countries import countries
 from django_countries.fields import Country
 
 from iapt_platform.accounts import personal_data, privacy, roles
+from iapt_platform.lib.cache import CacheVersion, timed
 from initiatives.models import Initiative, Sector
 
 from . import scoring
@@ -27,6 +28,12 @@ from .models import (
     Suggestion,
     Topic,
 )
+
+# Collaboration offers, requests and joint projects: one version for every page that shows them;
+# an offer that expires changes with time alone, so the pages' version includes a minute.
+COLLABORATION_VERSION = CacheVersion("collaboration:version")
+collaboration_changed = COLLABORATION_VERSION.bump
+collaboration_version = timed(COLLABORATION_VERSION.get, 60)
 
 SUGGESTION_LIMIT = 20
 

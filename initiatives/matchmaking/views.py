@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.http import AuthenticatedRequest
+from iapt_platform.lib.pagecache import cache_page_for_visitors
 from initiatives.models import Initiative
-from initiatives.selectors import initiatives_managed_by
+from initiatives.selectors import initiatives_managed_by, registry_version
 from initiatives.services import can_manage
 
 from . import forms, hooks, selectors, services
@@ -41,7 +42,16 @@ def _managed_initiative(request: AuthenticatedRequest, slug: str) -> Initiative:
 # --- Offers and needs ---------------------------------------------------------------------------
 
 
+# Offers, requests and projects name their initiatives and the registry's sectors.
+VERSIONS = (selectors.collaboration_version, registry_version)
+
+
 @require_GET
+@cache_page_for_visitors(
+    "matchmaking:list",
+    version=VERSIONS,
+    params=("direction", "kind", "topic", "sector", "country", "page"),
+)
 def post_list(request: HttpRequest) -> HttpResponse:
     filters = forms.PostFilterForm(request.GET or None)
     values = filters.values()
@@ -55,6 +65,7 @@ def post_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_page_for_visitors("matchmaking:post", version=VERSIONS)
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     post = selectors.post_for_page(pk=pk, viewer=request.user)
     if post is None:
@@ -264,6 +275,11 @@ def connection_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@cache_page_for_visitors(
+    "matchmaking:projects",
+    version=VERSIONS,
+    params=("stage", "topic", "country", "forming", "page"),
+)
 def project_list(request: HttpRequest) -> HttpResponse:
     filters = forms.ProjectFilterForm(request.GET or None)
     values = filters.values()
@@ -409,6 +425,8 @@ def _project_act(request: HttpRequest, project: Project, action: ProjectAction, 
     return True
 
 
+# What other apps add to a project's page (meetings, resources) joins the key through also_shows().
+@cache_page_for_visitors("matchmaking:project", version=VERSIONS)
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
     project = selectors.project_for_page(slug=slug, viewer=request.user)
     if project is None:

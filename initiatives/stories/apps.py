@@ -20,12 +20,25 @@ class StoriesConfig(AppConfig):
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib import sitemaps
+        from iapt_platform.lib.cache import bump_on_change
         from iapt_platform.lib.home import register_home_section
+        from iapt_platform.lib.pagecache import also_shows
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, metrics, review, selectors, services
-        from .models import Story, StoryProposal
+        from .models import GalleryImage, InterviewBlock, Story, StoryProposal, Topic
         from .sitemaps import StorySitemap
+
+        # Cache invalidation: every page showing stories carries their version.
+        bump_on_change(
+            selectors.STORIES_VERSION,
+            Story,
+            InterviewBlock,
+            GalleryImage,
+            Topic,
+            m2m=(Story.initiatives.through, Story.sectors.through, Story.topics.through),
+        )
+        also_shows("initiatives:detail", selectors.stories_version)  # {% initiative_stories %}
 
         # Stories become public on their date, with no write: cached for minutes only.
         sitemaps.register("stories", StorySitemap)
@@ -57,8 +70,15 @@ class StoriesConfig(AppConfig):
             stories = selectors.story_latest(limit=3)
             return {"stories": stories} if stories else None
 
+        from initiatives.selectors import registry_version
+
         register_home_section(
-            "stories", template="stories/partials/home_section.html", context=home_context, order=20
+            "stories",
+            template="stories/partials/home_section.html",
+            context=home_context,
+            order=20,
+            # The cards name the stories' initiatives.
+            version=lambda: f"{selectors.stories_version()}.{registry_version()}",
         )
         demo_registry.register_seeder("stories", demo.seed, order=30)
         # Dates over the last months, for the community dashboard (after every seeder).

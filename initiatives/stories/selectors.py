@@ -10,11 +10,19 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import QueryDict
 
 from iapt_platform.accounts import personal_data
+from iapt_platform.lib.cache import CacheVersion, timed
 from initiatives.models import Initiative
 from initiatives.selectors import initiative_list_public
 
 from .forms import StoryFilterForm
 from .models import InterviewBlock, Story, StoryProposal
+
+# Published stories: one version for every page that shows them (list, story page, the home's
+# section, an initiative's stories). A story scheduled for later appears with time alone: the
+# pages' version includes a minute.
+STORIES_VERSION = CacheVersion("stories:version")
+stories_changed = STORIES_VERSION.bump
+stories_version = timed(STORIES_VERSION.get, 60)
 
 PAGE_SIZE = 12
 

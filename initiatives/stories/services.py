@@ -330,13 +330,18 @@ def story_deleted(sender: Any, instance: Story, **kwargs: Any) -> None:
 def story_record_read(*, story: Story, user_agent: str) -> bool:
     """Count one reading of a public story in today's aggregate (UTC day); robots are left out.
     Nothing about the reader is stored. Returns whether it was counted."""
+    return story_record_read_of(story_id=story.pk, user_agent=user_agent)
+
+
+def story_record_read_of(*, story_id: int, user_agent: str) -> bool:
+    """story_record_read for a page served from the visitors' cache, which knows the id only."""
     from iapt_platform.lib import counters
 
     from .models import StoryDailyStat
 
     if counters.looks_like_bot(user_agent):
         return False
-    counters.bump(StoryDailyStat, "reads", day=timezone.now().date(), story_id=story.pk)
+    counters.bump(StoryDailyStat, "reads", day=timezone.now().date(), story_id=story_id)
     return True
 
 

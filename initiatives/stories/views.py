@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from iapt_platform.accounts import roles
 from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.http import AuthenticatedRequest
+from iapt_platform.lib.pagecache import cache_page_for_visitors
+from initiatives.selectors import registry_version
 
 from . import presenters, selectors, services, video
 from .forms import InterviewBlockFormSet, PublishForm, StoryForm, StoryProposalForm
@@ -32,7 +34,16 @@ def reader_language(request: HttpRequest) -> str:
 
 
 # --- Public ------------------------------------------------------------------------------------
+# Stories name their initiatives, and are filtered by the registry's sectors.
+STORY_VERSIONS = (selectors.stories_version, registry_version)
+
+
 @require_GET
+@cache_page_for_visitors(
+    "stories:list",
+    version=STORY_VERSIONS,
+    params=("kind", "country", "sector", "topic", "page"),
+)
 def story_list(request: HttpRequest) -> HttpResponse:
     listing = selectors.story_listing(request.GET, page_number=request.GET.get("page"))
     return render(
@@ -49,14 +60,23 @@ ViewDecorator = Callable[[Callable[..., HttpResponse]], Callable[..., HttpRespon
 allow_video_frames = cast(ViewDecorator, csp_replace({"frame-src": video.FRAME_HOSTS}))
 
 
+def _read_from_cache(request: HttpRequest, story_id: int) -> None:
+    services.story_record_read_of(
+        story_id=story_id, user_agent=request.META.get("HTTP_USER_AGENT", "")
+    )
+
+
 @allow_video_frames
 @require_GET
+@cache_page_for_visitors("stories:detail", version=STORY_VERSIONS, on_hit=_read_from_cache)
 def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
     story = selectors.story_get_public(slug=slug)
     if story is None:
         raise Http404
     services.story_record_read(story=story, user_agent=request.META.get("HTTP_USER_AGENT", ""))
-    return _render_story(request, story, preview=False)
+    response = _render_story(request, story, preview=False)
+    response.page_cache_note = story.pk  # type: ignore[attr-defined]
+    return response
 
 
 def _render_story(request: HttpRequest, story: Story, *, preview: bool) -> HttpResponse:

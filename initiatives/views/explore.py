@@ -17,6 +17,7 @@ from django_countries.fields import Country
 
 from iapt_platform.lib import subdivisions
 from iapt_platform.lib.charts import chart_section
+from iapt_platform.lib.pagecache import cache_page_for_visitors
 from iapt_platform.lib.regions import REGION
 
 from .. import geography, selectors, stats
@@ -69,7 +70,12 @@ def _filter_selects(filterset: InitiativeFilter) -> list[FilterSelect]:
     return selects
 
 
+# Filters with known values only (a free-text search goes to the view).
+MAP_PARAMS = ("country", "subdivision", "sector", "kind", "stage", "programme", "digital")
+
+
 @require_safe
+@cache_page_for_visitors("initiatives:map", version=selectors.registry_version, params=MAP_PARAMS)
 def map_view(request: HttpRequest) -> HttpResponse:
     params = _filter_params(request.GET)
     filterset, qs, invalid = selectors.initiative_filtered(params)
@@ -142,6 +148,9 @@ def country_shapes(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cache_page_for_visitors(
+    "initiatives:country", version=selectors.registry_version, params=("page",)
+)
 def country_page(request: HttpRequest, code: str) -> HttpResponse:
     upper = code.upper()
     if upper not in REGION:
@@ -171,6 +180,7 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_safe
+@cache_page_for_visitors("initiatives:sector", version=selectors.registry_version, params=("page",))
 def sector_page(request: HttpRequest, slug: str) -> HttpResponse:
     sector = get_object_or_404(Sector, slug=slug)
     initiatives = selectors.initiative_list_public().filter(sectors=sector).order_by("name", "pk")
@@ -205,6 +215,7 @@ def _row_link(key: str, value: str) -> str:
 
 
 @require_safe
+@cache_page_for_visitors("initiatives:statistics", version=selectors.registry_version)
 def statistics(request: HttpRequest) -> HttpResponse:
     numbers = stats.registry_statistics()
     sections = [

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
 
 from iapt_platform.lib.http import HtmxRequest
-from iapt_platform.lib.pagecache import cache_page_for_visitors
+from iapt_platform.lib.pagecache import cache_page_for_visitors, page_version
 
 from .. import presenters, selectors
 from ..models import Programme
@@ -38,6 +38,9 @@ def directory(request: HtmxRequest) -> HttpResponse:
     return render(request, "initiatives/directory.html", context)
 
 
+# The page of one initiative: what apps add to it (stories, resources, offers) joins the key
+# through also_shows() in their AppConfig.ready().
+@cache_page_for_visitors("initiatives:detail", version=selectors.registry_version)
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = selectors.initiative_for_public_page(slug=slug)
     if initiative is None:
@@ -47,17 +50,24 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "initiatives/detail.html",
         {
             "initiative": initiative,
+            # The viewer's own parts: the contact person through the privacy rules.
             "contact": presenters.visible_contact(initiative=initiative, viewer=request.user),
             "members_see_more": presenters.members_see_more(
                 initiative=initiative, viewer=request.user
             ),
-            "related": selectors.initiative_related(initiative=initiative),
+            # The parts the same for every reader are kept rendered (`{% cache %}` in the
+            # template, under this version): computed only when their fragment is not.
+            "shared_version": page_version("initiatives:detail", selectors.registry_version),
+            "related": SimpleLazyObject(
+                lambda: selectors.initiative_related(initiative=initiative)
+            ),
             "structured_data": presenters.structured_data(initiative=initiative),
-            "location": presenters.location(initiative=initiative),
+            "location": SimpleLazyObject(lambda: presenters.location(initiative=initiative)),
         },
     )
 
 
+@cache_page_for_visitors("initiatives:programme", version=selectors.registry_version)
 def programme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     programme = get_object_or_404(Programme, slug=slug)
     initiatives = selectors.initiative_list_public().filter(programme=programme).order_by("name")

@@ -107,11 +107,14 @@ def issue_finish_if_done(*, issue_id: int) -> bool:
     ).exists()
     if unfinished:
         return False
-    return bool(
-        Issue.objects.filter(pk=issue_id, status=Issue.Status.SENDING).update(
-            status=Issue.Status.SENT, sent_at=timezone.now()
-        )
+    finished = Issue.objects.filter(pk=issue_id, status=Issue.Status.SENDING).update(
+        status=Issue.Status.SENT, sent_at=timezone.now()
     )
+    if finished:  # update() sends no signal: the archive shows the issue from now on
+        from ..selectors import BULLETIN_VERSION
+
+        BULLETIN_VERSION.bump_around_commit()
+    return bool(finished)
 
 
 # --- Sending a chunk -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from iapt_platform.lib import languages
+from iapt_platform.lib.pagecache import cache_page_for_visitors
 from iapt_platform.lib.ratelimit import client_ip
 
 from .. import consent, rendering, selectors, tokens
@@ -30,6 +31,8 @@ def _current_language() -> str:
     return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
 
 
+# The subscription form's per-visitor part is the CSRF placeholder (its language is in the key).
+@cache_page_for_visitors("newsletter:index", version=selectors.bulletin_version)
 def index(request: HttpRequest) -> HttpResponse:
     language = _current_language()
     return render(
@@ -223,6 +226,7 @@ def archive_current(request: HttpRequest) -> HttpResponse:
     return redirect("newsletter:archive", language=_current_language())
 
 
+@cache_page_for_visitors("newsletter:archive", version=selectors.bulletin_version)
 def archive(request: HttpRequest, language: str) -> HttpResponse:
     if language not in LANGUAGE_CODES:
         raise Http404
@@ -238,6 +242,7 @@ def archive(request: HttpRequest, language: str) -> HttpResponse:
     )
 
 
+@cache_page_for_visitors("newsletter:issue", version=selectors.bulletin_version)
 def issue(request: HttpRequest, number: int, language: str) -> HttpResponse:
     edition = selectors.archived_edition(number=number, language=language)
     if edition is None:

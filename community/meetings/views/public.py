@@ -26,7 +26,10 @@ from django.views.decorators.http import (
 from iapt_platform.accounts import roles
 from iapt_platform.lib.downloads import file_download
 from iapt_platform.lib.http import AuthenticatedRequest
+from iapt_platform.lib.pagecache import cache_page_for_visitors
 from iapt_platform.lib.ratelimit import client_ip
+from initiatives.selectors import registry_version
+from library.selectors import library_version
 
 from .. import ics, presenters, selectors, services, stats
 from ..forms import MemberRegistrationForm, VisitorRegistrationForm
@@ -36,6 +39,9 @@ PAGE_SIZE = 20
 
 
 @require_safe
+@cache_page_for_visitors(
+    "meetings:calendar", version=selectors.meetings_version, params=("when", "kind", "page")
+)
 def calendar(request: HttpRequest) -> HttpResponse:
     when = selectors.PAST if request.GET.get("when") == selectors.PAST else selectors.UPCOMING
     kind = request.GET.get("kind", "")
@@ -114,6 +120,11 @@ def material_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     return file_download(material.file, filename=material.original_name, mimetype=material.mimetype)
 
 
+# A meeting's page lists its initiatives and library resources; its registration form is the one
+# per-visitor part (the CSRF placeholder; its language and time zone are in the key).
+@cache_page_for_visitors(
+    "meetings:detail", version=(selectors.meetings_version, registry_version, library_version)
+)
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = _meeting_or_404(request, slug)
     return render(request, "meetings/detail.html", _detail_context(request, meeting))

@@ -1,0 +1,137 @@
+"""No public page type asks the database more often with 30 of each kind of content than with 3:
+no page whose cost grows with the registry, the library, the stories, the meetings, the offers or
+the bulletin. Measured as a visitor with nothing kept (each page's own cost, the cache cleared
+before each request)."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from initiatives import services as registry_services
+from initiatives.matchmaking.models import CollaborationPost, Topic
+from newsletter.models import Issue
+from tests.addresses import address
+from tests.factories import InitiativeFactory, ProgrammeFactory, SectorFactory
+from tests.library.factories import ResourceFactory
+from tests.meetings.factories import MeetingFactory
+from tests.newsletter.factories import BlockFactory, IssueFactory
+from tests.stories.factories import StoryFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    ("home", ()),
+    ("initiatives:list", ()),
+    ("initiatives:detail", ("first",)),
+    ("initiatives:country", ("EC",)),
+    ("initiatives:sector", ("cocoa",)),
+    ("initiatives:programme", ("andes",)),
+    ("initiatives:statistics", ()),
+    ("initiatives:map", ()),
+    ("stories:list", ()),
+    ("stories:detail", ("story-first",)),
+    ("library:index", ()),
+    ("library:detail", ("resource-first",)),
+    ("library:collections", ()),
+    ("meetings:calendar", ()),
+    ("meetings:detail", ("meeting-first",)),
+    ("matchmaking:list", ()),
+    ("matchmaking:projects", ()),
+    ("newsletter:index", ()),
+    ("newsletter:archive", ("en",)),
+    ("newsletter:issue", (1, "en")),
+    ("pages:page", ("privacy",)),
+]
+
+
+class Content:
+    """Adds n of each kind of content, all around one initiative, one sector and one country."""
+
+    def __init__(self) -> None:
+        self.sector = SectorFactory(slug="cocoa")
+        self.programme = ProgrammeFactory(slug="andes")
+        self.topic, _ = Topic.objects.get_or_create(
+            slug="cybersecurity", defaults={"name_es": "C", "name_en": "C", "name_pt_br": "C"}
+        )
+        self.count = 0
+
+    def add(self, n: int) -> None:
+        for _ in range(n):
+            first = self.count == 0
+            suffix = "first" if first else str(self.count)
+            initiative = InitiativeFactory(
+                slug=suffix, country="EC", sectors=[self.sector], programme=self.programme
+            )
+            registry_services.initiative_refresh_search(initiative=initiative)
+            registry_services.sector_listings_refresh(initiative_ids=[initiative.pk])
+            anchor = initiative if first else self.anchor
+            if first:
+                self.anchor = initiative
+            StoryFactory(slug=f"story-{suffix}", initiatives=[anchor], sectors=[self.sector])
+            resource = ResourceFactory(slug=f"resource-{suffix}", countries=["EC"])
+            resource.initiatives.add(anchor)
+            meeting = MeetingFactory(slug=f"meeting-{suffix}")
+            meeting.initiatives.add(anchor)
+            if first:
+                self.meeting = meeting
+            self.meeting.resources.add(resource)
+            post = CollaborationPost.objects.create(
+                initiative=anchor,
+                direction="offer",
+                kind="training",
+                title=f"Offer {suffix}",
+                text="Details.",
+                expires_at=timezone.now() + timedelta(days=30),
+                status=CollaborationPost.Status.PUBLISHED,
+                published_at=timezone.now(),
+            )
+            post.topics.set([self.topic])
+            issue = IssueFactory(
+                number=self.count + 1, status=Issue.Status.SENT, sent_at=timezone.now()
+            )
+            BlockFactory(issue=issue)
+            self.count += 1
+
+
+def queries(page: str) -> int:
+    Client().get(page)  # the day's counter rows (story reads, resource views) exist from now on
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = Client().get(page)
+    assert response.status_code == 200, (page, response.status_code)
+    return len(captured.captured_queries)
+
+
+def test_no_public_page_asks_more_queries_at_30_than_at_3():
+    content = Content()
+    content.add(3)
+    pages = [address(name, args or None, language="en") for name, args in PAGES]
+    few = {page: queries(page) for page in pages}
+    content.add(27)
+
+    many = {page: queries(page) for page in pages}
+
+    # Never more; a page may ask less once its lists are full (a story's related stories are
+    # topped up by a second query while too few share its sectors).
+    assert {p: (few[p], many[p]) for p in pages if many[p] > few[p]} == {}
+    assert sum(many.values()) >= sum(few.values()) - 2
+
+
+def test_a_page_kept_for_visitors_asks_nothing_of_the_database_but_its_reading_counter():
+    Content().add(3)
+    pages = [address(name, args or None, language="en") for name, args in PAGES]
+    visitor = Client()
+    for page in pages:
+        visitor.get(page)
+    with CaptureQueriesContext(connection) as captured:
+        for page in pages:
+            assert visitor.get(page).status_code == 200
+    asked = [q["sql"] for q in captured.captured_queries if "dailystat" not in q["sql"]]
+    assert asked == []
+    # The counters are written, one statement a reading (a resource's page).
+    assert len(captured.captured_queries) <= 2

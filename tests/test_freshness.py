@@ -1,0 +1,278 @@
+"""No stale page after an edit: a change to an initiative, a story, a resource, a meeting or a forum
+post shows on the next request on every page that displays it, for visitors (pages from the
+visitors' cache) and for signed-in members (sections and fragments kept for them).
+
+Each edit is a save as the services and the admin make it, with its commit's callbacks run (as in
+production); what turns the cached copies stale is each app's cache invalidation alone, so each
+test fails when the invalidation it relies on is removed."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from community import services as forum_services
+from initiatives import services as registry_services
+from library import services as library_services
+from tests.addresses import address
+from tests.community import factories as forum
+from tests.factories import InitiativeFactory, ProgrammeFactory, SectorFactory, UserFactory
+from tests.library.factories import ResourceFactory
+from tests.meetings.factories import MeetingFactory
+from tests.stories.factories import StoryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(db):
+    sector = SectorFactory(slug="cocoa", name_en="Cocoa")
+    programme = ProgrammeFactory(slug="andes", name="Andes Programme")
+    initiative = InitiativeFactory(
+        slug="alpha", name="Cluster Alpha", country="EC", sectors=[sector], programme=programme
+    )
+    registry_services.initiative_refresh_search(initiative=initiative)
+    registry_services.sector_listings_refresh(initiative_ids=[initiative.pk])
+    story = StoryFactory(slug="story-alpha", title_en="Story Alpha", initiatives=[initiative])
+    resource = ResourceFactory(slug="resource-alpha", title="Resource Alpha")
+    resource.initiatives.add(initiative)
+    meeting = MeetingFactory(slug="meeting-alpha", title_en="Meeting Alpha")
+    meeting.initiatives.add(initiative)
+    meeting.resources.add(resource)
+    return {
+        "sector": sector,
+        "programme": programme,
+        "initiative": initiative,
+        "story": story,
+        "resource": resource,
+        "meeting": meeting,
+    }
+
+
+@pytest.fixture
+def signed_in(db):
+    client = Client()
+    client.force_login(UserFactory(email="reader@example.org", language="en"))
+    return client
+
+
+def en(name: str, *args) -> str:
+    return address(name, args or None, language="en")
+
+
+def missing(client: Client, pages: list[str], text: str) -> list[str]:
+    """The pages that do not show `text` (each must answer 200)."""
+    absent = []
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, (page, response.status_code)
+        if text not in response.content.decode():
+            absent.append(page)
+    return absent
+
+
+def check_fresh(clients, pages, before, after, edit, django_capture_on_commit_callbacks):
+    """Every client sees `before` on every page (which caches them), then `after` once edited."""
+    for client in clients:
+        assert missing(client, pages, before) == []
+        assert missing(client, pages, before) == []  # served from the caches this time
+    with django_capture_on_commit_callbacks(execute=True):
+        edit()
+    for client in clients:
+        assert missing(client, pages, after) == []
+        assert [p for p in pages if before in client.get(p).content.decode()] == []
+
+
+def test_an_edited_initiative_shows_on_every_page_that_names_it(
+    world, signed_in, django_capture_on_commit_callbacks
+):
+    initiative = world["initiative"]
+    pages = [
+        en("home"),
+        en("initiatives:list"),
+        en("initiatives:detail", "alpha"),
+        en("initiatives:country", "EC"),
+        en("initiatives:sector", "cocoa"),
+        en("initiatives:programme", "andes"),
+        en("stories:detail", "story-alpha"),
+        en("library:detail", "resource-alpha"),
+        en("meetings:detail", "meeting-alpha"),
+    ]
+
+    def edit():
+        initiative.name = "Cluster Omega"
+        initiative.save()
+        registry_services.initiative_refresh_search(initiative=initiative)
+
+    check_fresh(
+        [Client(), signed_in],
+        pages,
+        "Cluster Alpha",
+        "Cluster Omega",
+        edit,
+        django_capture_on_commit_callbacks,
+    )
+
+
+def test_an_edited_story_shows_on_every_page_that_shows_it(
+    world, signed_in, django_capture_on_commit_callbacks
+):
+    story = world["story"]
+    pages = [
+        en("home"),
+        en("stories:list"),
+        en("stories:detail", "story-alpha"),
+        en("initiatives:detail", "alpha"),
+    ]
+
+    def edit():
+        story.title_en = "Story Omega"
+        story.save()
+
+    check_fresh(
+        [Client(), signed_in],
+        pages,
+        "Story Alpha",
+        "Story Omega",
+        edit,
+        django_capture_on_commit_callbacks,
+    )
+
+
+def test_an_edited_resource_shows_on_every_page_that_lists_it(
+    world, signed_in, django_capture_on_commit_callbacks
+):
+    resource = world["resource"]
+    pages = [
+        en("home"),
+        en("library:index"),
+        en("library:detail", "resource-alpha"),
+        en("initiatives:detail", "alpha"),
+        en("meetings:detail", "meeting-alpha"),
+    ]
+
+    def edit():
+        resource.title = "Resource Omega"
+        resource.save()
+        library_services.resource_refresh_search(resource=resource)
+
+    check_fresh(
+        [Client(), signed_in],
+        pages,
+        "Resource Alpha",
+        "Resource Omega",
+        edit,
+        django_capture_on_commit_callbacks,
+    )
+
+
+def test_an_edited_meeting_shows_on_every_page_that_lists_it(
+    world, signed_in, django_capture_on_commit_callbacks
+):
+    meeting = world["meeting"]
+    pages = [en("home"), en("meetings:calendar"), en("meetings:detail", "meeting-alpha")]
+
+    def edit():
+        meeting.title_en = "Meeting Omega"
+        meeting.save()
+
+    check_fresh(
+        [Client(), signed_in],
+        pages,
+        "Meeting Alpha",
+        "Meeting Omega",
+        edit,
+        django_capture_on_commit_callbacks,
+    )
+
+
+def test_a_meeting_that_ends_leaves_the_upcoming_list_with_time_alone(db, time_machine):
+    now = timezone.now()
+    time_machine.move_to(now, tick=False)
+    MeetingFactory(
+        title_en="Meeting Soon",
+        starts_at=now + timedelta(minutes=1),
+        ends_at=now + timedelta(minutes=2),
+    )
+    pages = [en("home"), en("meetings:calendar")]
+    visitor = Client()
+    assert missing(visitor, pages, "Meeting Soon") == []
+
+    # Well within the time a page is kept, and nothing was written.
+    time_machine.move_to(now + timedelta(minutes=3), tick=False)
+
+    assert missing(visitor, pages, "Meeting Soon") == pages
+
+
+def test_an_edited_forum_post_shows_on_the_next_request(
+    world, signed_in, django_capture_on_commit_callbacks
+):
+    author = UserFactory(email="author@example.org", language="en")
+    topic = forum.thread(author, title="Financing the team", body="Old answer text")
+    post = topic.posts.get()
+    pages = [en("community:thread", topic.pk), en("community:index"), en("home")]
+    reader = Client()
+    reader.force_login(author)
+    for client in (signed_in, reader):
+        assert missing(client, [pages[0]], "Old answer text") == []
+        assert missing(client, pages, "Financing the team") == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        forum_services.post_edit(
+            user=author, post=post, body="New answer text", title="Funding the team"
+        )
+
+    for client in (signed_in, reader):
+        assert missing(client, [pages[0]], "New answer text") == []
+        assert missing(client, pages, "Funding the team") == []
+
+
+# --- What is kept for members: never another reader's ------------------------------------------
+def test_a_members_unread_count_follows_their_notifications_at_the_next_request(
+    db, django_capture_on_commit_callbacks
+):
+    from community import notifications
+
+    reader = UserFactory(email="reader@example.org", language="en")
+    author = UserFactory(email="author@example.org", language="en")
+    topic = forum.thread(author, title="Financing the team")
+    client = Client()
+    client.force_login(reader)
+    page = en("initiatives:list")
+    assert 'data-unread="' not in client.get(page).content.decode()
+    assert 'data-unread="' not in client.get(page).content.decode()  # the count is kept
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify(
+            recipients=[reader.pk], kind="reply", post=topic.posts.get(), actor=author
+        )
+    assert 'data-unread="1"' in client.get(page).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notifications_mark_read(user=reader)
+    assert 'data-unread="' not in client.get(page).content.decode()
+
+
+def test_the_parts_of_an_initiative_page_kept_for_members_hold_nobody_s_contact_details(db):
+    from iapt_platform.accounts.privacy import Visibility
+
+    InitiativeFactory(
+        slug="cacao",
+        name="Cluster Cacao",
+        contact_name="Carla Cacao",
+        contact_email="members.only@cacao.example.org",
+        contact_email_visibility=Visibility.MEMBERS,
+    )
+    member = Client()
+    member.force_login(UserFactory(email="reader@example.org", language="en"))
+    page = en("initiatives:detail", "cacao")
+
+    assert "members.only@cacao.example.org" in member.get(page).content.decode()
+    visitor = Client().get(page).content.decode()  # the shared parts are kept by now
+    assert "Cluster Cacao" in visitor
+    assert "members.only@cacao.example.org" not in visitor
+    assert "Members who sign in see more contact details." in visitor
+    again = member.get(page).content.decode()
+    assert "members.only@cacao.example.org" in again
+    assert "Members who sign in see more contact details." not in again
