@@ -109,6 +109,7 @@ def news_deliver(*, announcement: Announcement) -> int:
             for user in allowed
         ]
         NewsNotification.objects.bulk_create(rows, ignore_conflicts=True)
+        _unread_changed([user.pk for user in allowed])  # bulk_create sends no signal
         reached += len(rows)
         _email_immediately(announcement=announcement, obj=obj, users=allowed)
     return reached
@@ -161,7 +162,17 @@ def news_mark_read(*, user: Any, notification_id: int | None = None) -> int:
     rows = NewsNotification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_id is not None:
         rows = rows.filter(pk=notification_id)
-    return rows.update(read_at=timezone.now())
+    read = rows.update(read_at=timezone.now())
+    if read:
+        _unread_changed([user.pk])
+    return read
+
+
+def _unread_changed(user_ids: list[int]) -> None:
+    """The header's unread count (kept per member by community) is read again."""
+    from community.selectors import notifications_changed
+
+    notifications_changed(user_ids=user_ids)
 
 
 # --- Closing an account ------------------------------------------------------------------------
@@ -174,4 +185,5 @@ def member_depart(*, closing: Any) -> None:
     Follow.objects.filter(user=user).delete()
     Follow.objects.filter(kind=news.MEMBER, key=str(user.pk)).delete()
     NewsNotification.objects.filter(recipient=user).delete()
+    _unread_changed([user.pk])
     NewsNotification.objects.filter(actor=user).update(actor=None)
