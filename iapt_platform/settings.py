@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "library",
     "community",
     "community.meetings",
+    "community.agenda",
     "newsletter",
     # Last, as its documentation asks: deletes replaced and orphaned files after the commit.
     "iapt_platform.lib.storage.FileCleanupConfig",

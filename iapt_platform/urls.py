@@ -35,6 +35,7 @@ urlpatterns += i18n_patterns(
     path("collaboration/", include("initiatives.matchmaking.urls")),
     path("meetings/", include("community.meetings.urls")),
     path("community/", include("community.urls")),
+    path("agenda/", include("community.agenda.urls")),
     path("library/", include("library.urls")),
     path("bulletin/", include("newsletter.urls")),
     path("legal/", include("iapt_platform.pages.urls")),
