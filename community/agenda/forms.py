@@ -18,7 +18,11 @@ from .models import AgendaItem, Answer, LineOfWork, Round
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 LANGUAGE_SUFFIXES = (("es", "es"), ("en", "en"), ("pt-br", "pt_br"))
-LANGUAGE_NAMES = {"es": _("Spanish"), "en": _("English"), "pt-br": _("Portuguese (Brazil)")}
+REASON_LABELS = {
+    "es": _("Reason in Spanish"),
+    "en": _("Reason in English"),
+    "pt-br": _("Reason in Portuguese"),
+}
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -73,7 +77,7 @@ class RoundForm(forms.ModelForm):
             self.fields[f"title_{suffix}"].required = True
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         p_open, p_close = data.get("proposals_open_at"), data.get("proposals_close_at")
         v_open, v_close = data.get("prioritising_open_at"), data.get("prioritising_close_at")
         if p_open and p_close and p_close <= p_open:
@@ -177,7 +181,7 @@ class AnswerForm(forms.Form):
         ordered = sorted(LANGUAGE_SUFFIXES, key=lambda pair: pair[0] != language)
         for code, suffix in ordered:
             self.fields[f"answer_reason_{suffix}"] = forms.CharField(
-                label=_("Reason in %(language)s") % {"language": LANGUAGE_NAMES[code]},
+                label=REASON_LABELS[code],
                 required=code == language,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )

@@ -145,7 +145,7 @@ class Proposal(models.Model):  # type: ignore[django-manager-missing]
         settings.AUTH_USER_MODEL,
         null=True,
         on_delete=models.SET_NULL,
-        related_name="agenda_proposals",
+        related_name="+",
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(
@@ -162,16 +162,16 @@ class Proposal(models.Model):  # type: ignore[django-manager-missing]
     topics = models.ManyToManyField(
         "community.Topic", verbose_name=_("topics"), blank=True, related_name="+"
     )
-    initiatives = models.ManyToManyField(
+    initiatives: models.ManyToManyField = models.ManyToManyField(
         "initiatives.Initiative",
         verbose_name=_("related initiatives"),
         blank=True,
         related_name="+",
     )
-    resources = models.ManyToManyField(
+    resources: models.ManyToManyField = models.ManyToManyField(
         "library.Resource", verbose_name=_("related resources"), blank=True, related_name="+"
     )
-    threads = models.ManyToManyField(
+    threads: models.ManyToManyField = models.ManyToManyField(
         "community.Thread", verbose_name=_("related forum threads"), blank=True, related_name="+"
     )
     # Members comment in the forum: each proposal owns a thread of the agenda's category.
@@ -188,7 +188,7 @@ class Proposal(models.Model):  # type: ignore[django-manager-missing]
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ProposalQuerySet.as_manager()
+    objects = ProposalQuerySet.as_manager()  # type: ignore[django-manager-missing]
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -272,13 +272,13 @@ class AgendaItem(models.Model):  # type: ignore[django-manager-missing]
     meetings = models.ManyToManyField(
         "meetings.Meeting", verbose_name=_("meetings"), blank=True, related_name="+"
     )
-    resources = models.ManyToManyField(
+    resources: models.ManyToManyField = models.ManyToManyField(
         "library.Resource", verbose_name=_("resources"), blank=True, related_name="+"
     )
-    stories = models.ManyToManyField(
+    stories: models.ManyToManyField = models.ManyToManyField(
         "stories.Story", verbose_name=_("success stories"), blank=True, related_name="+"
     )
-    projects = models.ManyToManyField(
+    projects: models.ManyToManyField = models.ManyToManyField(
         "matchmaking.Project", verbose_name=_("joint projects"), blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -133,7 +133,7 @@ def proposal_submit(
         body=body,
         language=user.language or translation.get_language(),
         line_of_work=line_of_work,
-        countries=list(countries),
+        countries=list(countries),  # type: ignore[misc]  # a list of codes
         status=Proposal.Status.PENDING if pending else Proposal.Status.PUBLISHED,
     )
     proposal.topics.set(topics)
@@ -337,7 +337,7 @@ def proposal_answer(
     news.announce(
         kind=ANSWER_NEWS,
         obj=proposal,
-        subjects=[news.Subject("proposal", proposal.pk)],
+        subjects=[news.Subject("proposal", str(proposal.pk))],
         recipients=selectors.proposal_audience(proposal.pk),
         actor=moderator,
         extra={"answer": answer},
@@ -372,7 +372,7 @@ def agenda_item_report(
     for code, text in bodies.items():
         setattr(update, f"body_{code.replace('-', '_')}", text.strip())
     update.save()
-    subjects = [news.Subject("proposal", item.proposal_id)] if item.proposal_id else []
+    subjects = [news.Subject("proposal", str(item.proposal_id))] if item.proposal_id else []
     news.announce(
         kind=UPDATE_NEWS,
         obj=update,

@@ -168,7 +168,7 @@ def test_a_round_from_proposals_to_the_public_agenda(browser, live_server, moder
         mod.get_by_label("Accepted", exact=True).check()
         mod.get_by_label("Reason in English").fill("The topic most members asked for.")
         mod.get_by_label("Reason in Spanish").fill("El tema que más miembros pidieron.")
-        mod.get_by_label("Reason in Portuguese (Brazil)").fill("O tema que mais membros pediram.")
+        mod.get_by_label("Reason in Portuguese").fill("O tema que mais membros pediram.")
         mod.get_by_role("button", name="Publish the answer").click()
         expect(mod.get_by_text("The topic most members asked for.")).to_be_visible()
         item = AgendaItem.objects.get(proposal=workshop)

@@ -72,7 +72,9 @@ def _round_context(
 
 @require_safe
 def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    agenda_round = get_object_or_404(Round.objects.prefetch_related("lines_of_work"), slug=slug)
+    agenda_round: Round = get_object_or_404(
+        Round.objects.prefetch_related("lines_of_work"), slug=slug
+    )
     return render(request, "agenda/round.html", _round_context(request, agenda_round))
 
 

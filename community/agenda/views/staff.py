@@ -65,7 +65,9 @@ def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @moderator_required
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_object_or_404(Proposal.objects.select_related("round", "author"), pk=pk)
+    proposal: Proposal = get_object_or_404(
+        Proposal.objects.select_related("round", "author"), pk=pk
+    )
     initial = {"answer": proposal.answer} if proposal.answer else {}
     for code in ("es", "en", "pt_br"):
         initial[f"answer_reason_{code}"] = getattr(proposal, f"answer_reason_{code}") or ""
