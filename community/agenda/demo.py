@@ -104,6 +104,19 @@ PAST_PROPOSALS = [
         ),
     ),
 ]
+# The agenda items the accepted proposals became, titled by staff in three languages.
+ITEM_TITLES = {
+    0: (
+        "Taller sobre metodologías de financiamiento de clústeres",
+        "Workshop on financing methodologies for clusters",
+        "Oficina sobre metodologias de financiamento de clusters",
+    ),
+    1: (
+        "Serie de entrevistas en video con gerentes de clústeres",
+        "Video interviews with cluster managers",
+        "Série de entrevistas em vídeo com gestores de clusters",
+    ),
+}
 OPEN_PROPOSALS = [
     (
         "promoter@demo.iapt.local",
@@ -213,13 +226,13 @@ def seed(write) -> None:
             proposal.answered_by = moderator
             proposal.save()
         if answer == Answer.ACCEPTED:
+            t_es, t_en, t_pt = ITEM_TITLES[index]
             item, created = AgendaItem.objects.get_or_create(
                 proposal=proposal,
                 defaults={
-                    "title": title,
-                    "title_es": title,
-                    "title_en": title,
-                    "title_pt_br": title,
+                    "title_es": t_es,
+                    "title_en": t_en,
+                    "title_pt_br": t_pt,
                     "year": timezone.localdate().year,
                     "responsible": moderator,
                     "target_date": (now + timedelta(days=30 + 30 * index)).date(),

@@ -5,7 +5,8 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.urls import Resolver404, resolve
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from community.models import Thread, Topic
@@ -231,7 +232,15 @@ class AgendaItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         staff = get_user_model().objects.filter(groups__name="moderator").order_by("display_name")
         self.fields["responsible"].queryset = staff  # type: ignore[attr-defined]
-        self.fields["meetings"].queryset = Meeting.objects.published().order_by("-starts_at")  # type: ignore[attr-defined]
+        self.fields["title_es"].required = True
+        meetings = self.fields["meetings"]
+        meetings.queryset = Meeting.objects.published().order_by("-starts_at")  # type: ignore[attr-defined]
+        # Monthly sessions share a title: the date tells them apart.
+        meetings.label_from_instance = lambda meeting: (  # type: ignore[attr-defined]
+            f"{meeting.title} · {date_format(timezone.localtime(meeting.starts_at), 'DATE_FORMAT')}"
+        )
+        for name in ("meetings", "resources", "stories", "projects"):
+            self.fields[name].help_text = _("Choose several with Ctrl (or ⌘) held down.")
         self.fields["resources"].queryset = Resource.objects.published().order_by("title")  # type: ignore[attr-defined]
         self.fields["stories"].queryset = Story.objects.public().order_by("-published_at")  # type: ignore[attr-defined]
         self.fields["projects"].queryset = Project.objects.published().order_by("-id")  # type: ignore[attr-defined]
