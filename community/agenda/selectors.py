@@ -13,10 +13,18 @@ from django_countries import countries
 from community.models import Post
 from community.selectors import is_member  # the one rule for who is a member
 from iapt_platform.accounts import personal_data, roles
+from iapt_platform.lib.cache import CacheVersion
 
 from .models import AgendaItem, AgendaUpdate, Ballot, Proposal, Round, Support
 
 __all__ = ["is_member"]
+
+# Bumped after each write that visitors' pages show (rounds, proposals, answers, the agenda).
+AGENDA_VERSION = CacheVersion("agenda:version")
+
+
+def page_version() -> int:
+    return AGENDA_VERSION.get()
 
 
 def round_list() -> QuerySet[Round]:

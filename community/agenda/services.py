@@ -47,6 +47,11 @@ class AgendaError(ValueError):
         self.field = field
 
 
+def _changed() -> None:
+    """Visitors' cached pages show the change from the next request on."""
+    transaction.on_commit(selectors.AGENDA_VERSION.bump)
+
+
 def _require_moderator(user: Any) -> None:
     if not roles.is_moderator(user):
         raise PermissionDenied
@@ -76,6 +81,7 @@ def round_open(*, moderator: Any, form: Any) -> Round:
     agenda_round.created_by = moderator
     agenda_round.save()
     form.save_m2m()
+    _changed()
     news.announce(kind=ROUND_NEWS, obj=agenda_round, subjects=[MEMBERS], actor=moderator)
     return agenda_round
 
@@ -83,6 +89,7 @@ def round_open(*, moderator: Any, form: Any) -> Round:
 @transaction.atomic
 def round_edit(*, moderator: Any, form: Any) -> Round:
     _require_moderator(moderator)
+    _changed()
     return form.save()
 
 
@@ -158,6 +165,7 @@ def _publish(*, proposal: Proposal) -> None:
     proposal.published_at = timezone.now()
     proposal.discussion = proposal.discussion or _discussion_for(proposal=proposal)
     proposal.save(update_fields=["status", "published_at", "discussion"])
+    _changed()
 
 
 def _discussion_for(*, proposal: Proposal) -> Thread:
@@ -225,6 +233,7 @@ def proposal_withdraw(*, user: Any, proposal: Proposal) -> Proposal:
     proposal.status = Proposal.Status.WITHDRAWN
     proposal.save(update_fields=["status"])
     Support.objects.filter(proposal=proposal).delete()
+    _changed()
     return proposal
 
 
@@ -326,6 +335,7 @@ def proposal_answer(
     proposal.answered_at = timezone.now()
     proposal.answered_by = moderator
     proposal.save()
+    _changed()
     if answer == Answer.ACCEPTED and not AgendaItem.objects.filter(proposal=proposal).exists():
         AgendaItem.objects.create(
             proposal=proposal,
@@ -348,6 +358,7 @@ def proposal_answer(
 @transaction.atomic
 def agenda_item_save(*, moderator: Any, form: Any) -> AgendaItem:
     _require_moderator(moderator)
+    _changed()
     return form.save()
 
 
@@ -372,6 +383,7 @@ def agenda_item_report(
     for code, text in bodies.items():
         setattr(update, f"body_{code.replace('-', '_')}", text.strip())
     update.save()
+    _changed()
     subjects = [news.Subject("proposal", str(item.proposal_id))] if item.proposal_id else []
     news.announce(
         kind=UPDATE_NEWS,
@@ -402,3 +414,4 @@ def member_depart(*, closing: Closing) -> None:
     now = timezone.now()
     Ballot.objects.filter(user=user, round__prioritising_close_at__gt=now).delete()
     Ballot.objects.filter(user=user).update(user=None)
+    _changed()

@@ -128,7 +128,9 @@ def propose_data(**overrides):
     return data
 
 
-def test_a_members_first_proposal_waits_for_a_moderator(client, member, moderator):
+def test_a_members_first_proposal_waits_for_a_moderator(
+    client, member, moderator, django_capture_on_commit_callbacks
+):
     agenda_round = factories.agenda_round("proposals")
     client.force_login(member)
     response = client.post(reverse("agenda:propose", args=[agenda_round.slug]), propose_data())
@@ -144,7 +146,8 @@ def test_a_members_first_proposal_waits_for_a_moderator(client, member, moderato
     page = client.get(agenda_round.get_absolute_url())
     assert b"A workshop on financing" not in page.content
 
-    moderation_decide(item=item, moderator=moderator, action="approve", comment="")
+    with django_capture_on_commit_callbacks(execute=True):
+        moderation_decide(item=item, moderator=moderator, action="approve", comment="")
     proposal.refresh_from_db()
     assert proposal.status == Proposal.Status.PUBLISHED
     assert proposal.discussion.category.slug == "agenda"
@@ -379,11 +382,9 @@ def test_counts_stay_hidden_until_prioritising_ends_then_show_by_country(client,
     assert page.context["results"] == []
     assert b"How it was prioritised" not in page.content
     assert b"3 supports" not in page.content
-    assert (
-        b"Counts are shown when prioritising closes"
-        in client.get(popular.get_absolute_url()).content
-    )
-    assert client.get(popular.get_absolute_url()).context["support_count"] is None
+    page = client.get(popular.get_absolute_url())
+    assert b"Counts are shown when prioritising closes" in page.content
+    assert page.context["support_count"] is None
 
     time_machine.move_to(agenda_round.prioritising_close_at + timedelta(minutes=1))
     page = client.get(agenda_round.get_absolute_url())
@@ -623,6 +624,24 @@ def test_the_sitemap_lists_rounds_and_proposals(client):
     assert b"/agenda/rounds/semestre/" in response.content
     assert b"/pt-br/agenda/rounds/semestre/" in response.content
     assert b"/agenda/proposals/" in client.get("/sitemap-agenda-proposals.xml").content
+
+
+def test_visitors_get_a_kept_copy_until_the_agenda_changes(
+    client, moderator, django_capture_on_commit_callbacks
+):
+    agenda_round = factories.agenda_round("closed")
+    proposal = factories.proposal(agenda_round, title="Kept proposal")
+    assert b"Kept proposal" in client.get(agenda_round.get_absolute_url()).content
+    Proposal.objects.filter(pk=proposal.pk).update(title="Changed behind the cache")
+    assert b"Kept proposal" in client.get(agenda_round.get_absolute_url()).content
+    proposal.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proposal_answer(
+            moderator=moderator, proposal=proposal, answer="evaluating", reasons={"en": "Soon."}
+        )
+    page = client.get(agenda_round.get_absolute_url())
+    assert b"Changed behind the cache" in page.content
+    assert b"Being evaluated" in page.content
 
 
 def _queries(client, path) -> int:

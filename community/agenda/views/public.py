@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from community import services as forum
 from iapt_platform.accounts import roles
+from iapt_platform.lib.pagecache import cache_page_for_visitors
 from iapt_platform.lib.translated import in_language
 
 from .. import selectors, services
@@ -23,6 +24,7 @@ from ..models import Phase, Proposal, Round
 
 
 @require_safe
+@cache_page_for_visitors("agenda:index", version=selectors.page_version, params=("year",))
 def agenda(request: HttpRequest) -> HttpResponse:
     """The year's agenda items with their progress, and the rounds that produced them."""
     today = timezone.localdate()
@@ -71,6 +73,8 @@ def _round_context(
 
 
 @require_safe
+# A round's phase changes with the clock, not with a write: its pages are kept one minute.
+@cache_page_for_visitors("agenda:round", version=selectors.page_version, timeout=60)
 def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
     agenda_round: Round = get_object_or_404(
         Round.objects.prefetch_related("lines_of_work"), slug=slug
@@ -172,6 +176,7 @@ def _proposal_context(
 
 
 @require_safe
+@cache_page_for_visitors("agenda:proposal", version=selectors.page_version, timeout=60)
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _proposal_or_404(request, pk)
     return render(request, "agenda/proposal.html", _proposal_context(request, proposal))
@@ -241,6 +246,7 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_safe
+@cache_page_for_visitors("agenda:item", version=selectors.page_version)
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.item_for_page(pk)
     if item is None:
