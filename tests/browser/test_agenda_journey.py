@@ -177,7 +177,7 @@ def test_a_round_from_proposals_to_the_public_agenda(browser, live_server, moder
         mod.get_by_label("Title in Spanish").fill("Taller sobre financiamiento de clústeres")
         mod.get_by_label("Title in Portuguese").fill("Oficina sobre financiamento de clusters")
         mod.get_by_label("Responsible person").select_option(label=str(moderator))
-        mod.get_by_label("Meetings").select_option(label="Financing workshop")
+        mod.get_by_label("Meetings").select_option(value=str(meeting.pk))
         mod.get_by_role("button", name="Save").click()
         mod.get_by_role("link", name="Report progress").click()
         mod.get_by_label("Status").select_option(label="In progress")
