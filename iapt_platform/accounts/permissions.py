@@ -40,6 +40,7 @@ MODERATOR_PERMISSIONS: frozenset[str] = frozenset(
         "library.collectionitem",
         "stories.topic",
         "matchmaking.topic",
+        "agenda.lineofwork",  # the agenda's lines of work
     )
     | {
         "library.delete_collectionitem",  # taking an entry out of a collection
