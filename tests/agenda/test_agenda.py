@@ -726,3 +726,26 @@ def test_closing_an_account_keeps_published_proposals_and_closed_rounds_results(
     assert Support.objects.filter(proposal__round=closed).count() == 1
     assert Ballot.objects.get(round=closed).user is None
     assert not Support.objects.filter(proposal__round=open_round).exists()
+
+
+# --- Demo data ------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_closed_round_with_results_and_an_open_round_and_runs_twice():
+    from community.agenda import demo
+    from iapt_platform.accounts import demo as accounts_demo
+
+    accounts_demo.seed(lambda line: None)
+    for person in ("EC", "BR", "CL", "MX", "EC"):
+        UserFactory(country=person)
+    demo.seed(lambda line: None)
+    demo.seed(lambda line: None)
+    closed = Round.objects.get(slug=demo.PAST["slug"])
+    current = Round.objects.get(slug=demo.OPEN["slug"])
+    assert closed.phase() == "closed" and current.phase() == "proposals"
+    results = selectors.round_results(agenda_round=closed)
+    assert [r.count for r in results] == sorted((r.count for r in results), reverse=True)
+    assert results[0].count > 0 and results[0].by_country
+    assert AgendaItem.objects.count() == 2
+    assert AgendaItem.objects.filter(title_en__startswith="Workshop").exists()
+    assert current.proposals.published().count() == 2
