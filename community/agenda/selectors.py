@@ -23,8 +23,11 @@ __all__ = ["is_member"]
 AGENDA_VERSION = CacheVersion("agenda:version")
 
 
-def page_version() -> int:
-    return AGENDA_VERSION.get()
+def page_version() -> str:
+    """The agenda's version and the minute: a round's phase changes with the clock, not with a
+    write, so that a kept page is never more than a minute behind it (timezone.now(), so that
+    tests that travel in time see the new phase)."""
+    return f"{AGENDA_VERSION.get()}:{int(timezone.now().timestamp() // 60)}"
 
 
 def round_list() -> QuerySet[Round]:

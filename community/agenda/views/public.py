@@ -73,7 +73,6 @@ def _round_context(
 
 
 @require_safe
-# A round's phase changes with the clock, not with a write: its pages are kept one minute.
 @cache_page_for_visitors("agenda:round", version=selectors.page_version, timeout=60)
 def round_detail(request: HttpRequest, slug: str) -> HttpResponse:
     agenda_round: Round = get_object_or_404(
