@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "community.meetings",
     "community.following",
     "community.surveys",
+    "community.agenda",
     "newsletter",
     # Last, as its documentation asks: deletes replaced and orphaned files after the commit.
     "iapt_platform.lib.storage.FileCleanupConfig",

@@ -38,6 +38,7 @@ urlpatterns += i18n_patterns(
     path("community/following/", include("community.following.urls")),
     path("surveys/", include("community.surveys.urls")),
     path("community/", include("community.urls")),
+    path("agenda/", include("community.agenda.urls")),
     path("library/", include("library.urls")),
     path("bulletin/", include("newsletter.urls")),
     path("legal/", include("iapt_platform.pages.urls")),

@@ -41,6 +41,7 @@ MODERATOR_PERMISSIONS: frozenset[str] = frozenset(
         "stories.topic",
         "matchmaking.topic",
         "opportunities.topic",
+        "agenda.lineofwork",  # the agenda's lines of work
     )
     | {
         "library.delete_collectionitem",  # taking an entry out of a collection

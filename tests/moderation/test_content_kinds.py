@@ -39,6 +39,20 @@ def flagged_post():
     return post
 
 
+def agenda_proposal():
+    from community.agenda.models import Proposal
+    from tests.agenda import factories as agenda
+
+    return Proposal.objects.create(
+        round=agenda.agenda_round("proposals"),
+        author=UserFactory(),
+        title="Propuesta",
+        body=f"{SECRET} **bold**",
+        line_of_work=agenda.line(),
+        status=Proposal.Status.PENDING,
+    )
+
+
 def project_edit():
     project = project_with_partners((InitiativeFactory(), True, True))
     project.pending_changes = {"title": "Cyber Andes", "summary": f"{SECRET} summary."}
@@ -73,6 +87,7 @@ BUILDERS = {
     ),
     "forum_post": forum_post,
     "forum_flag": flagged_post,
+    "agenda_proposal": agenda_proposal,
     "resource": lambda: ResourceFactory(summary=SECRET),
     "story_proposal": lambda: StoryProposal.objects.create(
         initiative=InitiativeFactory(), proposed_by=UserFactory(), title="Propuesta", text=SECRET

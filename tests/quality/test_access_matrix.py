@@ -374,6 +374,34 @@ RULES: dict[str, Rule] = {
     # verification is public, and a made-up code is not found.
     "meetings:certificate_download": Rule(signed_in(404), lambda o: {"slug": o["meeting"].slug}),
     "meetings:certificate_verify": Rule(everyone(404), lambda o: {"code": "not-a-real-code"}),
+    # The community's agenda (community/agenda)
+    "agenda:index": Rule(everyone()),
+    "agenda:round": Rule(everyone(), lambda o: {"slug": o["agenda_round"].slug}),
+    "agenda:propose": Rule(signed_in(), lambda o: {"slug": o["agenda_round"].slug}),
+    "agenda:proposal": Rule(everyone(), lambda o: {"pk": o["agenda_proposal"].pk}),
+    "agenda:support": Rule(
+        {**everyone(405), "visitor": LOGIN},
+        lambda o: {"pk": o["agenda_proposal"].pk},
+        post=members_post(),
+    ),
+    "agenda:comment": Rule(
+        {**everyone(405), "visitor": LOGIN},
+        lambda o: {"pk": o["agenda_proposal"].pk},
+        post=members_post(),
+    ),
+    # Only its author (promoter) withdraws a proposal.
+    "agenda:withdraw": Rule(
+        {**everyone(405), "visitor": LOGIN},
+        lambda o: {"pk": o["agenda_proposal"].pk},
+        post={**signed_in(403), "promoter": ALLOWED},
+    ),
+    "agenda:item": Rule(everyone(), lambda o: {"pk": o["agenda_item"].pk}),
+    "agenda:staff_list": Rule(moderators_only()),
+    "agenda:round_create": Rule(moderators_only()),
+    "agenda:round_edit": Rule(moderators_only(), lambda o: {"pk": o["agenda_round"].pk}),
+    "agenda:answer": Rule(moderators_only(), lambda o: {"pk": o["agenda_proposal"].pk}),
+    "agenda:item_edit": Rule(moderators_only(), lambda o: {"pk": o["agenda_item"].pk}),
+    "agenda:item_report": Rule(moderators_only(), lambda o: {"pk": o["agenda_item"].pk}),
     # Forum: members only; the thread, post, attachment and notification belong to `promoter`
     "community:index": Rule(everyone()),
     "community:search": Rule(signed_in(), query="?q=cacao"),
@@ -646,6 +674,14 @@ EXTRA_CASES: list[tuple[str, Rule]] = [
         "community:attachment",
         Rule({**signed_in(404), "moderator": 200}, lambda o: {"pk": o["private_attachment"].pk}),
     ),
+    # A proposal waiting for a moderator: its author (promoter) and moderators.
+    (
+        "agenda:proposal",
+        Rule(
+            {**everyone(404), "promoter": 200, "moderator": 200},
+            lambda o: {"pk": o["agenda_pending"].pk},
+        ),
+    ),
     # A meeting not yet published, and its materials: moderators only.
     (
         "meetings:detail",
@@ -754,6 +790,7 @@ def objects(promoter, other_promoter, member, moderator):
         **_stories(promoter, published),
         **_matchmaking(promoter, published, third),
         **_meetings(promoter),
+        **_agenda(promoter),
         **_community(promoter),
         **_library(promoter),
         **_newsletter(promoter, published),
@@ -803,6 +840,35 @@ def _matchmaking(promoter, published, third) -> dict:
         "collab_post_review": make_post(published, status=CollaborationPost.Status.IN_REVIEW),
         "connection": connection,
         "project": project,
+    }
+
+
+def _agenda(promoter) -> dict:
+    from community.agenda import services as agenda
+    from community.agenda.models import Proposal
+    from tests.agenda import factories as agenda_factories
+
+    agenda_round = agenda_factories.agenda_round("proposals", slug="matrix-round")
+    proposal = agenda_factories.proposal(agenda_round, promoter)
+    pending = Proposal.objects.create(
+        round=agenda_round,
+        author=promoter,
+        title="Waiting",
+        body=".",
+        line_of_work=agenda_factories.line(),
+        status=Proposal.Status.PENDING,
+    )
+    closed = agenda_factories.agenda_round("closed", slug="matrix-closed")
+    accepted = agenda_factories.proposal(closed, promoter, title="Accepted")
+    moderator = UserFactory(roles=[roles.MEMBER, roles.MODERATOR])
+    agenda.proposal_answer(
+        moderator=moderator, proposal=accepted, answer="accepted", reasons={"en": "Yes."}
+    )
+    return {
+        "agenda_round": agenda_round,
+        "agenda_proposal": proposal,
+        "agenda_pending": pending,
+        "agenda_item": accepted.agenda_item,
     }
 
 
