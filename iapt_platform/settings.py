@@ -366,6 +366,8 @@ MEETINGS_REGISTRATION_LIMITS = (10, 5)
 # person may ask for per day (building one reads everything they hold and writes their files).
 DATA_EXPORT_HOURS = env.int("DATA_EXPORT_HOURS", default=24)
 DATA_EXPORT_DAILY_LIMIT = env.int("DATA_EXPORT_DAILY_LIMIT", default=3)
+# Searches a minute per member or address in the one search (/search/), as the API allows.
+SITE_SEARCH_RATE = env.int("SITE_SEARCH_RATE", default=120)
 
 # --- Celery --------------------------------------------------------------------------------------
 # The outbox (iapt_platform/outbox): a row per transactional email. A failed attempt is retried
