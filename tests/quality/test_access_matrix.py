@@ -157,6 +157,7 @@ RULES: dict[str, Rule] = {
     "mfa_authenticate": Rule({**everyone(REDIRECT), "visitor": LOGIN}, post=ANYONE_POSTS),
     "mfa_reauthenticate": Rule({**signed_in(REDIRECT), "moderator": 200}),
     "home": Rule(everyone()),
+    "site_search:index": Rule(everyone()),
     "healthz": Rule(everyone()),
     "healthz_live": Rule(everyone()),
     "healthz_ready": Rule(everyone()),
@@ -227,6 +228,7 @@ RULES: dict[str, Rule] = {
     "api:resource-list": Rule(everyone()),
     "api:resource-detail": Rule(everyone(), lambda o: {"slug": o["resource"].slug}),
     "api:topic-list": Rule(everyone()),
+    "api:search": Rule(everyone()),
     "api:schema": Rule(everyone()),
     "api:docs": Rule(everyone()),
     # Moderation
