@@ -170,7 +170,9 @@ def test_a_visitor_never_finds_a_thread_a_draft_or_an_unsent_bulletin(client, me
     forum.thread(member, title="Hilo quimera")
     initiative("Borrador quimera", status=Initiative.Status.DRAFT)
     StoryFactory(title_es="Historia quimera en borrador", status="draft")
-    StoryFactory(title_es="Historia quimera programada", published_at=timezone.now() + timedelta(days=2))
+    StoryFactory(
+        title_es="Historia quimera programada", published_at=timezone.now() + timedelta(days=2)
+    )
     ResourceFactory(title="Recurso quimera en revisión", status=Resource.Status.IN_REVIEW)
     MeetingFactory(title_es="Encuentro quimera sin publicar", published_at=None)
     draft = IssueFactory(languages=["es"])
