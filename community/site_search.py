@@ -25,7 +25,7 @@ def _hit(post: Post, ask: Ask) -> Hit:
         url=post.thread.get_absolute_url() if post.is_opening else post.get_absolute_url(),
         text=site_search.plain(post.body),
         date=post.created_at,
-        language=post.language if post.language != ask.language else "",
+        language=site_search.other_language(post.language, ask.language),
         detail=post.thread.category.name,
     )
 

@@ -24,9 +24,7 @@ def _hit(initiative: Initiative, ask: Ask) -> Hit:
         text=initiative.description,
         date=initiative.published_at,
         # People write an initiative in their own language, which it keeps.
-        language=initiative.description_language
-        if initiative.description_language != ask.language
-        else "",
+        language=site_search.other_language(initiative.description_language, ask.language),
         detail=detail,
     )
 

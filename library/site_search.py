@@ -23,7 +23,7 @@ def _hit(resource: Resource, ask: Ask, inside: dict[int, str]) -> Hit:
         # Words found only inside the file: the snippet shows where.
         text=inside.get(resource.pk, resource.summary),
         date=resource.published_at,
-        language=resource.title_language if resource.title_language != ask.language else "",
+        language=site_search.other_language(resource.title_language, ask.language),
         detail=str(resource.get_type_display()),
     )
 

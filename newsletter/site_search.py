@@ -34,8 +34,7 @@ def _hit(edition: Edition, ask: Ask) -> Hit:
         url=edition.get_absolute_url(),
         text=site_search.plain(edition.rendered_text),
         date=edition.issue.sent_at,
-        language=edition.language if edition.language != ask.language else "",
-        detail=str(_("Bulletin")),
+        language=site_search.other_language(edition.language, ask.language),
     )
 
 

@@ -176,12 +176,19 @@ def excerpt(text: str, terms: tuple[str, ...], *, length: int = 600) -> str:
     return ""
 
 
-_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|https?://\S+|[*_#>`|~]+")
+_MARKUP = re.compile(r"!?\[([^\]]*)\]\([^)]*\)|https?://\S+|[*_#>`|~]+|[-=]{3,}")
 
 
 def plain(text: str) -> str:
     """Markdown as plain words for a snippet: links keep their text, addresses and marks go."""
     return " ".join(_MARKUP.sub(lambda m: m.group(1) or " ", text or "").split())
+
+
+def other_language(code: str, reader: str) -> str:
+    """`code` when a text in it is not in the reader's language (pt and pt-br are one), else ""."""
+    if not code or code.split("-")[0] == reader.split("-")[0]:
+        return ""
+    return code
 
 
 def translations(obj: Any, field: str) -> str:

@@ -60,7 +60,7 @@ def _post_hit(post: CollaborationPost, ask: Ask) -> Hit:
         url=post.get_absolute_url(),
         text=post.text,
         date=post.published_at,
-        language=post.text_language if post.text_language != ask.language else "",
+        language=site_search.other_language(post.text_language, ask.language),
         detail=f"{post.get_direction_display()} · {post.initiative.name}",
     )
 
@@ -72,7 +72,7 @@ def _project_hit(project: Project, ask: Ask) -> Hit:
         url=project.get_absolute_url(),
         text=project.summary,
         date=project.published_at,
-        language=project.text_language if project.text_language != ask.language else "",
+        language=site_search.other_language(project.text_language, ask.language),
         detail=str(project.get_stage_display()),
     )
 
