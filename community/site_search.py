@@ -48,18 +48,21 @@ def find(ask: Ask) -> Found:
     if not selectors.is_member(ask.user):
         return Found(0)
     posts = selectors.post_search(user=ask.user, query=ask.query)
-    count = posts.order_by().values("thread_id").distinct().count()
+    # Threads are counted among the first matching posts: past the cap, "at least" so many.
+    window = posts.order_by().values("thread_id")[: site_search.COUNT_CAP + 1]
+    found_posts = len(window)
+    count = len({row["thread_id"] for row in window})
+    more = found_posts > site_search.COUNT_CAP
     if not count or ask.limit <= 0:
-        return Found(count)
-    total_posts = posts.order_by().count()
-    ranked = "rank" in posts.query.annotations and total_posts <= site_search.BROAD
-    posts = posts.order_by(*(["-rank"] if ranked else []), "-created_at", "-id")
+        return Found(count, more=more)
+    ranked = "rank" in posts.query.annotations and not more
+    posts = posts.order_by(*(["-rank", "-created_at"] if ranked else []), "-id")
     ids = _best_post_per_thread(posts, wanted=ask.offset + ask.limit)[ask.offset :]
     rows = {
         post.pk: post
         for post in Post.objects.filter(pk__in=ids).select_related("thread", "thread__category")
     }
-    return Found(count, [_hit(rows[pk], ask) for pk in ids if pk in rows])
+    return Found(count, [_hit(rows[pk], ask) for pk in ids if pk in rows], more)
 
 
 def register_kinds() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -39,7 +40,7 @@ def find(ask: Ask) -> Found:
         qs,
         ask,
         order=site_search.ordered_by_rank(qs, "name", "pk"),
-        broad_order=["name", "pk"],
+        broad_order=[Lower("name"), "pk"],  # the published initiatives' name index
         load=lambda ids: selectors.initiative_list_public().filter(pk__in=ids),
         to_hit=lambda initiative: _hit(initiative, ask),
     )

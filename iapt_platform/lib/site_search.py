@@ -47,7 +47,10 @@ PAGE_SIZE = 20
 MOST_PAGES = 10  # of the merged list: past 200 results, narrowing to a kind says more
 SNIPPET_LENGTH = 220
 CACHE_SECONDS = 600
-BROAD = 2_000  # matches of one kind past which it is listed by date or name, not ranked
+# Matches of one kind are counted up to COUNT_CAP ("1000+"): counting every one of 60,000
+# matches of a common word costs more than the rest of the search, and tells the reader nothing
+# more. Past it the kind is listed by date or name (from an index), not ranked by relevance.
+COUNT_CAP = 1_000
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class Hit:
 class Found:
     count: int
     hits: list[Hit] = field(default_factory=list)
+    more: bool = False  # `count` is a lower bound: counting stopped at COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -148,18 +152,24 @@ def found(
     """Count the matches of `qs` (from `matching`) and turn the asked page into hits.
 
     The page's ids are read first (the rank is computed for the order, and no wide row is sorted),
-    then `load(ids)` fetches those rows with what their hits show. Past BROAD matches a word
+    then `load(ids)` fetches those rows with what their hits show. Past COUNT_CAP matches a word
     most rows share says little, and ranking every match costs a score each: `broad_order`
     (by date or name, from an index) lists them instead, as the registry's directory does."""
-    count = qs.order_by().count()
+    count, more = capped_count(qs)
     if not count or ask.limit <= 0:
-        return Found(count)
-    if broad_order is not None and count > BROAD:
+        return Found(count, more=more)
+    if broad_order is not None and more:
         order = broad_order
     window = slice(ask.offset, ask.offset + ask.limit)
     ids = list(qs.order_by(*order).values_list("pk", flat=True)[window])
     rows = {row.pk: row for row in load(ids)}
-    return Found(count, [to_hit(rows[pk]) for pk in ids if pk in rows])
+    return Found(count, [to_hit(rows[pk]) for pk in ids if pk in rows], more)
+
+
+def capped_count(qs: QuerySet) -> tuple[int, bool]:
+    """(matches up to COUNT_CAP, whether there are more): one COUNT over a LIMIT."""
+    count = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return min(count, COUNT_CAP), count > COUNT_CAP
 
 
 def ordered_by_rank(qs: QuerySet, *then: Any) -> list[Any]:
@@ -275,6 +285,7 @@ class Facet:
     count: int
     selected: bool
     list_url: str
+    more: bool = False  # at least `count`
 
 
 @dataclass
@@ -290,6 +301,13 @@ class Results:
     @property
     def total(self) -> int:
         return sum(facet.count for facet in self.facets)
+
+    @property
+    def more(self) -> bool:
+        """The total (or the chosen kind's count) is a lower bound."""
+        if self.kind:
+            return any(f.more for f in self.facets if f.key == self.kind)
+        return any(f.more for f in self.facets)
 
     @property
     def count(self) -> int:
@@ -369,7 +387,12 @@ def run(
         answers[each.key] = _ask(each, ask)
     facets = [
         Facet(
-            each.key, each.label, answers[each.key].count, each.key == chosen, each.list_url(query)
+            each.key,
+            each.label,
+            answers[each.key].count,
+            each.key == chosen,
+            each.list_url(query),
+            answers[each.key].more,
         )
         for each in kinds()
     ]

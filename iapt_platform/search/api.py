@@ -26,6 +26,9 @@ class KindCountSerializer(serializers.Serializer):
     kind = serializers.CharField()
     label = serializers.CharField()
     count = serializers.IntegerField()
+    more = serializers.BooleanField(
+        help_text=_("The count is a lower bound: counting stops at 1000 matches of a kind.")
+    )
 
 
 class HitSerializer(serializers.Serializer):
@@ -101,7 +104,8 @@ class SearchView(OpenDataView):
             "page": results.page,
             "pages": results.pages,
             "kinds": [
-                {"kind": f.key, "label": str(f.label), "count": f.count} for f in results.facets
+                {"kind": f.key, "label": str(f.label), "count": f.count, "more": f.more}
+                for f in results.facets
             ],
             "results": [
                 {

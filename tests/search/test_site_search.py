@@ -47,9 +47,7 @@ def search(client, q, *, path="/en/search/", **params):
 def counts(response) -> dict[str, int]:
     """Counts of the kinds above (other apps may register more kinds)."""
     return {
-        facet.key: facet.count
-        for facet in response.context["results"].facets
-        if facet.key in KINDS
+        facet.key: facet.count for facet in response.context["results"].facets if facet.key in KINDS
     }
 
 
