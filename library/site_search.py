@@ -3,6 +3,7 @@ inside their files included (extracted when a file is processed, services.resour
 
 from __future__ import annotations
 
+from django.db.models.functions import Substr
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -13,6 +14,9 @@ from iapt_platform.lib.site_search import Ask, Found, Hit
 
 from . import selectors, services
 from .models import Resource
+
+
+EXCERPT_FROM = 20_000  # characters of a file's text in which a snippet is looked for
 
 
 def _hit(resource: Resource, ask: Ask, inside: dict[int, str]) -> Hit:
@@ -43,7 +47,10 @@ def _inside_files(resources: list[Resource], ask: Ask) -> dict[int, str]:
     ]
     if not lacking:
         return {}
-    texts = Resource.objects.filter(pk__in=lacking).values_list("pk", "extracted_text")
+    # The first stretch of each text only: a PDF's text is kept up to 200,000 characters.
+    texts = Resource.objects.filter(pk__in=lacking).values_list(
+        "pk", Substr("extracted_text", 1, EXCERPT_FROM)
+    )
     return {pk: stretch for pk, text in texts if (stretch := site_search.excerpt(text, ask.terms))}
 
 
@@ -56,7 +63,8 @@ def find(ask: Ask) -> Found:
     inside: dict[int, str] = {}
 
     def load(ids: list[int]) -> list[Resource]:
-        rows = list(selectors.resource_list_public().filter(pk__in=ids))
+        # What a hit shows, without the page's relations (topics, languages, evidence).
+        rows = list(Resource.objects.filter(pk__in=ids).defer(*selectors.HEAVY_FIELDS))
         inside.update(_inside_files(rows, ask))
         return rows
 

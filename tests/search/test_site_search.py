@@ -313,3 +313,21 @@ def test_the_rebuild_command_reads_unread_pdfs_and_rewrites_every_document(clien
         "stories",
     ]
     assert "quimera" in Resource.objects.get(pk=resource.pk).extracted_text
+
+
+def test_counting_stops_at_the_cap_and_says_more(client, monkeypatch):
+    from iapt_platform.lib import site_search
+
+    monkeypatch.setattr(site_search, "COUNT_CAP", 2)
+    for n in range(4):
+        initiative(f"Quimera {n}")
+
+    response = search(client, "quimera", kind="initiatives")
+
+    facet = next(f for f in response.context["results"].facets if f.key == "initiatives")
+    assert (facet.count, facet.more) == (2, True)
+    page = response.content.decode()
+    assert "More than 2 results for “quimera”" in page
+    assert 'Initiatives <span class="count">2+</span>' in page
+    assert len(found(response)) == 4  # the list is not capped, only the counting
+    assert client.get("/api/search/", {"q": "quimera"}).json()["kinds"][0]["more"] is True
