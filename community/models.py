@@ -277,6 +277,13 @@ class Post(models.Model):
             models.Index(fields=["thread", "created_at"]),
             models.Index(fields=["status", "published_at"]),
             models.Index(fields=["author", "status"]),
+            # Threads whose opening post is hidden leave every list and search: a few rows,
+            # read by each of them (selectors._opening_hidden) without scanning every post.
+            models.Index(
+                fields=["thread"],
+                condition=Q(is_opening=True, hidden=True),
+                name="post_opening_hidden",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
+from iapt_platform.search import api as search_api
 from initiatives import api as initiatives_api
 from initiatives.opportunities import api as opportunities_api
 from library import api as library_api
@@ -31,6 +32,7 @@ urlpatterns = [
     path("resources/", library_api.ResourceList.as_view(), name="resource-list"),
     path("resources/<slug:slug>/", library_api.ResourceDetail.as_view(), name="resource-detail"),
     path("topics/", library_api.TopicList.as_view(), name="topic-list"),
+    path("search/", search_api.SearchView.as_view(), name="search"),
     path(
         "schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[AllowAny]),

@@ -379,6 +379,8 @@ DATA_EXPORT_DAILY_LIMIT = env.int("DATA_EXPORT_DAILY_LIMIT", default=3)
 # Surveys open to everyone: answers a visitor's IP address may send to one survey in an hour (one
 # answer per browser is kept by a cookie, which a visitor can clear; this brakes scripts).
 SURVEY_VISITOR_ANSWERS_PER_HOUR = env.int("SURVEY_VISITOR_ANSWERS_PER_HOUR", default=20)
+# Searches a minute per member or address in the one search (/search/), as the API allows.
+SITE_SEARCH_RATE = env.int("SITE_SEARCH_RATE", default=120)
 
 # --- Celery --------------------------------------------------------------------------------------
 # The outbox (iapt_platform/outbox): a row per transactional email. A failed attempt is retried

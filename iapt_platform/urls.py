@@ -42,5 +42,6 @@ urlpatterns += i18n_patterns(
     path("library/", include("library.urls")),
     path("bulletin/", include("newsletter.urls")),
     path("legal/", include("iapt_platform.pages.urls")),
+    path("search/", include("iapt_platform.search.urls")),
     prefix_default_language=False,
 )

@@ -11,6 +11,9 @@ class LibraryConfig(AppConfig):
         from . import announcements
 
         announcements.register()
+        from . import site_search as kinds_in_search
+
+        kinds_in_search.register_kinds()  # the one search (iapt_platform/lib/site_search.py)
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry

@@ -4,6 +4,7 @@ language and their blocks, and one delivery row per issue and subscriber."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -226,6 +227,9 @@ class Edition(models.Model):
     rendered_text = models.TextField(blank=True, editable=False)
     # People who left through this edition's unsubscribe link: a count, not a list of them.
     unsubscribes = models.PositiveIntegerField(default=0, editable=False)
+    # The one search (site_search.py): the words of the edition as sent (frozen with the send).
+    search_document = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["issue", "language"]

@@ -8,6 +8,9 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self) -> None:
+        from . import site_search as kinds_in_search
+
+        kinds_in_search.register_kinds()  # the one search (iapt_platform/lib/site_search.py)
         from . import email_samples
 
         email_samples.register()

@@ -10,10 +10,11 @@ prefix query `term:*` does: "cacao" finds "cacaoteros" but not "educacao".
 
 import re
 import unicodedata
+from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
@@ -54,8 +55,20 @@ def search(qs: QuerySet, query: str, *, rank: bool = True) -> QuerySet:
             Q(search_document__startswith=word) | Q(search_document__contains=f" {word}")
         )
     if rank:
-        from django.db.models import Value
         from django.db.models.fields import FloatField
 
         qs = qs.annotate(rank=Value(0.0, output_field=FloatField()))
     return qs
+
+
+def document_updates(parts: dict[str, str]) -> dict[str, Any]:
+    """The `search_document` (and on PostgreSQL the weighted `search_vector`) of already
+    normalised text by weight ({"A": title, "B": ..., ...}), for a queryset's `update()`."""
+    updates: dict[str, Any] = {"search_document": " ".join(p for p in parts.values() if p)}
+    if is_postgres():
+        vector: Any = None
+        for weight, text in parts.items():
+            part = SearchVector(Value(text), weight=weight, config="simple")
+            vector = part if vector is None else vector + part
+        updates["search_vector"] = vector
+    return updates

@@ -9,6 +9,9 @@ class MatchmakingConfig(AppConfig):
     verbose_name = _("Matchmaking and joint projects")
 
     def ready(self) -> None:
+        from . import site_search as kinds_in_search
+
+        kinds_in_search.register_kinds()  # the one search (iapt_platform/lib/site_search.py)
         from . import email_samples
 
         email_samples.register()

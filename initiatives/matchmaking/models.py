@@ -1,6 +1,7 @@
 """Offers and needs between initiatives, the suggestions computed from them, the connections that
 follow, and the joint projects they lead to."""
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -90,6 +91,9 @@ class CollaborationPost(Submitted):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.IN_REVIEW
     )
+    # The one search (site_search.py): normalised words, and their vector on PostgreSQL.
+    search_document = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -289,6 +293,9 @@ class Project(Submitted):  # type: ignore[django-manager-missing]
     connection = models.ForeignKey(
         Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="projects"
     )
+    # The one search (site_search.py): normalised words, and their vector on PostgreSQL.
+    search_document = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ProjectQuerySet.as_manager()
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -134,6 +135,9 @@ class Story(models.Model):  # type: ignore[django-manager-missing]
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # The one search (site_search.py): normalised words, and their vector on PostgreSQL.
+    search_document = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     # modeltranslation swaps the manager classes at start-up, which the stubs cannot follow.
     objects = StoryManager()  # type: ignore[django-manager-missing]

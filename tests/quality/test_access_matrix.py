@@ -157,6 +157,7 @@ RULES: dict[str, Rule] = {
     "mfa_authenticate": Rule({**everyone(REDIRECT), "visitor": LOGIN}, post=ANYONE_POSTS),
     "mfa_reauthenticate": Rule({**signed_in(REDIRECT), "moderator": 200}),
     "home": Rule(everyone()),
+    "site_search:index": Rule(everyone()),
     "healthz": Rule(everyone()),
     "healthz_live": Rule(everyone()),
     "healthz_ready": Rule(everyone()),
@@ -229,6 +230,7 @@ RULES: dict[str, Rule] = {
     "api:topic-list": Rule(everyone()),
     "api:opportunity-list": Rule(everyone()),
     "api:opportunity-detail": Rule(everyone(), lambda o: {"slug": o["opportunity"].slug}),
+    "api:search": Rule(everyone()),
     "api:schema": Rule(everyone()),
     "api:docs": Rule(everyone()),
     # Moderation
