@@ -33,6 +33,7 @@ from .models import (
     Resource,
     ResourceCountry,
     ResourceLanguage,
+    SearchListing,
     Topic,
 )
 
@@ -238,8 +239,8 @@ def facet_counts(active: dict) -> dict[str, Any]:
 # facet: (table, column, resource column): what each facet counts, grouped by `column`.
 def _facet_sources() -> dict[str, tuple[str, str, str]]:
     return {
-        "type": (Resource._meta.db_table, "type", "id"),
-        "year": (Resource._meta.db_table, "year", "id"),
+        "type": (SearchListing._meta.db_table, "type", "resource_id"),
+        "year": (SearchListing._meta.db_table, "year", "resource_id"),
         "topic": (Resource.topics.through._meta.db_table, "topic_id", "resource_id"),
         "language": (ResourceLanguage._meta.db_table, "language", "resource_id"),
         "country": (ResourceCountry._meta.db_table, "country", "resource_id"),
@@ -264,9 +265,7 @@ def _facet_counts(active: dict) -> dict[str, Any]:
     counts: dict[str, Any] = {facet: {} for facet in FACETS}
     for kept, facets in groups.items():
         others = {k: active[k] for k in kept}
-        matched = (
-            apply_filters(Resource.objects.published(), others, rank=False).order_by().values("pk")
-        )
+        matched = _listing_matching(others)
         matched_sql, params = matched.query.sql_with_params()
         parts = []
         for facet in facets:
@@ -290,6 +289,28 @@ def _facet_counts(active: dict) -> dict[str, Any]:
                 else:
                     counts[facet][value] = n
     return counts
+
+
+def _listing_matching(active: dict) -> QuerySet:
+    """The ids of the published resources matching the filters, from the search listing (one
+    narrow row per published resource): the search and the type and year on its own columns,
+    the other filters as apply_filters() writes them."""
+    qs = SearchListing.objects.all()
+    if active.get("type"):
+        qs = qs.filter(type__in=active["type"])
+    if active.get("year"):
+        qs = qs.filter(year__in=active["year"])
+    rest = {k: v for k, v in active.items() if k not in ("q", "type", "year")}
+    if rest:
+        related = apply_filters(Resource.objects.published(), rest, rank=False)
+        qs = qs.filter(resource__in=related.values("pk"))
+    if active.get("q"):
+        if search.is_postgres():
+            qs = search.search(qs, active["q"], rank=False)
+        else:  # SQLite matches the resources' search_document, which the listing lacks
+            matched = search.search(Resource.objects.all(), active["q"], rank=False)
+            qs = qs.filter(resource__in=matched.values("pk"))
+    return qs.order_by().values("resource_id")
 
 
 def _facet_options(counts: dict[str, dict[str, int]], active: dict) -> dict:

@@ -4,7 +4,7 @@ cached count and facet includes in its key (admin edits included)."""
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from . import selectors
+from . import selectors, services
 from .models import Evidence, EvidenceOutcome, Resource, ResourceCountry, ResourceLanguage, Topic
 
 
@@ -12,7 +12,14 @@ def _changed(sender, **kwargs) -> None:
     transaction.on_commit(selectors.library_changed)
 
 
+def _resource_saved(sender, instance, **kwargs) -> None:
+    # The search listing is derived data: rewritten in the same transaction, so that a search
+    # in it sees the save, and a rolled-back save leaves the listing as it was.
+    services.search_listings_refresh(resource_ids=[instance.pk])
+
+
 def connect() -> None:
+    post_save.connect(_resource_saved, sender=Resource, dispatch_uid="library-search-listing")
     for model in (Resource, Topic, ResourceLanguage, ResourceCountry, Evidence, EvidenceOutcome):
         post_save.connect(_changed, sender=model, dispatch_uid=f"library-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"library-delete-{model.__name__}")

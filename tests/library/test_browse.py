@@ -192,6 +192,10 @@ def bulk_resources(n: int, topics, start: int = 0) -> None:
         ]
     )
     assert evidence
+    # A bulk load writes around the signals: the search listing is rebuilt as the sweep does.
+    from library import services
+
+    assert services.search_listings_rebuild() == n
 
 
 def queries_for(client, url: str) -> int:
