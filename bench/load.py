@@ -420,9 +420,9 @@ def targets_inside() -> dict:
         "static": settings.STATIC_URL + css[0],
         "resource count": Resource.objects.published().count(),
         "resources": list(
-            Resource.objects.published().order_by("-published_at").values_list("slug", flat=True)[
-                :5000
-            ]
+            Resource.objects.published()
+            .order_by("-published_at")
+            .values_list("slug", flat=True)[:5000]
         ),
         "sessions": sessions,
         "initiatives": list(published.values_list("slug", flat=True)),
@@ -586,9 +586,7 @@ class Mix:
         # makes `member_share` of all requests signed in.
         forum = sum(w for k, w, _f in self.kinds if k.startswith(("forum", "post")))
         public = sum(self.weights) - forum
-        self.member_chance = min(
-            1.0, max(0.0, (member_share * sum(self.weights) - forum) / public)
-        )
+        self.member_chance = min(1.0, max(0.0, (member_share * sum(self.weights) - forum) / public))
 
     def library(self) -> str:
         return self.rng.choice(["/library/", "/library/?page=2", "/library/?sort=title"])
@@ -688,7 +686,9 @@ class StaticMix:
         return STATIC, "GET", self.path, None, b""
 
 
-async def phase(mix: Mix | StaticMix, rate: float, duration: float, rng: random.Random) -> list[Result]:
+async def phase(
+    mix: Mix | StaticMix, rate: float, duration: float, rng: random.Random
+) -> list[Result]:
     """Poisson arrivals at `rate` for `duration` seconds; every request runs to its answer."""
     tasks = []
     start = time.perf_counter()
@@ -871,7 +871,7 @@ def report(options, rows, before, after, generator_cpu, events, written, seconds
         "pages 14, story list 4, stories 10, library 4, library search 4, resources 4, forum "
         "threads 15, forum index 3, replies posted through the form with CSRF 5. The forum is "
         "always signed in; the other pages carry a member's session cookie often enough that "
-        f"{options.member_share:.0%} of all requests are signed in (marked \"(member)\" below). "
+        f'{options.member_share:.0%} of all requests are signed in (marked "(member)" below). '
         "Accept-Language es 60%, pt-BR "
         "20%, en 20%. Poisson arrivals, open loop, a fresh connection per request, latency "
         "counted from when the request was due. *Errors*: refused or dropped connections, "
@@ -962,7 +962,10 @@ async def drive(options, targets: dict, master: int) -> tuple[list[dict], int]:
     await asyncio.sleep(3)
     seconds = min(options.duration, 15.0)
     baseline = summarise(
-        STATIC, options.rate, seconds, await phase(StaticMix(targets["static"]), options.rate, seconds, rng)
+        STATIC,
+        options.rate,
+        seconds,
+        await phase(StaticMix(targets["static"]), options.rate, seconds, rng),
     )
     baseline["server cores"] = 0.0
     print_row(baseline)
@@ -1071,7 +1074,9 @@ def main() -> None:
         "replied": replied,
     }
     options.database = env["DATABASE_URL"].rsplit("/", 1)[1]
-    options.redis = env["REDIS_URL"].rsplit("/", 1)[1] and "db " + env["REDIS_URL"].rsplit("/", 1)[1]
+    options.redis = (
+        env["REDIS_URL"].rsplit("/", 1)[1] and "db " + env["REDIS_URL"].rsplit("/", 1)[1]
+    )
     block = report(
         options, rows, before, after, generator_cpu, events, written, time.perf_counter() - started
     )

@@ -38,11 +38,34 @@ POSTS_PER_THREAD = 50
 POST_VECTOR_SQL = (
     "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B')"
 )
-POST_WORDS = (
-    "clúster gobernanza financiamiento cooperación empresas universidad territorio innovación "
-    "exportación cadena valor proveedores capacitación digital logística turismo agroindustria "
-    "mesa trabajo convocatoria alianza red productiva asociatividad competitividad diagnóstico"
-).split()
+POST_WORDS = [
+    "clúster",
+    "gobernanza",
+    "financiamiento",
+    "cooperación",
+    "empresas",
+    "universidad",
+    "territorio",
+    "innovación",
+    "exportación",
+    "cadena",
+    "valor",
+    "proveedores",
+    "capacitación",
+    "digital",
+    "logística",
+    "turismo",
+    "agroindustria",
+    "mesa",
+    "trabajo",
+    "convocatoria",
+    "alianza",
+    "red",
+    "productiva",
+    "asociatividad",
+    "competitividad",
+    "diagnóstico",
+]
 
 
 def bench_module(name: str) -> ModuleType:

@@ -122,9 +122,9 @@ def targets_inside() -> dict:
     session[HASH_SESSION_KEY] = member.get_session_auth_hash()
     session.save()
     # An initiative in the largest sector, as the measure used.
-    initiative = Initiative.objects.published().filter(sectors__slug="agrifood").order_by("pk")[
-        1000
-    ]
+    initiative = (
+        Initiative.objects.published().filter(sectors__slug="agrifood").order_by("pk")[1000]
+    )
     public = Category.objects.filter(is_private=False)
     thread = (
         Thread.objects.filter(category__in=public, is_published=True, hidden=False)
@@ -157,7 +157,9 @@ def targets_inside() -> dict:
         ("members: an initiative's page", f"/initiatives/{initiative.slug}/", True),
     ]
     if programme:
-        pages.insert(12, ("a programme's page", f"/initiatives/programmes/{programme.slug}/", False))
+        pages.insert(
+            12, ("a programme's page", f"/initiatives/programmes/{programme.slug}/", False)
+        )
     if story:
         pages.insert(6, ("a story", f"/stories/{story.slug}/", False))
     if resource:
@@ -272,7 +274,10 @@ def prepare(env: dict[str, str]) -> None:
     )
     if not (OUT / "load-static" / "staticfiles.json").exists():
         subprocess.run(
-            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
         )
     import redis
 
@@ -386,7 +391,10 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     block = report(
-        rows, targets["static"], options, (load_before, os.getloadavg()[0]),
+        rows,
+        targets["static"],
+        options,
+        (load_before, os.getloadavg()[0]),
         time.perf_counter() - started,
     )
     print(block)

@@ -491,8 +491,7 @@ def _search_listings_sync(resource_ids: list[int] | None) -> int:
     # Table and column names come from the models; every value is a bound parameter.
     stale = (
         f"DELETE FROM {listing} WHERE resource_id NOT IN "  # noqa: S608
-        f"(SELECT id FROM {table} WHERE status = %s)"
-        + (f" AND resource_id{only}" if only else "")
+        f"(SELECT id FROM {table} WHERE status = %s)" + (f" AND resource_id{only}" if only else "")
     )
     upsert = (
         f"INSERT INTO {listing} (resource_id, {columns}) "  # noqa: S608
