@@ -444,6 +444,13 @@ class SearchListing(models.Model):
     search_vector = SearchVectorField(null=True)
     type = models.CharField(max_length=20)
     year = models.PositiveSmallIntegerField(null=True)
+    # The values of its other facets separated by spaces ("3 7", "es en", "MX CL", one method per
+    # evidence row): every facet is counted in one grouped scan of this table, a few hundred
+    # combinations each, without a join per facet.
+    topics = models.CharField(max_length=200, blank=True)
+    languages = models.CharField(max_length=100, blank=True)
+    countries = models.CharField(max_length=200, blank=True)
+    methods = models.CharField(max_length=200, blank=True)
 
     # The GIN index on search_vector exists on PostgreSQL only (migration 0009).
 

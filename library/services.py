@@ -465,7 +465,34 @@ def resource_refresh_search(*, resource: Resource) -> None:
 
 # --- The search listing: a narrow copy of what a search and its facets read ---------------------
 
-_SEARCH_COLUMNS = ("search_vector", "type", "year")
+_SEARCH_COLUMNS = ("search_vector", "type", "year", "topics", "languages", "countries", "methods")
+# facet column: (table, column) of the rows each holds the values of
+_SEARCH_LISTS = {
+    "topics": ("library_resource_topics", "topic_id"),
+    "languages": ("library_resourcelanguage", "language"),
+    "countries": ("library_resourcecountry", "country"),
+    "methods": ("library_evidence", "method"),
+}
+
+
+def search_listing_select(vendor: str) -> str:
+    """The SELECT list of the search listing's columns from a resource row `r` (also frozen in
+    the migration that fills the table)."""
+    postgres = vendor == "postgresql"
+    parts = [
+        "r.id",
+        "strip(r.search_vector)" if postgres else "r.search_vector",
+        "r.type",
+        "r.year",
+    ]
+    for table, column in _SEARCH_LISTS.values():
+        # Names from this module only; no value from outside.
+        if postgres:
+            joined = f"(SELECT string_agg({column}::text, ' ' ORDER BY {column}) FROM {table} x WHERE x.resource_id = r.id)"  # noqa: S608
+        else:
+            joined = f"(SELECT group_concat({column}, ' ') FROM (SELECT {column} FROM {table} x WHERE x.resource_id = r.id ORDER BY {column}))"  # noqa: S608
+        parts.append(f"COALESCE({joined}, '')")
+    return ", ".join(parts)
 
 
 def _search_listings_sync(resource_ids: list[int] | None) -> int:
@@ -483,7 +510,6 @@ def _search_listings_sync(resource_ids: list[int] | None) -> int:
         only = f" IN ({', '.join(['%s'] * len(resource_ids))})"
         only_params = list(resource_ids)
     postgres = connection.vendor == "postgresql"
-    vector = "strip(search_vector)" if postgres else "search_vector"
     columns = ", ".join(_SEARCH_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in _SEARCH_COLUMNS)
     differs = "IS DISTINCT FROM" if postgres else "IS NOT"
@@ -495,8 +521,8 @@ def _search_listings_sync(resource_ids: list[int] | None) -> int:
     )
     upsert = (
         f"INSERT INTO {listing} (resource_id, {columns}) "  # noqa: S608
-        f"SELECT id, {vector}, type, year FROM {table} WHERE status = %s"
-        + (f" AND id{only}" if only else "")
+        f"SELECT {search_listing_select(connection.vendor)} FROM {table} r WHERE r.status = %s"
+        + (f" AND r.id{only}" if only else "")
         + f" ON CONFLICT (resource_id) DO UPDATE SET {updates} WHERE {changed}"
     )
     with connection.cursor() as cursor:

@@ -18,8 +18,35 @@ def _resource_saved(sender, instance, **kwargs) -> None:
     services.search_listings_refresh(resource_ids=[instance.pk])
 
 
+def _facet_row_changed(sender, instance, **kwargs) -> None:
+    # A language, country or evidence row, or the topics: the resource's facet values changed.
+    if kwargs.get("action") is not None:  # m2m_changed on the topics
+        if not kwargs["action"].startswith("post_"):
+            return
+        ids = list(kwargs.get("pk_set") or ()) if kwargs.get("reverse") else [instance.pk]
+        if kwargs.get("reverse") and kwargs["action"] == "post_clear":
+            services.search_listings_rebuild()  # topic.resources.clear(): rare, whole sweep
+            return
+    else:
+        origin = kwargs.get("origin")
+        if isinstance(origin, Resource) or getattr(origin, "model", None) is Resource:
+            return  # its resource is being deleted: the listing row goes with it
+        ids = [instance.resource_id]
+    services.search_listings_refresh(resource_ids=ids)
+
+
 def connect() -> None:
     post_save.connect(_resource_saved, sender=Resource, dispatch_uid="library-search-listing")
+    for model in (ResourceLanguage, ResourceCountry, Evidence):
+        post_save.connect(
+            _facet_row_changed, sender=model, dispatch_uid=f"library-listing-{model.__name__}"
+        )
+        post_delete.connect(
+            _facet_row_changed, sender=model, dispatch_uid=f"library-listing-del-{model.__name__}"
+        )
+    m2m_changed.connect(
+        _facet_row_changed, sender=Resource.topics.through, dispatch_uid="library-listing-topics"
+    )
     for model in (Resource, Topic, ResourceLanguage, ResourceCountry, Evidence, EvidenceOutcome):
         post_save.connect(_changed, sender=model, dispatch_uid=f"library-save-{model.__name__}")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"library-delete-{model.__name__}")

@@ -6,7 +6,14 @@ from django.http import QueryDict
 
 from library import selectors, services, tasks
 from library.filters import FACETS, ResourceFilterForm, apply_filters, cleaned_params
-from library.models import Resource, ResourceCountry, SearchListing, Topic
+from library.models import (
+    Evidence,
+    Resource,
+    ResourceCountry,
+    ResourceLanguage,
+    SearchListing,
+    Topic,
+)
 from tests.library.factories import ResourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +25,11 @@ def listing() -> dict[int, tuple]:
 
 def expected() -> dict[int, tuple]:
     return {r.pk: (r.type, r.year) for r in Resource.objects.published()}
+
+
+def facet_columns(resource: Resource) -> tuple[str, str, str, str]:
+    row = SearchListing.objects.get(resource=resource)
+    return row.topics, row.languages, row.countries, row.methods
 
 
 def made(**kwargs) -> Resource:
@@ -48,6 +60,17 @@ def test_the_listing_follows_create_edit_unpublish_and_delete():
     assert total("q=cadenas") == 0
     assert total("q=turismo&type=report&year=2024") == 1
 
+    # The facet values held in the row follow the related rows.
+    topic = Topic.objects.create(slug="t9", name="Nueve")
+    guide.topics.add(topic)
+    ResourceCountry.objects.create(resource=guide, country="PE")
+    Evidence.objects.create(resource=guide, method="rct", direction="positive")
+    languages = " ".join(sorted(guide.language_rows.values_list("language", flat=True)))
+    assert facet_columns(guide) == (str(topic.pk), languages, "PE", "rct")
+    guide.evidence.delete()
+    guide.topics.clear()
+    assert facet_columns(guide) == ("", languages, "PE", "")
+
     guide.status = Resource.Status.DRAFT
     guide.save()
     assert listing() == {}
@@ -75,7 +98,16 @@ def test_the_sweep_rebuilds_a_listing_written_around_the_signals():
 
 @pytest.mark.parametrize(
     "query",
-    ["", "q=guia", "q=guia&type=report", "year=2021&country=MX", "q=cluster&topic=t1", "q=zzzz"],
+    [
+        "",
+        "q=guia",
+        "q=guia&type=report",
+        "year=2021&country=MX",
+        "q=cluster&topic=t1",
+        "q=zzzz",
+        "method=did&language=es",
+        "q=informe&method=rct&type=guide",
+    ],
 )
 def test_the_facet_counts_agree_with_counting_on_the_resources(query):
     """The path before the listing: each facet's set matched on the resources themselves."""
@@ -89,11 +121,14 @@ def test_the_facet_counts_agree_with_counting_on_the_resources(query):
             topics=[(t0, t1)[n % 2]],
         )
         ResourceCountry.objects.create(resource=resource, country=("MX", "CL")[n % 2])
+        if n % 3 == 0:
+            Evidence.objects.create(
+                resource=resource, method=("did", "rct")[n % 2], direction="positive"
+            )
     made(title="Guía en borrador", status=Resource.Status.DRAFT)
 
     active = ResourceFilterForm(cleaned_params(QueryDict(query))).active()
     counts = selectors._facet_counts(active)
-    sources = selectors._facet_sources()
     for facet in FACETS:
         others = {k: v for k, v in active.items() if k != facet}
         ids = set(
@@ -101,23 +136,24 @@ def test_the_facet_counts_agree_with_counting_on_the_resources(query):
                 "pk", flat=True
             )
         )
-        table, column, resource_column = sources[facet]
-        if facet in ("type", "year"):
-            values = Resource.objects.filter(pk__in=ids).values_list(column, flat=True)
-        else:
-            model = next(
-                m
-                for m in (*Resource._meta.related_objects, Resource.topics.through)
-                if getattr(getattr(m, "related_model", m), "_meta", None)
-                and getattr(m, "related_model", m)._meta.db_table == table
-            )
-            related = getattr(model, "related_model", model)
-            values = related.objects.filter(**{f"{resource_column}__in": ids}).values_list(
-                column, flat=True
-            )
+        # What each facet counted before the listing: rows of the resource or of a related table.
+        values = {
+            "type": Resource.objects.filter(pk__in=ids).values_list("type", flat=True),
+            "year": Resource.objects.filter(pk__in=ids).values_list("year", flat=True),
+            "topic": Resource.topics.through.objects.filter(resource_id__in=ids).values_list(
+                "topic_id", flat=True
+            ),
+            "language": ResourceLanguage.objects.filter(resource_id__in=ids).values_list(
+                "language", flat=True
+            ),
+            "country": ResourceCountry.objects.filter(resource_id__in=ids).values_list(
+                "country", flat=True
+            ),
+            "method": Evidence.objects.filter(resource_id__in=ids).values_list("method", flat=True),
+        }[facet]
         reference: dict[str, int] = {}
         for value in values:
-            if value is not None:
+            if value not in (None, ""):
                 reference[str(value)] = reference.get(str(value), 0) + 1
         assert counts[facet] == reference, facet
     assert counts[selectors.TOTAL] == len(
