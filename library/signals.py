@@ -37,12 +37,11 @@ def _facet_row_changed(sender, instance, **kwargs) -> None:
 
 def connect() -> None:
     post_save.connect(_resource_saved, sender=Resource, dispatch_uid="library-search-listing")
-    for model in (ResourceLanguage, ResourceCountry, Evidence):
-        post_save.connect(
-            _facet_row_changed, sender=model, dispatch_uid=f"library-listing-{model.__name__}"
-        )
+    for row_model in (ResourceLanguage, ResourceCountry, Evidence):
+        name = row_model.__name__
+        post_save.connect(_facet_row_changed, sender=row_model, dispatch_uid=f"listing-{name}")
         post_delete.connect(
-            _facet_row_changed, sender=model, dispatch_uid=f"library-listing-del-{model.__name__}"
+            _facet_row_changed, sender=row_model, dispatch_uid=f"listing-del-{name}"
         )
     m2m_changed.connect(
         _facet_row_changed, sender=Resource.topics.through, dispatch_uid="library-listing-topics"
