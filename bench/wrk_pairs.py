@@ -182,7 +182,17 @@ def targets_inside() -> dict:
 
 
 def final_address(path: str, cookie: str | None) -> tuple[str, int, int]:
-    """Follow redirects (the language prefix) to the page's own address; its status and size."""
+    """Follow redirects (the language prefix) to the page's own address; its status and size.
+    A shed 503 (the workers still finishing the previous window's queue) is asked again."""
+    for _ in range(20):
+        path, status, size = _final_address(path, cookie)
+        if status != 503:
+            break
+        time.sleep(2)
+    return path, status, size
+
+
+def _final_address(path: str, cookie: str | None) -> tuple[str, int, int]:
     for _ in range(5):
         request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}")
         if cookie:
