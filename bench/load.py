@@ -527,6 +527,7 @@ class Member:
     session: str
     csrf_cookie: str = ""
     csrf_token: str = ""
+    prefix: str = ""  # the address prefix of the member's language ("/en"; Spanish has none)
 
     def cookie(self) -> str:
         return f"sessionid={self.session}; csrftoken={self.csrf_cookie}"
@@ -534,10 +535,14 @@ class Member:
 
 async def member_csrf(member: Member, thread: int) -> None:
     """A member opens a thread page once: the CSRF cookie and the reply form's token."""
-    for _attempt in range(5):
-        status, headers, body = await fetch(
-            "GET", f"/community/t/{thread}/", {"Cookie": f"sessionid={member.session}"}
-        )
+    path = f"/community/t/{thread}/"
+    for _attempt in range(8):
+        status, headers, body = await fetch("GET", path, {"Cookie": f"sessionid={member.session}"})
+        if status in (301, 302) and headers.get("location"):
+            # A member's pages live under the prefix of their language (/en/, /pt-br/).
+            path = re.sub(r"^https?://[^/]+", "", headers["location"][0])
+            member.prefix = path.split("/community/", 1)[0]
+            continue
         if status != 503:
             break
         await asyncio.sleep(1)  # a cold server may shed the first requests: as a browser would
@@ -641,7 +646,7 @@ class Mix:
                     "body": f"{self.rng.choice(REPLIES)}{REPLY_MARK}{self.next_poster})",
                 }
             ).encode()
-            return kind, "POST", self.thread(), member, body
+            return kind, "POST", member.prefix + self.thread(), member, body
         if kind.startswith("forum"):
             member = self.rng.choice(self.members)
         elif self.rng.random() < self.member_chance:
@@ -649,7 +654,7 @@ class Mix:
             kind += " (member)"
         else:
             member = None
-        return kind, "GET", make(), member, b""
+        return kind, "GET", (member.prefix if member else "") + make(), member, b""
 
 
 @dataclass
@@ -668,6 +673,11 @@ async def one(mix_entry, due: float, language: str) -> Result:
     if member is not None:
         headers["Cookie"] = member.cookie()
     status, answer, content = await fetch(method, path, headers, body)
+    for _ in range(2):  # a redirect to the reader's language, followed as a browser does
+        if method != "GET" or status not in (301, 302) or not answer.get("location"):
+            break
+        path = re.sub(r"^https?://[^/]+", "", answer["location"][0])
+        status, answer, content = await fetch(method, path, headers, body)
     if status == 200 and kind != STATIC and b"</html>" not in content[-2000:]:
         status = -2  # a page cut short
     shed = status == 503 and "retry-after" in answer
