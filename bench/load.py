@@ -1,22 +1,31 @@
 """A bounded loopback load test: gunicorn with production settings on PostgreSQL and Redis.
 
-    .venv/bin/python bench/load.py [--rate 50] [--duration 30] [--find] [--skip-prepare]
-        [--workers 3] [--threads 8] [--max-concurrent 4] [--tune] [--no-write]
+    .venv/bin/python bench/load.py [--rate 100] [--duration 30] [--find] [--skip-prepare]
+        [--small] [--member-share 0.5] [--workers 3] [--threads 10] [--max-concurrent 5]
+        [--tune] [--no-write]
 
-Prepares a dedicated database (iapt_load: migrate, seed_demo, then the platform's own scale: about
-480 initiatives, 40 success stories, 60 forum threads and 120 established members), removes the
-replies an earlier run posted, empties its own Redis database (13), starts gunicorn on
-127.0.0.1:8077 with the repository's gunicorn.conf.py (threaded workers, load shedding in Django),
-and sends an open-loop mix at a target rate, then at twice that rate (`--find` then steps down, or
-up, by a fifth of the rate to the highest rate that meets the target; `--tune` runs the target
-phase alone and writes nothing, to compare server settings):
+Prepares a dedicated database: by default the scale database of bench/scale.py (iapt_scale:
+migrate, seed_demo, 100,000 initiatives, 50,000 library resources, 100,000 forum posts, seeded
+once by bulk inserts and reused by later runs), then 120 established members of its own
+(`--small`: the database iapt_load at the platform's own scale instead, about 480 initiatives, 40
+stories and 60 forum threads). It removes the replies an earlier run posted, empties its own
+Redis database (LOAD_REDIS_URL, default db 13), starts gunicorn on 127.0.0.1:8077 (LOAD_PORT) with
+the repository's gunicorn.conf.py (threaded workers, load shedding in Django), measures a
+baseline (a static file served by the same gunicorn, open loop at the target rate), then sends
+an open-loop mix at a target rate, then at twice that rate (`--find` then steps down, or up, by a
+fifth of the rate to the highest rate that meets the target; `--tune` runs the target phase alone
+and writes nothing, to compare server settings). Each page's p50 and p99 are also printed as
+ratios to the static file's in the same run.
 
 - visitors (no cookie): home, the directory with filters and pages, registry search, initiative
-  pages, the story list and success-story pages, in Spanish, Portuguese and English;
-- signed-in members: forum thread pages and the forum index, and about 5% of all requests are
-  forum replies posted through the form with its CSRF token (real writes, checked in the database
-  afterwards). Posts rotate over the members, so the per-member posting limit (5 a minute) is not
-  what is measured; any 429 is reported apart, as "rate limited by design".
+  pages, the story list and success-story pages, the library, its search and resource pages, in
+  Spanish, Portuguese and English;
+- signed-in members (`--member-share` of all requests, half by default): forum thread pages and
+  the forum index, the same public pages as the visitors with their session cookie, and about 5%
+  of all requests are forum replies posted through the form with its CSRF token (real writes,
+  checked in the database afterwards). Posts rotate over the members, so the per-member posting
+  limit (5 a minute) is not what is measured; any 429 is reported apart, as "rate limited by
+  design".
 
 Arrivals are a Poisson process at the rate asked, whatever the answers (open loop); a request's
 time runs from when it was due to leave until its answer is read, so a slow server cannot hide
@@ -47,7 +56,7 @@ import common
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-PORT = 8077
+PORT = int(os.environ.get("LOAD_PORT", "8077"))
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 RESULTS = ROOT / "bench" / "RESULTS.md"
 START_MARKER = "<!-- bench/load.py: start -->"
@@ -78,7 +87,9 @@ def production_env(options: argparse.Namespace) -> dict[str, str]:
             "SECURE_COOKIES": "false",
             "SECURE_HSTS_SECONDS": "0",
             "DATABASE_URL": env.get(
-                "LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/iapt_load"
+                "LOAD_DATABASE_URL",
+                "postgres://postgres@127.0.0.1:5432/"
+                + ("iapt_load" if options.small else "iapt_scale"),
             ),
             "REDIS_URL": env.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/13"),
             "EMAIL_URL": "dummymail://",  # nothing leaves the machine
@@ -115,7 +126,7 @@ def inside(step: str, env: dict[str, str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def prepare(env: dict[str, str]) -> None:
+def prepare(env: dict[str, str], *, small: bool) -> None:
     database = env["DATABASE_URL"].rsplit("/", 1)[1]
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", database) or database == "iapt":
         raise SystemExit(f"unexpected database name {database!r}")
@@ -127,7 +138,15 @@ def prepare(env: dict[str, str]) -> None:
     if not exists:
         subprocess.run([*psql, "-qc", f"CREATE DATABASE {database}"], check=True)
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
-    run([PYTHON, "manage.py", "seed_demo"], env)
+    if small:
+        run([PYTHON, "manage.py", "seed_demo"], env)
+    else:  # the scale of issue 18 on top of seed_demo, bulk-seeded once and then reused
+        subprocess.run(
+            [PYTHON, str(ROOT / "bench" / "scale.py")],
+            cwd=ROOT,
+            env={**env, "SCALE_DATABASE_URL": env["DATABASE_URL"]},
+            check=True,
+        )
     if not any((ROOT / "locale").glob("*/LC_MESSAGES/django.mo")):
         run([PYTHON, "scripts/compile_translations.py"], env)
     run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
@@ -393,7 +412,19 @@ def targets_inside() -> dict:
         category__in=public, is_published=True, hidden=False, locked=False
     )
     published = Initiative.objects.published()
+    from library.models import Resource
+
+    with open(Path(settings.STATIC_ROOT) / "staticfiles.json") as manifest:
+        paths = json.load(manifest)["paths"]
+    css = sorted(v for k, v in paths.items() if k.endswith(".css") and "admin" not in k)
     return {
+        "static": settings.STATIC_URL + css[0],
+        "resource count": Resource.objects.published().count(),
+        "resources": list(
+            Resource.objects.published()
+            .order_by("-published_at")
+            .values_list("slug", flat=True)[:5000]
+        ),
         "sessions": sessions,
         "initiatives": list(published.values_list("slug", flat=True)),
         "countries": sorted({str(c) for c in published.values_list("country", flat=True)}),
@@ -496,6 +527,7 @@ class Member:
     session: str
     csrf_cookie: str = ""
     csrf_token: str = ""
+    prefix: str = ""  # the address prefix of the member's language ("/en"; Spanish has none)
 
     def cookie(self) -> str:
         return f"sessionid={self.session}; csrftoken={self.csrf_cookie}"
@@ -503,10 +535,14 @@ class Member:
 
 async def member_csrf(member: Member, thread: int) -> None:
     """A member opens a thread page once: the CSRF cookie and the reply form's token."""
-    for _attempt in range(5):
-        status, headers, body = await fetch(
-            "GET", f"/community/t/{thread}/", {"Cookie": f"sessionid={member.session}"}
-        )
+    path = f"/community/t/{thread}/"
+    for _attempt in range(8):
+        status, headers, body = await fetch("GET", path, {"Cookie": f"sessionid={member.session}"})
+        if status in (301, 302) and headers.get("location"):
+            # A member's pages live under the prefix of their language (/en/, /pt-br/).
+            path = re.sub(r"^https?://[^/]+", "", headers["location"][0])
+            member.prefix = path.split("/community/", 1)[0]
+            continue
         if status != 503:
             break
         await asyncio.sleep(1)  # a cold server may shed the first requests: as a browser would
@@ -531,7 +567,9 @@ LANGUAGES = [("es", 6), ("pt-BR,pt;q=0.9", 2), ("en", 2)]
 class Mix:
     """What a request is: (kind, method, path, member or None), drawn by weight."""
 
-    def __init__(self, targets: dict, members: list[Member], rng: random.Random):
+    def __init__(
+        self, targets: dict, members: list[Member], rng: random.Random, member_share: float = 0.5
+    ):
         self.t, self.members, self.rng = targets, members, rng
         self.next_poster = 0
         self.kinds = [
@@ -541,12 +579,31 @@ class Mix:
             ("search", 12, self.search),
             ("initiative", 14, self.initiative),
             ("story list", 4, lambda: "/stories/"),
-            ("story", 12, self.story),
+            ("story", 10, self.story),
+            ("library", 4, self.library),
+            ("library search", 4, self.library_search),
+            ("resource", 4, self.resource),
             ("forum thread", 15, self.thread),
             ("forum index", 3, lambda: "/community/"),
             ("post reply", 5, None),
         ]
         self.weights = [w for _k, w, _f in self.kinds]
+        # Forum requests always carry a member's cookie; the other pages do with the chance that
+        # makes `member_share` of all requests signed in.
+        forum = sum(w for k, w, _f in self.kinds if k.startswith(("forum", "post")))
+        public = sum(self.weights) - forum
+        self.member_chance = min(1.0, max(0.0, (member_share * sum(self.weights) - forum) / public))
+
+    def library(self) -> str:
+        return self.rng.choice(["/library/", "/library/?page=2", "/library/?sort=title"])
+
+    def library_search(self) -> str:
+        return "/library/?" + urlencode({"q": self.rng.choice(SEARCH_TERMS)})
+
+    def resource(self) -> str:
+        if not self.t.get("resources"):
+            return "/library/"
+        return f"/library/{self.rng.choice(self.t['resources'])}/"
 
     def home(self) -> str:
         return "/"
@@ -589,9 +646,15 @@ class Mix:
                     "body": f"{self.rng.choice(REPLIES)}{REPLY_MARK}{self.next_poster})",
                 }
             ).encode()
-            return kind, "POST", self.thread(), member, body
-        member = self.rng.choice(self.members) if kind.startswith("forum") else None
-        return kind, "GET", make(), member, b""
+            return kind, "POST", member.prefix + self.thread(), member, body
+        if kind.startswith("forum"):
+            member = self.rng.choice(self.members)
+        elif self.rng.random() < self.member_chance:
+            member = self.rng.choice(self.members)
+            kind += " (member)"
+        else:
+            member = None
+        return kind, "GET", (member.prefix if member else "") + make(), member, b""
 
 
 @dataclass
@@ -610,13 +673,33 @@ async def one(mix_entry, due: float, language: str) -> Result:
     if member is not None:
         headers["Cookie"] = member.cookie()
     status, answer, content = await fetch(method, path, headers, body)
-    if status == 200 and b"</html>" not in content[-2000:]:
+    for _ in range(2):  # a redirect to the reader's language, followed as a browser does
+        if method != "GET" or status not in (301, 302) or not answer.get("location"):
+            break
+        path = re.sub(r"^https?://[^/]+", "", answer["location"][0])
+        status, answer, content = await fetch(method, path, headers, body)
+    if status == 200 and kind != STATIC and b"</html>" not in content[-2000:]:
         status = -2  # a page cut short
     shed = status == 503 and "retry-after" in answer
     return Result(kind, status, (time.perf_counter() - due) * 1000, lag, shed)
 
 
-async def phase(mix: Mix, rate: float, duration: float, rng: random.Random) -> list[Result]:
+STATIC = "static file (baseline)"
+
+
+class StaticMix:
+    """The baseline: a static file served by WhiteNoise in the same gunicorn."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def draw(self) -> tuple[str, str, str, Member | None, bytes]:
+        return STATIC, "GET", self.path, None, b""
+
+
+async def phase(
+    mix: Mix | StaticMix, rate: float, duration: float, rng: random.Random
+) -> list[Result]:
     """Poisson arrivals at `rate` for `duration` seconds; every request runs to its answer."""
     tasks = []
     start = time.perf_counter()
@@ -768,15 +851,18 @@ def report(options, rows, before, after, generator_cpu, events, written, seconds
         f".venv/bin/python bench/load.py --rate {options.rate:g} --duration {options.duration:g}"
         + (" --find" if options.find else "")
         + (" --skip-prepare" if options.skip_prepare else "")
+        + (" --small" if options.small else "")
+        + (f" --member-share {options.member_share:g}" if options.member_share != 0.5 else "")
     )
-    sustained, doubled = rows[0], rows[1]
+    baseline, sustained, doubled = rows[0], rows[1], rows[2]
     lines = [
         START_MARKER,
         f"## Load: gunicorn on loopback at {options.rate:g} and {options.rate * 2:g} requests/s "
         f"({datetime.now(UTC):%Y-%m-%d})",
         "",
-        f"Command: `{command}` (the `iapt_load` database and Redis db 13 of its own; without "
-        f"`--skip-prepare` it migrates and seeds them first; whole run {seconds:.0f} s).",
+        f"Command: `{command}` (database `{options.database}`, Redis `{options.redis}`, emptied "
+        f"first; without `--skip-prepare` it migrates and seeds the database first, once: later "
+        f"runs find the rows in place; whole run {seconds:.0f} s).",
         "",
         f"Machine: {machine()}, shared with the load generator, PostgreSQL and Redis; other "
         "sessions' tests may run too. Load average (1, 5, 15 min) before: "
@@ -788,12 +874,16 @@ def report(options, rows, before, after, generator_cpu, events, written, seconds
         f"{options.threads} threads, `MAX_CONCURRENT_REQUESTS={options.max_concurrent}` per "
         "worker (past it, a 503 with Retry-After); production settings (DEBUG off, manifest "
         "static files, Redis cache, sessions in PostgreSQL, `CONN_MAX_AGE` 60). Data: "
-        f"{written['initiatives']} published initiatives, {written['stories']} stories, "
-        f"{written['threads']} forum threads, {written['members']} member sessions.",
+        f"{written['initiatives']:,} published initiatives, {written['resources']:,} published "
+        f"library resources, {written['posts']:,} forum posts in {written['threads']:,} "
+        f"threads, {written['stories']} stories, {written['members']} member sessions.",
         "",
-        "Mix: visitors 72% (home 8, directory 10, filtered directory 12, search 12, initiative "
-        "pages 14, story list 4, stories 12), signed-in members 28% (forum threads 15, forum "
-        "index 3, replies posted through the form with CSRF 5); Accept-Language es 60%, pt-BR "
+        "Mix (weights): home 8, directory 10, filtered directory 12, search 12, initiative "
+        "pages 14, story list 4, stories 10, library 4, library search 4, resources 4, forum "
+        "threads 15, forum index 3, replies posted through the form with CSRF 5. The forum is "
+        "always signed in; the other pages carry a member's session cookie often enough that "
+        f'{options.member_share:.0%} of all requests are signed in (marked "(member)" below). '
+        "Accept-Language es 60%, pt-BR "
         "20%, en 20%. Poisson arrivals, open loop, a fresh connection per request, latency "
         "counted from when the request was due. *Errors*: refused or dropped connections, "
         f"time-outs ({TIMEOUT_S:g} s), 5xx other than a shed 503, and any unexpected status. "
@@ -816,14 +906,20 @@ def report(options, rows, before, after, generator_cpu, events, written, seconds
         )
     lines += [
         "",
-        f"Per page at {options.rate:g} req/s (successful answers):",
+        f"Per page at {options.rate:g} req/s (successful answers), and as ratios to the static "
+        f"file's p50 ({fmt(baseline['ok p50'])} ms) and p99 ({fmt(baseline['ok p99'])} ms) at "
+        "the same rate in the same run (the baseline row above):",
         "",
-        "| page | requests | p50 ms | p99 ms | not ok |",
-        "|---|---:|---:|---:|---:|",
+        "| page | requests | p50 ms | p99 ms | p50 / static p50 | p99 / static p99 | not ok |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for kind, k in sustained["by kind"].items():
-        lines.append(f"| {kind} | {k['n']} | {fmt(k['p50'])} | {fmt(k['p99'])} | {k['not ok']} |")
-    sustainable = [r for r in rows if meets(r)]
+        lines.append(
+            f"| {kind} | {k['n']} | {fmt(k['p50'])} | {fmt(k['p99'])} "
+            f"| {k['p50'] / baseline['ok p50']:.1f} | {k['p99'] / baseline['ok p99']:.1f} "
+            f"| {k['not ok']} |"
+        )
+    sustainable = [r for r in rows[1:] if meets(r)]
     lines += [
         "",
         f"Database check: {written['posted']} new replies in PostgreSQL after the run, for "
@@ -868,11 +964,22 @@ async def drive(options, targets: dict, master: int) -> tuple[list[dict], int]:
         await asyncio.gather(
             *(member_csrf(m, targets["threads"][0]) for m in members[start : start + 3])
         )
-    mix = Mix(targets, members, rng)
+    mix = Mix(targets, members, rng, options.member_share)
     # Warm-up: caches, database connections, workers.
     warm = await phase(mix, options.rate / 2, options.warmup, rng)
     replied = sum(1 for r in warm if r.kind == "post reply" and r.status == 302)
     rows: list[dict] = []
+    # The baseline of this run: the same arrivals, every request for a static file.
+    await asyncio.sleep(3)
+    seconds = min(options.duration, 15.0)
+    baseline = summarise(
+        STATIC,
+        options.rate,
+        seconds,
+        await phase(StaticMix(targets["static"]), options.rate, seconds, rng),
+    )
+    baseline["server cores"] = 0.0
+    print_row(baseline)
 
     async def measure(label: str, rate: float, duration: float) -> dict:
         await asyncio.sleep(3)  # let queues drain between phases
@@ -885,6 +992,7 @@ async def drive(options, targets: dict, master: int) -> tuple[list[dict], int]:
         return row
 
     first = await measure("target rate", options.rate, options.duration)
+    rows.insert(0, baseline)
     if options.tune:
         return rows, 0
     await measure("twice the rate", options.rate * 2, options.duration)
@@ -909,7 +1017,13 @@ async def drive(options, targets: dict, master: int) -> tuple[list[dict], int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rate", type=float, default=50.0, help="requests/s of the first phase")
+    parser.add_argument("--rate", type=float, default=100.0, help="requests/s of the first phase")
+    parser.add_argument(
+        "--small", action="store_true", help="the platform's own size (iapt_load), not issue 18's"
+    )
+    parser.add_argument(
+        "--member-share", type=float, default=0.5, help="share of requests signed in"
+    )
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per phase")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds at half the rate")
     parser.add_argument("--find", action="store_true", help="then step up to find the limit")
@@ -935,7 +1049,7 @@ def main() -> None:
     before = os.getloadavg()
     print(f"load average before: {before[0]:.2f} {before[1]:.2f} {before[2]:.2f}", flush=True)
     if not options.skip_prepare:
-        prepare(env)
+        prepare(env, small=options.small)
     flush_redis(env)
     targets = inside("targets", env)
     log = OUT / "load-gunicorn.log"
@@ -963,11 +1077,17 @@ def main() -> None:
     written = {
         "initiatives": len(targets["initiatives"]),
         "stories": len(targets["stories"]),
+        "resources": targets["resource count"],
+        "posts": targets["posts"],
         "threads": len(targets["threads"]),
         "members": len(targets["sessions"]),
         "posted": counted["load_posts"] - targets["load_posts"],
         "replied": replied,
     }
+    options.database = env["DATABASE_URL"].rsplit("/", 1)[1]
+    options.redis = (
+        env["REDIS_URL"].rsplit("/", 1)[1] and "db " + env["REDIS_URL"].rsplit("/", 1)[1]
+    )
     block = report(
         options, rows, before, after, generator_cpu, events, written, time.perf_counter() - started
     )

@@ -357,8 +357,11 @@ RARE_SENTENCE = {
 }
 
 
-def seed(rows: int) -> dict[str, float]:
-    """Insert `rows` published initiatives in batches, with their sectors and search columns."""
+def seed(rows: int, *, append: bool = False) -> dict[str, float]:
+    """Insert `rows` published initiatives in batches, with their sectors and search columns.
+
+    With `append` (bench/scale.py, on top of seed_demo), nothing is truncated: the taxonomy's
+    sectors and the programmes already there are reused and the new slugs end in "-b<n>"."""
     from django.contrib.postgres.search import SearchVectorField
     from django.db import connection, transaction
     from django.db.models.expressions import RawSQL
@@ -374,18 +377,25 @@ def seed(rows: int) -> dict[str, float]:
     timings: dict[str, float] = {}
     rng = random.Random(SEED)
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE initiatives_initiative_sectors, initiatives_initiative, initiatives_programme,"
-            " initiatives_sector, initiatives_historicalinitiative RESTART IDENTITY CASCADE"
-        )
+    if not append:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE initiatives_initiative_sectors, initiatives_initiative,"
+                " initiatives_programme, initiatives_sector, initiatives_historicalinitiative"
+                " RESTART IDENTITY CASCADE"
+            )
     sectors = [
         Sector(
             slug=slug, isic_code=isic, name=es, name_es=es, name_en=en, name_pt_br=pt, order=order
         )
         for order, (slug, isic, es, en, pt) in enumerate(demo.SECTORS)
     ]
-    sectors = Sector.objects.bulk_create(sectors)
+    if append:
+        Sector.objects.bulk_create(sectors, ignore_conflicts=True)
+        wanted = [s.slug for s in sectors]
+        sectors = sorted(Sector.objects.filter(slug__in=wanted), key=lambda s: wanted.index(s.slug))
+    else:
+        sectors = Sector.objects.bulk_create(sectors)
     # What search_text() reads: the sector names in three languages, in the taxonomy's order.
     sector_names = {s.pk: " ".join([s.name_es, s.name_en, s.name_pt_br]) for s in sectors}
     sector_order = {s.pk: (s.order, s.name) for s in sectors}
@@ -420,7 +430,12 @@ def seed(rows: int) -> dict[str, float]:
                     country=code,
                 )
             )
-    programmes = Programme.objects.bulk_create(programmes)
+    if append:
+        Programme.objects.bulk_create(programmes, ignore_conflicts=True)
+        programmes = list(Programme.objects.filter(slug__in=[p.slug for p in programmes]))
+    else:
+        programmes = Programme.objects.bulk_create(programmes)
+    suffix = "b" if append else ""
     programmes_by_country: dict[str, list] = {}
     for programme in programmes:
         programmes_by_country.setdefault(programme.country.code, []).append(programme)
@@ -521,7 +536,7 @@ def seed(rows: int) -> dict[str, float]:
                 )
                 objects.append(
                     Initiative(
-                        slug=f"{slugify(name)[:140]}-{index + 1}",
+                        slug=f"{slugify(name)[:140]}-{suffix}{index + 1}",
                         name=name,
                         acronym=acronym,
                         kind=kind,
@@ -641,6 +656,13 @@ def ensure_seeded(rows: int, *, reseed: bool) -> tuple[bool, dict[str, float]]:
     print(f"seeding {rows:,} initiatives (found {published:,})")
     timings = seed(rows)
     check_seed(rows)
+    # The seeder writes around the signals: the derived listings are rebuilt as the sweep does.
+    from initiatives import services
+
+    t0 = time.perf_counter()
+    services.sector_listings_rebuild()
+    services.search_listings_rebuild()
+    timings["listings (related, search)"] = time.perf_counter() - t0
     registry_changed()  # the application's own invalidation of the cached counts
     return True, timings
 

@@ -468,6 +468,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "initiatives.tasks.rebuild_sector_listings",
         "schedule": crontab(hour=4, minute=50),
     },
+    "initiatives-rebuild-search-listings": {
+        "task": "initiatives.tasks.rebuild_search_listings",
+        "schedule": crontab(hour=4, minute=55),
+    },
+    "library-rebuild-search-listings": {
+        "task": "library.tasks.rebuild_search_listings",
+        "schedule": crontab(hour=5, minute=0),
+    },
     "newsletter-dispatch-due-issues": {
         "task": "newsletter.tasks.dispatch_due_issues",
         "schedule": crontab(),  # every minute: starts scheduled issues whose time has come

@@ -441,3 +441,42 @@ class SectorListing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sector_id}: {self.name}"
+
+
+class SearchListing(models.Model):
+    """One row per published initiative: its search vector and the columns the directory's facets
+    group by, and nothing else. Counting the facets of a broad search ("cluster", most of the
+    registry) reads this narrow table instead of the initiatives' wide rows, whose vectors and
+    descriptions lie out of line. Derived data, like `SectorListing`: `services.
+    search_listings_refresh` rewrites an initiative's row in the transaction that saves it, its
+    sectors or its search columns, and again after the commit (signals.py), and
+    `search_listings_rebuild` the whole table (the beat's daily sweep)."""
+
+    initiative = models.OneToOneField(
+        Initiative, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # The initiative's vector without positions or weights (PostgreSQL's strip()): enough to
+    # match, a third smaller. Ranking still reads the initiative's own vector.
+    search_vector = SearchVectorField(null=True)
+    country = models.CharField(max_length=2)
+    subdivision = models.CharField(max_length=6, blank=True)
+    kind = models.CharField(max_length=20)
+    stage = models.CharField(max_length=20, blank=True)
+    # No foreign key constraint: deleting a programme nulls the initiatives' column by an UPDATE
+    # that sends no signal; signals.py refreshes the rows that named it.
+    programme = models.ForeignKey(
+        Programme,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    digital_focus = models.BooleanField(default=False)
+    # The ids of its sectors separated by spaces ("3 7"): the sector facet is counted in the same
+    # grouped scan as the others (a few hundred combinations), without joining the sectors.
+    sectors = models.CharField(max_length=200, blank=True)
+
+    # The GIN index on search_vector exists on PostgreSQL only (migration 0008).
+
+    def __str__(self) -> str:
+        return f"search row of {self.initiative_id}"

@@ -15,7 +15,7 @@ from django.http import QueryDict
 from django_countries import countries
 
 from iapt_platform.accounts import personal_data, privacy
-from iapt_platform.lib import subdivisions
+from iapt_platform.lib import search, subdivisions
 from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
@@ -26,6 +26,7 @@ from .models import (
     ManagementRequest,
     ManagerInvitation,
     Programme,
+    SearchListing,
     Sector,
     SectorListing,
 )
@@ -260,10 +261,11 @@ def initiative_ordered(qs: QuerySet, sort: str) -> QuerySet:
     return qs.order_by(Lower("name"), "pk")
 
 
-# Facets counted by one GROUPING SETS scan on PostgreSQL (the column each facet groups by).
-_GROUPED_FACETS = {
+# The search listing's column each facet counts.
+_FACET_COLUMNS = {
     "country": "country",
     "subdivision": "subdivision",
+    "sector": "sectors",
     "kind": "kind",
     "stage": "stage",
     "programme": "programme_id",
@@ -273,94 +275,92 @@ _GROUPED_FACETS = {
 
 def _facet_counts(filterset: InitiativeFilter) -> tuple[dict[str, dict[str, int]], int | None]:
     """Counts per facet value, each facet counted under every other active filter, and the total
-    of matches when the counting gave it for free (else None).
+    of matches.
 
-    The filterset is validated once and its filters applied directly (no `id IN (SELECT ...)`
-    unless a sector filter makes rows repeat). On PostgreSQL every facet without an active filter
-    of its own is counted in one scan of the matches, whose grand-total row is the total; a facet
-    with an active filter is counted apart, under the other filters only.
+    Counted on the search listing (`SearchListing`, one narrow row per published initiative with
+    its stripped vector and facet columns) rather than the initiatives' wide rows. Every facet
+    without an active filter of its own is counted in one grouped scan of the matches, whose
+    grand-total row is the total (GROUPING SETS on PostgreSQL; one GROUP BY per facet on SQLite);
+    a facet with an active filter is counted apart, under the other filters only.
     """
     active = filterset.active_filters()
-
-    def matching(without: str | None = None) -> QuerySet[Initiative]:
-        qs = Initiative.objects.published()
-        for name, value in active.items():
-            if name != without:
-                qs = filterset.filters[name].filter(qs, value)
-        if "sector" in active and without != "sector":
-            qs = Initiative.objects.filter(pk__in=qs.values("pk"))
-        return qs.order_by()
-
     facets = InitiativeFilter.facets_for(active)
-    shared = (
-        [f for f in _GROUPED_FACETS if f in facets and f not in active]
-        if connection.vendor == "postgresql"
-        else []
-    )
-    counts = {f: _facet_count(f, matching(f)) for f in facets if f not in shared}
-    total = None
-    if shared:
-        grouped, total = _grouped_facet_counts(shared, matching())
-        counts.update(grouped)
+    shared = [f for f in facets if f not in active]
+    counts, total = _grouped_facet_counts(shared, _listing_matching(active), total=True)
+    for facet in facets:
+        if facet in active:
+            counts.update(_grouped_facet_counts([facet], _listing_matching(active, facet))[0])
     return {f: counts[f] for f in facets}, total
 
 
-def _facet_count(facet: str, qs: QuerySet[Initiative]) -> dict[str, int]:
-    rows: Iterable[tuple[object, int]]
-    if facet == "sector":
-        rows = (
-            Initiative.sectors.through.objects.filter(initiative_id__in=qs.values("pk"))
-            .values("sector_id")
-            .annotate(n=Count("initiative_id"))
-            .values_list("sector_id", "n")  # type: ignore[misc]
-        )
-    elif facet == "programme":
-        rows = (
-            qs.filter(programme__isnull=False)
-            .values("programme_id")
-            .annotate(n=Count("id"))
-            .values_list("programme_id", "n")
-        )
-    elif facet == "digital":
-        return {"1": qs.filter(digital_focus=True).count()}
-    else:
-        rows = (
-            qs.exclude(**{facet: ""}).values(facet).annotate(n=Count("id")).values_list(facet, "n")
-        )
-    return {str(k): n for k, n in rows}
+def _listing_matching(active: dict, without: str | None = None) -> QuerySet[SearchListing]:
+    """The search rows matching the active filters (but `without`): the filterset's filters, on
+    the narrow table."""
+    qs = SearchListing.objects.all()
+    for name, value in active.items():
+        if name == without:
+            continue
+        if name == "q":
+            if search.is_postgres():
+                qs = search.search(qs, value, rank=False)
+            else:  # SQLite matches the initiatives' search_document, which the listing lacks
+                matched = search.search(Initiative.objects.all(), value, rank=False)
+                qs = qs.filter(initiative__in=matched.values("pk"))
+        elif name == "sector":
+            through = Initiative.sectors.through.objects.filter(sector__in=value)
+            qs = qs.filter(initiative__in=through.values("initiative_id"))
+        elif name == "programme":
+            qs = qs.filter(programme__in=value)
+        elif name == "digital":
+            qs = qs.filter(digital_focus=True)
+        else:
+            qs = qs.filter(**{f"{name}__in": value})
+    return qs.order_by()
 
 
 def _grouped_facet_counts(
-    facets: list[str], qs: QuerySet[Initiative]
-) -> tuple[dict[str, dict[str, int]], int]:
-    columns = [_GROUPED_FACETS[f] for f in facets]
-    inner, params = qs.values(*columns).query.sql_with_params()
-    # The column names come from _GROUPED_FACETS and the inner query, with its parameters, from
-    # Django's compiler: nothing from the request is pasted into the SQL.
-    sets = ", ".join(f"({c})" for c in columns)
-    sql = (
-        f"SELECT {', '.join(f'GROUPING({c})' for c in columns)}, {', '.join(columns)}, COUNT(*) "  # noqa: S608
-        f"FROM ({inner}) AS matches GROUP BY GROUPING SETS ({sets}, ())"
-    )
+    facets: list[str], qs: QuerySet[SearchListing], *, total: bool = False
+) -> tuple[dict[str, dict[str, int]], int | None]:
     counts: dict[str, dict[str, int]] = {f: {} for f in facets}
-    total = 0
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            flags, values, n = row[: len(columns)], row[len(columns) : 2 * len(columns)], row[-1]
-            if 0 not in flags:  # the grand total: grouped by no column
-                total = n
-                continue
-            position = flags.index(0)  # the one column this row is grouped by
-            facet, value = facets[position], values[position]
-            if facet == "digital":
-                if value:
-                    counts["digital"] = {"1": n}
-            elif value not in ("", None):
-                counts[facet][str(value)] = n
+    columns = [_FACET_COLUMNS[f] for f in facets]
+    rows: list[tuple[str, object, int]] = []  # (facet, value, count)
+    grand_total = None
+    if connection.vendor == "postgresql" and columns:
+        inner, params = qs.values(*columns).query.sql_with_params()
+        # The column names come from _FACET_COLUMNS and the inner query, with its parameters,
+        # from Django's compiler: nothing from the request is pasted into the SQL.
+        sets = ", ".join(f"({c})" for c in columns) + (", ()" if total else "")
+        sql = (
+            f"SELECT {', '.join(f'GROUPING({c})' for c in columns)}, {', '.join(columns)}, "  # noqa: S608
+            f"COUNT(*) FROM ({inner}) AS matches GROUP BY GROUPING SETS ({sets})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                flags, values, n = row[: len(columns)], row[len(columns) : -1], row[-1]
+                if 0 not in flags:  # the grand total: grouped by no column
+                    grand_total = n
+                    continue
+                position = flags.index(0)  # the one column this row is grouped by
+                rows.append((facets[position], values[position], n))
+    else:
+        for facet, column in zip(facets, columns, strict=True):
+            grouped = qs.values(column).annotate(n=Count("pk")).values_list(column, "n")
+            rows += [(facet, value, n) for value, n in grouped]
+        if total:
+            grand_total = qs.count()
+    for facet, value, n in rows:
+        if facet == "sector":
+            for sector in str(value or "").split():
+                counts["sector"][sector] = counts["sector"].get(sector, 0) + n
+        elif facet == "digital":
+            if value:
+                counts["digital"] = {"1": n}
+        elif value not in ("", None):
+            counts[facet][str(value)] = n
     if "digital" in facets and not counts["digital"]:
         counts["digital"] = {"1": 0}
-    return counts, total
+    return counts, grand_total
 
 
 def _facet_options(counts: dict[str, dict[str, int]], filterset: InitiativeFilter) -> dict:

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.postgres.search import SearchVector
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Value
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,7 +22,13 @@ from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import emails, search
 
 from . import announcements
-from .models import Initiative, ManagementRequest, ManagerInvitation, SectorListing
+from .models import (
+    Initiative,
+    ManagementRequest,
+    ManagerInvitation,
+    SearchListing,
+    SectorListing,
+)
 
 # Fields copied between a published initiative and its pending revision.
 CONTENT_FIELDS = [
@@ -282,6 +288,8 @@ def initiative_refresh_search(*, initiative: Initiative) -> None:
             + SearchVector(Value(parts["C"]), weight="C", config="simple")
         )
     Initiative.objects.filter(pk=initiative.pk).update(**updates)
+    # An UPDATE sends no signal: the search listing copies the new vector now.
+    search_listings_refresh(initiative_ids=[initiative.pk])
 
 
 # --- Related initiatives: the sector listing -------------------------------------------------------
@@ -330,6 +338,91 @@ def sector_listings_rebuild() -> int:
     missing = [row for key, row in wanted.items() if key not in kept]
     SectorListing.objects.bulk_create(missing, batch_size=5000, ignore_conflicts=True)
     return len(stale) + len(missing)
+
+
+# --- The search listing: a narrow copy of the columns a search and its facets read -------------------
+
+_SEARCH_COLUMNS = (
+    "search_vector",
+    "country",
+    "subdivision",
+    "kind",
+    "stage",
+    "programme_id",
+    "digital_focus",
+    "sectors",
+)
+
+
+def search_listing_select(vendor: str, initiatives: str, sectors: str) -> str:
+    """The SELECT list of the search listing's columns from an initiative row `i` (also used by
+    the migration that fills the table)."""
+    if vendor == "postgresql":
+        vector = "strip(i.search_vector)"
+        joined = f"(SELECT string_agg(sector_id::text, ' ' ORDER BY sector_id) FROM {sectors} s WHERE s.initiative_id = i.id)"  # noqa: S608
+    else:
+        vector = "i.search_vector"
+        joined = f"(SELECT group_concat(sector_id, ' ') FROM (SELECT sector_id FROM {sectors} s WHERE s.initiative_id = i.id ORDER BY sector_id))"  # noqa: S608
+    return (
+        f"i.id, {vector}, i.country, i.subdivision, i.kind, i.stage, i.programme_id, "
+        f"i.digital_focus, COALESCE({joined}, '')"
+    )
+
+
+def _search_listings_sync(initiative_ids: list[int] | None) -> int:
+    """Make the search listing match the initiatives (these ones, or all): a row per published
+    initiative with its current values, none for the others. Returns the rows written or removed.
+    One DELETE and one upsert that leaves equal rows alone, so two runs at once (the daily sweep
+    twice, a sweep beside a save) converge on the same rows."""
+    quote = connection.ops.quote_name
+    listing = quote(SearchListing._meta.db_table)
+    table = quote(Initiative._meta.db_table)
+    through = quote(Initiative.sectors.through._meta.db_table)
+    published = "status = %s AND revision_of_id IS NULL"
+    params: list[Any] = [Initiative.Status.PUBLISHED]
+    only, only_params = "", []
+    if initiative_ids is not None:
+        if not initiative_ids:
+            return 0
+        only = f" IN ({', '.join(['%s'] * len(initiative_ids))})"
+        only_params = list(initiative_ids)
+    columns = ", ".join(_SEARCH_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _SEARCH_COLUMNS)
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    changed = " OR ".join(f"{listing}.{c} {differs} excluded.{c}" for c in _SEARCH_COLUMNS)
+    select = search_listing_select(connection.vendor, table, through)
+    # Table and column names come from the models; every value is a bound parameter.
+    stale = (
+        f"DELETE FROM {listing} WHERE initiative_id NOT IN "  # noqa: S608
+        f"(SELECT id FROM {table} WHERE {published})"
+        + (f" AND initiative_id{only}" if only else "")
+    )
+    upsert = (
+        f"INSERT INTO {listing} (initiative_id, {columns}) "  # noqa: S608
+        f"SELECT {select} FROM {table} i WHERE i.{published.replace(' AND ', ' AND i.')}"
+        + (f" AND i.id{only}" if only else "")
+        + f" ON CONFLICT (initiative_id) DO UPDATE SET {updates} WHERE {changed}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(stale, params + only_params)
+        removed = max(cursor.rowcount, 0)
+        cursor.execute(upsert, params + only_params)
+        written = max(cursor.rowcount, 0)
+    return removed + written
+
+
+@transaction.atomic
+def search_listings_refresh(*, initiative_ids: list[int]) -> None:
+    """Rewrite the search rows of these initiatives from what they are now (none unless
+    published). Called after each commit that saves an initiative or its search columns."""
+    _search_listings_sync(list(initiative_ids))
+
+
+@transaction.atomic
+def search_listings_rebuild() -> int:
+    """The whole search listing again (the daily sweep, after a bulk load or a raw UPDATE that
+    bypassed the signals); the number of rows put right."""
+    return _search_listings_sync(None)
 
 
 # --- Co-managers --------------------------------------------------------------------------------------

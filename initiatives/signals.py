@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from . import selectors, services
-from .models import Initiative, Programme, Sector
+from .models import Initiative, Programme, SearchListing, Sector
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +24,7 @@ _pending = threading.local()
 
 
 def _listing_changed(sender, instance, **kwargs) -> None:
-    # The sector listing (related initiatives) is derived data, like a cache: rewritten for the
-    # initiatives a transaction touched, once, after it commits, so the next request sees it.
+    # The listings (related initiatives, search and facets) are derived data, like a cache.
     action = kwargs.get("action")
     if not kwargs.get("reverse"):
         if action is not None and not action.startswith("post_"):
@@ -37,6 +36,16 @@ def _listing_changed(sender, instance, **kwargs) -> None:
         ids = set(kwargs.get("pk_set") or ())
     else:
         return
+    if action != "pre_clear":
+        # The search listing follows inside the transaction: a search in it (or in a test)
+        # sees what it wrote, and a rolled-back write leaves the listing as it was.
+        services.search_listings_refresh(initiative_ids=list(ids))
+    listing_touched(ids)
+
+
+def listing_touched(ids: set[int]) -> None:
+    """Rewrite these initiatives' listings once the transaction commits (the sector listing,
+    and the search listing again: a no-op unless something changed around the signals)."""
     pending = getattr(_pending, "ids", None)
     if pending is None:
         pending = _pending.ids = set()
@@ -49,6 +58,18 @@ def _refresh_listings() -> None:
     ids, _pending.ids = list(getattr(_pending, "ids", ())), set()
     if ids:
         services.sector_listings_refresh(initiative_ids=ids)
+        services.search_listings_refresh(initiative_ids=ids)
+
+
+def _programme_deleted(sender, instance, **kwargs) -> None:
+    # Its initiatives lost it through an UPDATE that sends no signal: their search rows follow.
+    ids = list(
+        SearchListing.objects.filter(programme_id=instance.pk).values_list(
+            "initiative_id", flat=True
+        )
+    )
+    if ids:
+        services.search_listings_refresh(initiative_ids=ids)
 
 
 def _warm_soon() -> None:
@@ -79,3 +100,4 @@ def connect() -> None:
     m2m_changed.connect(
         _listing_changed, sender=Initiative.sectors.through, dispatch_uid="listing-sectors"
     )
+    post_delete.connect(_programme_deleted, sender=Programme, dispatch_uid="listing-programme")

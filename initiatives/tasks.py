@@ -28,3 +28,10 @@ def rebuild_sector_listings() -> int:
     """The sweep behind the related initiatives' listing: rows written around the signals (a bulk
     load, a raw UPDATE) are put right once a day."""
     return services.sector_listings_rebuild()
+
+
+@shared_task(acks_late=True)  # idempotent: a second run at once finds nothing to change
+def rebuild_search_listings() -> int:
+    """The sweep behind the search listing (the directory's search and facets): rows written
+    around the signals are put right once a day."""
+    return services.search_listings_rebuild()

@@ -427,3 +427,32 @@ class CollectionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.collection} #{self.order}"
+
+
+class SearchListing(models.Model):
+    """One row per published resource: its search vector (stripped of positions and weights:
+    enough to match) and the facet columns of the resource itself, and nothing else. Matching a
+    broad search ("cluster", most of the library) and counting its facets reads this narrow
+    table instead of the resources' rows, whose vectors hold the text of every file. Derived
+    data: `services.search_listings_refresh` rewrites a resource's row in the transaction that
+    saves it or its search columns (signals.py), `search_listings_rebuild` the whole table (the
+    beat's daily sweep)."""
+
+    resource = models.OneToOneField(
+        Resource, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    search_vector = SearchVectorField(null=True)
+    type = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField(null=True)
+    # The values of its other facets separated by spaces ("3 7", "es en", "MX CL", one method per
+    # evidence row): every facet is counted in one grouped scan of this table, a few hundred
+    # combinations each, without a join per facet.
+    topics = models.CharField(max_length=200, blank=True)
+    languages = models.CharField(max_length=100, blank=True)
+    countries = models.CharField(max_length=200, blank=True)
+    methods = models.CharField(max_length=200, blank=True)
+
+    # The GIN index on search_vector exists on PostgreSQL only (migration 0009).
+
+    def __str__(self) -> str:
+        return f"search row of {self.resource_id}"

@@ -33,6 +33,7 @@ from .models import (
     Resource,
     ResourceCountry,
     ResourceLanguage,
+    SearchListing,
     Topic,
 )
 
@@ -235,61 +236,104 @@ def facet_counts(active: dict) -> dict[str, Any]:
     return counts if counts is not None else _facet_counts(active)
 
 
-# facet: (table, column, resource column): what each facet counts, grouped by `column`.
-def _facet_sources() -> dict[str, tuple[str, str, str]]:
-    return {
-        "type": (Resource._meta.db_table, "type", "id"),
-        "year": (Resource._meta.db_table, "year", "id"),
-        "topic": (Resource.topics.through._meta.db_table, "topic_id", "resource_id"),
-        "language": (ResourceLanguage._meta.db_table, "language", "resource_id"),
-        "country": (ResourceCountry._meta.db_table, "country", "resource_id"),
-        "method": (Evidence._meta.db_table, "method", "resource_id"),
-    }
+# The search listing's column each facet counts (several values separated by spaces but for
+# type and year).
+_FACET_COLUMNS = {
+    "type": "type",
+    "topic": "topics",
+    "language": "languages",
+    "country": "countries",
+    "year": "year",
+    "method": "methods",
+}
 
 
 def _facet_counts(active: dict) -> dict[str, Any]:
-    """Each facet counted under every other active filter, with grouped queries.
+    """Each facet counted under every other active filter, on the search listing.
 
-    Facets whose own filter is not active share the same set of resources: that set is matched
-    once (a materialised CTE, so the search runs once) and each facet is a GROUP BY over it, all in
-    one statement. A facet whose filter is active needs its own set, hence its own statement. So a
-    page makes at most six statements here, whatever the number of resources.
+    Facets whose own filter is not active share the same set of resources: one grouped scan of
+    the listing's matching rows counts them all, with the total (GROUPING SETS on PostgreSQL; a
+    GROUP BY per facet on SQLite). A facet whose filter is active needs its own set, hence its
+    own statement. The listing holds each resource's facet values in its own row, so no facet
+    joins another table, whatever the number of matches.
     """
     groups: dict[tuple[str, ...], list[str]] = {}
     for facet in FACETS:
         kept = tuple(sorted(k for k in active if k != facet))
         groups.setdefault(kept, []).append(facet)
-    sources = _facet_sources()
-    quote = connection.ops.quote_name
     counts: dict[str, Any] = {facet: {} for facet in FACETS}
     for kept, facets in groups.items():
         others = {k: active[k] for k in kept}
-        matched = (
-            apply_filters(Resource.objects.published(), others, rank=False).order_by().values("pk")
+        whole = set(kept) == set(active)  # this set is the page's result: its size is the count
+        grouped, total = _grouped_counts(facets, _listing_matching(others), total=whole)
+        for facet, values in grouped.items():
+            counts[facet] = values
+        if whole:
+            counts[TOTAL] = total
+    return counts
+
+
+def _grouped_counts(
+    facets: list[str], qs: QuerySet, *, total: bool
+) -> tuple[dict[str, dict[str, int]], int | None]:
+    columns = [_FACET_COLUMNS[f] for f in facets]
+    rows: list[tuple[str, object, int]] = []
+    grand_total = None
+    if connection.vendor == "postgresql":
+        inner, params = qs.values(*columns).query.sql_with_params()
+        # Column names from _FACET_COLUMNS; the inner query, with its parameters, from Django.
+        sets = ", ".join(f"({c})" for c in columns) + (", ()" if total else "")
+        sql = (
+            f"SELECT {', '.join(f'GROUPING({c})' for c in columns)}, {', '.join(columns)}, "  # noqa: S608
+            f"COUNT(*) FROM ({inner}) AS matches GROUP BY GROUPING SETS ({sets})"
         )
-        matched_sql, params = matched.query.sql_with_params()
-        parts = []
-        for facet in facets:
-            table, column, resource_column = sources[facet]
-            # Names come from our own models; every value is a bound parameter of `matched`.
-            select = (
-                f"SELECT '{facet}', CAST({quote(column)} AS TEXT), COUNT(*) FROM {quote(table)} "  # noqa: S608
-                f"WHERE {quote(resource_column)} IN (SELECT id FROM matched) "
-                f"AND {quote(column)} IS NOT NULL GROUP BY {quote(column)}"
-            )
-            parts.append(select)
-        whole = set(kept) == set(active)
-        if whole:  # this set is the page's result: its size is the paginator's count
-            parts.append(f"SELECT '{TOTAL}', '', COUNT(*) FROM matched")  # noqa: S608
-        sql = f"WITH matched(id) AS MATERIALIZED ({matched_sql}) " + " UNION ALL ".join(parts)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            for facet, value, n in cursor.fetchall():
-                if facet == TOTAL:
-                    counts[TOTAL] = n
-                else:
-                    counts[facet][value] = n
-    return counts
+            for row in cursor.fetchall():
+                flags, values, n = row[: len(columns)], row[len(columns) : -1], row[-1]
+                if 0 not in flags:
+                    grand_total = n
+                    continue
+                position = flags.index(0)
+                rows.append((facets[position], values[position], n))
+    else:
+        for facet, column in zip(facets, columns, strict=True):
+            grouped = qs.values(column).annotate(n=Count("pk")).values_list(column, "n")
+            rows += [(facet, value, n) for value, n in grouped]
+        if total:
+            grand_total = qs.count()
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in facets}
+    for facet, value, n in rows:
+        if value is None or value == "":
+            continue
+        if facet in ("type", "year"):
+            counts[facet][str(value)] = n
+            continue
+        for part in str(value).split():
+            counts[facet][part] = counts[facet].get(part, 0) + n
+    return counts, grand_total
+
+
+def _listing_matching(active: dict) -> QuerySet:
+    """The ids of the published resources matching the filters, from the search listing (one
+    narrow row per published resource): the search and the type and year on its own columns,
+    the other filters as apply_filters() writes them."""
+    qs = SearchListing.objects.all()
+    if active.get("type"):
+        qs = qs.filter(type__in=active["type"])
+    if active.get("year"):
+        qs = qs.filter(year__in=active["year"])
+    rest = {k: v for k, v in active.items() if k not in ("q", "type", "year")}
+    if rest:
+        related = apply_filters(Resource.objects.published(), rest, rank=False)
+        qs = qs.filter(resource__in=related.values("pk"))
+    if active.get("q"):
+        if search.is_postgres():
+            qs = search.search(qs, active["q"], rank=False)
+        else:  # SQLite matches the resources' search_document, which the listing lacks
+            matched = search.search(Resource.objects.all(), active["q"], rank=False)
+            qs = qs.filter(resource__in=matched.values("pk"))
+    return qs.order_by()
 
 
 def _facet_options(counts: dict[str, dict[str, int]], active: dict) -> dict:

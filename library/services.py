@@ -20,7 +20,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
@@ -44,6 +44,7 @@ from .models import (
     ResourceCountry,
     ResourceDailyStat,
     ResourceLanguage,
+    SearchListing,
     picture_path,
 )
 
@@ -461,6 +462,92 @@ def resource_refresh_search(*, resource: Resource) -> None:
             + SearchVector(Value(parts["C"]), weight="C", config="simple")
         )
     Resource.objects.filter(pk=resource.pk).update(**updates)
+    # An UPDATE sends no signal: the search listing copies the new vector now.
+    search_listings_refresh(resource_ids=[resource.pk])
+
+
+# --- The search listing: a narrow copy of what a search and its facets read ---------------------
+
+_SEARCH_COLUMNS = ("search_vector", "type", "year", "topics", "languages", "countries", "methods")
+# facet column: (table, column) of the rows each holds the values of
+_SEARCH_LISTS = {
+    "topics": ("library_resource_topics", "topic_id"),
+    "languages": ("library_resourcelanguage", "language"),
+    "countries": ("library_resourcecountry", "country"),
+    "methods": ("library_evidence", "method"),
+}
+
+
+def search_listing_select(vendor: str) -> str:
+    """The SELECT list of the search listing's columns from a resource row `r` (also frozen in
+    the migration that fills the table)."""
+    postgres = vendor == "postgresql"
+    parts = [
+        "r.id",
+        "strip(r.search_vector)" if postgres else "r.search_vector",
+        "r.type",
+        "r.year",
+    ]
+    for table, column in _SEARCH_LISTS.values():
+        # Names from this module only; no value from outside.
+        if postgres:
+            joined = f"(SELECT string_agg({column}::text, ' ' ORDER BY {column}) FROM {table} x WHERE x.resource_id = r.id)"  # noqa: S608
+        else:
+            joined = f"(SELECT group_concat({column}, ' ') FROM (SELECT {column} FROM {table} x WHERE x.resource_id = r.id ORDER BY {column}))"  # noqa: S608
+        parts.append(f"COALESCE({joined}, '')")
+    return ", ".join(parts)
+
+
+def _search_listings_sync(resource_ids: list[int] | None) -> int:
+    """Make the search listing match the resources (these ones, or all): a row per published
+    resource with its current values, none for the others; the rows written or removed. One
+    DELETE and one upsert that leaves equal rows alone: two runs at once converge."""
+    quote = connection.ops.quote_name
+    listing = quote(SearchListing._meta.db_table)
+    table = quote(Resource._meta.db_table)
+    params: list[Any] = [Resource.Status.PUBLISHED]
+    only, only_params = "", []
+    if resource_ids is not None:
+        if not resource_ids:
+            return 0
+        only = f" IN ({', '.join(['%s'] * len(resource_ids))})"
+        only_params = list(resource_ids)
+    postgres = connection.vendor == "postgresql"
+    columns = ", ".join(_SEARCH_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _SEARCH_COLUMNS)
+    differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+    changed = " OR ".join(f"{listing}.{c} {differs} excluded.{c}" for c in _SEARCH_COLUMNS)
+    # Table and column names come from the models; every value is a bound parameter.
+    stale = (
+        f"DELETE FROM {listing} WHERE resource_id NOT IN "  # noqa: S608
+        f"(SELECT id FROM {table} WHERE status = %s)" + (f" AND resource_id{only}" if only else "")
+    )
+    upsert = (
+        f"INSERT INTO {listing} (resource_id, {columns}) "  # noqa: S608
+        f"SELECT {search_listing_select(connection.vendor)} FROM {table} r WHERE r.status = %s"
+        + (f" AND r.id{only}" if only else "")
+        + f" ON CONFLICT (resource_id) DO UPDATE SET {updates} WHERE {changed}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(stale, params + only_params)
+        removed = max(cursor.rowcount, 0)
+        cursor.execute(upsert, params + only_params)
+        written = max(cursor.rowcount, 0)
+    return removed + written
+
+
+@transaction.atomic
+def search_listings_refresh(*, resource_ids: list[int]) -> None:
+    """Rewrite the search rows of these resources from what they are now (none unless
+    published). Called by each save of a resource and of its search columns."""
+    _search_listings_sync(list(resource_ids))
+
+
+@transaction.atomic
+def search_listings_rebuild() -> int:
+    """The whole search listing again (the daily sweep, after a bulk load or a raw UPDATE that
+    bypassed the signals); the number of rows put right."""
+    return _search_listings_sync(None)
 
 
 # --- Counts -----------------------------------------------------------------------------------------

@@ -31,3 +31,10 @@ def check_external_links() -> int:
 @shared_task(acks_late=True)  # idempotent: each check overwrites the last result
 def check_link_batch(resource_ids: list[int]) -> int:
     return services.resource_check_links(resource_ids=resource_ids)
+
+
+@shared_task(acks_late=True)  # idempotent: a second run at once finds nothing to change
+def rebuild_search_listings() -> int:
+    """The sweep behind the library's search listing: rows written around the signals (a bulk
+    load, a raw UPDATE) are put right once a day."""
+    return services.search_listings_rebuild()
