@@ -15,7 +15,6 @@ from iapt_platform.lib.site_search import Ask, Found, Hit
 from . import selectors, services
 from .models import Resource
 
-
 EXCERPT_FROM = 20_000  # characters of a file's text in which a snippet is looked for
 
 

@@ -71,10 +71,10 @@ def _kinds() -> list[str]:
 @extend_schema(
     summary=_("Search everything public"),
     description=_(
-        "Initiatives, stories, library resources (with the words inside their files), meetings, "
-        "offers and needs, joint projects and sent bulletins, ranked together, with the count of "
-        "each kind. Accents and capitals do not matter; each word also finds longer words that "
-        "start with it."
+        "Initiatives, stories, open opportunities, library resources (with the words inside their "
+        "files), meetings, offers and needs, joint projects and sent bulletins, ranked together, "
+        "with the count of each kind. Accents and capitals do not matter; each word also finds "
+        "longer words that start with it."
     ),
     parameters=[
         OpenApiParameter("q", OpenApiTypes.STR, description=str(_("The words to find."))),

@@ -8,6 +8,9 @@ class OpportunitiesConfig(AppConfig):
     verbose_name = _("Opportunities")
 
     def ready(self) -> None:
+        from . import site_search as kinds_in_search
+
+        kinds_in_search.register_kinds()  # the one search (iapt_platform/lib/site_search.py)
         from iapt_platform.accounts import menu, personal_data, roles
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib import news, sitemaps

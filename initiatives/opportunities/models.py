@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -139,6 +140,9 @@ class Opportunity(models.Model):
     closing_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # The one search (site_search.py): words of every language, rewritten on every save.
+    search_document = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     # modeltranslation swaps the manager classes at start-up, which the stubs cannot follow.
     objects = OpportunityManager()  # type: ignore[django-manager-missing]

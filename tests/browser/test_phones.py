@@ -7,9 +7,11 @@ import pytest
 from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
+from community.models import Notification
 from initiatives import services
 from library import services as library_services
-from tests.factories import InitiativeFactory, SectorFactory
+from tests.community import factories as forum
+from tests.factories import InitiativeFactory, SectorFactory, UserFactory
 from tests.library.factories import ResourceFactory, TopicFactory
 from tests.stories.factories import StoryFactory
 
@@ -143,6 +145,40 @@ def test_on_a_wide_screen_the_filters_and_the_areas_stay_open(browser, live_serv
             page.get_by_role("navigation", name="Main").get_by_role("link", name="Library")
         ).to_be_visible()
     context.close()
+
+
+@pytest.mark.parametrize("language", ["es", "pt-br", "en"])
+def test_a_members_header_is_two_rows_wide_and_on_a_phone_with_the_unread_count_in_the_bar(
+    browser, live_server, member, language
+):
+    member.language = language
+    member.save(update_fields=["language"])
+    thread = forum.thread(UserFactory(), title="Una pregunta")
+    Notification.objects.create(
+        recipient=member, kind=Notification.Kind.MENTION, post=thread.posts.get()
+    )
+    for viewport in ({"width": 1280, "height": 800}, {"width": 1024, "height": 800}, PHONE):
+        context = browser.new_context(base_url=live_server.url, viewport=viewport)
+        sign_in_as(context, live_server, member)
+        page = context.new_page()
+        page.goto(f"/{language}/" if language != "es" else "/")
+        header = page.locator("header.site-header").bounding_box()
+        # Two rows of 2.75rem targets: the areas, then the search and the tools (on a phone: the
+        # search and the menu, then the languages and the account).
+        assert header is not None and header["height"] < 110, (viewport, header)
+        if viewport is not PHONE:
+            tops = page.locator(".main-nav li").evaluate_all(
+                "items => items.map(i => Math.round(i.getBoundingClientRect().top))"
+            )
+            assert len(set(tops)) == 1, (viewport, tops)  # the areas hold one line
+            expect(page.locator("form.account-sign-out button")).to_be_visible()
+        # The count is one tap away, without opening the menu, and says what it counts.
+        link = page.locator("a.notifications-link")
+        expect(link).to_be_visible()
+        expect(link.locator(".status-badge")).to_have_attribute("data-unread", "1")
+        link.click()
+        expect(page).to_have_url(re.compile(r"/community/notifications/$"))
+        context.close()
 
 
 def test_a_library_page_of_18_covers_shows_every_cover_under_the_concurrency_limit(

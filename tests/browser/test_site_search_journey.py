@@ -1,18 +1,21 @@
 """The one search in Chromium: a member types "financiacion" (no accent) in the header's box, sees
-suggestions, opens the results, finds a resource by a word inside its PDF, a forum thread and a
-story, narrows to the library and opens the resource; a visitor's search lists neither the
-private thread nor the draft."""
+suggestions, opens the results, finds a resource by a word inside its PDF, a forum thread, a
+story and an open opportunity, narrows to the library and opens the resource; a visitor's search
+lists neither the private thread, nor the draft, nor the closed opportunity."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from library import services as library
 from tests.community import factories as forum
 from tests.factories import UserFactory
 from tests.library.factories import ResourceFactory, pdf_bytes
+from tests.opportunities.factories import OpportunityFactory
 from tests.stories.factories import StoryFactory
 
 from .test_registry_journey import sign_in_as
@@ -24,6 +27,8 @@ THREAD = "¿Cómo resolvieron la financiación de la gerencia?"
 PRIVATE = "Financiación confidencial del grupo"
 STORY = "Financiación mixta en Ecuador"
 DRAFT = "Financiación en borrador"
+OPPORTUNITY = "Convocatoria de financiación para clústeres"
+CLOSED = "Financiación que ya cerró"
 
 
 def _world():
@@ -42,10 +47,17 @@ def _world():
     forum.thread(stranger, title=PRIVATE, cat=group)
     StoryFactory(title_es=STORY, title_en=STORY, summary_en="Blending public and private money.")
     StoryFactory(title_es=DRAFT, title_en=DRAFT, status="draft")
+    OpportunityFactory(title_es=OPPORTUNITY, title_en=OPPORTUNITY)
+    OpportunityFactory(
+        title_es=CLOSED,
+        title_en=CLOSED,
+        opens_at=timezone.now() - timedelta(days=60),
+        closes_at=timezone.now() - timedelta(days=2),
+    )
     return member
 
 
-def test_a_member_finds_three_kinds_narrows_and_opens_and_a_visitor_sees_no_private_thread(
+def test_a_member_finds_four_kinds_narrows_and_opens_and_a_visitor_sees_no_private_thread(
     browser, live_server
 ):
     member = _world()
@@ -59,17 +71,18 @@ def test_a_member_finds_three_kinds_narrows_and_opens_and_a_visitor_sees_no_priv
     box.fill("financiacion")
     suggestions = page.locator("#header-suggestions")
     expect(suggestions.get_by_role("link", name=re.compile(STORY))).to_be_visible()
-    expect(suggestions.get_by_role("link", name=re.compile("See all 3 results"))).to_be_visible()
+    expect(suggestions.get_by_role("link", name=re.compile("See all 4 results"))).to_be_visible()
 
-    # Enter opens the results page: one list of three kinds, with counts.
+    # Enter opens the results page: one list of four kinds, with counts.
     box.press("Enter")
     page.wait_for_url(re.compile(r"/en/search/\?q=financiacion"))
     results = page.locator("#search-results")
-    expect(results.get_by_role("status")).to_have_text("3 results for “financiacion”")
-    for title in (RESOURCE, THREAD, STORY):
+    expect(results.get_by_role("status")).to_have_text("4 results for “financiacion”")
+    for title in (RESOURCE, THREAD, STORY, OPPORTUNITY):
         expect(results.get_by_role("link", name=title, exact=True)).to_be_visible()
     expect(results.locator("mark").first).to_be_visible()
-    assert PRIVATE not in results.inner_text() and DRAFT not in results.inner_text()
+    listed = results.inner_text()
+    assert PRIVATE not in listed and DRAFT not in listed and CLOSED not in listed
     # The word was inside the PDF only: the snippet shows it there.
     expect(
         results.get_by_text(re.compile("financiación de la gerencia paso a paso"))
@@ -87,13 +100,14 @@ def test_a_member_finds_three_kinds_narrows_and_opens_and_a_visitor_sees_no_priv
     expect(page.get_by_role("heading", level=1)).to_have_text(RESOURCE)
     context.close()
 
-    # A visitor: the story and the resource, never a thread (the forum is the members') or a draft.
+    # A visitor: the story, the resource and the open opportunity, never a thread (the forum is
+    # the members'), a draft or a closed opportunity.
     visitor_context = browser.new_context(locale="en-US", base_url=live_server.url)
     visitor = visitor_context.new_page()
     visitor.goto("/en/search/?q=financiacion")
     found = visitor.locator("#search-results")
-    expect(found.get_by_role("status")).to_have_text("2 results for “financiacion”")
+    expect(found.get_by_role("status")).to_have_text("3 results for “financiacion”")
     text = found.inner_text()
-    assert RESOURCE in text and STORY in text
-    assert THREAD not in text and PRIVATE not in text and DRAFT not in text
+    assert RESOURCE in text and STORY in text and OPPORTUNITY in text
+    assert THREAD not in text and PRIVATE not in text and DRAFT not in text and CLOSED not in text
     visitor_context.close()

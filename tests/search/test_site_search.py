@@ -20,10 +20,11 @@ from library.models import Resource
 from newsletter.models import Edition, Issue
 from tests.addresses import address
 from tests.community import factories as forum
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import InitiativeFactory, SectorFactory, UserFactory
 from tests.library.factories import ResourceFactory, pdf_bytes
 from tests.meetings.factories import MeetingFactory
 from tests.newsletter.factories import IssueFactory
+from tests.opportunities.factories import OpportunityFactory
 from tests.stories.factories import StoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.django_db
 KINDS = [
     "initiatives",
     "stories",
+    "opportunities",
     "resources",
     "threads",
     "meetings",
@@ -108,6 +110,12 @@ def one_of_each(author, word="quimera") -> None:
         published_at=timezone.now(),
     )
     sent_issue(f"Boletín {word}", "Novedades del mes.")
+    OpportunityFactory(title_es=f"Convocatoria {word}", title_en=f"Call {word}")
+    OpportunityFactory(  # closed: the list no longer shows it, nor does the search
+        title_es=f"Convocatoria {word} vencida",
+        opens_at=timezone.now() - timedelta(days=40),
+        closes_at=timezone.now() - timedelta(days=1),
+    )
 
 
 def test_a_member_finds_every_kind_in_one_ranked_list_with_counts(member_client, member):
@@ -119,9 +127,9 @@ def test_a_member_finds_every_kind_in_one_ranked_list_with_counts(member_client,
     assert response.status_code == 200
     assert counts(response) == {**dict.fromkeys(KINDS, 1), "threads": 2}
     assert sorted({kind for kind, _title in found(response)}) == sorted(KINDS)
-    assert response.context["results"].total == 9  # eight kinds, two threads
+    assert response.context["results"].total == 10  # nine kinds, two threads
     page = response.content.decode()
-    assert 'aria-current="page">All <span class="count">9</span>' in page
+    assert 'aria-current="page">All <span class="count">10</span>' in page
 
 
 def test_narrowing_to_a_kind_lists_only_it_and_links_its_own_filters(member_client, member):
@@ -148,6 +156,20 @@ def test_accents_and_capitals_do_not_matter_and_words_are_marked(client):
     item = search(client, "financiacion", path="/search/").context["results"].items[0]
     assert "<mark>Financiación</mark>" in item.title
     assert "<mark>financiación</mark>" in item.snippet
+
+
+def test_an_opportunity_is_found_by_its_organiser_kind_and_sectors_in_the_readers_language(
+    client,
+):
+    call = OpportunityFactory(
+        title_es="Fondo para clústeres", title_en="", organiser="BID Lab", kind="grant"
+    )
+    call.sectors.set([SectorFactory(name_es="Agroindustria", name_en="Agrifood")])
+
+    for query in ("bid lab", "agrifood", "grant"):
+        assert found(search(client, query)) == [("opportunities", "Fondo para clústeres")], query
+    hit = search(client, "agroindustria").context["results"].items[0].hit
+    assert (hit.language, hit.detail, hit.url) == ("es", "BID Lab", call.get_absolute_url())
 
 
 def test_a_word_inside_a_pdf_finds_its_resource_and_the_snippet_shows_it(client):
@@ -178,6 +200,8 @@ def test_a_visitor_never_finds_a_thread_a_draft_or_an_unsent_bulletin(client, me
     )
     ResourceFactory(title="Recurso quimera en revisión", status=Resource.Status.IN_REVIEW)
     MeetingFactory(title_es="Encuentro quimera sin publicar", published_at=None)
+    OpportunityFactory(title_es="Convocatoria quimera pendiente", status="pending")
+    OpportunityFactory(title_es="Convocatoria quimera retirada", status="withdrawn")
     draft = IssueFactory(languages=["es"])
     Edition.objects.filter(issue=draft).update(subject="Boletín quimera")
     edition = draft.editions.get()
@@ -277,7 +301,7 @@ def test_the_api_searches_as_a_visitor_and_documents_its_parameters(client, memb
     answer = client.get("/api/search/", {"q": "quimera"}).json()
     narrowed = client.get("/api/search/", {"q": "quimera", "kind": "resources"}).json()
 
-    assert answer["count"] == 7  # everything but the forum's threads
+    assert answer["count"] == 8  # everything but the forum's threads
     assert {k["kind"]: k["count"] for k in answer["kinds"]}["threads"] == 0
     assert {r["kind"] for r in answer["results"]} == set(KINDS) - {"threads"}
     assert [r["kind"] for r in narrowed["results"]] == ["resources"]
@@ -303,12 +327,15 @@ def test_the_rebuild_command_reads_unread_pdfs_and_rewrites_every_document(clien
         search_document="", search_vector=None, extracted_text=""
     )
     type(story).objects.filter(pk=story.pk).update(search_document="", search_vector=None)
+    call = OpportunityFactory(title_es="Convocatoria quimera antigua")
+    type(call).objects.filter(pk=call.pk).update(search_document="", search_vector=None)
     assert counts(search(client, "quimera")) == dict.fromkeys(KINDS, 0)
 
     call_command("search_rebuild")
 
     cache.clear()
     assert sorted(kind for kind, _title in found(search(client, "quimera"))) == [
+        "opportunities",
         "resources",
         "stories",
     ]
