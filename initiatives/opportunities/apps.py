@@ -14,14 +14,24 @@ class OpportunitiesConfig(AppConfig):
         from iapt_platform.accounts import menu, personal_data, roles
         from iapt_platform.lib import demo as demo_registry
         from iapt_platform.lib import news, sitemaps
+        from iapt_platform.lib.cache import bump_on_change
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
+        from initiatives.selectors import registry_version
 
         from . import demo, email_samples, review, selectors, services
-        from .models import Opportunity
+        from .models import Opportunity, OpportunityDocument, Topic
         from .sitemaps import OpportunitySitemap
 
         email_samples.register()
+        # Cache invalidation: the list, each page and the home section carry this version.
+        bump_on_change(
+            selectors.OPPORTUNITIES_VERSION,
+            Opportunity,
+            OpportunityDocument,
+            Topic,
+            m2m=(Opportunity.sectors.through, Opportunity.topics.through),
+        )
         sitemaps.register("opportunities", OpportunitySitemap)
 
         # What is new: a published opportunity, and one closing soon (services announce them).
@@ -45,6 +55,8 @@ class OpportunitiesConfig(AppConfig):
             template="opportunities/partials/home_section.html",
             context=home_context,
             order=25,
+            # The cards name sectors (the registry's).
+            version=lambda: f"{selectors.opportunities_version()}.{registry_version()}",
         )
         demo_registry.register_seeder("opportunities", demo.seed, order=75)
         menu.register_account_link(

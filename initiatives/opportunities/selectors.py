@@ -12,10 +12,16 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from iapt_platform.accounts import personal_data
+from iapt_platform.lib.cache import CacheVersion, timed
 from initiatives.models import Sector
 
 from .filters import OpportunityFilter
 from .models import Opportunity, OpportunityDocument, Topic
+
+# Every page and section showing opportunities is kept under this version (bumped by any change,
+# apps.py) and the minute: an opportunity that closes leaves the open list on the clock.
+OPPORTUNITIES_VERSION = CacheVersion("opportunities:version")
+opportunities_version = timed(OPPORTUNITIES_VERSION.get, 60)
 
 PAGE_SIZE = 20
 FEED_SIZE = 50

@@ -18,6 +18,8 @@ from iapt_platform.accounts.roles import moderator_required
 from iapt_platform.lib.downloads import attachment_disposition, file_download
 from iapt_platform.lib.http import AuthenticatedRequest
 from iapt_platform.lib.markdown import render_markdown
+from iapt_platform.lib.pagecache import cache_page_for_visitors
+from initiatives.selectors import registry_version
 
 from . import ics, presenters, selectors, services
 from .filters import closing_soon_days
@@ -30,7 +32,16 @@ def _language() -> str:
 
 
 # --- Public --------------------------------------------------------------------------------------
+# Visitors get kept copies, read again after any change to opportunities or the registry's sectors.
+VERSIONS = (selectors.opportunities_version, registry_version)
+
+
 @require_GET
+@cache_page_for_visitors(
+    "opportunities:list",
+    version=VERSIONS,
+    params=("when", "within", "country", "sector", "topic", "kind", "page"),
+)
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     listing = selectors.opportunity_listing(request.GET, page_number=request.GET.get("page"))
     return render(
@@ -48,6 +59,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_page_for_visitors("opportunities:detail", version=VERSIONS)
 def opportunity_detail(request: HttpRequest, slug: str) -> HttpResponse:
     opportunity = selectors.opportunity_get(slug=slug)
     if opportunity is None or not services.can_see(request.user, opportunity):

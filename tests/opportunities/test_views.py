@@ -203,3 +203,21 @@ def test_the_home_page_shows_the_ones_closing_first(client):
     response = client.get("/en/")
     assert b"Closing first" in response.content
     assert reverse("opportunities:list").encode() in response.content
+
+
+def test_visitors_kept_pages_show_an_edit_and_a_closing_at_the_next_request(
+    client, django_capture_on_commit_callbacks
+):
+    opportunity = OpportunityFactory(title_en="Seed fund", sectors=[SectorFactory()])
+    page = opportunity.get_absolute_url()
+    home = address("home", language="en")
+    for url in (reverse("opportunities:list"), page, home):
+        assert "Seed fund" in client.get(url).content.decode()  # now kept for visitors
+
+    with django_capture_on_commit_callbacks(execute=True):
+        opportunity.title_en = "Growth fund"
+        opportunity.save(update_fields=["title_en"])
+
+    for url in (reverse("opportunities:list"), page, home):
+        html = client.get(url).content.decode()
+        assert "Growth fund" in html and "Seed fund" not in html, url

@@ -295,6 +295,32 @@ RULES: dict[str, Rule] = {
         lambda o: {"slug": o["opportunity_returned"].slug},
         post=staff_post(),
     ),
+    # Following: a member's own list and buttons; a news notification opens for its recipient only.
+    "following:list": Rule(signed_in()),
+    "following:follow": Rule(everyone(405), post=members_post()),
+    "following:unfollow": Rule(everyone(405), post=members_post()),
+    "following:notification_open": Rule(
+        {
+            "visitor": LOGIN,
+            "member": 404,
+            "promoter": REDIRECT,
+            "other_promoter": 404,
+            "moderator": 404,
+        },
+        lambda o: {"pk": o["news_notification"].pk},
+    ),
+    # Surveys: the members' survey is answered by members; the emailed link needs no account.
+    "surveys:list": Rule(everyone()),
+    "surveys:answer": Rule(signed_in(), lambda o: {"pk": o["survey"].pk}),
+    "surveys:invitation": Rule(everyone(), lambda o: {"token": o["survey_invitation"].token}),
+    "surveys:staff_list": Rule(moderators_only()),
+    "surveys:staff_create": Rule(moderators_only()),
+    "surveys:staff_edit": Rule(moderators_only(), lambda o: {"pk": o["survey"].pk}),
+    "surveys:staff_publish": Rule(
+        everyone(405), lambda o: {"pk": o["survey"].pk}, post=staff_post()
+    ),
+    "surveys:staff_results": Rule(moderators_only(), lambda o: {"pk": o["survey"].pk}),
+    "surveys:staff_results_csv": Rule(moderators_only(), lambda o: {"pk": o["survey"].pk}),
     # Collaboration: the post, the connection and the project belong to `promoter`'s initiative
     "matchmaking:list": Rule(everyone()),
     "matchmaking:projects": Rule(everyone()),
@@ -797,6 +823,7 @@ def objects(promoter, other_promoter, member, moderator):
         **_library(promoter),
         **_newsletter(promoter, published),
         **_opportunities(promoter),
+        **_following_and_surveys(promoter, published),
     }
 
 
@@ -973,6 +1000,30 @@ def _library(promoter) -> dict:
     )
     CollectionItem.objects.create(collection=collection, resource=resource)
     return {"resource": resource, "resource_draft": draft, "collection": collection}
+
+
+def _following_and_surveys(promoter, published) -> dict:
+    from django.contrib.contenttypes.models import ContentType
+
+    from community.following.models import NewsNotification
+    from community.surveys.models import Invitation
+    from tests.meetings.factories import MeetingFactory, RegistrationFactory
+    from tests.surveys.conftest import make_survey
+
+    meeting = MeetingFactory()
+    return {
+        "news_notification": NewsNotification.objects.create(
+            recipient=promoter,
+            kind="initiative",
+            content_type=ContentType.objects.get_for_model(published),
+            object_id=published.pk,
+        ),
+        "survey": make_survey(),
+        "survey_invitation": Invitation.objects.create(
+            survey=make_survey(meeting=meeting),
+            registration=RegistrationFactory(meeting=meeting, attended=True),
+        ),
+    }
 
 
 def _opportunities(promoter) -> dict:

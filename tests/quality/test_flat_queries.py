@@ -20,6 +20,7 @@ from tests.factories import InitiativeFactory, ProgrammeFactory, SectorFactory
 from tests.library.factories import ResourceFactory
 from tests.meetings.factories import MeetingFactory
 from tests.newsletter.factories import BlockFactory, IssueFactory
+from tests.opportunities.factories import OpportunityFactory
 from tests.stories.factories import StoryFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,9 @@ PAGES = [
     ("newsletter:archive", ("en",)),
     ("newsletter:issue", (1, "en")),
     ("pages:page", ("privacy",)),
+    ("opportunities:list", ()),
+    ("opportunities:detail", ("opportunity-first",)),
+    ("agenda:index", ()),
 ]
 
 
@@ -95,6 +99,7 @@ class Content:
                 number=self.count + 1, status=Issue.Status.SENT, sent_at=timezone.now()
             )
             BlockFactory(issue=issue)
+            OpportunityFactory(slug=f"opportunity-{suffix}", sectors=[self.sector])
             self.count += 1
 
 
