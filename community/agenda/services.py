@@ -350,7 +350,8 @@ def proposal_answer(
         subjects=[news.Subject("proposal", str(proposal.pk))],
         recipients=selectors.proposal_audience(proposal.pk),
         actor=moderator,
-        extra={"answer": answer},
+        # A later, different answer (evaluating, then accepted) is news again.
+        extra={"answer": answer, "occurrence": f"answer-{answer}"},
     )
     return proposal
 
