@@ -288,6 +288,8 @@ def seed_inside() -> dict:
                 countries=base.countries,
                 author_credits=base.author_credits,
                 hero_image=base.hero_image.name,
+                hero_width=base.hero_width,
+                hero_height=base.hero_height,
                 hero_renditions=base.hero_renditions,
                 video_provider=base.video_provider,
                 video_id=base.video_id,

@@ -13,7 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import models
+from django.db.models.fields.files import ImageFieldFile
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -44,6 +46,41 @@ class StoryQuerySet(models.QuerySet):
 
 
 StoryManager = models.Manager.from_queryset(StoryQuerySet)
+
+
+class _StoredSizeImageFieldFile(ImageFieldFile):
+    def _set_instance_attribute(self, name: str, content: Any) -> None:
+        # Django reads the size from the saved content only when it has a name (a ContentFile
+        # has none): give it the stored one, so the size is not read back from storage.
+        if not getattr(content, "name", None):
+            content = File(content, name=name)
+        super()._set_instance_attribute(name, content)  # type: ignore[misc]  # not in the stubs
+
+
+class StoredSizeImageField(models.ImageField):
+    """An ImageField whose width and height fields are only filled when a file is assigned.
+
+    Django's own fills empty size fields on every load of a row by opening the file (a storage
+    read per instance, and FileNotFoundError when the file is gone); here a row whose size is
+    unknown simply stays so, and a file that cannot be read leaves the size empty.
+    """
+
+    attr_class = _StoredSizeImageFieldFile
+
+    def update_dimension_fields(
+        self, instance: Any, force: bool = False, *args: Any, **kwargs: Any
+    ) -> None:
+        if not force:
+            return
+        try:
+            super().update_dimension_fields(instance, force, *args, **kwargs)
+        except (OSError, ValueError):
+            for size_field in (
+                getattr(self, "width_field", None),
+                getattr(self, "height_field", None),
+            ):
+                if size_field:
+                    setattr(instance, size_field, None)
 
 
 def hero_path(instance, filename: str) -> str:
@@ -94,7 +131,16 @@ class Story(models.Model):  # type: ignore[django-manager-missing]
     body = models.TextField(_("text"), blank=True, help_text=_("Markdown."))
     hero_alt = models.CharField(_("description of the main image"), max_length=250, blank=True)
     # Only files that went through iapt_platform.lib.uploads (re-encoded, renamed) are stored here.
-    hero_image = models.ImageField(_("main image"), upload_to=hero_path, blank=True)
+    hero_image = StoredSizeImageField(
+        _("main image"),
+        upload_to=hero_path,
+        blank=True,
+        width_field="hero_width",
+        height_field="hero_height",
+    )
+    # Filled when the image is saved, so pages never open the file to learn its size.
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # [[width, storage name], ...] of the smaller copies, smallest first (see services).
     hero_renditions = models.JSONField(default=list, blank=True, editable=False)
     video_provider = models.CharField(
@@ -220,10 +266,8 @@ class Story(models.Model):  # type: ignore[django-manager-missing]
             return ""
         storage = self.hero_image.storage
         parts = [f"{storage.url(name)} {width}w" for width, name in self.hero_renditions]
-        if self.hero_image.width and not any(
-            w == self.hero_image.width for w, _n in self.hero_renditions
-        ):
-            parts.append(f"{self.hero_image.url} {self.hero_image.width}w")
+        if self.hero_width and not any(w == self.hero_width for w, _n in self.hero_renditions):
+            parts.append(f"{self.hero_image.url} {self.hero_width}w")
         return ", ".join(parts)
 
     def hero_small_url(self) -> str:

@@ -395,6 +395,7 @@ def test_a_moderator_writes_a_story_in_two_languages(
     assert [c.code for c in story.countries] == ["EC", "PE"]
     assert list(story.initiatives.all()) == [initiative]
     assert story.hero_image.name.startswith("stories/hero/") and len(story.hero_renditions) == 2
+    assert (story.hero_width, story.hero_height) == (1200, 600)
     assert story.status == Story.Status.DRAFT
 
 
