@@ -19,7 +19,7 @@ from django_countries import countries
 from iapt_platform.accounts import roles
 from iapt_platform.accounts.models import User
 from iapt_platform.accounts.personal_data import Closing
-from iapt_platform.lib import emails, search
+from iapt_platform.lib import emails, listings, search
 
 from . import announcements
 from .models import (
@@ -371,44 +371,24 @@ def search_listing_select(vendor: str, initiatives: str, sectors: str) -> str:
 
 def _search_listings_sync(initiative_ids: list[int] | None) -> int:
     """Make the search listing match the initiatives (these ones, or all): a row per published
-    initiative with its current values, none for the others. Returns the rows written or removed.
-    One DELETE and one upsert that leaves equal rows alone, so two runs at once (the daily sweep
-    twice, a sweep beside a save) converge on the same rows."""
+    initiative with its current values, none for the others (lib/listings.py). Returns the rows
+    written or removed."""
     quote = connection.ops.quote_name
-    listing = quote(SearchListing._meta.db_table)
-    table = quote(Initiative._meta.db_table)
-    through = quote(Initiative.sectors.through._meta.db_table)
-    published = "status = %s AND revision_of_id IS NULL"
-    params: list[Any] = [Initiative.Status.PUBLISHED]
-    only, only_params = "", []
-    if initiative_ids is not None:
-        if not initiative_ids:
-            return 0
-        only = f" IN ({', '.join(['%s'] * len(initiative_ids))})"
-        only_params = list(initiative_ids)
-    columns = ", ".join(_SEARCH_COLUMNS)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in _SEARCH_COLUMNS)
-    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    changed = " OR ".join(f"{listing}.{c} {differs} excluded.{c}" for c in _SEARCH_COLUMNS)
-    select = search_listing_select(connection.vendor, table, through)
-    # Table and column names come from the models; every value is a bound parameter.
-    stale = (
-        f"DELETE FROM {listing} WHERE initiative_id NOT IN "  # noqa: S608
-        f"(SELECT id FROM {table} WHERE {published})"
-        + (f" AND initiative_id{only}" if only else "")
+    return listings.sync_listing(
+        listing=SearchListing,
+        key="initiative_id",
+        source=Initiative,
+        alias="i",
+        published="i.status = %s AND i.revision_of_id IS NULL",
+        params=[Initiative.Status.PUBLISHED],
+        columns=_SEARCH_COLUMNS,
+        select=search_listing_select(
+            connection.vendor,
+            quote(Initiative._meta.db_table),
+            quote(Initiative.sectors.through._meta.db_table),
+        ),
+        ids=initiative_ids,
     )
-    upsert = (
-        f"INSERT INTO {listing} (initiative_id, {columns}) "  # noqa: S608
-        f"SELECT {select} FROM {table} i WHERE i.{published.replace(' AND ', ' AND i.')}"
-        + (f" AND i.id{only}" if only else "")
-        + f" ON CONFLICT (initiative_id) DO UPDATE SET {updates} WHERE {changed}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(stale, params + only_params)
-        removed = max(cursor.rowcount, 0)
-        cursor.execute(upsert, params + only_params)
-        written = max(cursor.rowcount, 0)
-    return removed + written
 
 
 @transaction.atomic

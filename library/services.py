@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from iapt_platform.accounts.personal_data import Closing
-from iapt_platform.lib import counters, search
+from iapt_platform.lib import counters, listings, search
 from iapt_platform.lib.queueing import delay_on_commit
 from iapt_platform.lib.storage import delete_on_commit
 from iapt_platform.lib.uploads import CleanFile, image_rendition
@@ -500,40 +500,19 @@ def search_listing_select(vendor: str) -> str:
 
 def _search_listings_sync(resource_ids: list[int] | None) -> int:
     """Make the search listing match the resources (these ones, or all): a row per published
-    resource with its current values, none for the others; the rows written or removed. One
-    DELETE and one upsert that leaves equal rows alone: two runs at once converge."""
-    quote = connection.ops.quote_name
-    listing = quote(SearchListing._meta.db_table)
-    table = quote(Resource._meta.db_table)
-    params: list[Any] = [Resource.Status.PUBLISHED]
-    only, only_params = "", []
-    if resource_ids is not None:
-        if not resource_ids:
-            return 0
-        only = f" IN ({', '.join(['%s'] * len(resource_ids))})"
-        only_params = list(resource_ids)
-    postgres = connection.vendor == "postgresql"
-    columns = ", ".join(_SEARCH_COLUMNS)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in _SEARCH_COLUMNS)
-    differs = "IS DISTINCT FROM" if postgres else "IS NOT"
-    changed = " OR ".join(f"{listing}.{c} {differs} excluded.{c}" for c in _SEARCH_COLUMNS)
-    # Table and column names come from the models; every value is a bound parameter.
-    stale = (
-        f"DELETE FROM {listing} WHERE resource_id NOT IN "  # noqa: S608
-        f"(SELECT id FROM {table} WHERE status = %s)" + (f" AND resource_id{only}" if only else "")
+    resource with its current values, none for the others (lib/listings.py); the rows written
+    or removed."""
+    return listings.sync_listing(
+        listing=SearchListing,
+        key="resource_id",
+        source=Resource,
+        alias="r",
+        published="r.status = %s",
+        params=[Resource.Status.PUBLISHED],
+        columns=_SEARCH_COLUMNS,
+        select=search_listing_select(connection.vendor),
+        ids=resource_ids,
     )
-    upsert = (
-        f"INSERT INTO {listing} (resource_id, {columns}) "  # noqa: S608
-        f"SELECT {search_listing_select(connection.vendor)} FROM {table} r WHERE r.status = %s"
-        + (f" AND r.id{only}" if only else "")
-        + f" ON CONFLICT (resource_id) DO UPDATE SET {updates} WHERE {changed}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(stale, params + only_params)
-        removed = max(cursor.rowcount, 0)
-        cursor.execute(upsert, params + only_params)
-        written = max(cursor.rowcount, 0)
-    return removed + written
 
 
 @transaction.atomic

@@ -1,0 +1,71 @@
+"""Derived listings: narrow tables kept as a copy of some columns of the published rows of a source
+table (initiatives.SearchListing, library.SearchListing).
+
+`sync_listing` makes such a listing match its source, for some source rows or all of them: one
+DELETE of the listing rows whose source row is no longer published, and one INSERT ... SELECT ...
+ON CONFLICT DO UPDATE that leaves equal rows alone, so two runs at once (the daily sweep twice, a
+sweep beside a save) converge on the same rows. Call it inside a transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+
+def sync_listing(
+    *,
+    listing: type[Model],
+    key: str,
+    source: type[Model],
+    alias: str,
+    published: str,
+    params: Sequence[Any],
+    columns: Sequence[str],
+    select: str,
+    ids: Sequence[int] | None,
+) -> int:
+    """Make `listing` match the published rows of `source` (those with these ids, or all): a row
+    per published source row with its current values, none for the others. Returns the rows
+    written or removed.
+
+    `key` is the listing's column holding the source row's id (unique); `columns` its other
+    columns; `select` the SELECT list (the source id, then `columns` in order) from a source row
+    named `alias`; `published` the condition on `alias` that makes a source row listed, with its
+    values in `params`. Table names come from the models and every other name from the calling
+    module; every value is a bound parameter.
+    """
+    if ids is not None and not ids:
+        return 0
+    quote = connection.ops.quote_name
+    table = quote(listing._meta.db_table)
+    origin = quote(source._meta.db_table)
+    pk = f"{alias}.{quote(source._meta.pk.column)}"
+    only, only_params = "", []
+    if ids is not None:
+        only = f" IN ({', '.join(['%s'] * len(ids))})"
+        only_params = list(ids)
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns)
+    changed = " OR ".join(f"{table}.{c} {differs} excluded.{c}" for c in columns)
+    stale = (
+        f"DELETE FROM {table} WHERE {key} NOT IN "  # noqa: S608
+        f"(SELECT {pk} FROM {origin} {alias} WHERE {published})"
+        + (f" AND {key}{only}" if only else "")
+    )
+    upsert = (
+        f"INSERT INTO {table} ({key}, {', '.join(columns)}) "  # noqa: S608
+        f"SELECT {select} FROM {origin} {alias} WHERE {published}"
+        + (f" AND {pk}{only}" if only else "")
+        + f" ON CONFLICT ({key}) DO UPDATE SET {updates} WHERE {changed}"
+    )
+    values = list(params) + only_params
+    with connection.cursor() as cursor:
+        cursor.execute(stale, values)
+        removed = max(cursor.rowcount, 0)
+        cursor.execute(upsert, values)
+        written = max(cursor.rowcount, 0)
+    return removed + written
