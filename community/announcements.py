@@ -34,10 +34,9 @@ def visible_many(user: Any, threads: list[Thread]) -> set[int]:
 
 
 def register() -> None:
-    from .following import selectors as following
-
-    news.register_kind(THREAD, label=_("A new forum thread"), visible=visible)
-    following.register_visible_many(THREAD, visible_many)
+    news.register_kind(
+        THREAD, label=_("A new forum thread"), visible=visible, visible_many=visible_many
+    )
 
 
 def thread_announce(*, thread: Thread) -> None:

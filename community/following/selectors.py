@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -222,17 +222,6 @@ class NewsItem:
     kind: str = "news"
 
 
-# A kind whose one-by-one visibility check costs queries (a forum thread) may give a check of many
-# objects at once, so that a page of notifications costs the same whatever it lists.
-_visible_many: dict[str, Callable[[Any, list[Any]], set[int]]] = {}
-
-
-def register_visible_many(kind: str, check: Callable[[Any, list[Any]], set[int]]) -> None:
-    """`check(user, objects)` gives the pks of those the user may see; it must agree with the
-    kind's `visible` predicate registered with lib/news."""
-    _visible_many[kind] = check
-
-
 def unread_count(*, user: Any) -> int:
     return NewsNotification.objects.filter(recipient=user, read_at__isnull=True).count()
 
@@ -256,7 +245,8 @@ def news_items(
     kinds = news.kinds()
     seen_in_bulk: dict[str, set[int]] = {}
     if check:
-        for kind_name, bulk in _visible_many.items():
+        bulk_checks = {name: k.visible_many for name, k in kinds.items() if k.visible_many}
+        for kind_name, bulk in bulk_checks.items():
             of_kind = [
                 objects[(n.content_type_id, n.object_id)]
                 for n in notifications

@@ -62,6 +62,10 @@ class Kind:
     name: str
     label: Any  # a lazy translation: "A success story"
     visible: Callable[[Any, Any], bool]  # (user, obj) -> may this person see it now?
+    # The same rule for many objects at once, (user, objs) -> pks seen: for a kind whose
+    # one-by-one check costs queries (a forum thread), so that a page of notifications costs
+    # the same whatever it lists. None: `visible` is cheap (an attribute).
+    visible_many: Callable[[Any, list[Any]], set[int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,8 +116,14 @@ _audiences: dict[str, list[Callable[[str], Iterable[int]]]] = {}
 _listeners: list[Callable[[Announcement], None]] = []
 
 
-def register_kind(name: str, *, label: Any, visible: Callable[[Any, Any], bool]) -> None:
-    _kinds[name] = Kind(name=name, label=label, visible=visible)
+def register_kind(
+    name: str,
+    *,
+    label: Any,
+    visible: Callable[[Any, Any], bool],
+    visible_many: Callable[[Any, list[Any]], set[int]] | None = None,
+) -> None:
+    _kinds[name] = Kind(name=name, label=label, visible=visible, visible_many=visible_many)
 
 
 def kinds() -> dict[str, Kind]:
