@@ -271,3 +271,48 @@ def test_postgresql_has_the_gin_index_for_search():
         )
         (definition,) = cursor.fetchone()
     assert "USING gin (search_vector)" in definition
+
+
+LIBRARY_SAYS_MORE = {
+    "es": "Más de 1 resultados para «exportacion»",
+    "en": "More than 1 results for “exportacion”",
+    "pt-br": "Mais de 1 resultados para “exportacion”",
+}
+
+
+@pytest.mark.parametrize("language", ["es", "en", "pt-br"])
+def test_a_search_past_the_cap_says_more_and_lists_the_newest(client, monkeypatch, language):
+    from iapt_platform.lib import search
+
+    monkeypatch.setattr(search, "COUNT_CAP", 1)
+    now = timezone.now()
+    ResourceFactory(
+        title="Exportación de servicios", type="guide", published_at=now - timezone.timedelta(1)
+    )
+    ResourceFactory(title="Guía de exportación", type="report", published_at=now)
+    prefix = "" if language == "es" else f"/{language}"
+    response = client.get(f"{prefix}/library/?q=exportacion")
+    html = response.content.decode()
+
+    assert LIBRARY_SAYS_MORE[language] in html
+    assert response.context["browse"].more is True
+    assert response.context["browse"].sort == "newest"  # not ranked: past the cap
+    assert titles(response) == ["Guía de exportación", "Exportación de servicios"]  # newest first
+    # The facets list what matches, without claiming counts.
+    assert re.search(r'name="type" value="guide">[^<]*</label>', html)
+    assert '<span class="count">' not in html.split('id="results"')[0]
+
+
+def test_a_search_at_the_cap_is_counted_and_ranked(client, monkeypatch):
+    from iapt_platform.lib import search
+
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    ResourceFactory(title="Exportación de servicios", type="guide")
+    ResourceFactory(title="Guía de exportación", type="report")
+    response = get(client, "/library/?q=exportacion")
+    html = response.content.decode()
+
+    assert count_of(response) == 2
+    assert response.context["browse"].more is False
+    assert response.context["browse"].sort == "relevance"
+    assert re.search(r'name="type" value="guide"> Guide or toolkit <span class="count">\(1\)', html)

@@ -343,9 +343,9 @@ def test_the_rebuild_command_reads_unread_pdfs_and_rewrites_every_document(clien
 
 
 def test_counting_stops_at_the_cap_and_says_more(client, monkeypatch):
-    from iapt_platform.lib import site_search
+    from iapt_platform.lib import search as lib_search
 
-    monkeypatch.setattr(site_search, "COUNT_CAP", 2)
+    monkeypatch.setattr(lib_search, "COUNT_CAP", 2)
     for n in range(4):
         initiative(f"Quimera {n}")
 
