@@ -1,13 +1,15 @@
-"""Uncached searches of the registry and the library at scale: the selectors the pages call.
+"""Searches of the registry, the library and the one search at scale: the selectors the pages call.
 
     .venv/bin/python bench/search_uncached.py [--calls 20]
 
-On the scale database of bench/scale.py (100,000 initiatives, 50,000 resources), each call first
-invalidates the cache as a change to the registry or the library does (its version), then runs
-the selector a directory or library page runs: the count, the facets and the page of results
-(`initiative_directory`, `resource_browse`). Prints the median and the 95th percentile per term
-(common, rare, zero-hit), and the load average: on a shared machine, compare runs made back to
-back (for example this tree against another checkout on the same database).
+On the scale database of bench/scale.py (100,000 initiatives, 50,000 resources; read only), runs
+the selector a directory, library or search page runs: the count, the facets and the page of
+results (`initiative_directory`, `resource_browse`, and `site_search.run` as a visitor for
+/search/). Uncached, each call first invalidates the cache as a change to the registry and the
+library does (their versions; the other kinds of /search/ keep theirs); cached, the same call
+again. Prints the median and the 95th percentile per term (common, rare, zero-hit), and the load
+average: on a shared machine, compare runs made back to back (for example this tree against
+another checkout on the same database).
 """
 
 from __future__ import annotations
@@ -25,47 +27,72 @@ TERMS = [("common", "cluster"), ("rare", "xilofono"), ("zero-hit", "qwertyzz")]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", type=int, default=20, help="uncached calls per term")
+    parser.add_argument("--calls", type=int, default=20, help="calls per term and mode")
+    parser.add_argument(
+        "--tree", default=str(common.ROOT), help="the checkout whose code is measured (a baseline)"
+    )
     args = parser.parse_args()
     common.configure_environment(
         database_url="postgres://postgres@127.0.0.1:5432/iapt_scale",
         redis_url="redis://127.0.0.1:6379/2",
     )
-    sys.path.insert(0, str(common.ROOT))
+    sys.path.insert(0, args.tree)
     import django
 
     django.setup()
     from django.http import QueryDict
 
+    from django.contrib.auth.models import AnonymousUser
+
+    import initiatives
+    from iapt_platform.lib import site_search
     from initiatives.selectors import initiative_directory, registry_changed
     from library.selectors import library_changed, resource_browse
 
-    def registry(query: str) -> int:
+    def invalidate() -> None:
         registry_changed()
-        directory = initiative_directory(QueryDict(query), page_number=None)
+        library_changed()
+
+    def registry(term: str) -> str:
+        directory = initiative_directory(QueryDict(f"q={term}"), page_number=None)
         list(directory.page.object_list)
         directory.facets  # noqa: B018 (reading them counts them)
-        return directory.page.paginator.count
+        return f"{directory.page.paginator.count:,}{'+' if directory.more else ''}"
 
-    def library(query: str) -> int:
-        library_changed()
-        browse = resource_browse(QueryDict(query), page_number=None)
+    def library(term: str) -> str:
+        browse = resource_browse(QueryDict(f"q={term}"), page_number=None)
         list(browse.page.object_list)
-        return browse.page.paginator.count
+        more = getattr(browse, "more", False)  # absent before the capped counts
+        return f"{browse.page.paginator.count:,}{'+' if more else ''}"
 
+    def everything(term: str) -> str:
+        results = site_search.run(term, user=AnonymousUser(), language="es")
+        list(results.items)
+        return f"{results.total:,}{'+' if results.more else ''}"
+
+    print(f"tree: {os.path.dirname(os.path.dirname(initiatives.__file__))}")
     print(f"load average before: {os.getloadavg()[0]:.1f}")
-    print(f"{'selector':10} {'term':22} {'matches':>8} {'median ms':>10} {'p95 ms':>8}")
-    for name, call in (("registry", registry), ("library", library)):
+    print(
+        f"{'selector':10} {'term':22} {'matches':>8} {'uncached p50':>13} {'p95':>7} "
+        f"{'cached p50':>11} {'p95':>7}"
+    )
+    for name, call in (("registry", registry), ("library", library), ("/search/", everything)):
         for kind, term in TERMS:
-            found = call(f"q={term}")
-            latencies = []
+            invalidate()
+            found = call(term)
+            uncached, cached = [], []
             for _ in range(args.calls):
+                invalidate()
                 t0 = time.perf_counter()
-                call(f"q={term}")
-                latencies.append((time.perf_counter() - t0) * 1000)
+                call(term)
+                uncached.append((time.perf_counter() - t0) * 1000)
+                t0 = time.perf_counter()
+                call(term)
+                cached.append((time.perf_counter() - t0) * 1000)
             print(
-                f"{name:10} {kind + ' q=' + term:22} {found:>8,} "
-                f"{statistics.median(latencies):>10.1f} {common.percentile(latencies, 95):>8.1f}"
+                f"{name:10} {kind + ' q=' + term:22} {found:>8} "
+                f"{statistics.median(uncached):>13.1f} {common.percentile(uncached, 95):>7.1f} "
+                f"{statistics.median(cached):>11.1f} {common.percentile(cached, 95):>7.1f}"
             )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 

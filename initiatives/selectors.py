@@ -203,8 +203,10 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
     def load_page() -> Page:
         ids = None if invalid else cache.get(ids_key)
         if ids is None:
+            # No further than the count (the cap, for a search past it), as Paginator does.
             start = (number - 1) * PAGE_SIZE
-            ids = list(ordered[start : start + PAGE_SIZE].values_list("pk", flat=True))
+            end = min(start + PAGE_SIZE, paginator.count)
+            ids = list(ordered[start:end].values_list("pk", flat=True)) if end > start else []
             if not invalid:
                 cache.set(ids_key, ids, CACHE_SECONDS)
         rows = {
