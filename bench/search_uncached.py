@@ -6,8 +6,8 @@ On the scale database of bench/scale.py (100,000 initiatives, 50,000 resources; 
 the pages /initiatives/?q=, /library/?q= and /search/?q= in process (django.test.Client, a
 visitor, production settings). Uncached, each request first invalidates the cache as a change to
 the registry and the library does (their versions; the other kinds of /search/ keep theirs);
-cached, the same request again. `--tree` measures another checkout with this script (a baseline,
-for example `git archive main | tar -x -C /tmp/base`). Prints the median and the 95th percentile per term (common, rare, zero-hit), and the load
+cached, the same request again. For a baseline, copy this script into another checkout (for
+example `git archive main | tar -x -C /tmp/base`) and run it there, back to back with this one. Prints the median and the 95th percentile per term (common, rare, zero-hit), and the load
 average: on a shared machine, compare runs made back to back (for example this tree against
 another checkout on the same database).
 """
@@ -28,15 +28,11 @@ TERMS = [("common", "cluster"), ("rare", "xilofono"), ("zero-hit", "qwertyzz")]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=20, help="calls per term and mode")
-    parser.add_argument(
-        "--tree", default=str(common.ROOT), help="the checkout whose code is measured (a baseline)"
-    )
     args = parser.parse_args()
     common.configure_environment(
         database_url="postgres://postgres@127.0.0.1:5432/iapt_scale",
         redis_url="redis://127.0.0.1:6379/2",
     )
-    sys.path.insert(0, args.tree)
     import django
 
     django.setup()
