@@ -166,7 +166,9 @@ def test_initiatives_alike_in_every_facet_are_each_counted(db):
             name=f"Clúster {n}", country="EC", kind="cluster", stage="mature", programme=andes
         )
     for query in ("country=EC", "kind=cluster", "stage=mature", "programme=andes", ""):
-        counts, total, _more, _uncounted = selectors._facet_counts(selectors.initiative_filterset(QueryDict(query)))
+        counts, total, _more, _uncounted = selectors._facet_counts(
+            selectors.initiative_filterset(QueryDict(query))
+        )
         assert counts["country"] == {"EC": 4}, query
         assert counts["programme"] == {str(andes.pk): 4}, query
         assert total in (None, 4), query
