@@ -109,6 +109,12 @@ def register(
     _kinds[key] = Kind(key, label, find, list_url, order, version, rebuild)
 
 
+def versions(*gets: Callable[[], object]) -> Callable[[], str]:
+    """One version of several (a kind whose hits show another app's content, such as a story's
+    initiative): the answer kept under it is read again when any of them changes."""
+    return lambda: "-".join(str(get()) for get in gets)
+
+
 def each_refreshed(rows: Iterable[Any], refresh: Callable[[Any], None]) -> int:
     """Run `refresh` on every row (a rebuild), returning how many."""
     n = 0
