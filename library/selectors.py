@@ -13,6 +13,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import ngettext
 from django_countries import countries
 
@@ -22,6 +23,7 @@ from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 from initiatives.matchmaking.models import Project
 from initiatives.models import Sector
+from initiatives.selectors import registry_version
 
 from .filters import FACETS, SORTS, ResourceFilterForm, apply_filters, cleaned_params
 from .models import (
@@ -122,6 +124,9 @@ class Browse:
     # The search's matches passed search.COUNT_CAP: the count is the cap (the page says "more
     # than"), facets counted over such a set show no numbers, and the list is by date.
     more: bool = False
+    # Names the rendered filters and results ("" when they must not be kept): a page whose
+    # fragment is kept never loads its rows.
+    fragment_key: str = ""
 
     @property
     def active_filter_count(self) -> int:
@@ -175,11 +180,15 @@ def resource_browse(params: QueryDict, *, page_number: str | None) -> Browse:
     paginator = CountedPaginator(ordered, PAGE_SIZE, known_count=counts.get(TOTAL))
     page = paginator.get_page(page_number)
     if not invalid:
-        page.object_list = _page_rows(active, sort, page)
+        window = page.object_list
+        page.object_list = SimpleLazyObject(lambda: _page_rows(active, sort, page.number, window))
     facets = {} if invalid else _facet_options(counts, active)
     query = cleaned_params(params)
     filters_only = query.copy()
     filters_only.pop("sort", None)
+    address = hashlib.sha256(query.urlencode().encode()).hexdigest()[:16]
+    # The filters name the registry's sectors: its version joins the library's (in _cache_key).
+    fragment = f"{_cache_key(active)}:{registry_version()}:html:{sort}:{page.number}:{address}"
     return Browse(
         form=form,
         page=page,
@@ -190,16 +199,18 @@ def resource_browse(params: QueryDict, *, page_number: str | None) -> Browse:
         filter_string=filters_only.urlencode(),
         active=active,
         more=more,
+        fragment_key="" if invalid else fragment,
     )
 
 
-def _page_rows(active: dict, sort: str, page: Page) -> list[Resource]:
-    """The resources of one page. Which ones (their ids, in order) is cached like the counts: a
-    popular search is ranked once, then each visit only loads its twenty rows."""
-    key = f"{_cache_key(active)}:{sort}:{page.number}"
+def _page_rows(active: dict, sort: str, number: int, window: QuerySet) -> list[Resource]:
+    """The resources of one page (`window`, its slice of the ordered matches). Which ones (their
+    ids, in order) is cached like the counts: a popular search is ranked once, then each visit
+    only loads its twenty rows."""
+    key = f"{_cache_key(active)}:{sort}:{number}"
     ids = cache.get(key)
     if ids is None:
-        ids = list(page.object_list.values_list("pk", flat=True))  # type: ignore[attr-defined]
+        ids = list(window.values_list("pk", flat=True))
         cache.set(key, ids, FACET_CACHE_SECONDS)
     if not ids:
         return []

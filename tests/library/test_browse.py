@@ -315,3 +315,12 @@ def test_a_search_at_the_cap_is_counted_and_ranked(client, monkeypatch):
     assert response.context["browse"].more is False
     assert response.context["browse"].sort == "relevance"
     assert re.search(r'name="type" value="guide"> Guide or toolkit <span class="count">\(1\)', html)
+
+
+def test_a_repeated_search_renders_its_results_from_the_cache(client):
+    bulk_resources(30, [TopicFactory(slug="t0")])
+    get(client, "/library/?q=metodologia")  # counts, ids and the rendered results kept
+    with CaptureQueriesContext(connection) as captured:
+        again = get(client, "/library/?q=metodologia")
+    assert count_of(again) == 30
+    assert not [q["sql"] for q in captured if '"library_resource"' in q["sql"]]
