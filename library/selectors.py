@@ -180,7 +180,7 @@ def resource_browse(params: QueryDict, *, page_number: str | None) -> Browse:
     paginator = CountedPaginator(ordered, PAGE_SIZE, known_count=counts.get(TOTAL))
     page = paginator.get_page(page_number)
     if not invalid:
-        window = page.object_list
+        window: QuerySet[Resource] = page.object_list  # type: ignore[assignment]
         page.object_list = SimpleLazyObject(lambda: _page_rows(active, sort, page.number, window))
     facets = {} if invalid else _facet_options(counts, active)
     query = cleaned_params(params)
