@@ -1,13 +1,15 @@
-"""Uncached searches of the registry and the library at scale: the selectors the pages call.
+"""Searches of the registry, the library and the one search at scale: the selectors the pages call.
 
     .venv/bin/python bench/search_uncached.py [--calls 20]
 
-On the scale database of bench/scale.py (100,000 initiatives, 50,000 resources), each call first
-invalidates the cache as a change to the registry or the library does (its version), then runs
-the selector a directory or library page runs: the count, the facets and the page of results
-(`initiative_directory`, `resource_browse`). Prints the median and the 95th percentile per term
-(common, rare, zero-hit), and the load average: on a shared machine, compare runs made back to
-back (for example this tree against another checkout on the same database).
+On the scale database of bench/scale.py (100,000 initiatives, 50,000 resources; read only), gets
+the pages /initiatives/?q=, /library/?q= and /search/?q= in process (django.test.Client, a
+visitor, production settings). Uncached, each request first invalidates the cache as a change to
+the registry and the library does (their versions; the other kinds of /search/ keep theirs);
+cached, the same request again. For a baseline, copy this script into another checkout (for
+example `git archive main | tar -x -C /tmp/base`) and run it there, back to back with this one. Prints the median and the 95th percentile per term (common, rare, zero-hit), and the load
+average: on a shared machine, compare runs made back to back (for example this tree against
+another checkout on the same database).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 
 import common
@@ -25,47 +26,91 @@ TERMS = [("common", "cluster"), ("rare", "xilofono"), ("zero-hit", "qwertyzz")]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", type=int, default=20, help="uncached calls per term")
+    parser.add_argument("--calls", type=int, default=20, help="calls per term and mode")
     args = parser.parse_args()
     common.configure_environment(
         database_url="postgres://postgres@127.0.0.1:5432/iapt_scale",
         redis_url="redis://127.0.0.1:6379/2",
     )
-    sys.path.insert(0, str(common.ROOT))
     import django
 
     django.setup()
+    from django.conf import settings
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.management import call_command
     from django.http import QueryDict
+    from django.test import Client
+    from django.test.utils import override_settings
 
+    import initiatives
+    from iapt_platform.lib import site_search
     from initiatives.selectors import initiative_directory, registry_changed
     from library.selectors import library_changed, resource_browse
 
-    def registry(query: str) -> int:
+    static_root = common.ROOT / "bench" / "out" / "static-search"
+    override_settings(
+        STATIC_ROOT=static_root,
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "bench.staticstorage.BenchStaticFilesStorage"},
+        },
+        SITE_SEARCH_RATE=10**9,  # the brake on floods is not what is measured
+    ).enable()
+    if not (static_root / "staticfiles.json").exists():
+        call_command("collectstatic", interactive=False, verbosity=0)
+    client = Client()  # a visitor, in Spanish (the unprefixed addresses)
+
+    def invalidate() -> None:
         registry_changed()
-        directory = initiative_directory(QueryDict(query), page_number=None)
-        list(directory.page.object_list)
-        directory.facets  # noqa: B018 (reading them counts them)
-        return directory.page.paginator.count
-
-    def library(query: str) -> int:
         library_changed()
-        browse = resource_browse(QueryDict(query), page_number=None)
-        list(browse.page.object_list)
-        return browse.page.paginator.count
 
+    def registry(term: str) -> str:
+        directory = initiative_directory(QueryDict(f"q={term}"), page_number=None)
+        more = getattr(directory, "more", False)  # absent before the capped counts
+        return f"{directory.page.paginator.count:,}{'+' if more else ''}"
+
+    def library(term: str) -> str:
+        browse = resource_browse(QueryDict(f"q={term}"), page_number=None)
+        more = getattr(browse, "more", False)
+        return f"{browse.page.paginator.count:,}{'+' if more else ''}"
+
+    def everything(term: str) -> str:
+        results = site_search.run(term, user=AnonymousUser(), language="es")
+        return f"{results.total:,}{'+' if results.more else ''}"
+
+    def get(path: str) -> None:
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+
+    print(f"tree: {os.path.dirname(os.path.dirname(initiatives.__file__))}")
     print(f"load average before: {os.getloadavg()[0]:.1f}")
-    print(f"{'selector':10} {'term':22} {'matches':>8} {'median ms':>10} {'p95 ms':>8}")
-    for name, call in (("registry", registry), ("library", library)):
+    print(
+        f"{'page (visitor)':16} {'term':22} {'matches':>8} {'uncached p50':>13} {'p95':>7} "
+        f"{'cached p50':>11} {'p95':>7}"
+    )
+    pages = (
+        ("/initiatives/", registry),
+        ("/library/", library),
+        ("/search/", everything),
+    )
+    for path, count in pages:
         for kind, term in TERMS:
-            found = call(f"q={term}")
-            latencies = []
+            invalidate()
+            found = count(term)
+            uncached, cached = [], []
+            get(f"{path}?q={term}")
             for _ in range(args.calls):
+                invalidate()
                 t0 = time.perf_counter()
-                call(f"q={term}")
-                latencies.append((time.perf_counter() - t0) * 1000)
+                get(f"{path}?q={term}")
+                uncached.append((time.perf_counter() - t0) * 1000)
+                t0 = time.perf_counter()
+                get(f"{path}?q={term}")
+                cached.append((time.perf_counter() - t0) * 1000)
             print(
-                f"{name:10} {kind + ' q=' + term:22} {found:>8,} "
-                f"{statistics.median(latencies):>10.1f} {common.percentile(latencies, 95):>8.1f}"
+                f"{path:16} {kind + ' q=' + term:22} {found:>8} "
+                f"{statistics.median(uncached):>13.1f} {common.percentile(uncached, 95):>7.1f} "
+                f"{statistics.median(cached):>11.1f} {common.percentile(cached, 95):>7.1f}"
             )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from iapt_platform.lib import site_search
+from iapt_platform.lib import search, site_search
 from iapt_platform.lib.site_search import Ask, Found, Hit
 
 from . import selectors, services
@@ -49,10 +49,10 @@ def find(ask: Ask) -> Found:
         return Found(0)
     posts = selectors.post_search(user=ask.user, query=ask.query)
     # Threads are counted among the first matching posts: past the cap, "at least" so many.
-    window = posts.order_by().values("thread_id")[: site_search.COUNT_CAP + 1]
+    window = posts.order_by().values("thread_id")[: search.COUNT_CAP + 1]
     found_posts = len(window)
     count = len({row["thread_id"] for row in window})
-    more = found_posts > site_search.COUNT_CAP
+    more = found_posts > search.COUNT_CAP
     if not count or ask.limit <= 0:
         return Found(count, more=more)
     ranked = "rank" in posts.query.annotations and not more

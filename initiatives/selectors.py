@@ -126,6 +126,10 @@ class Directory:
     fragment_key: str  # names the rendered results and facets; "" when they must not be kept
     load_page: Callable[[], Page] = field(repr=False)
     load_facets: Callable[[], dict[str, list[FacetOption]]] = field(repr=False)
+    # The free-text search, and whether its matches passed search.COUNT_CAP: then the count is
+    # the cap (the page says "more than"), and facets counted over such a set show no numbers.
+    searched: str = ""
+    more: bool = False
 
     @cached_property
     def page(self) -> Page:
@@ -175,24 +179,22 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
     # registry changes: a search or filter that many people use is computed once.
     key = _directory_key(params)
     counts: dict[str, dict[str, int]] = {}
+    uncounted: list[str] = []
     known_count = None
+    more = False
     if not invalid:
         # The facets first: on PostgreSQL their one scan also yields the total.
-        cached = cache.get(f"{key}:facets")
+        cached = cache.get(f"{key}:facets-capped")
         if cached is None:
             cached = _facet_counts(filterset)
-            cache.set(f"{key}:facets", cached, CACHE_SECONDS)
-        counts, total = cached
-        known_count = (
-            total
-            if total is not None
-            else cache.get_or_set(f"{key}:count", qs.count, CACHE_SECONDS)
-        )
+            if cached[1] is None:  # every facet filtered: counted apart
+                cached = (cached[0], *_count(qs, capped=bool(active.get("q"))), cached[3])
+            cache.set(f"{key}:facets-capped", cached, CACHE_SECONDS)
+        counts, known_count, more, uncounted = cached
     if not sort:
         # Ranking thousands of matches of a word most initiatives share ("cluster") tells the
         # reader nothing and costs a score per match: broad searches list by name unless asked.
-        broad = known_count is not None and known_count > BROAD_SEARCH
-        sort = "relevance" if active.get("q") and not broad else "name"
+        sort = "relevance" if active.get("q") and not more else "name"
     ordered = initiative_ordered(qs, sort)
     paginator = CountedPaginator(ordered, PAGE_SIZE, known_count=known_count)
     number = paginator.validate_number(_page_number(page_number, paginator))
@@ -201,8 +203,10 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
     def load_page() -> Page:
         ids = None if invalid else cache.get(ids_key)
         if ids is None:
+            # No further than the count (the cap, for a search past it), as Paginator does.
             start = (number - 1) * PAGE_SIZE
-            ids = list(ordered[start : start + PAGE_SIZE].values_list("pk", flat=True))
+            end = min(start + PAGE_SIZE, paginator.count)
+            ids = list(ordered[start:end].values_list("pk", flat=True)) if end > start else []
             if not invalid:
                 cache.set(ids_key, ids, CACHE_SECONDS)
         rows = {
@@ -224,12 +228,17 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
         query_string=query_string,
         fragment_key="" if invalid else f"{key}:html:{sort}:{number}:{address}",
         load_page=load_page,
-        load_facets=lambda: {} if invalid else _facet_options(counts, filterset),
+        load_facets=lambda: {} if invalid else _facet_options(counts, filterset, uncounted),
+        searched=str(active.get("q") or ""),
+        more=more,
     )
 
 
+def _count(qs: QuerySet, *, capped: bool) -> tuple[int, bool]:
+    return search.capped_count(qs) if capped else (qs.count(), False)
+
+
 CACHE_SECONDS = 600
-BROAD_SEARCH = 2_000  # matches past which a search is listed by name unless sorted by relevance
 
 
 def _directory_key(params: QueryDict) -> str:
@@ -273,24 +282,36 @@ _FACET_COLUMNS = {
 }
 
 
-def _facet_counts(filterset: InitiativeFilter) -> tuple[dict[str, dict[str, int]], int | None]:
-    """Counts per facet value, each facet counted under every other active filter, and the total
-    of matches.
+FacetCounts = tuple[dict[str, dict[str, int]], int | None, bool, list[str]]
+
+
+def _facet_counts(filterset: InitiativeFilter) -> FacetCounts:
+    """Counts per facet value, each facet counted under every other active filter; the total of
+    matches (None when every facet is filtered); whether there are more matches than that total
+    (a search past search.COUNT_CAP); and the facets whose counts are not known.
 
     Counted on the search listing (`SearchListing`, one narrow row per published initiative with
     its stripped vector and facet columns) rather than the initiatives' wide rows. Every facet
     without an active filter of its own is counted in one grouped scan of the matches, whose
     grand-total row is the total (GROUPING SETS on PostgreSQL; one GROUP BY per facet on SQLite);
     a facet with an active filter is counted apart, under the other filters only.
+
+    With a free-text search each set is read no further than COUNT_CAP + 1 matches: a set that
+    goes past it (most of the registry, for "cluster") has its values listed as found in those
+    rows, its facets marked uncounted, and the total given as the cap with `more`.
     """
     active = filterset.active_filters()
     facets = InitiativeFilter.facets_for(active)
     shared = [f for f in facets if f not in active]
-    counts, total = _grouped_facet_counts(shared, _listing_matching(active), total=True)
+    cap = search.COUNT_CAP if active.get("q") else None
+    counts, total, more = _grouped_facet_counts(shared, _listing_matching(active), cap, total=True)
+    uncounted = list(shared) if more else []
     for facet in facets:
         if facet in active:
-            counts.update(_grouped_facet_counts([facet], _listing_matching(active, facet))[0])
-    return {f: counts[f] for f in facets}, total
+            apart, _, past = _grouped_facet_counts([facet], _listing_matching(active, facet), cap)
+            counts.update(apart)
+            uncounted += [facet] if past else []
+    return {f: counts[f] for f in facets}, total, more, uncounted
 
 
 def _listing_matching(active: dict, without: str | None = None) -> QuerySet[SearchListing]:
@@ -319,14 +340,23 @@ def _listing_matching(active: dict, without: str | None = None) -> QuerySet[Sear
 
 
 def _grouped_facet_counts(
-    facets: list[str], qs: QuerySet[SearchListing], *, total: bool = False
-) -> tuple[dict[str, dict[str, int]], int | None]:
+    facets: list[str], qs: QuerySet[SearchListing], cap: int | None, *, total: bool = False
+) -> tuple[dict[str, dict[str, int]], int | None, bool]:
+    """(counts per facet value, the total if asked, whether the set went past `cap`). With a
+    cap, only the first cap + 1 rows are read: past it the counts are those of these rows."""
     counts: dict[str, dict[str, int]] = {f: {} for f in facets}
     columns = [_FACET_COLUMNS[f] for f in facets]
     rows: list[tuple[str, object, int]] = []  # (facet, value, count)
     grand_total = None
-    if connection.vendor == "postgresql" and columns:
-        inner, params = qs.values(*columns).query.sql_with_params()
+    if not columns:
+        return counts, None, False
+    if cap is not None:
+        total = True  # the size of the set tells whether it went past the cap
+    if connection.vendor == "postgresql":
+        within = qs.values(*columns)
+        if cap is not None:
+            within = within[: cap + 1]
+        inner, params = within.query.sql_with_params()
         # The column names come from _FACET_COLUMNS and the inner query, with its parameters,
         # from Django's compiler: nothing from the request is pasted into the SQL.
         sets = ", ".join(f"({c})" for c in columns) + (", ()" if total else "")
@@ -344,6 +374,9 @@ def _grouped_facet_counts(
                 position = flags.index(0)  # the one column this row is grouped by
                 rows.append((facets[position], values[position], n))
     else:
+        if cap is not None:
+            ids = list(qs.values_list("pk", flat=True)[: cap + 1])
+            qs = SearchListing.objects.filter(pk__in=ids)
         for facet, column in zip(facets, columns, strict=True):
             grouped = qs.values(column).annotate(n=Count("pk")).values_list(column, "n")
             rows += [(facet, value, n) for value, n in grouped]
@@ -360,10 +393,14 @@ def _grouped_facet_counts(
             counts[facet][str(value)] = n
     if "digital" in facets and not counts["digital"]:
         counts["digital"] = {"1": 0}
-    return counts, grand_total
+    if cap is not None and grand_total is not None and grand_total > cap:
+        return counts, cap, True
+    return counts, grand_total, False
 
 
-def _facet_options(counts: dict[str, dict[str, int]], filterset: InitiativeFilter) -> dict:
+def _facet_options(
+    counts: dict[str, dict[str, int]], filterset: InitiativeFilter, uncounted: list[str]
+) -> dict:
     data = filterset.data if filterset.is_bound else QueryDict()
     selected = {key: set(data.getlist(key)) for key in ("subdivision", *InitiativeFilter.FACETS)}
     names = dict(countries)
@@ -374,7 +411,10 @@ def _facet_options(counts: dict[str, dict[str, int]], filterset: InitiativeFilte
 
     def option(value: str, label, count: int, key: str) -> FacetOption:
         return FacetOption(
-            value=value, label=str(label), count=count, selected=value in selected[key]
+            value=value,
+            label=str(label),
+            count=None if key in uncounted else count,
+            selected=value in selected[key],
         )
 
     options["country"] = sorted(
@@ -423,7 +463,12 @@ def _facet_options(counts: dict[str, dict[str, int]], filterset: InitiativeFilte
     )
     digital = counts["digital"].get("1", 0)
     options["digital"] = [
-        FacetOption(value="on", label="", count=digital, selected=bool(data.get("digital")))
+        FacetOption(
+            value="on",
+            label="",
+            count=None if "digital" in uncounted else digital,
+            selected=bool(data.get("digital")),
+        )
     ]
     return options
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.cache import cache
@@ -13,6 +13,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import ngettext
 from django_countries import countries
 
@@ -22,6 +23,7 @@ from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 from initiatives.matchmaking.models import Project
 from initiatives.models import Sector
+from initiatives.selectors import registry_version
 
 from .filters import FACETS, SORTS, ResourceFilterForm, apply_filters, cleaned_params
 from .models import (
@@ -119,6 +121,12 @@ class Browse:
     query_string: str  # the current filters and sort, without the page, for links
     filter_string: str  # the current filters only, for the exports
     active: dict
+    # The search's matches passed search.COUNT_CAP: the count is the cap (the page says "more
+    # than"), facets counted over such a set show no numbers, and the list is by date.
+    more: bool = False
+    # Names the rendered filters and results ("" when they must not be kept): a page whose
+    # fragment is kept never loads its rows.
+    fragment_key: str = ""
 
     @property
     def active_filter_count(self) -> int:
@@ -163,15 +171,24 @@ def resource_browse(params: QueryDict, *, page_number: str | None) -> Browse:
     active = form.active()
     sort = default_sort(params, active)
     counts: dict[str, Any] = {} if invalid else facet_counts(active)
+    more = bool(counts.get(MORE))
+    if more and sort == "relevance" and params.get("sort") != "relevance":
+        # Ranking 30,000 matches of a word most resources share costs a score each and tells
+        # the reader little: the newest first (an index), unless relevance is asked for.
+        sort = "newest"
     ordered = resource_ordered(qs, sort)
     paginator = CountedPaginator(ordered, PAGE_SIZE, known_count=counts.get(TOTAL))
     page = paginator.get_page(page_number)
     if not invalid:
-        page.object_list = _page_rows(active, sort, page)
+        window: QuerySet[Resource] = page.object_list  # type: ignore[assignment]
+        page.object_list = SimpleLazyObject(lambda: _page_rows(active, sort, page.number, window))
     facets = {} if invalid else _facet_options(counts, active)
     query = cleaned_params(params)
     filters_only = query.copy()
     filters_only.pop("sort", None)
+    address = hashlib.sha256(query.urlencode().encode()).hexdigest()[:16]
+    # The filters name the registry's sectors: its version joins the library's (in _cache_key).
+    fragment = f"{_cache_key(active)}:{registry_version()}:html:{sort}:{page.number}:{address}"
     return Browse(
         form=form,
         page=page,
@@ -181,16 +198,19 @@ def resource_browse(params: QueryDict, *, page_number: str | None) -> Browse:
         query_string=query.urlencode(),
         filter_string=filters_only.urlencode(),
         active=active,
+        more=more,
+        fragment_key="" if invalid else fragment,
     )
 
 
-def _page_rows(active: dict, sort: str, page: Page) -> list[Resource]:
-    """The resources of one page. Which ones (their ids, in order) is cached like the counts: a
-    popular search is ranked once, then each visit only loads its twenty rows."""
-    key = f"{_cache_key(active)}:{sort}:{page.number}"
+def _page_rows(active: dict, sort: str, number: int, window: QuerySet) -> list[Resource]:
+    """The resources of one page (`window`, its slice of the ordered matches). Which ones (their
+    ids, in order) is cached like the counts: a popular search is ranked once, then each visit
+    only loads its twenty rows."""
+    key = f"{_cache_key(active)}:{sort}:{number}"
     ids = cache.get(key)
     if ids is None:
-        ids = list(page.object_list.values_list("pk", flat=True))  # type: ignore[attr-defined]
+        ids = list(window.values_list("pk", flat=True))
         cache.set(key, ids, FACET_CACHE_SECONDS)
     if not ids:
         return []
@@ -208,6 +228,8 @@ def resource_export_list(params: QueryDict) -> list[Resource]:
 
 
 TOTAL = "total"  # the key of the number of matching resources among the facet counts
+MORE = "more"  # ...of whether there are more matches than that (a search past the cap)
+UNCOUNTED = "uncounted"  # ...of the facets counted over a set past the cap (no numbers shown)
 FACET_CACHE_SECONDS = 600
 
 
@@ -256,31 +278,49 @@ def _facet_counts(active: dict) -> dict[str, Any]:
     GROUP BY per facet on SQLite). A facet whose filter is active needs its own set, hence its
     own statement. The listing holds each resource's facet values in its own row, so no facet
     joins another table, whatever the number of matches.
+
+    With a free-text search each set is read no further than COUNT_CAP + 1 matches: a set that
+    goes past it has its values listed as found in those rows and its facets marked uncounted;
+    the page's own set then counts as the cap, with MORE.
     """
     groups: dict[tuple[str, ...], list[str]] = {}
     for facet in FACETS:
         kept = tuple(sorted(k for k in active if k != facet))
         groups.setdefault(kept, []).append(facet)
     counts: dict[str, Any] = {facet: {} for facet in FACETS}
+    counts[UNCOUNTED] = []
     for kept, facets in groups.items():
         others = {k: active[k] for k in kept}
         whole = set(kept) == set(active)  # this set is the page's result: its size is the count
-        grouped, total = _grouped_counts(facets, _listing_matching(others), total=whole)
+        cap = search.COUNT_CAP if others.get("q") else None
+        grouped, total, past = _grouped_counts(
+            facets, _listing_matching(others), total=whole, cap=cap
+        )
         for facet, values in grouped.items():
             counts[facet] = values
+        if past:
+            counts[UNCOUNTED] += facets
         if whole:
             counts[TOTAL] = total
+            counts[MORE] = past
     return counts
 
 
 def _grouped_counts(
-    facets: list[str], qs: QuerySet, *, total: bool
-) -> tuple[dict[str, dict[str, int]], int | None]:
+    facets: list[str], qs: QuerySet, *, total: bool, cap: int | None
+) -> tuple[dict[str, dict[str, int]], int | None, bool]:
+    """(counts per facet value, the total if asked, whether the set went past `cap`). With a
+    cap, only the first cap + 1 rows are read: past it the counts are those of these rows."""
     columns = [_FACET_COLUMNS[f] for f in facets]
     rows: list[tuple[str, object, int]] = []
     grand_total = None
+    if cap is not None:
+        total = True  # the size of the set tells whether it went past the cap
     if connection.vendor == "postgresql":
-        inner, params = qs.values(*columns).query.sql_with_params()
+        within = qs.values(*columns)
+        if cap is not None:
+            within = within[: cap + 1]
+        inner, params = within.query.sql_with_params()
         # Column names from _FACET_COLUMNS; the inner query, with its parameters, from Django.
         sets = ", ".join(f"({c})" for c in columns) + (", ()" if total else "")
         sql = (
@@ -297,6 +337,9 @@ def _grouped_counts(
                 position = flags.index(0)
                 rows.append((facets[position], values[position], n))
     else:
+        if cap is not None:
+            ids = list(qs.values_list("pk", flat=True)[: cap + 1])
+            qs = SearchListing.objects.filter(pk__in=ids)
         for facet, column in zip(facets, columns, strict=True):
             grouped = qs.values(column).annotate(n=Count("pk")).values_list(column, "n")
             rows += [(facet, value, n) for value, n in grouped]
@@ -311,7 +354,9 @@ def _grouped_counts(
             continue
         for part in str(value).split():
             counts[facet][part] = counts[facet].get(part, 0) + n
-    return counts, grand_total
+    if cap is not None and grand_total is not None and grand_total > cap:
+        return counts, cap, True
+    return counts, grand_total, False
 
 
 def _listing_matching(active: dict) -> QuerySet:
@@ -360,7 +405,7 @@ def _facet_options(counts: dict[str, dict[str, int]], active: dict) -> dict:
     country_counts = counts.get("country", {})
     year_counts = counts.get("year", {})
     years = sorted(set(year_counts) | selected["year"], reverse=True)
-    return {
+    options = {
         "type": choice_options("type", Resource.Type.choices),
         "topic": [
             FacetOption(t.slug, t.name, topic_counts.get(str(t.pk), 0), t.slug in selected["topic"])
@@ -378,6 +423,9 @@ def _facet_options(counts: dict[str, dict[str, int]], active: dict) -> dict:
         "year": [FacetOption(y, y, year_counts.get(y, 0), y in selected["year"]) for y in years],
         "method": choice_options("method", Evidence.Method.choices),
     }
+    for facet in counts.get(UNCOUNTED, []):  # counted over a set past the cap: no numbers
+        options[facet] = [replace(option, count=None) for option in options[facet]]
+    return options
 
 
 # --- The evidence map -----------------------------------------------------------------------------

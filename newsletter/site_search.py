@@ -14,6 +14,7 @@ from iapt_platform.lib import search, site_search
 from iapt_platform.lib.site_search import Ask, Found, Hit
 from iapt_platform.lib.translated import LANGUAGE_CODES, SOURCE_LANGUAGE
 
+from . import selectors
 from .models import Edition, Issue
 
 
@@ -85,6 +86,7 @@ def register_kinds() -> None:
         find=find,
         list_url=lambda query: reverse("newsletter:archive_current"),
         order=80,
+        version=selectors.bulletin_version,  # the archive's
         rebuild=lambda: site_search.each_refreshed(
             Edition.objects.all(), lambda edition: edition_refresh_search(edition=edition)
         ),

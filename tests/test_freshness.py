@@ -147,6 +147,7 @@ def test_an_edited_resource_shows_on_every_page_that_lists_it(
     pages = [
         en("home"),
         en("library:index"),
+        en("library:index") + "?q=resource",  # its rendered results are kept too
         en("library:detail", "resource-alpha"),
         en("initiatives:detail", "alpha"),
         en("meetings:detail", "meeting-alpha"),

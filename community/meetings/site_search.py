@@ -13,6 +13,7 @@ from iapt_platform.lib import search, site_search
 from iapt_platform.lib.site_search import Ask, Found, Hit
 from iapt_platform.lib.translated import in_language
 
+from . import selectors
 from .models import Meeting
 
 
@@ -71,6 +72,7 @@ def register_kinds() -> None:
         find=find,
         list_url=lambda query: reverse("meetings:calendar"),
         order=50,
+        version=selectors.meetings_version,  # the calendar's (timed: meetings that start)
         rebuild=lambda: site_search.each_refreshed(
             Meeting.objects.all(), lambda meeting: meeting_refresh_search(meeting=meeting)
         ),

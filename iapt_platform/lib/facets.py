@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 class FacetOption:
     value: str
     label: str
-    count: int
+    count: int | None  # None: not counted (a search past search.COUNT_CAP)
     selected: bool
 
 

@@ -18,6 +18,12 @@ from django.db.models import F, Q, QuerySet, Value
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 
+# Matches of a free-text search are counted up to COUNT_CAP ("more than 1000"): counting all
+# 60,000 matches of a word most rows share ("cluster"), or their facets, costs more than the
+# rest of the page and tells the reader nothing more. Past it a list is ordered from an index
+# (by name or date), not ranked, unless the reader asks for relevance. Read at each call.
+COUNT_CAP = 1_000
+
 
 def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text or "")
@@ -59,6 +65,12 @@ def search(qs: QuerySet, query: str, *, rank: bool = True) -> QuerySet:
 
         qs = qs.annotate(rank=Value(0.0, output_field=FloatField()))
     return qs
+
+
+def capped_count(qs: QuerySet) -> tuple[int, bool]:
+    """(matches up to COUNT_CAP, whether there are more): one COUNT over a LIMIT."""
+    count = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return min(count, COUNT_CAP), count > COUNT_CAP
 
 
 def document_updates(parts: dict[str, str]) -> dict[str, Any]:

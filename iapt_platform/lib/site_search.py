@@ -47,10 +47,8 @@ PAGE_SIZE = 20
 MOST_PAGES = 10  # of the merged list: past 200 results, narrowing to a kind says more
 SNIPPET_LENGTH = 220
 CACHE_SECONDS = 600
-# Matches of one kind are counted up to COUNT_CAP ("1000+"): counting every one of 60,000
-# matches of a common word costs more than the rest of the search, and tells the reader nothing
-# more. Past it the kind is listed by date or name (from an index), not ranked by relevance.
-COUNT_CAP = 1_000
+# Matches of one kind are counted up to search.COUNT_CAP ("1000+"); past it the kind is listed by
+# date or name (from an index), not ranked by relevance.
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ class Hit:
 class Found:
     count: int
     hits: list[Hit] = field(default_factory=list)
-    more: bool = False  # `count` is a lower bound: counting stopped at COUNT_CAP
+    more: bool = False  # `count` is a lower bound: counting stopped at search.COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -109,6 +107,12 @@ def register(
     rebuild: Callable[[], int] | None = None,
 ) -> None:
     _kinds[key] = Kind(key, label, find, list_url, order, version, rebuild)
+
+
+def versions(*gets: Callable[[], object]) -> Callable[[], str]:
+    """One version of several (a kind whose hits show another app's content, such as a story's
+    initiative): the answer kept under it is read again when any of them changes."""
+    return lambda: "-".join(str(get()) for get in gets)
 
 
 def each_refreshed(rows: Iterable[Any], refresh: Callable[[Any], None]) -> int:
@@ -152,10 +156,10 @@ def found(
     """Count the matches of `qs` (from `matching`) and turn the asked page into hits.
 
     The page's ids are read first (the rank is computed for the order, and no wide row is sorted),
-    then `load(ids)` fetches those rows with what their hits show. Past COUNT_CAP matches a word
+    then `load(ids)` fetches those rows with what their hits show. Past search.COUNT_CAP matches a word
     most rows share says little, and ranking every match costs a score each: `broad_order`
     (by date or name, from an index) lists them instead, as the registry's directory does."""
-    count, more = capped_count(qs)
+    count, more = search.capped_count(qs)
     if not count or ask.limit <= 0:
         return Found(count, more=more)
     if broad_order is not None and more:
@@ -164,12 +168,6 @@ def found(
     ids = list(qs.order_by(*order).values_list("pk", flat=True)[window])
     rows = {row.pk: row for row in load(ids)}
     return Found(count, [to_hit(rows[pk]) for pk in ids if pk in rows], more)
-
-
-def capped_count(qs: QuerySet) -> tuple[int, bool]:
-    """(matches up to COUNT_CAP, whether there are more): one COUNT over a LIMIT."""
-    count = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
-    return min(count, COUNT_CAP), count > COUNT_CAP
 
 
 def ordered_by_rank(qs: QuerySet, *then: Any) -> list[Any]:

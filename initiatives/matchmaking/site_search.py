@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib import search, site_search
 from iapt_platform.lib.site_search import Ask, Found, Hit
+from initiatives.selectors import registry_version
 
+from . import selectors
 from .models import CollaborationPost, Project
 
 
@@ -128,6 +130,8 @@ def register_kinds() -> None:
         find=find_posts,
         list_url=lambda query: reverse("matchmaking:list"),
         order=60,
+        # Those of its pages (a post names its initiative; expired posts leave in the minute).
+        version=site_search.versions(selectors.collaboration_version, registry_version),
         rebuild=lambda: site_search.each_refreshed(
             CollaborationPost.objects.select_related("initiative"),
             lambda post: post_refresh_search(post=post),
@@ -139,6 +143,7 @@ def register_kinds() -> None:
         find=find_projects,
         list_url=lambda query: reverse("matchmaking:projects"),
         order=70,
+        version=site_search.versions(selectors.collaboration_version, registry_version),
         rebuild=lambda: site_search.each_refreshed(
             Project.objects.all(), lambda project: project_refresh_search(project=project)
         ),

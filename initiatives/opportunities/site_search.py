@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from iapt_platform.lib import search, site_search
 from iapt_platform.lib.site_search import Ask, Found, Hit
 from iapt_platform.lib.translated import LANGUAGE_CODES
+from initiatives.selectors import registry_version
 
+from . import selectors
 from .models import Opportunity
 
 
@@ -96,6 +98,8 @@ def register_kinds() -> None:
         find=find,
         list_url=lambda query: reverse("opportunities:list"),
         order=25,
+        # Those of its pages (an offer that closes leaves within the minute).
+        version=site_search.versions(selectors.opportunities_version, registry_version),
         rebuild=lambda: site_search.each_refreshed(
             Opportunity.objects.all(),
             lambda opportunity: opportunity_refresh_search(opportunity=opportunity),

@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib import search, site_search
 from iapt_platform.lib.site_search import Ask, Found, Hit
+from initiatives.selectors import registry_version
 
+from . import selectors
 from .models import InterviewBlock, Story
 
 
@@ -90,6 +92,8 @@ def register_kinds() -> None:
         find=find,
         list_url=lambda query: reverse("stories:list"),
         order=20,
+        # Those of its pages (the story names its initiative; scheduled stories appear in time).
+        version=site_search.versions(selectors.stories_version, registry_version),
         rebuild=lambda: site_search.each_refreshed(
             Story.objects.all(), lambda story: story_refresh_search(story=story)
         ),

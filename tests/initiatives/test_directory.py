@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from iapt_platform.lib import search
 from initiatives import selectors, services
 from initiatives.models import Initiative, Sector
 from tests.factories import InitiativeFactory, SectorFactory
@@ -90,16 +91,16 @@ def test_sorting_and_shareable_urls(client, registry):
 def test_a_broad_search_is_listed_by_name_unless_relevance_is_asked_for(
     client, registry, monkeypatch
 ):
-    monkeypatch.setattr(selectors, "BROAD_SEARCH", 1)
-    # Two matches: past the threshold, so listed by name.
+    monkeypatch.setattr(search, "COUNT_CAP", 1)
+    # Two matches: past the cap, so listed by name.
     broad = client.get(URL, {"q": "logistico"})
     ranked = client.get(URL, {"q": "logistico", "sort": "relevance"})
 
-    assert names(broad) == sorted(names(broad), key=str.lower)
+    assert names(broad) == ["Clúster Logístico del Guayas"]  # the first by name
     assert broad.context["directory"].sort == "name"
     assert '<option value="name" selected>' in broad.text
     assert ranked.context["directory"].sort == "relevance"
-    assert set(names(ranked)) == set(names(broad))
+    assert len(names(ranked)) == 1
 
 
 @pytest.mark.parametrize(
@@ -208,3 +209,73 @@ def test_the_initiative_page_has_json_ld_and_a_location_map(client):
     data = json.loads(json_ld)
     assert data["name"] == initiative.name and data["address"]["addressCountry"] == "EC"
     assert 'class="location-map"' in page and 'class="location-point"' in page
+
+
+SAYS_MORE = {
+    "es": "Más de 1 resultados para «cluster»",
+    "en": "More than 1 results for “cluster”",
+    "pt-br": "Mais de 1 resultados para “cluster”",
+}
+
+
+@pytest.mark.parametrize("language", ["es", "en", "pt-br"])
+def test_a_search_past_the_cap_says_more_than_it_counted(client, registry, monkeypatch, language):
+    monkeypatch.setattr(search, "COUNT_CAP", 1)  # "cluster" has two matches
+    prefix = "" if language == "es" else f"/{language}"
+    response = client.get(f"{prefix}/initiatives/", {"q": "cluster"})
+
+    directory = response.context["directory"]
+    assert directory.more is True
+    assert response.context["page"].paginator.count == 1
+    assert SAYS_MORE[language] in response.text
+    # Nothing claims an exact figure: the facets list what matches, without counts.
+    countries = directory.facets["country"]
+    assert [o.value for o in countries] == ["EC"]
+    assert all(o.count is None for options in directory.facets.values() for o in options)
+    assert '<span class="count">' not in response.text.split('id="results"')[0]
+    # Listed by name, and no further than it counted.
+    assert names(response) == ["Clúster del Cacao de Esmeraldas"]
+
+
+def test_a_search_exactly_at_the_cap_is_counted_exactly(client, registry, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    response = client.get(URL, {"q": "cluster"})
+
+    directory = response.context["directory"]
+    assert directory.more is False
+    assert response.context["page"].paginator.count == 2
+    assert {o.value: o.count for o in directory.facets["country"]} == {"EC": 2}
+    assert {o.value: o.count for o in directory.facets["sector"]} == {
+        "agrifood": 1,
+        "logistics": 1,
+    }
+    assert set(names(response)) == {
+        "Clúster Logístico del Guayas",
+        "Clúster del Cacao de Esmeraldas",
+    }
+
+
+def test_a_filter_past_the_cap_without_a_search_is_still_counted_exactly(
+    client, registry, monkeypatch
+):
+    # Filters have known values (their counts are kept per combination); only free text is capped.
+    monkeypatch.setattr(search, "COUNT_CAP", 1)
+    response = client.get(URL, {"country": "EC"})
+    assert response.context["directory"].more is False
+    assert response.context["page"].paginator.count == 2
+    assert {o.value: o.count for o in response.context["directory"].facets["stage"]} == {
+        "developing": 1,
+        "mature": 1,
+    }
+
+
+def test_a_narrowed_broad_search_counts_its_facets_again(client, registry, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 1)
+    response = client.get(URL, {"q": "cluster", "sector": "logistics"})
+    directory = response.context["directory"]
+    assert directory.more is False
+    assert names(response) == ["Clúster Logístico del Guayas"]
+    # The sector facet is counted under the search alone (two matches: past the cap)...
+    assert all(o.count is None for o in directory.facets["sector"])
+    # ...the others under the search and the sector: one match, counted.
+    assert {o.value: o.count for o in directory.facets["country"]} == {"EC": 1}

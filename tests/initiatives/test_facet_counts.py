@@ -107,8 +107,9 @@ def counted_apart(query: str) -> dict[str, dict[str, int]]:
 )
 def test_the_facet_counts_agree_with_counting_each_facet_apart(registry, query):
     filterset = selectors.initiative_filterset(QueryDict(query))
-    counts, total = selectors._facet_counts(filterset)
+    counts, total, more, uncounted = selectors._facet_counts(filterset)
 
+    assert (more, uncounted) == (False, [])  # small sets: counted exactly, under the cap
     assert counts == counted_apart(query)
     # The number of matches comes with the counts (the grand-total row on PostgreSQL).
     _fs, matches, _invalid = selectors.initiative_filtered(QueryDict(query))
@@ -123,7 +124,7 @@ def test_the_unfiltered_counts_on_postgresql_come_from_one_query(
     filterset = selectors.initiative_filterset(QueryDict(""))
 
     with django_assert_num_queries(1):  # every facet, sectors too, in one scan of the listing
-        counts, total = selectors._facet_counts(filterset)
+        counts, total, _more, _uncounted = selectors._facet_counts(filterset)
 
     assert total == 6
     assert counts["country"] == {"EC": 2, "PE": 2, "BR": 2}
@@ -151,7 +152,7 @@ def test_a_change_to_the_registry_warms_the_unfiltered_directory_once_per_burst(
     tasks.warm_directory()  # what the worker runs five seconds later
 
     key = selectors._directory_key(QueryDict())
-    counts, total = cache.get(f"{key}:facets")
+    counts, total, _more, _uncounted = cache.get(f"{key}:facets-capped")
     assert counts["country"]["UY"] == 2
     assert total in (None, 8) and Initiative.objects.published().count() == 8
     assert selectors.directory_warm_due()  # the next change queues a warm-up again
@@ -165,7 +166,9 @@ def test_initiatives_alike_in_every_facet_are_each_counted(db):
             name=f"Clúster {n}", country="EC", kind="cluster", stage="mature", programme=andes
         )
     for query in ("country=EC", "kind=cluster", "stage=mature", "programme=andes", ""):
-        counts, total = selectors._facet_counts(selectors.initiative_filterset(QueryDict(query)))
+        counts, total, _more, _uncounted = selectors._facet_counts(
+            selectors.initiative_filterset(QueryDict(query))
+        )
         assert counts["country"] == {"EC": 4}, query
         assert counts["programme"] == {str(andes.pk): 4}, query
         assert total in (None, 4), query

@@ -154,7 +154,7 @@ def test_directory_pages_answer_as_before(committed):
     assert found("q=cluster&country=PE")[0] == 10
     assert found("q=cluster") == (30, [f"Clúster {n:02d}" for n in range(24)])
     filterset = selectors.initiative_filterset(QueryDict("q=cluster&digital=on"))
-    counts, total = selectors._facet_counts(filterset)
+    counts, total, _more, _uncounted = selectors._facet_counts(filterset)
     assert total == 8
     assert counts["country"] == {"EC": 3, "PE": 3, "CO": 2}
     assert counts["digital"] == {"1": 8}

@@ -256,10 +256,9 @@ def test_a_plain_search_matches_once_for_all_facets(client):
         client.get("/library/?q=metodologia")
     marker = '"search_vector" @@' if connection.vendor == "postgresql" else '"search_document" LIKE'
     searches = [q["sql"] for q in captured if marker in q["sql"]]
-    if connection.vendor == "postgresql":
-        assert len(searches) == 2  # the ranked page, and one scan for the six facets and total
-    else:  # no GROUPING SETS: a GROUP BY per facet, and the total
-        assert len(searches) == 8
+    # The ranked page, and one scan for the six facets and total (on SQLite, without GROUPING
+    # SETS, the matches' ids up to the cap, which each facet's GROUP BY then reads).
+    assert len(searches) == 2
 
 
 def test_postgresql_has_the_gin_index_for_search():
@@ -271,3 +270,57 @@ def test_postgresql_has_the_gin_index_for_search():
         )
         (definition,) = cursor.fetchone()
     assert "USING gin (search_vector)" in definition
+
+
+LIBRARY_SAYS_MORE = {
+    "es": "Más de 1 resultados para «exportacion»",
+    "en": "More than 1 results for “exportacion”",
+    "pt-br": "Mais de 1 resultados para “exportacion”",
+}
+
+
+@pytest.mark.parametrize("language", ["es", "en", "pt-br"])
+def test_a_search_past_the_cap_says_more_and_lists_the_newest(client, monkeypatch, language):
+    from iapt_platform.lib import search
+
+    monkeypatch.setattr(search, "COUNT_CAP", 1)
+    now = timezone.now()
+    ResourceFactory(
+        title="Exportación de servicios", type="guide", published_at=now - timezone.timedelta(1)
+    )
+    ResourceFactory(title="Guía de exportación", type="report", published_at=now)
+    prefix = "" if language == "es" else f"/{language}"
+    response = client.get(f"{prefix}/library/?q=exportacion")
+    html = response.content.decode()
+
+    assert LIBRARY_SAYS_MORE[language] in html
+    assert response.context["browse"].more is True
+    assert response.context["browse"].sort == "newest"  # not ranked: past the cap
+    assert titles(response) == ["Guía de exportación"]  # the newest, no further than counted
+    # The facets list what matches, without claiming counts.
+    assert re.search(r'name="type" value="guide">[^<]*</label>', html)
+    assert '<span class="count">' not in html.split('id="results"')[0]
+
+
+def test_a_search_at_the_cap_is_counted_and_ranked(client, monkeypatch):
+    from iapt_platform.lib import search
+
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    ResourceFactory(title="Exportación de servicios", type="guide")
+    ResourceFactory(title="Guía de exportación", type="report")
+    response = get(client, "/library/?q=exportacion")
+    html = response.content.decode()
+
+    assert count_of(response) == 2
+    assert response.context["browse"].more is False
+    assert response.context["browse"].sort == "relevance"
+    assert re.search(r'name="type" value="guide"> Guide or toolkit <span class="count">\(1\)', html)
+
+
+def test_a_repeated_search_renders_its_results_from_the_cache(client):
+    bulk_resources(30, [TopicFactory(slug="t0")])
+    get(client, "/library/?q=metodologia")  # counts, ids and the rendered results kept
+    with CaptureQueriesContext(connection) as captured:
+        again = get(client, "/library/?q=metodologia")
+    assert count_of(again) == 30
+    assert not [q["sql"] for q in captured if '"library_resource"' in q["sql"]]

@@ -343,9 +343,9 @@ def test_the_rebuild_command_reads_unread_pdfs_and_rewrites_every_document(clien
 
 
 def test_counting_stops_at_the_cap_and_says_more(client, monkeypatch):
-    from iapt_platform.lib import site_search
+    from iapt_platform.lib import search as lib_search
 
-    monkeypatch.setattr(site_search, "COUNT_CAP", 2)
+    monkeypatch.setattr(lib_search, "COUNT_CAP", 2)
     for n in range(4):
         initiative(f"Quimera {n}")
 
@@ -358,3 +358,24 @@ def test_counting_stops_at_the_cap_and_says_more(client, monkeypatch):
     assert 'Initiatives <span class="count">2+</span>' in page
     assert len(found(response)) == 4  # the list is not capped, only the counting
     assert client.get("/api/search/", {"q": "quimera"}).json()["kinds"][0]["more"] is True
+
+
+def test_every_kind_a_visitor_searches_shows_a_change_at_the_next_search(client, member):
+    # Each kind's answer is kept under its content's version: nothing matches, then, once
+    # something of every kind holds the word, each is found at once.
+    assert sum(counts(search(client, "quimera")).values()) == 0
+    assert sum(counts(search(client, "quimera", kind="stories")).values()) == 0
+
+    one_of_each(member)
+
+    assert counts(search(client, "quimera")) == {**dict.fromkeys(KINDS, 1), "threads": 0}
+    assert {kind for kind, _ in found(search(client, "quimera", kind="stories"))} == {"stories"}
+
+
+def test_the_kinds_a_visitor_reads_alike_keep_their_answers(client, member):
+    """Every kind but the forum (which depends on the reader) names its content's version, so a
+    repeated search asks the database nothing but the forum's count."""
+    from iapt_platform.lib import site_search as lib_site_search
+
+    unversioned = {kind.key for kind in lib_site_search.kinds() if kind.version is None}
+    assert unversioned <= {"threads"}
