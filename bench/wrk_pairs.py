@@ -277,14 +277,19 @@ def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
     raise SystemExit("gunicorn did not become healthy in 90 s")
 
 
-def prepare(env: dict[str, str]) -> None:
-    """The scale database (seeded once), static files collected, Redis db emptied."""
-    subprocess.run(
-        [PYTHON, str(BENCH / "scale.py")],
-        cwd=ROOT,
-        env={**env, "SCALE_DATABASE_URL": env["DATABASE_URL"]},
-        check=True,
-    )
+def prepare(env: dict[str, str], *, seed: bool = True) -> None:
+    """The scale database (seeded once), static files collected, Redis db emptied.
+
+    Without `seed` the database is left alone (read-only users of the scale database); the
+    static files and the empty cache are still needed, or a page cached by older code is
+    measured."""
+    if seed:
+        subprocess.run(
+            [PYTHON, str(BENCH / "scale.py")],
+            cwd=ROOT,
+            env={**env, "SCALE_DATABASE_URL": env["DATABASE_URL"]},
+            check=True,
+        )
     if not (OUT / "load-static" / "staticfiles.json").exists():
         subprocess.run(
             [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
@@ -346,7 +351,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="wrk window")
     parser.add_argument("--pairs", type=int, default=3, help="pairs per page (median)")
     parser.add_argument("--only", help="measure only the pages whose label matches this regex")
-    parser.add_argument("--skip-prepare", action="store_true", help="database already seeded")
+    parser.add_argument("--skip-prepare", action="store_true", help="database already seeded: do not seed it")
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     parser.add_argument("--inside", choices=["targets"], help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -359,8 +364,7 @@ def main() -> None:
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     env = environment()
-    if not options.skip_prepare:
-        prepare(env)
+    prepare(env, seed=not options.skip_prepare)
     targets = inside("targets", env)
     server = start_gunicorn(env, OUT / "wrk-gunicorn.log")
     rows = []

@@ -111,9 +111,12 @@ MIDDLEWARE = [
     "iapt_platform.middleware.StaffMFAMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
-# Requests one server process works on at once; past it, a quick 503 with Retry-After (load
-# shedding, see ConcurrencyLimitMiddleware). Keep it below gunicorn's threads. 0: no limit.
+# Requests one server process works on at once; past it, a request waits up to
+# REQUEST_QUEUE_TIMEOUT milliseconds for a slot (at most as many waiting as there are slots), then
+# gets a quick 503 with Retry-After (load shedding, see ConcurrencyLimitMiddleware). Keep twice the
+# limit below gunicorn's threads: the spare threads answer the refusals. 0: no limit.
 MAX_CONCURRENT_REQUESTS = env.int("MAX_CONCURRENT_REQUESTS", default=5)
+REQUEST_QUEUE_TIMEOUT = env.int("REQUEST_QUEUE_TIMEOUT", default=100)
 
 ROOT_URLCONF = "iapt_platform.urls"
 WSGI_APPLICATION = "iapt_platform.wsgi.application"
