@@ -117,6 +117,9 @@ MIDDLEWARE = [
 # limit below gunicorn's threads: the spare threads answer the refusals. 0: no limit.
 MAX_CONCURRENT_REQUESTS = env.int("MAX_CONCURRENT_REQUESTS", default=5)
 REQUEST_QUEUE_TIMEOUT = env.int("REQUEST_QUEUE_TIMEOUT", default=100)
+# Seconds each server process keeps the answer of /healthz (and /healthz/ready) before asking the
+# database, Redis and the broker again: a failure shows within that time.
+HEALTH_CHECK_KEEP = env.float("HEALTH_CHECK_KEEP", default=2.0)
 
 ROOT_URLCONF = "iapt_platform.urls"
 WSGI_APPLICATION = "iapt_platform.wsgi.application"
