@@ -446,6 +446,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "iapt_platform.lib.tasks.sweep_outbox",
         "schedule": crontab(),  # every minute: emails whose task was lost, or whose backoff ended
     },
+    "counters-flush": {
+        "task": "iapt_platform.lib.tasks.flush_counters",
+        "schedule": crontab(),  # every minute: page readings counted in Redis, to their rows
+    },
     "outbox-purge": {
         "task": "iapt_platform.lib.tasks.purge_outbox",
         "schedule": crontab(hour=3, minute=27),
