@@ -351,7 +351,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="wrk window")
     parser.add_argument("--pairs", type=int, default=3, help="pairs per page (median)")
     parser.add_argument("--only", help="measure only the pages whose label matches this regex")
-    parser.add_argument("--skip-prepare", action="store_true", help="database already seeded: do not seed it")
+    parser.add_argument(
+        "--skip-prepare", action="store_true", help="database already seeded: do not seed it"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     parser.add_argument("--inside", choices=["targets"], help=argparse.SUPPRESS)
     options = parser.parse_args()

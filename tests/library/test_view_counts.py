@@ -47,11 +47,15 @@ def test_readings_wait_in_redis_and_the_flush_writes_them_once(client, on_redis)
         read(client, resource, times=2)  # from the visitors' page cache
     assert [q["sql"] for q in captured.captured_queries] == []  # no UPDATE per reading
     assert views(resource) == 0
-    assert counters.pending(ResourceDailyStat, "views", day=DAY.date(), resource_id=resource.pk) == 3
+    assert (
+        counters.pending(ResourceDailyStat, "views", day=DAY.date(), resource_id=resource.pk) == 3
+    )
 
     assert flush_counters.delay().get() == 3
     assert views(resource) == 3
-    assert counters.pending(ResourceDailyStat, "views", day=DAY.date(), resource_id=resource.pk) == 0
+    assert (
+        counters.pending(ResourceDailyStat, "views", day=DAY.date(), resource_id=resource.pk) == 0
+    )
     flush_counters.delay()  # idempotent: nothing left to add
     assert views(resource) == 3
 
@@ -84,9 +88,9 @@ def test_a_flush_that_died_midway_is_written_by_a_later_one(client, on_redis):
     resource = ResourceFactory(slug="guia")
     with time_machine.travel(DAY, tick=False):
         read(client, resource, times=2)
-        with mock.patch.object(counters, "_write_taken", side_effect=RuntimeError("killed")):
-            with pytest.raises(RuntimeError):
-                counters.flush_pending()
+        killed = mock.patch.object(counters, "_write_taken", side_effect=RuntimeError("killed"))
+        with killed, pytest.raises(RuntimeError):
+            counters.flush_pending()
         counters.flush_pending()  # the dead flush's counts are not taken while it might still run
         assert views(resource) == 0
     with time_machine.travel(DAY + datetime.timedelta(minutes=15), tick=False):
