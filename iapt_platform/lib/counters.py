@@ -74,7 +74,9 @@ def _redis() -> tuple[Any, str] | None:
     outage = getattr(cache, "_outage", None)
     if outage is not None and outage.skipping():
         return None
-    return cache._cache.get_client(write=True), cache.make_key(PENDING)
+    # Django's Redis backend keeps its redis-py client behind a private attribute.
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    return client, cache.make_key(PENDING)
 
 
 def _field(model: type[models.Model], column: str, day: date, thing: dict[str, object]) -> str:
@@ -82,7 +84,7 @@ def _field(model: type[models.Model], column: str, day: date, thing: dict[str, o
     return f"{model._meta.label_lower}|{column}|{day.isoformat()}|{name}|{pk}"
 
 
-def bump_later(model: type[models.Model], column: str, *, day: date, **thing: object) -> None:
+def bump_later(model: type[models.Model], column: str, *, day: date, **thing: Any) -> None:
     """`bump`, counted in Redis and written to the database by the next flush (within a minute)."""
     from .cache import UNAVAILABLE
 
