@@ -277,6 +277,7 @@ class ConcurrencyLimitMiddleware:
         )
         self.refused = 0
         self.logged_at = 0.0
+        self.pages: dict[str, str] = {}  # the busy page in each language
 
     def __call__(self, request):
         if request.path.startswith(self.exempt):
@@ -290,9 +291,14 @@ class ConcurrencyLimitMiddleware:
 
     def busy(self, request) -> HttpResponse:
         # LanguageMiddleware has not run yet: the address's language, else the cookie's or the
-        # browser's.
-        with translation.override(early_language(request)):
-            body = loader.render_to_string("503.html", {"retry_after": self.retry_after})
+        # browser's. Each language's page is rendered once per process: under overload the
+        # refusals are most of the work, and the page holds nothing of the request.
+        language = early_language(request)
+        body = self.pages.get(language)
+        if body is None:
+            with translation.override(language):
+                context = {"retry_after": self.retry_after}
+                body = self.pages[language] = loader.render_to_string("503.html", context)
         response = HttpResponse(body, status=503)
         response["Retry-After"] = str(self.retry_after)
         response["X-Frame-Options"] = "DENY"

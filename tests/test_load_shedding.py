@@ -165,3 +165,16 @@ def test_a_zero_wait_refuses_at_once(client, settings):
         started = time.monotonic()
         assert client.get("/en/", HTTP_ACCEPT_LANGUAGE="en").status_code == 503
     assert time.monotonic() - started < 0.5
+
+
+@pytest.mark.django_db
+def test_a_refusal_renders_no_template_once_its_language_was_rendered(client):
+    """Under overload the refusals are most of the work: each language's page is made once."""
+    with busy_process():
+        first = client.get("/en/", HTTP_ACCEPT_LANGUAGE="en")
+        again = client.get("/en/initiatives/", HTTP_ACCEPT_LANGUAGE="en")
+        spanish = client.get("/initiatives/", HTTP_ACCEPT_LANGUAGE="es")
+    assert first.status_code == again.status_code == spanish.status_code == 503
+    assert again.content == first.content
+    assert again.templates == []
+    assert "La plataforma está ocupada" in spanish.text
