@@ -1,5 +1,7 @@
+import logging
 import re
 import threading
+import time
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -18,6 +20,8 @@ from iapt_platform.accounts import roles
 from iapt_platform.accounts.models import available_time_zones
 from iapt_platform.lib import languages, logs
 from iapt_platform.lib.http import for_the_api
+
+logger = logging.getLogger(__name__)
 
 
 class RequestIdMiddleware:
@@ -156,15 +160,52 @@ def admin_prefix() -> str:
     return reverse("admin:index")
 
 
-_slots: dict[int, threading.BoundedSemaphore] = {}
+class RequestSlots:
+    """The process's slots for `limit` requests at once, and a waiting room as large.
+
+    A request that finds every slot taken waits up to `wait` seconds for one (`admit`); past
+    `limit` waiting requests, or past the wait, it is refused. A burst thus queues for a few
+    milliseconds, while real overload is refused at once, keeping the server's spare threads free
+    to answer the refusals."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.semaphore = threading.BoundedSemaphore(limit)
+        self.lock = threading.Lock()
+        self.waiting = 0
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        return self.semaphore.acquire(blocking, timeout if blocking else None)
+
+    def release(self) -> None:
+        self.semaphore.release()
+
+    def admit(self, wait: float) -> bool:
+        """Take a slot, waiting up to `wait` seconds; False when refused (then nothing to release)."""
+        if self.semaphore.acquire(blocking=False):
+            return True
+        if wait <= 0:
+            return False
+        with self.lock:
+            if self.waiting >= self.limit:
+                return False
+            self.waiting += 1
+        try:
+            return self.semaphore.acquire(timeout=wait)
+        finally:
+            with self.lock:
+                self.waiting -= 1
+
+
+_slots: dict[int, RequestSlots] = {}
 _slots_lock = threading.Lock()
 
 
-def request_slots(limit: int) -> threading.BoundedSemaphore:
-    """The process's shared slots for `limit` requests at once (one semaphore per limit)."""
+def request_slots(limit: int) -> RequestSlots:
+    """The process's shared slots for `limit` requests at once (one set per limit)."""
     with _slots_lock:
         if limit not in _slots:
-            _slots[limit] = threading.BoundedSemaphore(limit)
+            _slots[limit] = RequestSlots(limit)
         return _slots[limit]
 
 
@@ -206,15 +247,20 @@ class PublicMediaMiddleware:
 
 
 class ConcurrencyLimitMiddleware:
-    """Sheds load: past MAX_CONCURRENT_REQUESTS requests in this process, answer 503 at once.
+    """Sheds load: past MAX_CONCURRENT_REQUESTS requests in this process, a short wait for a slot
+    (REQUEST_QUEUE_TIMEOUT milliseconds, with no more waiting than there are slots), then a 503.
 
     Under overload a queue only makes every page late; a quick "busy, retry shortly" keeps the
-    pages that are admitted fast. It needs spare server threads (gunicorn gthread) to answer the
-    refusals. The health check, static files and media are never refused. It sits before the
-    session and authentication middleware, so that a refusal costs no database or cache query.
+    pages that are admitted fast. A burst is another matter: a client's keep-alive connections
+    stay with the worker that accepted them, so one worker may get a few more requests at once
+    than its slots while the others idle, and each slot frees within milliseconds; the wait serves
+    those. It needs spare server threads (gunicorn gthread) to answer the refusals. The health
+    check, static files and media are never refused. It sits before the session and
+    authentication middleware, so that a refusal costs no database or cache query.
     """
 
     retry_after = 5  # seconds
+    log_every = 60.0  # seconds between two warnings that requests were refused
 
     def __init__(self, get_response):
         limit = settings.MAX_CONCURRENT_REQUESTS
@@ -222,17 +268,21 @@ class ConcurrencyLimitMiddleware:
             raise MiddlewareNotUsed
         self.get_response = get_response
         self.slots = request_slots(limit)
+        self.wait = max(settings.REQUEST_QUEUE_TIMEOUT, 0) / 1000
         # Files cost next to nothing, and a page would look broken without them.
         self.exempt = (
             "/healthz",
             settings.STATIC_URL or "/static/",
             settings.MEDIA_URL or "/media/",
         )
+        self.refused = 0
+        self.logged_at = 0.0
+        self.pages: dict[str, str] = {}  # the busy page in each language
 
     def __call__(self, request):
         if request.path.startswith(self.exempt):
             return self.get_response(request)
-        if not self.slots.acquire(blocking=False):
+        if not self.slots.admit(self.wait):
             return self.busy(request)
         try:
             return self.get_response(request)
@@ -241,14 +291,36 @@ class ConcurrencyLimitMiddleware:
 
     def busy(self, request) -> HttpResponse:
         # LanguageMiddleware has not run yet: the address's language, else the cookie's or the
-        # browser's.
-        with translation.override(early_language(request)):
-            body = loader.render_to_string("503.html", {"retry_after": self.retry_after})
+        # browser's. Each language's page is rendered once per process: under overload the
+        # refusals are most of the work, and the page holds nothing of the request.
+        language = early_language(request)
+        body = self.pages.get(language)
+        if body is None:
+            with translation.override(language):
+                context = {"retry_after": self.retry_after}
+                body = self.pages[language] = loader.render_to_string("503.html", context)
         response = HttpResponse(body, status=503)
         response["Retry-After"] = str(self.retry_after)
         response["X-Frame-Options"] = "DENY"
         patch_cache_control(response, no_store=True)
+        # Not one error line per refusal (thousands a minute under overload): one warning a
+        # minute with the count.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        self.note_refusal()
         return response
+
+    def note_refusal(self) -> None:
+        self.refused += 1  # a count for the log: a lost increment between threads does no harm
+        now = time.monotonic()
+        if now - self.logged_at >= self.log_every:
+            self.logged_at, refused, self.refused = now, self.refused, 0
+            logger.warning(
+                "load shedding: %d requests refused with a 503 since the last report "
+                "(MAX_CONCURRENT_REQUESTS=%d, REQUEST_QUEUE_TIMEOUT=%d ms)",
+                refused,
+                self.slots.limit,
+                round(self.wait * 1000),
+            )
 
 
 # Django decodes the path as UTF-8 and escapes back, as %XX, each byte that is not valid UTF-8.

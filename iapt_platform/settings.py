@@ -111,9 +111,15 @@ MIDDLEWARE = [
     "iapt_platform.middleware.StaffMFAMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
-# Requests one server process works on at once; past it, a quick 503 with Retry-After (load
-# shedding, see ConcurrencyLimitMiddleware). Keep it below gunicorn's threads. 0: no limit.
+# Requests one server process works on at once; past it, a request waits up to
+# REQUEST_QUEUE_TIMEOUT milliseconds for a slot (at most as many waiting as there are slots), then
+# gets a quick 503 with Retry-After (load shedding, see ConcurrencyLimitMiddleware). Keep twice the
+# limit below gunicorn's threads: the spare threads answer the refusals. 0: no limit.
 MAX_CONCURRENT_REQUESTS = env.int("MAX_CONCURRENT_REQUESTS", default=5)
+REQUEST_QUEUE_TIMEOUT = env.int("REQUEST_QUEUE_TIMEOUT", default=100)
+# Seconds each server process keeps the answer of /healthz (and /healthz/ready) before asking the
+# database, Redis and the broker again: a failure shows within that time.
+HEALTH_CHECK_KEEP = env.float("HEALTH_CHECK_KEEP", default=2.0)
 
 ROOT_URLCONF = "iapt_platform.urls"
 WSGI_APPLICATION = "iapt_platform.wsgi.application"
@@ -439,6 +445,10 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "iapt_platform.lib.tasks.sweep_outbox",
         "schedule": crontab(),  # every minute: emails whose task was lost, or whose backoff ended
+    },
+    "counters-flush": {
+        "task": "iapt_platform.lib.tasks.flush_counters",
+        "schedule": crontab(),  # every minute: page readings counted in Redis, to their rows
     },
     "outbox-purge": {
         "task": "iapt_platform.lib.tasks.purge_outbox",

@@ -565,8 +565,14 @@ def resource_record_view(*, resource: Resource) -> None:
 
 
 def resource_record_view_of(*, resource_id: int) -> None:
-    """resource_record_view for a page served from the visitors' cache, which knows the id only."""
-    _bump(resource_id, "views", timezone.now().date())
+    """resource_record_view for a page served from the visitors' cache, which knows the id only.
+
+    Counted in Redis and written to the day's row within a minute (`counters.bump_later`): a
+    reading costs no UPDATE. Nothing shows the views yet; a figure shown one day should add
+    `counters.pending(...)` to the row's, or say it is a minute behind."""
+    counters.bump_later(
+        ResourceDailyStat, "views", day=timezone.now().date(), resource_id=resource_id
+    )
 
 
 # --- External links ---------------------------------------------------------------------------------

@@ -1,7 +1,19 @@
+import time
 from unittest import mock
 
 import pytest
+import redis
 from django.db.utils import OperationalError
+
+from iapt_platform import views
+
+
+@pytest.fixture(autouse=True)
+def _fresh_answers():
+    """Each test asks anew: no answer kept from an earlier test (HEALTH_CHECK_KEEP)."""
+    views.forget_health_answers()
+    yield
+    views.forget_health_answers()
 
 
 @pytest.mark.django_db
@@ -64,3 +76,46 @@ def test_the_health_probes_are_exempt_from_the_https_redirect(client, settings):
         with mock.patch("iapt_platform.views._database"):
             assert client.get(path).status_code != 301, path
     assert client.get("/initiatives/").status_code == 301
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_redis_is_down(client):
+    down = redis.exceptions.ConnectionError("Connection refused")
+    with mock.patch("iapt_platform.views._cache", side_effect=down):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == {"ok": False, "error": "ConnectionError"}
+
+
+@pytest.mark.django_db
+def test_healthz_keeps_its_answer_a_moment_so_a_busy_prober_costs_one_check(client, settings):
+    settings.HEALTH_CHECK_KEEP = 30
+    with mock.patch("iapt_platform.views._database") as database:
+        for _ in range(5):
+            assert client.get("/healthz").status_code == 200
+    assert database.call_count == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("probe", ["_database", "_cache"])
+def test_healthz_reports_a_failure_once_the_kept_answer_is_older_than_allowed(
+    client, settings, probe
+):
+    settings.HEALTH_CHECK_KEEP = 0.2
+    assert client.get("/healthz").status_code == 200
+    with mock.patch(f"iapt_platform.views.{probe}", side_effect=OperationalError("down")):
+        assert client.get("/healthz").status_code == 200  # the answer of a moment ago
+        time.sleep(0.25)
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+    time.sleep(0.25)
+    assert client.get("/healthz").status_code == 200  # and back once it answers again
+
+
+@pytest.mark.django_db
+def test_liveness_and_readiness_keep_answers_of_their_own(client, settings):
+    settings.HEALTH_CHECK_KEEP = 30
+    with mock.patch("iapt_platform.views._cache", side_effect=ConnectionError("refused")):
+        assert client.get("/healthz/ready").status_code == 200  # the cache is not fatal there
+    assert client.get("/healthz").status_code == 200  # asked anew, not the readiness answer

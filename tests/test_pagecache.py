@@ -150,3 +150,43 @@ def test_the_rendered_results_are_kept_for_everyone_until_the_registry_changes(
     services.initiative_refresh_search(initiative=registry)
     selectors.registry_changed()  # what the registry's signals do after each commit
     assert "Cacao Fino" in client.get(URL_EN, {"q": "cacao"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        address("home"),  # seven sections, each with its version
+        address("library:index"),
+        address("initiatives:list"),
+    ],
+)
+def test_a_kept_page_reads_all_its_versions_in_one_cache_call(registry, page):
+    """Each cache call is a round trip to Redis: a hit asks for its versions together (one
+    MGET), then for the page."""
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    visitor = Client()
+    visitor.get(page)
+    calls = []
+    inside = []  # the local-memory cache's get_many calls its own get: count the outer call
+    originals = {name: getattr(backend, name) for name in ("get", "get_many", "add", "incr")}
+
+    def counting(name):
+        def call(*args, **kwargs):
+            if not inside:
+                calls.append(name)
+            inside.append(name)
+            try:
+                return originals[name](*args, **kwargs)
+            finally:
+                inside.pop()
+
+        return call
+
+    with mock.patch.multiple(backend, **{name: counting(name) for name in originals}):
+        hit = visitor.get(page)
+    assert from_cache(hit)
+    assert calls == ["get_many", "get"]

@@ -36,7 +36,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import redis
@@ -205,6 +206,27 @@ class TolerantRedisCache(RedisCache):
         return self._tolerant("incr", lambda: RedisCache.incr(self, key, delta, version), miss)
 
 
+# Every CacheVersion's key (they are module constants), and what versions_read_together read.
+_VERSION_KEYS: set[str] = set()
+_read_together = threading.local()
+
+
+@contextmanager
+def versions_read_together() -> Iterator[None]:
+    """Inside, every `CacheVersion.get` answers from one `get_many` of all the versions made on
+    entry: a page that shows seven kinds of content (the home) asks Redis once, not seven times.
+    What is read is as fresh as seven reads at the start of the request would be. Nested uses
+    share the outer read."""
+    if getattr(_read_together, "values", None) is not None:
+        yield
+        return
+    _read_together.values = cache.get_many(sorted(_VERSION_KEYS))
+    try:
+        yield
+    finally:
+        _read_together.values = None
+
+
 class CacheVersion:
     """A number that changes whenever some content changes: the cache keys of every read of that
     content include it, so one bump turns them all into misses at once (nothing to find and
@@ -220,8 +242,12 @@ class CacheVersion:
 
     def __init__(self, key: str) -> None:
         self.key = key
+        _VERSION_KEYS.add(key)
 
     def get(self) -> int:
+        known = getattr(_read_together, "values", None)
+        if known is not None and self.key in known:
+            return known[self.key]
         version = cache.get(self.key)
         if version is None:
             version = 1

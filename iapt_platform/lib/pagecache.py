@@ -34,6 +34,8 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
+from .cache import versions_read_together
+
 _PLACEHOLDER = "_page_cache_placeholder"
 
 
@@ -104,7 +106,8 @@ def also_shows(name: str, version: Callable[[], object]) -> None:
 def page_version(name: str, *versions: Callable[[], object]) -> str:
     """The version of what the page cached as `name` shows (its own versions and those other apps
     add), for fragments of that page kept for members (`{% cache %}` in its template)."""
-    return "-".join(str(get()) for get in (*versions, *_ALSO_SHOWN.get(name, ())))
+    with versions_read_together():
+        return "-".join(str(get()) for get in (*versions, *_ALSO_SHOWN.get(name, ())))
 
 
 def cache_page_for_visitors(
@@ -129,7 +132,8 @@ def cache_page_for_visitors(
     versions = tuple(version) if isinstance(version, Sequence) else (version,)
 
     def current() -> str | None:
-        parts = [get() for get in (*versions, *_ALSO_SHOWN.get(name, ()))]
+        with versions_read_together():  # one round trip for all of them
+            parts = [get() for get in (*versions, *_ALSO_SHOWN.get(name, ()))]
         return None if None in parts else "-".join(str(part) for part in parts)
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

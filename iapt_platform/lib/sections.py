@@ -29,6 +29,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
+from .cache import versions_read_together
+
 
 @dataclass(frozen=True)
 class Section:
@@ -79,42 +81,47 @@ class SectionRegistry:
         registry fills, for the visitors' page cache (iapt_platform.lib.pagecache). None when a
         section visitors see names no version (the page cannot be kept then)."""
         versions = []
-        for section in self.sections():
-            if not section.visitors:
-                continue
-            if section.version is None:
-                return None
-            versions.append(str(section.version()))
+        with versions_read_together():
+            for section in self.sections():
+                if not section.visitors:
+                    continue
+                if section.version is None:
+                    return None
+                versions.append(str(section.version()))
         return ".".join(versions)
 
     def render(self, request: Any, *args: Any, **shared: Any) -> list[SafeString]:
         """Each section's HTML, in order: `args` go to the context functions, `shared` into every
-        section's template context (under the section's own)."""
+        section's template context (under the section's own). The kept sections' versions, then
+        their HTML, are read in one cache call each."""
+        sections = self.sections()
+        keys: dict[str, str] = {}
+        with versions_read_together():
+            for section in sections:
+                if section.version is not None and self.name and not args and not shared:
+                    keys[section.key] = ":".join(
+                        [
+                            "sections",
+                            self.name,
+                            section.key,
+                            str(section.version()),
+                            translation.get_language() or "",
+                            timezone.get_current_timezone_name(),
+                        ]
+                    )
+        found = cache.get_many(list(keys.values())) if keys else {}
         rendered = []
-        for section in self.sections():
-            kept = section.version is not None and self.name and not args and not shared
-            key = ""
-            if kept:
-                key = ":".join(
-                    [
-                        "sections",
-                        self.name,
-                        section.key,
-                        str(section.version()),  # type: ignore[misc]
-                        translation.get_language() or "",
-                        timezone.get_current_timezone_name(),
-                    ]
-                )
-                html = cache.get(key)
-                if html is not None:
-                    if html:
-                        rendered.append(mark_safe(html))  # noqa: S308 (rendered below)
-                    continue
+        for section in sections:
+            key = keys.get(section.key, "")
+            if key in found:
+                if found[key]:
+                    rendered.append(mark_safe(found[key]))  # noqa: S308 (rendered below)
+                continue
             context = section.context(request, *args)
             html = ""
             if context is not None:
                 html = render_to_string(section.template, {**shared, **context}, request=request)
                 rendered.append(mark_safe(html))  # noqa: S308 (the apps' own templates, autoescaped)
-            if kept:
+            if key:
                 cache.set(key, html, KEEP_SECONDS)  # "" keeps "no section" as well
         return rendered

@@ -36,3 +36,12 @@ def purge_outbox() -> int:
     from iapt_platform.outbox import services
 
     return services.outgoing_purge()
+
+
+@shared_task
+def flush_counters() -> int:
+    """Every minute (beat): the counts kept in Redis (library readings) written to their rows.
+    Idempotent; two at once never take the same counts (`iapt_platform.lib.counters`)."""
+    from . import counters
+
+    return counters.flush_pending()

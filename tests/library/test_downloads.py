@@ -7,6 +7,7 @@ import time_machine
 from django.core.files.base import ContentFile
 from django.test import Client
 
+from iapt_platform.lib import counters
 from library import services
 from library.models import Resource, ResourceDailyStat
 from tests.factories import UserFactory
@@ -71,6 +72,7 @@ def test_downloads_and_views_are_counted_per_day_without_tracking_people(client)
         client.get("/library/guia/")
     with time_machine.travel(datetime.datetime(2026, 3, 2, 0, 10, tzinfo=datetime.UTC)):
         client.get("/library/guia/download/")
+    counters.flush_pending()  # page views wait in Redis for the next flush (test_view_counts.py)
 
     rows = list(
         ResourceDailyStat.objects.order_by("date").values_list("date", "downloads", "views")
