@@ -370,3 +370,62 @@ def test_the_thread_page_uses_a_fixed_number_of_queries(client_for, alice, bruno
     last_page = _thread_page_queries(client, large, page=11)
     assert small_count == large_count == last_page
     print(f"thread page queries: {small_count} at 10 replies, {large_count} at 500 replies")
+
+
+# --- What a thread page keeps: the posts as everyone sees them, never a reader's own bits ----------
+
+
+def _renders(monkeypatch) -> list[str]:
+    """The texts the one Markdown path renders from now on."""
+    from iapt_platform.lib import markdown
+
+    rendered: list[str] = []
+    real = markdown._markdown.render
+
+    def counting(text, env=None):
+        rendered.append(text)
+        return real(text, env)
+
+    monkeypatch.setattr(markdown._markdown, "render", counting)
+    return rendered
+
+
+def test_a_thread_s_posts_are_rendered_once_for_every_member(
+    client, alice, bruno, carla, monkeypatch
+):
+    thread = factories.thread(alice, title="Financing", body="First **question**")
+    factories.post(thread, bruno, "A *reply* quoting @alicia")
+    rendered = _renders(monkeypatch)
+    client.force_login(bruno)
+    first = client.get(thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<strong>question</strong>" in first
+    assert len(rendered) == 2
+
+    again = client.get(thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.force_login(carla)
+    other = client.get(thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert len(rendered) == 2  # nothing rendered again, for the same reader or another
+    for page in (again, other):
+        assert "<strong>question</strong>" in page
+        assert 'href="/en/community/members/alicia/" rel="nofollow noopener noreferrer">@alicia</a>' in page
+
+
+def test_a_kept_thread_page_asks_only_for_the_reader_s_own_parts(client_for, alice, bruno):
+    thread = factories.thread(alice, title="Financing")
+    _fill(thread, [alice, bruno], 20)
+    factories.post(thread, alice, "Thank you @bruno")
+    for post in thread.posts.all()[:3]:
+        PostRevision.objects.create(post=post, body="antes", editor=post.author)
+    client = client_for(bruno)
+    client.get(thread.get_absolute_url())
+    cold = _thread_page_queries(client, thread)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(thread.get_absolute_url()).status_code == 200
+    kept = [q["sql"] for q in queries.captured_queries]
+
+    # The posts' attachments, edit history and mentioned members are in what is kept.
+    assert [sql for sql in kept if "community_attachment" in sql] == []
+    assert [sql for sql in kept if "community_postrevision" in sql] == []
+    assert [sql for sql in kept if "community_memberprofile" in sql and " IN (" in sql] == []
+    assert len(kept) <= cold - 2
