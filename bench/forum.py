@@ -78,13 +78,19 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.test import Client
     from django.test.utils import override_settings
+    from django.urls import reverse
+    from django.utils import translation
 
     from community.models import Category, Thread
     from iapt_platform.accounts.models import User
 
-    override_settings(ROOT_URLCONF="bench.urls").enable()
+    override_settings(
+        ROOT_URLCONF="bench.urls", STATIC_ROOT=ROOT / "bench" / "out" / "forum-static"
+    ).enable()
+    call_command("collectstatic", interactive=False, verbosity=0)
 
     public = Category.objects.filter(is_private=False)
     thread = (
@@ -108,17 +114,23 @@ def main() -> None:
         "moderator (es)": client_for("moderator@demo.iapt.local", "es"),
         "visitor (es)": client_for(None, "es"),
     }
-    thread_url = f"/community/t/{thread.pk}/"
+    def url(name: str, language: str, *args: object) -> str:
+        with translation.override(language):
+            return reverse(name, args=args)
+
+    thread_url = {lang: url("community:thread", lang, thread.pk) for lang in ("en", "es", "pt-br")}
+    category_url = {lang: url("community:category", lang, category.slug) for lang in ("en", "es")}
+    index_url = {lang: url("community:index", lang) for lang in ("en", "es")}
     pages = [
         ("frame, member (en)", "member (en)", "/bench/frame/", 200),
-        ("thread, member (en)", "member (en)", thread_url, 200),
-        ("thread, member (pt-br)", "member (pt-br)", thread_url, 200),
-        ("thread, moderator (es)", "moderator (es)", thread_url, 200),
-        ("forum index, member (en)", "member (en)", "/community/", 200),
-        ("category, member (en)", "member (en)", category.get_absolute_url(), 200),
-        ("forum index, visitor (es)", "visitor (es)", "/community/", 200),
-        ("thread, visitor (es): to sign in", "visitor (es)", thread_url, 302),
-        ("category, visitor (es): to sign in", "visitor (es)", category.get_absolute_url(), 302),
+        ("thread, member (en)", "member (en)", thread_url["en"], 200),
+        ("thread, member (pt-br)", "member (pt-br)", thread_url["pt-br"], 200),
+        ("thread, moderator (es)", "moderator (es)", thread_url["es"], 200),
+        ("forum index, member (en)", "member (en)", index_url["en"], 200),
+        ("category, member (en)", "member (en)", category_url["en"], 200),
+        ("forum index, visitor (es)", "visitor (es)", index_url["es"], 200),
+        ("thread, visitor (es): to sign in", "visitor (es)", thread_url["es"], 302),
+        ("category, visitor (es): to sign in", "visitor (es)", category_url["es"], 302),
     ]
 
     def getter(client: Client, url: str, status: int) -> Callable[[], object]:
