@@ -32,9 +32,7 @@ from common import configure_environment, machine_description, percentile, write
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-DATABASE_URL = os.environ.get(
-    "FORUM_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/iapt_scale"
-)
+DATABASE_URL = os.environ.get("FORUM_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/iapt_scale")
 REDIS_URL = os.environ.get("FORUM_REDIS_URL", "redis://127.0.0.1:6379/4")
 TRIVIAL = "/bench/trivial/"
 START = "<!-- forum-bench:start -->"
@@ -114,6 +112,7 @@ def main() -> None:
         "moderator (es)": client_for("moderator@demo.iapt.local", "es"),
         "visitor (es)": client_for(None, "es"),
     }
+
     def url(name: str, language: str, *args: object) -> str:
         with translation.override(language):
             return reverse(name, args=args)
@@ -154,7 +153,12 @@ def main() -> None:
             fetch()
         profiler.disable()
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(45)
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(
+            r"(community|iapt_platform|markdown|nh3|db/models/(query|sql/compiler)|urls/base|template/(defaulttags|defaultfilters|loader_tags)|i18n|formats)",
+            60,
+        )
+        stats.sort_stats("tottime").print_stats(25)
         print(out.getvalue())
         return
 
@@ -172,7 +176,9 @@ def main() -> None:
     print(f"load average {load[0]:.2f} (start) {load_after[0]:.2f} (end)")
     if args.no_write:
         return
-    command = " ".join(shlex.quote(a) for a in [".venv/bin/python", "bench/forum.py", *sys.argv[1:]])
+    command = " ".join(
+        shlex.quote(a) for a in [".venv/bin/python", "bench/forum.py", *sys.argv[1:]]
+    )
     lines = [
         START,
         "## The forum at 100,000 posts (in-process)",
@@ -187,7 +193,11 @@ def main() -> None:
         "|---|---|---:|---:|---:|",
     ]
     for label, url, ratio, p50 in rows:
-        own = f"{p50 - frame_ms:.2f} ms" if label.startswith(("thread, m", "forum index, m", "category, m")) else ""
+        own = (
+            f"{p50 - frame_ms:.2f} ms"
+            if label.startswith(("thread, m", "forum index, m", "category, m"))
+            else ""
+        )
         lines.append(f"| {label} | `{url}` | {ratio:.3f} | {p50:.2f} ms | {own} |")
     lines.append(END)
     write_section(RESULTS, START, END, "\n".join(lines))

@@ -6,7 +6,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
 from django.urls import reverse
 
 from iapt_platform.accounts import personal_data, roles
@@ -55,6 +65,13 @@ def _opening_hidden() -> QuerySet[Post, Any]:
     return Post.objects.filter(is_opening=True, hidden=True).values("thread_id")
 
 
+def _opening_is_hidden(thread: Thread) -> bool:
+    """Asked once per thread object: the permission and the reply box both need it."""
+    if not hasattr(thread, "_opening_hidden"):
+        thread._opening_hidden = _opening_hidden().filter(thread_id=thread.pk).exists()  # type: ignore[attr-defined]
+    return thread._opening_hidden  # type: ignore[attr-defined]
+
+
 def can_read_thread(*, user: Any, thread: Thread) -> bool:
     """The thread is shown: its category is readable and the thread is public (or the reader's)."""
     if not can_read_category(user=user, category=thread.category):
@@ -65,7 +82,7 @@ def can_read_thread(*, user: Any, thread: Thread) -> bool:
         return False
     if thread.author_id == user.pk:
         return True
-    return thread.is_published and not _opening_hidden().filter(thread_id=thread.pk).exists()
+    return thread.is_published and not _opening_is_hidden(thread)
 
 
 class ReplyClosed:
@@ -84,7 +101,7 @@ def reply_closed_reason(*, user: Any, thread: Thread) -> str | None:
         return ReplyClosed.WAITING
     if thread.locked or thread.hidden:
         return ReplyClosed.CLOSED
-    if _opening_hidden().filter(thread_id=thread.pk).exists():
+    if _opening_is_hidden(thread):
         return ReplyClosed.OPENING_HIDDEN
     return None
 
@@ -156,8 +173,9 @@ def posts_visible_to(*, user: Any) -> QuerySet[Post]:
 
 
 def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
-    """A thread's posts for one reader, with everything the page shows, in a fixed number of
-    queries: the posts, their attachments, their edit history."""
+    """A thread's posts for one reader, with the reader's own marks, in one query; what a post
+    shows besides its row (attachments, edit history) is loaded by `post_extras` for the posts
+    not already kept rendered (see `post_fragment_version`)."""
     qs = (
         posts_visible_to(user=user)
         .filter(thread=thread)
@@ -167,12 +185,6 @@ def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
             found_useful=Exists(Reaction.objects.filter(post=OuterRef("pk"), user=user.pk)),
             flagged_by_me=Exists(Flag.objects.filter(post=OuterRef("pk"), user=user.pk)),
         )
-        .prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
-            Prefetch(
-                "revisions", queryset=PostRevision.objects.select_related("editor").order_by("-id")
-            ),
-        )
         .order_by("created_at", "id")
     )
     if roles.is_moderator(user):
@@ -180,6 +192,33 @@ def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
             open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN), distinct=True)
         )
     return qs
+
+
+def post_extras(posts: list[Post]) -> None:
+    """Load the attachments and edit history of these posts (two queries)."""
+    prefetch_related_objects(
+        posts,
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
+        Prefetch(
+            "revisions", queryset=PostRevision.objects.select_related("editor").order_by("-id")
+        ),
+    )
+
+
+# A thread page keeps each post rendered, shared by every reader who sees it alike
+# (community/views/forum.py): keyed by what its row says (text, state, counts, the reader's own
+# marks) and by two versions for what the row does not: the thread's (any save or deletion of
+# its posts, their attachments and edit history, or the thread) and the people's (names shown,
+# handles linked: any change to a profile or an account but a sign-in).
+PEOPLE = CacheVersion("community:people-version")
+
+
+def thread_version(thread_id: int) -> CacheVersion:
+    return CacheVersion(f"community:thread-version:{thread_id}")
+
+
+def post_fragment_version(*, thread_id: int) -> str:
+    return f"{thread_version(thread_id).get()}.{PEOPLE.get()}"
 
 
 def mention_links(*, posts: Any) -> dict[str, str]:

@@ -246,8 +246,15 @@ def forum_readers(db, moderator):
     for client in clients:
         assert missing(client, [page], "Reply text") == []
         assert missing(client, [page], "Reply text") == []  # kept this time
-    return {"author": author, "replier": replier, "topic": topic, "reply": reply,
-            "clients": clients, "page": page, "moderator": moderator}
+    return {
+        "author": author,
+        "replier": replier,
+        "topic": topic,
+        "reply": reply,
+        "clients": clients,
+        "page": page,
+        "moderator": moderator,
+    }
 
 
 def shown(client: Client, page: str) -> str:
@@ -330,7 +337,10 @@ def test_a_renamed_author_and_a_new_member_s_handle_show_in_kept_posts_at_the_ne
     for client in f["clients"]:
         page = shown(client, f["page"])
         assert "Raúl Renamed" in page
-        assert 'href="/en/community/members/newcomer/" rel="nofollow noopener noreferrer">@newcomer</a>' in page
+        assert (
+            'href="/en/community/members/newcomer/" rel="nofollow noopener noreferrer">@newcomer</a>'
+            in page
+        )
 
 
 def test_the_kept_posts_of_a_thread_show_no_reader_s_own_parts_to_another(

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -199,24 +207,96 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         page_number = str(paginator.num_pages)  # the reply box sits under the last replies
     page = paginator.get_page(page_number)
-    is_moderator = roles.is_moderator(request.user)
+    shared = {
+        "thread": thread,
+        "page": page,
+        "can_reply": can_reply,
+        "is_moderator": roles.is_moderator(request.user),
+        "is_asker": thread.author_id == request.user.pk,
+        "user": request.user,
+    }
     return render(
         request,
         "community/thread.html",
         {
-            "thread": thread,
+            **shared,
             "category": thread.category,
-            "page": page,
             "form": form,
-            "can_reply": can_reply,
             "closed_reason": closed_reason,
-            "mention_links": selectors.mention_links(posts=page.object_list),
-            "is_moderator": is_moderator,
-            "is_asker": thread.author_id == request.user.pk,
+            "posts_html": _posts_html(request, posts=list(page.object_list), context=shared),
             "watching": Watch.objects.filter(user=request.user, thread=thread).exists(),
         },
         status=status,
     )
+
+
+POST_SECONDS = 24 * 3600  # kept under versions: the timeout only bounds the memory
+
+
+def _post_state(post: Post, context: dict) -> str:
+    """Everything in a post's row and in the reader's situation that its rendering shows (the
+    rest is in `selectors.post_fragment_version`): readers in the same situation share it."""
+    thread, user = context["thread"], context["user"]
+    state = (
+        post.body,
+        post.language,
+        post.author_id,
+        post.status,
+        post.hidden,
+        post.is_opening,
+        post.edited_at,
+        post.created_at,
+        post.useful_count,  # type: ignore[attr-defined]
+        post.found_useful,  # type: ignore[attr-defined]
+        post.flagged_by_me,  # type: ignore[attr-defined]
+        getattr(post, "open_flags", None),
+        post.author_id == user.pk,
+        thread.accepted_answer_id == post.pk,
+        thread.is_question,
+        thread.locked,
+        context["can_reply"],
+        context["is_moderator"],
+        context["is_asker"],
+        context["page"].number,
+    )
+    return hashlib.blake2b(repr(state).encode(), digest_size=12).hexdigest()
+
+
+def _posts_html(request: AuthenticatedRequest, *, posts: list[Post], context: dict) -> str:
+    """The page's posts, each rendered once for every reader who sees it alike and kept: one
+    cache read for the page; Markdown, attachments, edit history and mentions only for the
+    posts not kept yet. The forms' CSRF token is a placeholder in what is kept (as in the
+    visitors' page cache), the reader's own put in its place."""
+    version = selectors.post_fragment_version(thread_id=context["thread"].pk)
+    where = f"{translation.get_language()}:{timezone.get_current_timezone_name()}"
+    keys = {
+        post.pk: f"community:post:{post.pk}:{version}:{where}:{_post_state(post, context)}"
+        for post in posts
+    }
+    kept = cache.get_many(list(keys.values()))
+    missing = [post for post in posts if keys[post.pk] not in kept]
+    if missing:
+        selectors.post_extras(missing)
+        links = selectors.mention_links(posts=missing)
+        placeholder = f"csrf-{secrets.token_urlsafe(18)}"
+        fresh = {
+            keys[post.pk]: (
+                render_to_string(
+                    "community/partials/post.html",
+                    {**context, "post": post, "mention_links": links, "csrf_token": placeholder},
+                ),
+                placeholder,
+            )
+            for post in missing
+        }
+        cache.set_many(fresh, POST_SECONDS)
+        kept.update(fresh)
+    token = get_token(request)
+    parts = []
+    for post in posts:
+        html, placeholder = kept[keys[post.pk]]
+        parts.append(html.replace(placeholder, token))
+    return mark_safe("".join(parts))  # noqa: S308 (templates' output; posts through the sanitiser)
 
 
 @require_POST

@@ -4,6 +4,7 @@ reactions, accepted answers, private categories, search, first posts and the rat
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -364,12 +365,21 @@ def test_the_thread_page_uses_a_fixed_number_of_queries(client_for, alice, bruno
             original_name="x.png",
         )
     client = client_for(bruno)
-    client.get(small.get_absolute_url())  # warm the session and permission caches
-    small_count = _thread_page_queries(client, small)
-    large_count = _thread_page_queries(client, large)
-    last_page = _thread_page_queries(client, large, page=11)
-    assert small_count == large_count == last_page
-    print(f"thread page queries: {small_count} at 10 replies, {large_count} at 500 replies")
+    cache.clear()
+    client.get(reverse("community:index"))  # warm the session and permission caches
+    cold = [
+        _thread_page_queries(client, small),
+        _thread_page_queries(client, large),
+        _thread_page_queries(client, large, page=11),
+    ]
+    kept = [
+        _thread_page_queries(client, small),
+        _thread_page_queries(client, large),
+        _thread_page_queries(client, large, page=11),
+    ]
+    assert cold[0] == cold[1] == cold[2]
+    assert kept[0] == kept[1] == kept[2]
+    print(f"thread page queries: {cold[0]} rendering its posts, {kept[0]} with them kept")
 
 
 # --- What a thread page keeps: the posts as everyone sees them, never a reader's own bits ----------
@@ -394,7 +404,7 @@ def test_a_thread_s_posts_are_rendered_once_for_every_member(
     client, alice, bruno, carla, monkeypatch
 ):
     thread = factories.thread(alice, title="Financing", body="First **question**")
-    factories.post(thread, bruno, "A *reply* quoting @alicia")
+    factories.post(thread, alice, "A *reply* quoting @alicia")
     rendered = _renders(monkeypatch)
     client.force_login(bruno)
     first = client.get(thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -408,7 +418,10 @@ def test_a_thread_s_posts_are_rendered_once_for_every_member(
     assert len(rendered) == 2  # nothing rendered again, for the same reader or another
     for page in (again, other):
         assert "<strong>question</strong>" in page
-        assert 'href="/en/community/members/alicia/" rel="nofollow noopener noreferrer">@alicia</a>' in page
+        assert (
+            'href="/en/community/members/alicia/" rel="nofollow noopener noreferrer">@alicia</a>'
+            in page
+        )
 
 
 def test_a_kept_thread_page_asks_only_for_the_reader_s_own_parts(client_for, alice, bruno):
@@ -418,7 +431,8 @@ def test_a_kept_thread_page_asks_only_for_the_reader_s_own_parts(client_for, ali
     for post in thread.posts.all()[:3]:
         PostRevision.objects.create(post=post, body="antes", editor=post.author)
     client = client_for(bruno)
-    client.get(thread.get_absolute_url())
+    cache.clear()
+    client.get(reverse("community:index"))  # the session and permission caches
     cold = _thread_page_queries(client, thread)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(thread.get_absolute_url()).status_code == 200
