@@ -17,6 +17,7 @@ class CommunityConfig(AppConfig):
         from . import announcements
 
         announcements.register()
+        from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
         from iapt_platform.accounts import menu
@@ -26,8 +27,6 @@ class CommunityConfig(AppConfig):
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, metrics, review, selectors, services
-        from django.contrib.auth import get_user_model
-
         from .models import Attachment, MemberProfile, Notification, Post, PostRevision, Thread
 
         dashboard.register_section(

@@ -66,10 +66,20 @@ def _opening_hidden() -> QuerySet[Post, Any]:
 
 
 def _opening_is_hidden(thread: Thread) -> bool:
-    """Asked once per thread object: the permission and the reply box both need it."""
-    if not hasattr(thread, "_opening_hidden"):
-        thread._opening_hidden = _opening_hidden().filter(thread_id=thread.pk).exists()  # type: ignore[attr-defined]
-    return thread._opening_hidden  # type: ignore[attr-defined]
+    """Asked once per thread object (or read with it: `thread_for_reader`): the permission
+    and the reply box both need it."""
+    if getattr(thread, "opening_hidden", None) is None:
+        thread.opening_hidden = _opening_hidden().filter(thread_id=thread.pk).exists()  # type: ignore[attr-defined]
+    return thread.opening_hidden  # type: ignore[attr-defined]
+
+
+def thread_for_reader(*, user: Any) -> QuerySet[Thread]:
+    """Threads with what their page asks besides: whether the opening post is hidden, and
+    whether the reader watches it (`watching`), in the same query."""
+    return Thread.objects.select_related("category", "author").annotate(
+        opening_hidden=Exists(_opening_hidden().filter(thread_id=OuterRef("pk"))),
+        watching=Exists(Watch.objects.filter(user=user.pk, thread=OuterRef("pk"))),
+    )
 
 
 def can_read_thread(*, user: Any, thread: Thread) -> bool:

@@ -278,7 +278,7 @@ def test_a_post_hidden_by_a_moderator_and_restored_shows_so_at_the_next_request(
     forum_readers, django_capture_on_commit_callbacks
 ):
     f = forum_readers
-    author, reader, moderator = f["clients"]
+    _author, reader, moderator = f["clients"]
     with django_capture_on_commit_callbacks(execute=True):
         forum_services.post_moderate(
             moderator=f["moderator"], post=f["reply"], hide=True, reason="Off topic"

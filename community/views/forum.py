@@ -56,7 +56,7 @@ def _category_or_404(request: AuthenticatedRequest, slug: str) -> Category:
 
 
 def _thread_or_404(request: AuthenticatedRequest, pk: int) -> Thread:
-    thread = get_object_or_404(Thread.objects.select_related("category", "author"), pk=pk)
+    thread = get_object_or_404(selectors.thread_for_reader(user=request.user), pk=pk)
     if not selectors.can_read_thread(user=request.user, thread=thread):
         raise Http404
     return thread
@@ -224,7 +224,7 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "form": form,
             "closed_reason": closed_reason,
             "posts_html": _posts_html(request, posts=list(page.object_list), context=shared),
-            "watching": Watch.objects.filter(user=request.user, thread=thread).exists(),
+            "watching": thread.watching,  # type: ignore[attr-defined]
         },
         status=status,
     )
