@@ -14,9 +14,11 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     prefetch_related_objects,
 )
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from iapt_platform.accounts import personal_data, roles
@@ -182,6 +184,22 @@ def posts_visible_to(*, user: Any) -> QuerySet[Post]:
     )
 
 
+def _count(related: QuerySet) -> Coalesce:
+    """How many `related` rows point at each post, as a subquery (no GROUP BY of the posts:
+    Django would group by every column it selects, which costs more to plan than to run)."""
+    per_post = related.filter(post=OuterRef("pk")).order_by().values("post")
+    return Coalesce(Subquery(per_post.annotate(n=Count("pk")).values("n")), 0)
+
+
+# What a thread page reads of a post, its author and their profile (not the search columns, not
+# the author's account beyond the name shown).
+POST_FIELDS = (
+    *("id", "thread_id", "author_id", "body", "language", "is_opening", "status", "hidden"),
+    *("created_at", "edited_at", "author__display_name", "author__email"),
+    "author__member_profile__handle",
+)
+
+
 def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
     """A thread's posts for one reader, with the reader's own marks, in one query; what a post
     shows besides its row (attachments, edit history) is loaded by `post_extras` for the posts
@@ -190,18 +208,22 @@ def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
         posts_visible_to(user=user)
         .filter(thread=thread)
         .select_related("author", "author__member_profile")
+        .only(*POST_FIELDS)
         .annotate(
-            useful_count=Count("reactions", distinct=True),
+            useful_count=_count(Reaction.objects.all()),
             found_useful=Exists(Reaction.objects.filter(post=OuterRef("pk"), user=user.pk)),
             flagged_by_me=Exists(Flag.objects.filter(post=OuterRef("pk"), user=user.pk)),
         )
         .order_by("created_at", "id")
     )
     if roles.is_moderator(user):
-        qs = qs.annotate(
-            open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN), distinct=True)
-        )
+        qs = qs.annotate(open_flags=_count(Flag.objects.filter(status=Flag.Status.OPEN)))
     return qs
+
+
+def thread_post_count(*, user: Any, thread: Thread) -> int:
+    """How many of the thread's posts the reader sees (the page count), without the marks."""
+    return posts_visible_to(user=user).filter(thread=thread).count()
 
 
 def post_extras(posts: list[Post]) -> None:

@@ -203,6 +203,8 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         form = ReplyForm(initial={"body": _quote(request, thread)})
     posts = selectors.thread_posts(user=request.user, thread=thread)
     paginator = Paginator(posts, selectors.POSTS_PER_PAGE)
+    # Counted without the reader's marks (a count of the annotated rows is a grouped subquery).
+    paginator.count = selectors.thread_post_count(user=request.user, thread=thread)
     page_number = request.GET.get("page")
     if request.method == "POST":
         page_number = str(paginator.num_pages)  # the reply box sits under the last replies
