@@ -250,7 +250,13 @@ def thread_version(thread_id: int) -> CacheVersion:
 
 
 def post_fragment_version(*, thread_id: int) -> str:
-    return f"{thread_version(thread_id).get()}.{PEOPLE.get()}"
+    """Both versions, read in one round trip (a missing one is 1, as CacheVersion.get says)."""
+    versions = (thread_version(thread_id), PEOPLE)
+    found = cache.get_many([version.key for version in versions])
+    return ".".join(
+        str(found[version.key]) if version.key in found else str(version.get())
+        for version in versions
+    )
 
 
 def mention_links(*, posts: Any) -> dict[str, str]:

@@ -203,12 +203,22 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         form = ReplyForm(initial={"body": _quote(request, thread)})
     posts = selectors.thread_posts(user=request.user, thread=thread)
     paginator = Paginator(posts, selectors.POSTS_PER_PAGE)
-    # Counted without the reader's marks (a count of the annotated rows is a grouped subquery).
-    paginator.count = selectors.thread_post_count(user=request.user, thread=thread)
     page_number = request.GET.get("page")
+    first: list[Post] | None = None
+    if request.method == "GET" and page_number in (None, "", "1"):
+        # Most threads fit on one page: reading one post more says so, without a count.
+        first = list(posts[: selectors.POSTS_PER_PAGE + 1])
+    if first is not None and len(first) <= selectors.POSTS_PER_PAGE:
+        paginator.count = len(first)
+    else:
+        # Counted without the reader's marks (a count of annotated rows is a grouped subquery).
+        paginator.count = selectors.thread_post_count(user=request.user, thread=thread)
+        first = first[: selectors.POSTS_PER_PAGE] if first is not None else None
     if request.method == "POST":
         page_number = str(paginator.num_pages)  # the reply box sits under the last replies
     page = paginator.get_page(page_number)
+    if first is not None:
+        page.object_list = first
     shared = {
         "thread": thread,
         "page": page,
