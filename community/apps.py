@@ -120,6 +120,8 @@ class CommunityConfig(AppConfig):
                 thread_id = next(iter(thread_id), {}).get("thread_id")
             if thread_id is not None:
                 selectors.thread_version(thread_id).bump_around_commit()
+            if sender in (Thread, Post):
+                selectors.FORUM_VERSION.bump_around_commit()
 
         for model in (Thread, Post, Attachment, PostRevision):
             uid = f"thread-version:{model._meta.label}"

@@ -144,15 +144,36 @@ def can_see_post(*, user: Any, post: Post) -> bool:
 # --- Forum lists ---------------------------------------------------------------------------------
 
 
-def categories_for(*, user: Any) -> QuerySet[Category]:
-    published = Q(threads__is_published=True, threads__hidden=False) & ~Q(
-        threads__in=_opening_hidden()
-    )
-    return (
-        Category.objects.visible_to(user)
-        .annotate(thread_count=Count("threads", filter=published, distinct=True))
-        .order_by("order", "name")
-    )
+# The forum's public thread counts per category, the same for every reader (a private
+# category's count is shown only to those who see the category): kept under a version any save
+# or deletion of a thread or a post bumps (community/apps.py).
+FORUM_VERSION = CacheVersion("community:forum-version")
+
+
+def _thread_counts() -> dict[int, int]:
+    key = f"community:thread-counts:{FORUM_VERSION.get()}"
+    counts = cache.get(key)
+    if counts is None:
+        public = Thread.objects.filter(is_published=True, hidden=False).exclude(
+            pk__in=_opening_hidden()
+        )
+        counts = dict(
+            public.order_by()
+            .values_list("category_id")
+            .annotate(n=Count("pk"))
+            .values_list("category_id", "n")
+        )
+        cache.set(key, counts, 24 * 3600)
+    return counts
+
+
+def categories_for(*, user: Any) -> list[Category]:
+    """The categories the reader sees, each with its `thread_count` of public threads."""
+    counts = _thread_counts()
+    categories = list(Category.objects.visible_to(user).order_by("order", "name"))
+    for category in categories:
+        category.thread_count = counts.get(category.pk, 0)  # type: ignore[attr-defined]
+    return categories
 
 
 def threads_visible_to(*, user: Any) -> QuerySet[Thread]:

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from community import services
+from community import selectors, services
 from community.models import Attachment, Notification, Post, PostRevision, Reaction, Thread, Watch
 from iapt_platform.moderation.models import ModerationItem
 from iapt_platform.moderation.services import moderation_decide
@@ -444,3 +444,33 @@ def test_a_kept_thread_page_asks_only_for_the_reader_s_own_parts(client_for, ali
     assert [sql for sql in kept if "community_postrevision" in sql] == []
     assert [sql for sql in kept if "community_memberprofile" in sql and " IN (" in sql] == []
     assert len(kept) <= cold - 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan (CI runs it)")
+def test_the_recent_threads_are_read_from_an_index_not_sorted_from_every_thread(alice, bruno):
+    from django.utils import timezone
+
+    cat = factories.category()
+    now = timezone.now()
+    Thread.objects.bulk_create(
+        Thread(category=cat, title=f"T{n}", author=alice, last_posted_at=now) for n in range(2000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE community_thread")
+    recent = selectors.thread_list(user=bruno)[:10]
+    assert "Index Scan using thread_recent" in recent.explain()
+
+
+def test_the_forum_index_counts_threads_without_reading_them_at_each_view(client_for, alice, bruno):
+    for n in range(3):
+        factories.thread(alice, title=f"Thread {n}")
+    client = client_for(bruno)
+    page = client.get(reverse("community:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "4 threads" in page or "3 threads" in page
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(reverse("community:index"), HTTP_ACCEPT_LANGUAGE="en")
+    assert [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()] == []
+    assert again.content.decode().count("3 threads") == page.count("3 threads")
+
+    factories.thread(alice, title="Thread 4")  # the next request counts it
+    assert "4 threads" in client.get(reverse("community:index")).content.decode()
