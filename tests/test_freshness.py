@@ -343,6 +343,30 @@ def test_a_renamed_author_and_a_new_member_s_handle_show_in_kept_posts_at_the_ne
         )
 
 
+def test_an_attachment_removed_from_a_kept_post_leaves_the_page_at_the_next_request(
+    forum_readers, django_capture_on_commit_callbacks
+):
+    from community.models import Attachment
+
+    f = forum_readers
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment = Attachment.objects.create(
+            post=f["reply"],
+            file="community/attachments/x.pdf",
+            kind="pdf",
+            mimetype="application/pdf",
+            original_name="budget-2026.pdf",
+            size=10,
+        )
+    for client in f["clients"]:
+        assert "budget-2026.pdf" in shown(client, f["page"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment.delete()  # as the admin or a clean-up would: nothing else in the row changes
+    for client in f["clients"]:
+        assert "budget-2026.pdf" not in shown(client, f["page"])
+
+
 def test_the_kept_posts_of_a_thread_show_no_reader_s_own_parts_to_another(
     forum_readers, django_capture_on_commit_callbacks
 ):
