@@ -115,9 +115,12 @@ class CommunityConfig(AppConfig):
         # account closed) but the sign-in's own update of last_login.
         def thread_changed(sender, instance, **kwargs) -> None:
             thread_id = instance.pk if sender is Thread else getattr(instance, "thread_id", None)
-            if thread_id is None:
-                thread_id = Post.objects.filter(pk=instance.post_id).values("thread_id")[:1]
-                thread_id = next(iter(thread_id), {}).get("thread_id")
+            if thread_id is None:  # an attachment or an edit's history: its post's thread
+                thread_id = (
+                    Post.objects.filter(pk=instance.post_id)
+                    .values_list("thread_id", flat=True)
+                    .first()
+                )
             if thread_id is not None:
                 selectors.thread_version(thread_id).bump_around_commit()
             if sender in (Thread, Post):
@@ -135,12 +138,11 @@ class CommunityConfig(AppConfig):
                 return
             selectors.PEOPLE.bump_around_commit()
 
-        User = get_user_model()
-        for model in (User, MemberProfile):
-            uid = f"forum-people:{model._meta.label}"
-            post_save.connect(people_changed, sender=model, weak=False, dispatch_uid=f"{uid}:save")
+        for person in (get_user_model(), MemberProfile):
+            uid = f"forum-people:{person._meta.label}"
+            post_save.connect(people_changed, sender=person, weak=False, dispatch_uid=f"{uid}:save")
             post_delete.connect(
-                people_changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete"
+                people_changed, sender=person, weak=False, dispatch_uid=f"{uid}:delete"
             )
 
         register_home_section(
