@@ -17,6 +17,7 @@ class CommunityConfig(AppConfig):
         from . import announcements
 
         announcements.register()
+        from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
         from iapt_platform.accounts import menu
@@ -26,7 +27,7 @@ class CommunityConfig(AppConfig):
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, metrics, review, selectors, services
-        from .models import Notification, Post
+        from .models import Attachment, MemberProfile, Notification, Post, PostRevision, Thread
 
         dashboard.register_section(
             dashboard.MEMBERS,
@@ -107,6 +108,42 @@ class CommunityConfig(AppConfig):
 
         post_save.connect(notification_changed, sender=Notification, dispatch_uid="unread-save")
         post_delete.connect(notification_changed, sender=Notification, dispatch_uid="unread-del")
+
+        # Cache invalidation: the posts kept rendered for a thread page (selectors.PEOPLE,
+        # selectors.thread_version): any save or deletion of a post, its attachments, its edit
+        # history or its thread; any change to a profile or an account (names, handles, an
+        # account closed) but the sign-in's own update of last_login.
+        def thread_changed(sender, instance, **kwargs) -> None:
+            thread_id = instance.pk if sender is Thread else getattr(instance, "thread_id", None)
+            if thread_id is None:  # an attachment or an edit's history: its post's thread
+                thread_id = (
+                    Post.objects.filter(pk=instance.post_id)
+                    .values_list("thread_id", flat=True)
+                    .first()
+                )
+            if thread_id is not None:
+                selectors.thread_version(thread_id).bump_around_commit()
+            if sender in (Thread, Post):
+                selectors.FORUM_VERSION.bump_around_commit()
+
+        for model in (Thread, Post, Attachment, PostRevision):
+            uid = f"thread-version:{model._meta.label}"
+            post_save.connect(thread_changed, sender=model, weak=False, dispatch_uid=f"{uid}:save")
+            post_delete.connect(
+                thread_changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete"
+            )
+
+        def people_changed(sender, instance, update_fields=None, **kwargs) -> None:
+            if update_fields is not None and set(update_fields) <= {"last_login"}:
+                return
+            selectors.PEOPLE.bump_around_commit()
+
+        for person in (get_user_model(), MemberProfile):
+            uid = f"forum-people:{person._meta.label}"
+            post_save.connect(people_changed, sender=person, weak=False, dispatch_uid=f"{uid}:save")
+            post_delete.connect(
+                people_changed, sender=person, weak=False, dispatch_uid=f"{uid}:delete"
+            )
 
         register_home_section(
             "community",

@@ -235,7 +235,11 @@ class Thread(models.Model):
         ordering = ["-pinned", "-last_posted_at", "-id"]
         verbose_name = _("thread")
         verbose_name_plural = _("threads")
-        indexes = [models.Index(fields=["category", "-pinned", "-last_posted_at"])]
+        indexes = [
+            models.Index(fields=["category", "-pinned", "-last_posted_at"]),
+            # The forum's recent threads (every category): read in order, never sorted whole.
+            models.Index(fields=["-pinned", "-last_posted_at", "-id"], name="thread_recent"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -6,7 +6,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from iapt_platform.accounts import personal_data, roles
@@ -55,6 +67,23 @@ def _opening_hidden() -> QuerySet[Post, Any]:
     return Post.objects.filter(is_opening=True, hidden=True).values("thread_id")
 
 
+def _opening_is_hidden(thread: Thread) -> bool:
+    """Asked once per thread object (or read with it: `thread_for_reader`): the permission
+    and the reply box both need it."""
+    if getattr(thread, "opening_hidden", None) is None:
+        thread.opening_hidden = _opening_hidden().filter(thread_id=thread.pk).exists()  # type: ignore[attr-defined]
+    return thread.opening_hidden  # type: ignore[attr-defined]
+
+
+def thread_for_reader(*, user: Any) -> QuerySet[Thread]:
+    """Threads with what their page asks besides: whether the opening post is hidden, and
+    whether the reader watches it (`watching`), in the same query."""
+    return Thread.objects.select_related("category", "author").annotate(
+        opening_hidden=Exists(_opening_hidden().filter(thread_id=OuterRef("pk"))),
+        watching=Exists(Watch.objects.filter(user=user.pk, thread=OuterRef("pk"))),
+    )
+
+
 def can_read_thread(*, user: Any, thread: Thread) -> bool:
     """The thread is shown: its category is readable and the thread is public (or the reader's)."""
     if not can_read_category(user=user, category=thread.category):
@@ -65,7 +94,7 @@ def can_read_thread(*, user: Any, thread: Thread) -> bool:
         return False
     if thread.author_id == user.pk:
         return True
-    return thread.is_published and not _opening_hidden().filter(thread_id=thread.pk).exists()
+    return thread.is_published and not _opening_is_hidden(thread)
 
 
 class ReplyClosed:
@@ -84,7 +113,7 @@ def reply_closed_reason(*, user: Any, thread: Thread) -> str | None:
         return ReplyClosed.WAITING
     if thread.locked or thread.hidden:
         return ReplyClosed.CLOSED
-    if _opening_hidden().filter(thread_id=thread.pk).exists():
+    if _opening_is_hidden(thread):
         return ReplyClosed.OPENING_HIDDEN
     return None
 
@@ -115,15 +144,36 @@ def can_see_post(*, user: Any, post: Post) -> bool:
 # --- Forum lists ---------------------------------------------------------------------------------
 
 
-def categories_for(*, user: Any) -> QuerySet[Category]:
-    published = Q(threads__is_published=True, threads__hidden=False) & ~Q(
-        threads__in=_opening_hidden()
-    )
-    return (
-        Category.objects.visible_to(user)
-        .annotate(thread_count=Count("threads", filter=published, distinct=True))
-        .order_by("order", "name")
-    )
+# The forum's public thread counts per category, the same for every reader (a private
+# category's count is shown only to those who see the category): kept under a version any save
+# or deletion of a thread or a post bumps (community/apps.py).
+FORUM_VERSION = CacheVersion("community:forum-version")
+
+
+def _thread_counts() -> dict[int, int]:
+    key = f"community:thread-counts:{FORUM_VERSION.get()}"
+    counts = cache.get(key)
+    if counts is None:
+        public = Thread.objects.filter(is_published=True, hidden=False).exclude(
+            pk__in=_opening_hidden()
+        )
+        counts = dict(
+            public.order_by()
+            .values_list("category_id")
+            .annotate(n=Count("pk"))
+            .values_list("category_id", "n")
+        )
+        cache.set(key, counts, 24 * 3600)
+    return counts
+
+
+def categories_for(*, user: Any) -> list[Category]:
+    """The categories the reader sees, each with its `thread_count` of public threads."""
+    counts = _thread_counts()
+    categories = list(Category.objects.visible_to(user).order_by("order", "name"))
+    for category in categories:
+        category.thread_count = counts.get(category.pk, 0)  # type: ignore[attr-defined]
+    return categories
 
 
 def threads_visible_to(*, user: Any) -> QuerySet[Thread]:
@@ -155,31 +205,79 @@ def posts_visible_to(*, user: Any) -> QuerySet[Post]:
     )
 
 
+def _count(related: QuerySet) -> Coalesce:
+    """How many `related` rows point at each post, as a subquery (no GROUP BY of the posts:
+    Django would group by every column it selects, which costs more to plan than to run)."""
+    per_post = related.filter(post=OuterRef("pk")).order_by().values("post")
+    return Coalesce(Subquery(per_post.annotate(n=Count("pk")).values("n")), 0)
+
+
+# What a thread page reads of a post, its author and their profile (not the search columns, not
+# the author's account beyond the name shown).
+POST_FIELDS = (
+    *("id", "thread_id", "author_id", "body", "language", "is_opening", "status", "hidden"),
+    *("created_at", "edited_at", "author__display_name", "author__email"),
+    "author__member_profile__handle",
+)
+
+
 def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
-    """A thread's posts for one reader, with everything the page shows, in a fixed number of
-    queries: the posts, their attachments, their edit history."""
+    """A thread's posts for one reader, with the reader's own marks, in one query; what a post
+    shows besides its row (attachments, edit history) is loaded by `post_extras` for the posts
+    not already kept rendered (see `post_fragment_version`)."""
     qs = (
         posts_visible_to(user=user)
         .filter(thread=thread)
         .select_related("author", "author__member_profile")
+        .only(*POST_FIELDS)
         .annotate(
-            useful_count=Count("reactions", distinct=True),
+            useful_count=_count(Reaction.objects.all()),
             found_useful=Exists(Reaction.objects.filter(post=OuterRef("pk"), user=user.pk)),
             flagged_by_me=Exists(Flag.objects.filter(post=OuterRef("pk"), user=user.pk)),
-        )
-        .prefetch_related(
-            Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
-            Prefetch(
-                "revisions", queryset=PostRevision.objects.select_related("editor").order_by("-id")
-            ),
         )
         .order_by("created_at", "id")
     )
     if roles.is_moderator(user):
-        qs = qs.annotate(
-            open_flags=Count("flags", filter=Q(flags__status=Flag.Status.OPEN), distinct=True)
-        )
+        qs = qs.annotate(open_flags=_count(Flag.objects.filter(status=Flag.Status.OPEN)))
     return qs
+
+
+def thread_post_count(*, user: Any, thread: Thread) -> int:
+    """How many of the thread's posts the reader sees (the page count), without the marks."""
+    return posts_visible_to(user=user).filter(thread=thread).count()
+
+
+def post_extras(posts: list[Post]) -> None:
+    """Load the attachments and edit history of these posts (two queries)."""
+    prefetch_related_objects(
+        posts,
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
+        Prefetch(
+            "revisions", queryset=PostRevision.objects.select_related("editor").order_by("-id")
+        ),
+    )
+
+
+# A thread page keeps each post rendered, shared by every reader who sees it alike
+# (community/views/forum.py): keyed by what its row says (text, state, counts, the reader's own
+# marks) and by two versions for what the row does not: the thread's (any save or deletion of
+# its posts, their attachments and edit history, or the thread) and the people's (names shown,
+# handles linked: any change to a profile or an account but a sign-in).
+PEOPLE = CacheVersion("community:people-version")
+
+
+def thread_version(thread_id: int) -> CacheVersion:
+    return CacheVersion(f"community:thread-version:{thread_id}")
+
+
+def post_fragment_version(*, thread_id: int) -> str:
+    """Both versions, read in one round trip (a missing one is 1, as CacheVersion.get says)."""
+    versions = (thread_version(thread_id), PEOPLE)
+    found = cache.get_many([version.key for version in versions])
+    return ".".join(
+        str(found[version.key]) if version.key in found else str(version.get())
+        for version in versions
+    )
 
 
 def mention_links(*, posts: Any) -> dict[str, str]:

@@ -229,6 +229,162 @@ def test_an_edited_forum_post_shows_on_the_next_request(
         assert missing(client, pages, "Funding the team") == []
 
 
+@pytest.fixture
+def forum_readers(db, moderator):
+    """A thread by its author, with a reply by another member, read by the author, a member
+    and a moderator (English); each reader's page is kept before each test's change."""
+    author = UserFactory(email="author@example.org", display_name="Ana Autora", language="en")
+    replier = UserFactory(email="replier@example.org", display_name="Raúl Replica", language="en")
+    forum.profile(author, handle="ana")
+    topic = forum.thread(author, title="Financing the team", body="Opening text", is_question=True)
+    reply = forum.post(topic, replier, "Reply text mentions @newcomer")
+    clients = []
+    for user in (author, UserFactory(email="reader@example.org", language="en"), moderator):
+        client = Client()
+        client.force_login(user)
+        clients.append(client)
+    page = en("community:thread", topic.pk)
+    for client in clients:
+        assert missing(client, [page], "Reply text") == []
+        assert missing(client, [page], "Reply text") == []  # kept this time
+    return {
+        "author": author,
+        "replier": replier,
+        "topic": topic,
+        "reply": reply,
+        "clients": clients,
+        "page": page,
+        "moderator": moderator,
+    }
+
+
+def shown(client: Client, page: str) -> str:
+    response = client.get(page)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_new_reply_shows_on_the_thread_page_at_the_next_request(
+    forum_readers, django_capture_on_commit_callbacks, monkeypatch
+):
+    f = forum_readers
+    monkeypatch.setattr(forum_services, "NEW_MEMBER_POSTS", 0)  # published at once
+    with django_capture_on_commit_callbacks(execute=True):
+        forum_services.post_reply(user=f["author"], thread=f["topic"], body="Second reply text")
+    for client in f["clients"]:
+        assert "Second reply text" in shown(client, f["page"])
+
+
+def test_a_post_hidden_by_a_moderator_and_restored_shows_so_at_the_next_request(
+    forum_readers, django_capture_on_commit_callbacks
+):
+    f = forum_readers
+    _author, reader, moderator = f["clients"]
+    with django_capture_on_commit_callbacks(execute=True):
+        forum_services.post_moderate(
+            moderator=f["moderator"], post=f["reply"], hide=True, reason="Off topic"
+        )
+    assert "Reply text" not in shown(reader, f["page"])
+    assert "Hidden by the moderators" in shown(moderator, f["page"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        forum_services.post_moderate(
+            moderator=f["moderator"], post=f["reply"], hide=False, reason="Fine after all"
+        )
+    assert "Reply text" in shown(reader, f["page"])
+    assert "Hidden by the moderators" not in shown(moderator, f["page"])
+
+
+def test_an_edited_reply_and_its_history_show_at_the_next_request(
+    forum_readers, django_capture_on_commit_callbacks
+):
+    f = forum_readers
+    with django_capture_on_commit_callbacks(execute=True):
+        forum_services.post_edit(user=f["replier"], post=f["reply"], body="Reply text, better")
+    for client in f["clients"]:
+        page = shown(client, f["page"])
+        assert "Reply text, better" in page
+        assert "Edit history: 1 earlier version" in page
+
+
+def test_an_accepted_answer_shows_at_the_next_request(
+    forum_readers, django_capture_on_commit_callbacks
+):
+    f = forum_readers
+    with django_capture_on_commit_callbacks(execute=True):
+        forum_services.thread_accept_answer(user=f["author"], post=f["reply"])
+    for client in f["clients"]:
+        assert 'status-approved">Accepted answer' in shown(client, f["page"])
+
+
+def test_a_deleted_post_leaves_the_thread_page_at_the_next_request(
+    forum_readers, django_capture_on_commit_callbacks
+):
+    f = forum_readers
+    with django_capture_on_commit_callbacks(execute=True):
+        f["reply"].delete()
+    for client in f["clients"]:
+        assert "Reply text" not in shown(client, f["page"])
+
+
+def test_a_renamed_author_and_a_new_member_s_handle_show_in_kept_posts_at_the_next_request(
+    forum_readers, django_capture_on_commit_callbacks
+):
+    f = forum_readers
+    with django_capture_on_commit_callbacks(execute=True):
+        f["replier"].display_name = "Raúl Renamed"
+        f["replier"].save()
+        forum.profile(UserFactory(email="new@example.org"), handle="newcomer")
+    for client in f["clients"]:
+        page = shown(client, f["page"])
+        assert "Raúl Renamed" in page
+        assert (
+            'href="/en/community/members/newcomer/" rel="nofollow noopener noreferrer">@newcomer</a>'
+            in page
+        )
+
+
+def test_an_attachment_removed_from_a_kept_post_leaves_the_page_at_the_next_request(
+    forum_readers, django_capture_on_commit_callbacks
+):
+    from community.models import Attachment
+
+    f = forum_readers
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment = Attachment.objects.create(
+            post=f["reply"],
+            file="community/attachments/x.pdf",
+            kind="pdf",
+            mimetype="application/pdf",
+            original_name="budget-2026.pdf",
+            size=10,
+        )
+    for client in f["clients"]:
+        assert "budget-2026.pdf" in shown(client, f["page"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment.delete()  # as the admin or a clean-up would: nothing else in the row changes
+    for client in f["clients"]:
+        assert "budget-2026.pdf" not in shown(client, f["page"])
+
+
+def test_the_kept_posts_of_a_thread_show_no_reader_s_own_parts_to_another(
+    forum_readers, django_capture_on_commit_callbacks
+):
+    f = forum_readers
+    author, reader, moderator = f["clients"]
+    with django_capture_on_commit_callbacks(execute=True):
+        forum_services.post_flag(user=f["author"], post=f["reply"], reason="spam")
+    assert "1 flag" in shown(moderator, f["page"])  # the moderator's page is kept first
+    for client in (author, reader):
+        page = shown(client, f["page"])
+        assert "1 flag" not in page
+        assert "Hide</a>" not in page
+    assert "You flagged this post" in shown(author, f["page"])
+    assert "You flagged this post" not in shown(reader, f["page"])
+    assert "You flagged this post" not in shown(moderator, f["page"])
+
+
 # --- What is kept for members: never another reader's ------------------------------------------
 def test_a_members_unread_count_follows_their_notifications_at_the_next_request(
     db, django_capture_on_commit_callbacks

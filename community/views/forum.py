@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -48,7 +56,7 @@ def _category_or_404(request: AuthenticatedRequest, slug: str) -> Category:
 
 
 def _thread_or_404(request: AuthenticatedRequest, pk: int) -> Thread:
-    thread = get_object_or_404(Thread.objects.select_related("category", "author"), pk=pk)
+    thread = get_object_or_404(selectors.thread_for_reader(user=request.user), pk=pk)
     if not selectors.can_read_thread(user=request.user, thread=thread):
         raise Http404
     return thread
@@ -196,27 +204,111 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     posts = selectors.thread_posts(user=request.user, thread=thread)
     paginator = Paginator(posts, selectors.POSTS_PER_PAGE)
     page_number = request.GET.get("page")
+    first: list[Post] | None = None
+    if request.method == "GET" and page_number in (None, "", "1"):
+        # Most threads fit on one page: reading one post more says so, without a count.
+        first = list(posts[: selectors.POSTS_PER_PAGE + 1])
+    if first is not None and len(first) <= selectors.POSTS_PER_PAGE:
+        paginator.count = len(first)
+    else:
+        # Counted without the reader's marks (a count of annotated rows is a grouped subquery).
+        paginator.count = selectors.thread_post_count(user=request.user, thread=thread)
+        first = first[: selectors.POSTS_PER_PAGE] if first is not None else None
     if request.method == "POST":
         page_number = str(paginator.num_pages)  # the reply box sits under the last replies
     page = paginator.get_page(page_number)
-    is_moderator = roles.is_moderator(request.user)
+    if first is not None:
+        page.object_list = first
+    shared = {
+        "thread": thread,
+        "page": page,
+        "can_reply": can_reply,
+        "is_moderator": roles.is_moderator(request.user),
+        "is_asker": thread.author_id == request.user.pk,
+        "user": request.user,
+    }
     return render(
         request,
         "community/thread.html",
         {
-            "thread": thread,
+            **shared,
             "category": thread.category,
-            "page": page,
             "form": form,
-            "can_reply": can_reply,
             "closed_reason": closed_reason,
-            "mention_links": selectors.mention_links(posts=page.object_list),
-            "is_moderator": is_moderator,
-            "is_asker": thread.author_id == request.user.pk,
-            "watching": Watch.objects.filter(user=request.user, thread=thread).exists(),
+            "posts_html": _posts_html(request, posts=list(page.object_list), context=shared),
+            "watching": thread.watching,  # type: ignore[attr-defined]
         },
         status=status,
     )
+
+
+POST_SECONDS = 24 * 3600  # kept under versions: the timeout only bounds the memory
+
+
+def _post_state(post: Post, context: dict) -> str:
+    """Everything in a post's row and in the reader's situation that its rendering shows (the
+    rest is in `selectors.post_fragment_version`): readers in the same situation share it."""
+    thread, user = context["thread"], context["user"]
+    state = (
+        post.body,
+        post.language,
+        post.author_id,
+        post.status,
+        post.hidden,
+        post.is_opening,
+        post.edited_at,
+        post.created_at,
+        post.useful_count,  # type: ignore[attr-defined]
+        post.found_useful,  # type: ignore[attr-defined]
+        post.flagged_by_me,  # type: ignore[attr-defined]
+        getattr(post, "open_flags", None),
+        post.author_id == user.pk,
+        thread.accepted_answer_id == post.pk,
+        thread.is_question,
+        thread.locked,
+        context["can_reply"],
+        context["is_moderator"],
+        context["is_asker"],
+        context["page"].number,
+    )
+    return hashlib.blake2b(repr(state).encode(), digest_size=12).hexdigest()
+
+
+def _posts_html(request: AuthenticatedRequest, *, posts: list[Post], context: dict) -> str:
+    """The page's posts, each rendered once for every reader who sees it alike and kept: one
+    cache read for the page; Markdown, attachments, edit history and mentions only for the
+    posts not kept yet. The forms' CSRF token is a placeholder in what is kept (as in the
+    visitors' page cache), the reader's own put in its place."""
+    version = selectors.post_fragment_version(thread_id=context["thread"].pk)
+    where = f"{translation.get_language()}:{timezone.get_current_timezone_name()}"
+    keys = {
+        post.pk: f"community:post:{post.pk}:{version}:{where}:{_post_state(post, context)}"
+        for post in posts
+    }
+    kept = cache.get_many(list(keys.values()))
+    missing = [post for post in posts if keys[post.pk] not in kept]
+    if missing:
+        selectors.post_extras(missing)
+        links = selectors.mention_links(posts=missing)
+        placeholder = f"csrf-{secrets.token_urlsafe(18)}"
+        fresh = {
+            keys[post.pk]: (
+                render_to_string(
+                    "community/partials/post.html",
+                    {**context, "post": post, "mention_links": links, "csrf_token": placeholder},
+                ),
+                placeholder,
+            )
+            for post in missing
+        }
+        cache.set_many(fresh, POST_SECONDS)
+        kept.update(fresh)
+    token = get_token(request)
+    parts = []
+    for post in posts:
+        html, placeholder = kept[keys[post.pk]]
+        parts.append(html.replace(placeholder, token))
+    return mark_safe("".join(parts))  # noqa: S308 (templates' output; posts through the sanitiser)
 
 
 @require_POST

@@ -4,12 +4,13 @@ reactions, accepted answers, private categories, search, first posts and the rat
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from community import services
+from community import selectors, services
 from community.models import Attachment, Notification, Post, PostRevision, Reaction, Thread, Watch
 from iapt_platform.moderation.models import ModerationItem
 from iapt_platform.moderation.services import moderation_decide
@@ -364,9 +365,112 @@ def test_the_thread_page_uses_a_fixed_number_of_queries(client_for, alice, bruno
             original_name="x.png",
         )
     client = client_for(bruno)
-    client.get(small.get_absolute_url())  # warm the session and permission caches
-    small_count = _thread_page_queries(client, small)
-    large_count = _thread_page_queries(client, large)
-    last_page = _thread_page_queries(client, large, page=11)
-    assert small_count == large_count == last_page
-    print(f"thread page queries: {small_count} at 10 replies, {large_count} at 500 replies")
+    cache.clear()
+    client.get(reverse("community:index"))  # warm the session and permission caches
+    cold = [
+        _thread_page_queries(client, small),
+        _thread_page_queries(client, large),
+        _thread_page_queries(client, large, page=11),
+    ]
+    kept = [
+        _thread_page_queries(client, small),
+        _thread_page_queries(client, large),
+        _thread_page_queries(client, large, page=11),
+    ]
+    # A thread on one page is not counted (reading one post more says it fits).
+    assert cold[0] + 1 == cold[1] == cold[2]
+    assert kept[0] + 1 == kept[1] == kept[2]
+    print(f"thread page queries: {cold[0]} rendering its posts, {kept[0]} with them kept")
+
+
+# --- What a thread page keeps: the posts as everyone sees them, never a reader's own bits ----------
+
+
+def _renders(monkeypatch) -> list[str]:
+    """The texts the one Markdown path renders from now on."""
+    from iapt_platform.lib import markdown
+
+    rendered: list[str] = []
+    real = markdown._markdown.render
+
+    def counting(text, env=None):
+        rendered.append(text)
+        return real(text, env)
+
+    monkeypatch.setattr(markdown._markdown, "render", counting)
+    return rendered
+
+
+def test_a_thread_s_posts_are_rendered_once_for_every_member(
+    client, alice, bruno, carla, monkeypatch
+):
+    thread = factories.thread(alice, title="Financing", body="First **question**")
+    factories.post(thread, alice, "A *reply* quoting @alicia")
+    rendered = _renders(monkeypatch)
+    client.force_login(bruno)
+    first = client.get(thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<strong>question</strong>" in first
+    assert len(rendered) == 2
+
+    again = client.get(thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.force_login(carla)
+    other = client.get(thread.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert len(rendered) == 2  # nothing rendered again, for the same reader or another
+    for page in (again, other):
+        assert "<strong>question</strong>" in page
+        assert (
+            'href="/en/community/members/alicia/" rel="nofollow noopener noreferrer">@alicia</a>'
+            in page
+        )
+
+
+def test_a_kept_thread_page_asks_only_for_the_reader_s_own_parts(client_for, alice, bruno):
+    thread = factories.thread(alice, title="Financing")
+    _fill(thread, [alice, bruno], 20)
+    factories.post(thread, alice, "Thank you @bruno")
+    for post in thread.posts.all()[:3]:
+        PostRevision.objects.create(post=post, body="antes", editor=post.author)
+    client = client_for(bruno)
+    cache.clear()
+    client.get(reverse("community:index"))  # the session and permission caches
+    cold = _thread_page_queries(client, thread)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(thread.get_absolute_url()).status_code == 200
+    kept = [q["sql"] for q in queries.captured_queries]
+
+    # The posts' attachments, edit history and mentioned members are in what is kept.
+    assert [sql for sql in kept if "community_attachment" in sql] == []
+    assert [sql for sql in kept if "community_postrevision" in sql] == []
+    assert [sql for sql in kept if "community_memberprofile" in sql and " IN (" in sql] == []
+    assert len(kept) <= cold - 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan (CI runs it)")
+def test_the_recent_threads_are_read_from_an_index_not_sorted_from_every_thread(alice, bruno):
+    from django.utils import timezone
+
+    cat = factories.category()
+    now = timezone.now()
+    Thread.objects.bulk_create(
+        Thread(category=cat, title=f"T{n}", author=alice, last_posted_at=now) for n in range(2000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE community_thread")
+    recent = selectors.thread_list(user=bruno)[:10]
+    assert "Index Scan using thread_recent" in recent.explain()
+
+
+def test_the_forum_index_counts_threads_without_reading_them_at_each_view(client_for, alice, bruno):
+    for n in range(3):
+        factories.thread(alice, title=f"Thread {n}")
+    client = client_for(bruno)
+    page = client.get(reverse("community:index"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "4 threads" in page or "3 threads" in page
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(reverse("community:index"), HTTP_ACCEPT_LANGUAGE="en")
+    assert [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()] == []
+    assert again.content.decode().count("3 threads") == page.count("3 threads")
+
+    factories.thread(alice, title="Thread 4")  # the next request counts it
+    assert "4 threads" in client.get(reverse("community:index")).content.decode()

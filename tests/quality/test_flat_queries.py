@@ -140,3 +140,45 @@ def test_a_page_kept_for_visitors_asks_nothing_of_the_database_but_its_reading_c
     assert asked == []
     # The counters are written, one statement a reading (a resource's page).
     assert len(captured.captured_queries) <= 2
+
+
+def test_the_forum_s_pages_ask_no_more_queries_of_a_member_at_30_than_at_3():
+    """The forum is for members: its index, a category and a thread, read by a member, with 3
+    and with 30 threads of 3 and 30 posts (the thread's posts kept rendered or not)."""
+    from community.selectors import thread_version
+    from tests.community import factories as forum
+    from tests.factories import UserFactory
+
+    author, reader = UserFactory(email="author@example.org"), UserFactory(email="r@example.org")
+    client = Client()
+    client.force_login(reader)
+    first = forum.thread(author, title="First")
+
+    def add(threads: int, posts: int) -> None:
+        for n in range(threads):
+            forum.thread(author, title=f"Thread {n}")
+        for n in range(posts):
+            forum.post(first, author, f"Reply {n} to @{author.pk} with **bold** text")
+
+    def counts() -> dict[str, int]:
+        found = {}
+        for page in (
+            address("community:index", language="en"),
+            address("community:category", [first.category.slug], language="en"),
+            first.get_absolute_url(),
+        ):
+            client.get(page)
+            thread_version(first.pk).bump()  # the thread's posts rendered, not kept
+            with CaptureQueriesContext(connection) as rendered:
+                assert client.get(page).status_code == 200
+            with CaptureQueriesContext(connection) as kept:
+                client.get(page)
+            found[page] = len(rendered.captured_queries)
+            found[f"{page} (kept)"] = len(kept.captured_queries)
+        return found
+
+    add(2, 2)
+    few = counts()
+    add(27, 27)
+    many = counts()
+    assert {p: (few[p], many[p]) for p in few if many[p] > few[p]} == {}

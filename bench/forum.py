@@ -1,0 +1,208 @@
+"""The forum's pages at 100,000 posts (threads of 50), for members and visitors, in-process.
+
+    .venv/bin/python bench/forum.py [--seconds 2] [--profile PAGE] [--no-write]
+
+On the scale database (bench/scale.py; FORUM_DATABASE_URL names another, e.g. one seeded with
+`bench/scale.py --initiatives 0 --resources 0 --posts 100000`), with the production settings and
+Redis. Each page is a ratio to a trivial view measured in alternating windows of the same run
+(see bench/pages.py), for: a thread of 50 posts read by a member (English), by a member in
+Portuguese and by a moderator; the bare site frame for the same member (`/bench/frame/`: what the
+header, menus and unread count cost, owned by the frame, not by the forum), so that the thread's
+own cost is its time minus the frame's; the forum's index and a category for a member; and the
+same addresses for a visitor (the index from the visitors' page cache, the others a redirect to
+sign in: the forum is for members). Page views write nothing but what a page view writes.
+
+`--profile PAGE` (one of the labels) prints the functions a page spends its time in (cProfile).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from common import configure_environment, machine_description, percentile, write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+DATABASE_URL = os.environ.get("FORUM_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/iapt_scale")
+REDIS_URL = os.environ.get("FORUM_REDIS_URL", "redis://127.0.0.1:6379/4")
+TRIVIAL = "/bench/trivial/"
+START = "<!-- forum-bench:start -->"
+END = "<!-- forum-bench:end -->"
+
+
+def run_for(fn: Callable[[], object], seconds: float) -> list[float]:
+    latencies = []
+    end = time.perf_counter() + seconds
+    while True:
+        t0 = time.perf_counter()
+        fn()
+        t1 = time.perf_counter()
+        latencies.append(t1 - t0)
+        if t1 >= end:
+            return latencies
+
+
+def paired(fn, baseline, seconds: float, rounds: int = 4) -> tuple[list[float], list[float]]:
+    page: list[float] = []
+    base: list[float] = []
+    for _ in range(rounds):
+        base += run_for(baseline, min(0.3, seconds / rounds))
+        page += run_for(fn, seconds / rounds)
+    return page, base
+
+
+def rate(latencies: list[float]) -> float:
+    return len(latencies) / sum(latencies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=2.0, help="window per page")
+    parser.add_argument("--profile", default="", help="profile this page (a label) instead")
+    parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    args = parser.parse_args()
+    # Keys of its own: another run's kept pages and versions never answer here.
+    os.environ.setdefault("CACHE_KEY_PREFIX", "iapt-forum-bench")
+    configure_environment(database_url=DATABASE_URL, redis_url=REDIS_URL)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    from community.models import Category, Thread
+    from iapt_platform.accounts.models import User
+
+    override_settings(
+        ROOT_URLCONF="bench.urls", STATIC_ROOT=ROOT / "bench" / "out" / "forum-static"
+    ).enable()
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    public = Category.objects.filter(is_private=False)
+    thread = (
+        Thread.objects.filter(category__in=public, is_published=True, hidden=False)
+        .order_by("-reply_count", "pk")
+        .first()
+    )
+    assert thread is not None and thread.reply_count >= 49, "seed the posts: bench/scale.py"
+    category = thread.category
+
+    def client_for(email: str | None, language: str) -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.cookies["django_language"] = language
+        if email:
+            client.force_login(User.objects.get(email=email))
+        return client
+
+    readers = {
+        "member (en)": client_for("member.en@demo.iapt.local", "en"),
+        "member (pt-br)": client_for("member@demo.iapt.local", "pt-br"),
+        "moderator (es)": client_for("moderator@demo.iapt.local", "es"),
+        "visitor (es)": client_for(None, "es"),
+    }
+
+    def url(name: str, language: str, *args: object) -> str:
+        with translation.override(language):
+            return reverse(name, args=args)
+
+    thread_url = {lang: url("community:thread", lang, thread.pk) for lang in ("en", "es", "pt-br")}
+    category_url = {lang: url("community:category", lang, category.slug) for lang in ("en", "es")}
+    index_url = {lang: url("community:index", lang) for lang in ("en", "es")}
+    pages = [
+        ("frame, member (en)", "member (en)", "/bench/frame/", 200),
+        ("thread, member (en)", "member (en)", thread_url["en"], 200),
+        ("thread, member (pt-br)", "member (pt-br)", thread_url["pt-br"], 200),
+        ("thread, moderator (es)", "moderator (es)", thread_url["es"], 200),
+        ("forum index, member (en)", "member (en)", index_url["en"], 200),
+        ("category, member (en)", "member (en)", category_url["en"], 200),
+        ("forum index, visitor (es)", "visitor (es)", index_url["es"], 200),
+        ("thread, visitor (es): to sign in", "visitor (es)", thread_url["es"], 302),
+        ("category, visitor (es): to sign in", "visitor (es)", category_url["es"], 302),
+    ]
+
+    def getter(client: Client, url: str, status: int) -> Callable[[], object]:
+        def fetch():
+            response = client.get(url)
+            if response.status_code != status:
+                raise SystemExit(f"GET {url} answered {response.status_code}, not {status}")
+            return response
+
+        return fetch
+
+    trivial = getter(readers["visitor (es)"], TRIVIAL, 200)
+    run_for(trivial, 1.0)  # warm up
+    if args.profile:
+        label, who, url, status = next(p for p in pages if p[0] == args.profile)
+        fetch = getter(readers[who], url, status)
+        fetch()
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(20):
+            fetch()
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(
+            r"(community|iapt_platform|markdown|nh3|db/models/(query|sql/compiler)|urls/base|template/(defaulttags|defaultfilters|loader_tags)|i18n|formats)",
+            60,
+        )
+        stats.sort_stats("tottime").print_stats(25)
+        print(out.getvalue())
+        return
+
+    load = os.getloadavg()
+    rows = []
+    for label, who, url, status in pages:
+        fetch = getter(readers[who], url, status)
+        fetch()
+        page, base = paired(fetch, trivial, args.seconds)
+        ratio, p50 = rate(page) / rate(base), percentile(page, 50) * 1000
+        rows.append((label, url, ratio, p50))
+        print(f"{label:40} {ratio:6.3f} {p50:8.2f} ms", flush=True)
+    load_after = os.getloadavg()
+    frame_ms = rows[0][3]
+    print(f"load average {load[0]:.2f} (start) {load_after[0]:.2f} (end)")
+    if args.no_write:
+        return
+    command = " ".join(
+        shlex.quote(a) for a in [".venv/bin/python", "bench/forum.py", *sys.argv[1:]]
+    )
+    lines = [
+        START,
+        "## The forum at 100,000 posts (in-process)",
+        "",
+        f"`{command}` on {time.strftime('%Y-%m-%d')}; {machine_description()}; load average "
+        f"{load[0]:.2f} at the start, {load_after[0]:.2f} at the end; a thread of "
+        f"{thread.reply_count + 1} posts. *ratio*: the page's rate over a trivial view's through "
+        "the same middleware in alternating windows of the same run (1 = free); *own cost*: "
+        "the page's median time minus the bare frame's for the same member.",
+        "",
+        "| page | address | ratio | p50 | own cost |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for label, url, ratio, p50 in rows:
+        own = (
+            f"{p50 - frame_ms:.2f} ms"
+            if label.startswith(("thread, m", "forum index, m", "category, m"))
+            else ""
+        )
+        lines.append(f"| {label} | `{url}` | {ratio:.3f} | {p50:.2f} ms | {own} |")
+    lines.append(END)
+    write_section(RESULTS, START, END, "\n".join(lines))
+    print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
