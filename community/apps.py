@@ -106,8 +106,13 @@ class CommunityConfig(AppConfig):
         def notification_changed(sender, instance, **kwargs) -> None:
             selectors.notifications_changed(user_ids=[instance.recipient_id])
 
-        post_save.connect(notification_changed, sender=Notification, dispatch_uid="unread-save")
-        post_delete.connect(notification_changed, sender=Notification, dispatch_uid="unread-del")
+        # weak=False: the function lives only in this method; a weak reference would drop it.
+        post_save.connect(
+            notification_changed, sender=Notification, weak=False, dispatch_uid="unread-save"
+        )
+        post_delete.connect(
+            notification_changed, sender=Notification, weak=False, dispatch_uid="unread-del"
+        )
 
         # Cache invalidation: the posts kept rendered for a thread page (selectors.PEOPLE,
         # selectors.thread_version): any save or deletion of a post, its attachments, its edit

@@ -105,3 +105,21 @@ def test_watching_a_category_brings_its_new_threads(client_for, alice, bruno, es
     assert Notification.objects.get(recipient=bruno).kind == "new_thread"
     client_for(bruno).post(reverse("community:category_watch", args=[cat.slug]))
     assert not Watch.objects.filter(user=bruno, category=cat).exists()
+
+
+def test_a_notification_changed_outside_the_services_updates_the_header(
+    client_for, alice, bruno, established
+):
+    """The admin or a data fix saves notifications directly: the kept count follows."""
+    thread = factories.thread(alice)
+    services.post_reply(user=bruno, thread=thread, body="Hola @alicia")
+    client = client_for(alice)
+    assert 'data-unread="1"' in client.get(reverse("home")).content.decode()
+    notification = Notification.objects.get(recipient=alice)
+    other = factories.thread(bruno)
+    Notification.objects.create(
+        recipient=alice, kind=notification.kind, actor=bruno, post=other.posts.first()
+    )
+    assert 'data-unread="2"' in client.get(reverse("home")).content.decode()
+    notification.delete()
+    assert 'data-unread="1"' in client.get(reverse("home")).content.decode()
