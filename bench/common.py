@@ -106,3 +106,28 @@ def write_section(results: Path, start: str, end: str, section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     results.write_text(text)
+
+
+def page_fetcher(client, url: str):
+    """A call that GETs `url` with the test client and stops the run unless it answers 200."""
+
+    def fetch():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}")
+        return response
+
+    return fetch
+
+
+def member_client():
+    """A django.test.Client signed in as the benchmarks' member (made when missing)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    member, _ = get_user_model().objects.get_or_create(
+        email="bench-member@example.org", defaults={"display_name": "Bench member"}
+    )
+    client = Client()
+    client.force_login(member)
+    return client
