@@ -131,3 +131,18 @@ def member_client():
     client = Client()
     client.force_login(member)
     return client
+
+
+def tables_without_statistics() -> list[str]:
+    """The tables of the database (Django set up) of over 1,000 rows whose planner statistics
+    are missing or describe less than four fifths of their rows: a bulk load followed by no
+    ANALYZE (with autovacuum off, as on the benchmark machine, none ever comes). The planner
+    then guesses a few hundred rows and may pick a plan that scans tens of thousands."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE n_live_tup > 1000 "
+            "AND n_mod_since_analyze > n_live_tup / 5 ORDER BY relname"
+        )
+        return [name for (name,) in cursor.fetchall()]
