@@ -120,13 +120,14 @@ def page_fetcher(client, url: str):
     return fetch
 
 
-def member_client():
-    """A django.test.Client signed in as the benchmarks' member (made when missing)."""
+def member_client(email: str = "bench-member@example.org"):
+    """A django.test.Client signed in as the benchmarks' member (made when missing), or as
+    another account (seed_demo's members may read the forum)."""
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     member, _ = get_user_model().objects.get_or_create(
-        email="bench-member@example.org", defaults={"display_name": "Bench member"}
+        email=email, defaults={"display_name": "Bench member"}
     )
     client = Client()
     client.force_login(member)

@@ -134,7 +134,8 @@ def measure_inside(options: argparse.Namespace) -> dict:
         call_command("collectstatic", interactive=False, verbosity=0)
     cache.clear()
 
-    visitor, member = Client(), member_client()
+    # seed_demo's member: a member of the community, who may read its forum (as in wrk_pairs.py).
+    visitor, member = Client(), member_client("member.en@demo.iapt.local")
     trivial = page_fetcher(visitor, TRIVIAL)
     for _ in range(200):
         trivial()
