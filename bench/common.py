@@ -106,3 +106,44 @@ def write_section(results: Path, start: str, end: str, section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     results.write_text(text)
+
+
+def page_fetcher(client, url: str):
+    """A call that GETs `url` with the test client and stops the run unless it answers 200."""
+
+    def fetch():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}")
+        return response
+
+    return fetch
+
+
+def member_client(email: str = "bench-member@example.org"):
+    """A django.test.Client signed in as the benchmarks' member (made when missing), or as
+    another account (seed_demo's members may read the forum)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    member, _ = get_user_model().objects.get_or_create(
+        email=email, defaults={"display_name": "Bench member"}
+    )
+    client = Client()
+    client.force_login(member)
+    return client
+
+
+def tables_without_statistics() -> list[str]:
+    """The tables of the database (Django set up) of over 1,000 rows whose planner statistics
+    are missing or describe less than four fifths of their rows: a bulk load followed by no
+    ANALYZE (with autovacuum off, as on the benchmark machine, none ever comes). The planner
+    then guesses a few hundred rows and may pick a plan that scans tens of thousands."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE n_live_tup > 1000 "
+            "AND n_mod_since_analyze > n_live_tup / 5 ORDER BY relname"
+        )
+        return [name for (name,) in cursor.fetchall()]

@@ -16,7 +16,13 @@ from __future__ import annotations
 import argparse
 import os
 
-from common import configure_environment, create_database_if_missing, percentile
+from common import (
+    configure_environment,
+    create_database_if_missing,
+    member_client,
+    page_fetcher,
+    percentile,
+)
 from registry import (
     DEFAULT_DATABASE_URL,
     DEFAULT_REDIS_URL,
@@ -27,6 +33,27 @@ from registry import (
     paired,
     rate,
 )
+
+
+def worst_case_initiative():
+    """The page of an initiative of three sectors, one the largest: the worst case of "related"
+    (the same shape at every size, so that the sizes compare). The initiative and that sector,
+    annotated with its number of initiatives (`n`)."""
+    from django.db.models import Count
+
+    from initiatives.models import Initiative, Sector
+
+    largest = Sector.objects.annotate(n=Count("initiatives")).order_by("-n", "pk").first()
+    assert largest is not None
+    initiative = (
+        Initiative.objects.published()
+        .annotate(sector_count=Count("sectors"))
+        .filter(sector_count=3, pk__in=largest.initiatives.values("pk"))
+        .order_by("pk")
+        .first()
+    )
+    assert initiative is not None
+    return initiative, largest
 
 
 def main() -> None:
@@ -42,14 +69,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.core.management import call_command
-    from django.db.models import Count
     from django.test import Client
     from django.test.utils import override_settings
-
-    from initiatives.models import Initiative, Sector
 
     override_settings(ROOT_URLCONF="bench.urls", STATIC_ROOT=OUT / "static").enable()
     call_command("migrate", interactive=False, verbosity=0)
@@ -63,36 +86,12 @@ def main() -> None:
         sector_listings_rebuild()
     cache.clear()
 
-    # The page of an initiative of three sectors, one the largest: the worst case of "related"
-    # (the same shape at every size, so that the sizes compare).
-    largest = Sector.objects.annotate(n=Count("initiatives")).order_by("-n", "pk").first()
-    initiative = (
-        Initiative.objects.published()
-        .annotate(sector_count=Count("sectors"))
-        .filter(sector_count=3, pk__in=largest.initiatives.values("pk"))  # type: ignore[union-attr]
-        .order_by("pk")
-        .first()
-    )
-    assert initiative is not None
+    initiative, largest = worst_case_initiative()
     pages = [("home", "/"), ("initiative", f"/initiatives/{initiative.slug}/")]
 
     visitor = Client()
-    member = Client()
-    user, _ = get_user_model().objects.get_or_create(
-        email="bench-member@example.org", defaults={"display_name": "Bench member"}
-    )
-    member.force_login(user)
-
-    def get(client: Client, url: str):
-        def fetch():
-            response = client.get(url)
-            if response.status_code != 200:
-                raise SystemExit(f"GET {url} answered {response.status_code}")
-            return response
-
-        return fetch
-
-    trivial = get(visitor, TRIVIAL)
+    member = member_client()
+    trivial = page_fetcher(visitor, TRIVIAL)
     lines = [
         f"{args.rows:,} initiatives; initiative page: {initiative.slug} (sector {largest.slug}, "
         f"{largest.n:,} initiatives)",  # type: ignore[attr-defined]
@@ -102,7 +101,7 @@ def main() -> None:
     ]
     for label, url in pages:
         for who, client in (("visitor", visitor), ("member", member)):
-            fetch = get(client, url)
+            fetch = page_fetcher(client, url)
             fetch()
             page, base = paired(fetch, trivial, seconds=args.seconds, minimum=10)
             queries = count_queries(fetch)[0]

@@ -26,6 +26,8 @@ from common import (
     configure_environment,
     create_database_if_missing,
     machine_description,
+    member_client,
+    page_fetcher,
     percentile,
     write_section,
 )
@@ -167,7 +169,6 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client
     from django.test.utils import override_settings
@@ -181,30 +182,16 @@ def main() -> None:
         call_command("seed_demo", verbosity=0)
 
     visitor = Client()
-    member_client = Client()
-    member, _ = get_user_model().objects.get_or_create(
-        email="bench-member@example.org", defaults={"display_name": "Bench member"}
-    )
-    member_client.force_login(member)
-
-    def getter(client: Client, url: str) -> Callable[[], object]:
-        def fetch():
-            response = client.get(url)
-            if response.status_code != 200:
-                raise SystemExit(f"GET {url} answered {response.status_code}")
-            return response
-
-        return fetch
-
-    trivial = getter(visitor, TRIVIAL)
+    signed_in = member_client()
+    trivial = page_fetcher(visitor, TRIVIAL)
     run_for(trivial, 1.0)  # warm up
     rows = []
     member_pages = {"home", "directory (kept before this work)", "initiative page"}
     for label, url in pages():
-        for who, client in (("visitor", visitor), ("member", member_client)):
+        for who, client in (("visitor", visitor), ("member", signed_in)):
             if who == "member" and label not in member_pages:
                 continue
-            fetch = getter(client, url)
+            fetch = page_fetcher(client, url)
             figures = []
             for state in ("before", "after"):
                 if state == "before":

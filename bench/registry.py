@@ -26,7 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common import configure_environment as configure_common
-from common import create_database_if_missing, fmt, machine_description, percentile
+from common import (
+    create_database_if_missing,
+    fmt,
+    machine_description,
+    member_client,
+    page_fetcher,
+    percentile,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -691,15 +698,18 @@ def run_for(
     warmup: int = 0,
     minimum: int = 1,
     cap: float = 30.0,
+    before: Callable[[], object] | None = None,
 ) -> list[float]:
     """Latencies in seconds of calls to `fn` during `seconds`, and at least `minimum` calls unless
-    that would take longer than `cap` seconds."""
+    that would take longer than `cap` seconds. `before` runs ahead of each call, untimed."""
     for _ in range(warmup):
         fn()
     latencies = []
     start = time.perf_counter()
     end = start + seconds
     while True:
+        if before is not None:
+            before()
         t0 = time.perf_counter()
         fn()
         t1 = time.perf_counter()
@@ -715,8 +725,10 @@ def paired(
     seconds: float,
     minimum: int = 1,
     rounds: int = 5,
+    before: Callable[[], object] | None = None,
 ) -> tuple[list[float], list[float]]:
-    """Latencies of `fn` and of the baseline, measured in alternating windows.
+    """Latencies of `fn` (after `before`, untimed, each time) and of the baseline, measured in
+    alternating windows.
 
     Other processes on the machine come and go: alternating short windows exposes the page and
     its baseline to the same load, so their ratio holds even when the absolute figures move.
@@ -726,7 +738,11 @@ def paired(
     for _ in range(rounds):
         base += run_for(baseline, seconds=min(0.4, seconds / rounds))
         page += run_for(
-            fn, seconds=seconds / rounds, minimum=math.ceil(minimum / rounds), cap=30.0 / rounds
+            fn,
+            seconds=seconds / rounds,
+            minimum=math.ceil(minimum / rounds),
+            cap=30.0 / rounds,
+            before=before,
         )
     return page, base
 
@@ -783,7 +799,6 @@ def explain(label: str, captured: list[dict], *, top: int = 3) -> None:
 
 def measure(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[dict]]]:
     """Every row of the table, and the queries of one uncached call of each page (for --explain)."""
-    from django.contrib.auth import get_user_model
     from django.db import connection
     from django.http import QueryDict
     from django.test import Client
@@ -796,13 +811,7 @@ def measure(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[dict]]]
     plans: dict[str, list[dict]] = {}
 
     def get(url: str) -> Callable[[], object]:
-        def fetch():
-            response = client.get(url)
-            if response.status_code != 200:
-                raise SystemExit(f"GET {url} answered {response.status_code}")
-            return response
-
-        return fetch
+        return page_fetcher(client, url)
 
     def selector(query: str) -> Callable[[], object]:
         def call():
@@ -823,20 +832,10 @@ def measure(args: argparse.Namespace) -> tuple[list[Row], dict[str, list[dict]]]
 
     trivial = get(TRIVIAL)
 
-    member_client = Client()
-    member, _ = get_user_model().objects.get_or_create(
-        email="bench-member@example.org", defaults={"display_name": "Bench member"}
-    )
-    member_client.force_login(member)
+    signed_in = member_client()
 
     def member_get(url: str) -> Callable[[], object]:
-        def fetch():
-            response = member_client.get(url)
-            if response.status_code != 200:
-                raise SystemExit(f"GET {url} signed in answered {response.status_code}")
-            return response
-
-        return fetch
+        return page_fetcher(signed_in, url)
 
     def page_row(
         label: str, fetch: Callable[[], object], *, seconds: float, minimum: int = 1

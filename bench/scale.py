@@ -211,6 +211,15 @@ def ensure(
     if have < posts:
         print(f"seeding {posts - have:,} forum posts (found {have:,})")
         timings.update(seed_posts(posts - have))
+    stale = common.tables_without_statistics()
+    if stale:  # the listings rebuilt above, or by an earlier run that did not analyze them
+        t0 = time.perf_counter()
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            for table in stale:
+                cursor.execute(f'VACUUM ANALYZE "{table}"')
+        timings[f"VACUUM ANALYZE {', '.join(stale)}"] = time.perf_counter() - t0
     return {
         "initiatives": Initiative.objects.published().count(),
         "resources": Resource.objects.published().count(),

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.cache import cache
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.urls import reverse
@@ -68,7 +68,13 @@ def resource_list_public() -> QuerySet[Resource]:
 
 
 def resource_latest(*, limit: int) -> QuerySet[Resource]:
-    return resource_list_public().order_by(F("published_at").desc(nulls_last=True), "-pk")[:limit]
+    # In the order of the index (status, -published_at): the first rows of the index, not a sort
+    # of the whole library. Publishing dates a resource; an undated one is not among the latest.
+    return (
+        resource_list_public()
+        .filter(published_at__isnull=False)
+        .order_by("-published_at", "-pk")[:limit]
+    )
 
 
 def can_see(*, user: Any, resource: Resource) -> bool:

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from initiatives.models import Initiative
+from initiatives.selectors import PAGE_SIZE
 from initiatives.services import initiative_refresh_search
 from tests.addresses import address
 from tests.factories import InitiativeFactory, ProgrammeFactory, SectorFactory
@@ -472,3 +473,19 @@ def test_map_page_ignores_the_empty_values_its_own_form_submits(client):
     assert response.context["invalid"] is False
     assert [i.name for i in response.context["initiatives"]] == ["Cacao de Bogotá"]
     assert f'data-points-url="{MAP_DATA}?country=CO"' in response.content.decode()
+
+
+def test_programme_page_lists_its_initiatives_a_page_at_a_time(client):
+    # A national programme may support thousands: the page must not grow with them.
+    programme = ProgrammeFactory(slug="andes")
+    for n in range(PAGE_SIZE + 1):
+        InitiativeFactory(name=f"Clúster {n:03}", programme=programme)
+    page_address = address("initiatives:programme", args=["andes"])
+
+    first = client.get(page_address)
+    second = client.get(page_address, {"page": 2})
+
+    assert first.status_code == second.status_code == 200
+    assert first.content.decode().count('class="card"') == PAGE_SIZE
+    assert 'rel="next" href="?page=2"' in first.content.decode()
+    assert [i.name for i in second.context["page"]] == [f"Clúster {PAGE_SIZE:03}"]

@@ -12,8 +12,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from initiatives import selectors as registry_selectors
 from initiatives import services as registry_services
 from initiatives.matchmaking.models import CollaborationPost, Topic
+from initiatives.models import Initiative
 from newsletter.models import Issue
 from tests.addresses import address
 from tests.factories import InitiativeFactory, ProgrammeFactory, SectorFactory
@@ -103,11 +105,12 @@ class Content:
             self.count += 1
 
 
-def queries(page: str) -> int:
-    Client().get(page)  # the day's counter rows (story reads, resource views) exist from now on
+def queries(page: str, client: Client | None = None) -> int:
+    client = client or Client()
+    client.get(page)  # the day's counter rows (story reads, resource views) exist from now on
     cache.clear()
     with CaptureQueriesContext(connection) as captured:
-        response = Client().get(page)
+        response = client.get(page)
     assert response.status_code == 200, (page, response.status_code)
     return len(captured.captured_queries)
 
@@ -182,3 +185,52 @@ def test_the_forum_s_pages_ask_no_more_queries_of_a_member_at_30_than_at_3():
     add(27, 27)
     many = counts()
     assert {p: (few[p], many[p]) for p in few if many[p] > few[p]} == {}
+# The pages that read the registry (its own and the home): their cost must not follow its size.
+REGISTRY_PAGES = [
+    (name, args) for name, args in PAGES if name.split(":")[0] in ("home", "initiatives")
+]
+
+
+def add_initiatives(content: Content, n: int) -> None:
+    """n more published initiatives, inserted in bulk as an import does, all in the first
+    initiative's country, programme and sector (every page about them lists or counts them all),
+    then the derived listings rebuilt as the daily sweep does."""
+    start = Initiative.objects.count()
+    others = [SectorFactory(), SectorFactory()]
+    made = Initiative.objects.bulk_create(
+        InitiativeFactory.build(slug=f"bulk-{start + i}", country="EC", programme=content.programme)
+        for i in range(n)
+    )
+    through = Initiative.sectors.through
+    through.objects.bulk_create(
+        through(initiative_id=initiative.pk, sector_id=sector.pk)
+        for i, initiative in enumerate(made)
+        for sector in [content.sector, *others[: i % 3]]
+    )
+    registry_services.sector_listings_rebuild()
+    registry_services.search_listings_rebuild()
+    registry_selectors.registry_changed()
+
+
+def test_no_registry_page_asks_more_queries_at_1000_initiatives_than_at_30(member):
+    content = Content()
+    content.add(3)
+    add_initiatives(content, 27)
+    signed_in = Client()
+    signed_in.force_login(member)
+    pages = [address(name, args or None, language="en") for name, args in REGISTRY_PAGES]
+    members = [pages[1], pages[2]]  # the directory and an initiative's page, not kept for them
+    few = {page: queries(page) for page in pages}
+    few_signed_in = {page: queries(page, signed_in) for page in members}
+    add_initiatives(content, 970)
+    assert Initiative.objects.published().count() == 1000
+
+    many = {page: queries(page) for page in pages}
+    many_signed_in = {page: queries(page, signed_in) for page in members}
+
+    assert {p: (few[p], many[p]) for p in pages if many[p] > few[p]} == {}
+    assert {
+        p: (few_signed_in[p], many_signed_in[p])
+        for p in members
+        if many_signed_in[p] > few_signed_in[p]
+    } == {}
