@@ -6,7 +6,12 @@ handful of values: the language, the time zone, the section being read, whether 
 signed in, their unread count. `{% kept_frame "header" value ... %}` keeps its content rendered
 under those values (the language and time zone always, the others named in the tag), so readers
 who would see the same frame share one copy, and a reader whose count or language changes gets
-another copy at once: nothing is invalidated, a changed value is a different key.
+another copy at once: nothing is invalidated, a changed value is a different key. The parts of
+one frame name the same values and are kept in one entry, read once per page.
+
+Visitors share one frame per language, time zone and section. A member's frame is theirs, under
+the version of their unread count (`UNREAD_VERSION`, which every change to their notifications
+bumps): a page reads that version and the frame, never the count itself until it changes.
 
 Two parts belong to one request and are put into each copy as it is served, the way the page
 cache puts a visitor's token into a kept page: the CSRF token (the copy holds a random mark where
@@ -33,12 +38,13 @@ from django.utils.html import escape
 
 TIMEOUT = 300
 _TOKEN, _PATH = "t", "p"
+_MEMO = "_kept_frame"
 
 
-def _key(name: str, values: list[object]) -> str:
+def _key(values: list[object]) -> str:
     parts = [translation.get_language() or "", timezone.get_current_timezone_name(), *values]
     digest = hashlib.blake2b(repr([str(p) for p in parts]).encode(), digest_size=16).hexdigest()
-    return f"frame:{name}:{digest}"
+    return f"frame:{digest}"
 
 
 def kept(
@@ -51,15 +57,19 @@ def kept(
 ) -> str:
     """The part `name` for `values`, with this request's token and address in it.
 
-    `render(token, path)` renders the part with those stand-ins when no copy is kept.
+    `render(token, path)` renders the part with those stand-ins when no copy is kept. The parts
+    of one frame (the same values) are kept together: a page reads its frame in one cache call.
     """
-    key = _key(name, values)
-    stored = cache.get(key)
-    if stored is None:
+    key = _key(values)
+    memo: dict[str, dict] = request.__dict__.setdefault(_MEMO, {})
+    if key not in memo:
+        memo[key] = cache.get(key) or {}
+    parts = memo[key]
+    if name not in parts:
         mark = f"frame-{secrets.token_urlsafe(18)}-"
-        stored = (render(mark + _TOKEN, mark + _PATH), mark)
-        cache.set(key, stored, TIMEOUT)
-    content, mark = stored
+        parts[name] = (render(mark + _TOKEN, mark + _PATH), mark)
+        cache.set(key, parts, TIMEOUT)
+    content, mark = parts[name]
     own = {_TOKEN: str(csrf_token), _PATH: escape(request.get_full_path())}
     # One pass: an address that happened to hold the mark is never replaced again.
     return re.sub(re.escape(mark) + "([tp])", lambda m: own[m.group(1)], content)
