@@ -96,8 +96,9 @@ def caches_off():
 
     directory_view = public.directory
 
-    def only_directory(request, params):
-        return request.resolver_match.func is directory_view and cacheable(request, params)
+    def only_directory(request, params, members):
+        # For visitors only, as before (members' copies came later).
+        return request.resolver_match.func is directory_view and cacheable(request, params, False)
 
     pagecache._cacheable = only_directory  # type: ignore[assignment]
     cache_tag.CacheNode.render = lambda self, context: self.nodelist.render(context)  # type: ignore[method-assign]

@@ -29,7 +29,7 @@ def signed_in(email: str, **fields) -> tuple[Client, User]:
 
 
 def frame_templates(response) -> list[str]:
-    return [t.name for t in response.templates if t.name in FRAME]
+    return sorted(t.name for t in response.templates if t.name in FRAME)
 
 
 def tokens(html: str) -> list[str]:
@@ -39,7 +39,7 @@ def tokens(html: str) -> list[str]:
 def test_the_frame_is_rendered_once_and_kept_for_the_next_pages(db):
     client, _ = signed_in("reader@example.org")
     first = client.get(en("initiatives:list"))
-    assert frame_templates(first) == list(FRAME)
+    assert frame_templates(first) == sorted(FRAME)
 
     again = client.get(en("initiatives:list"))
     assert again.status_code == 200
@@ -170,3 +170,57 @@ def test_visitors_and_members_never_share_a_frame(db):
         assert "Your account" in member.get(en("stories:list")).content.decode()
         seen = visitor.get(en("stories:list")).content.decode()
         assert "Your account" not in seen and "Sign in" in seen
+
+
+# --- A page kept for all members, each with their own frame -----------------------------------
+def test_the_directory_is_rendered_once_for_all_members_each_seeing_their_own_frame(
+    db, django_capture_on_commit_callbacks
+):
+    from community import notifications
+
+    busy, busy_user = signed_in("busy@example.org")
+    quiet, _ = signed_in("quiet@example.org")
+    author = UserFactory(email="author@example.org")
+    topic = forum.thread(author, title="Financing the team")
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify(
+            recipients=[busy_user.pk], kind="reply", post=topic.posts.get(), actor=author
+        )
+    page = en("initiatives:list") + "?country=EC"
+    first = busy.get(page)
+    assert "initiatives/directory.html" in [t.name for t in first.templates]
+
+    kept = quiet.get(page)
+    assert "initiatives/directory.html" not in [t.name for t in kept.templates]
+    html = kept.content.decode()
+    assert 'data-unread="' not in html and "Your account" in html
+    assert 'href="/en/initiatives/register/"' in html  # a member's link, not the sign-in's
+    assert "-frame-" not in html and "csrf-" not in html
+    assert f'name="next" value="{page.replace("&", "&amp;")}"' in html
+    assert re.search(r'href="/en/initiatives/" aria-current="page"', html)
+    assert 'data-unread="1"' in busy.get(page).content.decode()
+
+
+def test_visitors_never_get_the_members_copy_nor_members_the_visitors(db):
+    member, _ = signed_in("reader@example.org")
+    visitor = Client()
+    for _ in range(2):
+        seen = visitor.get(en("initiatives:list")).content.decode()
+        assert "Your account" not in seen and "/accounts/login/?next=/en/initiatives/register/" in seen
+        mine = member.get(en("initiatives:list")).content.decode()
+        assert "Your account" in mine and "/accounts/login/?next=" not in mine
+
+
+def test_a_member_with_a_message_to_read_gets_the_page_rendered_for_them(db):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    client, _ = signed_in("reader@example.org")
+    client.get(en("initiatives:list"))
+    storage = CookieStorage(RequestFactory().get("/"))
+    client.cookies[storage.cookie_name] = storage._encode(
+        [Message(constants.SUCCESS, "Profile saved")]
+    )
+    assert "Profile saved" in client.get(en("initiatives:list")).content.decode()

@@ -33,12 +33,15 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.html import escape
 
 TIMEOUT = 300
 _TOKEN, _PATH = "t", "p"
 _MEMO = "_kept_frame"
+_HOLES = "_frame_holes"
+FRAME_TEMPLATE = "includes/frame.html"
 
 
 def _key(values: list[object]) -> str:
@@ -60,6 +63,9 @@ def kept(
     `render(token, path)` renders the part with those stand-ins when no copy is kept. The parts
     of one frame (the same values) are kept together: a page reads its frame in one cache call.
     """
+    holes = getattr(request, _HOLES, None)
+    if holes:  # a page kept for all members: each member's own frame goes here on each hit
+        return f"{holes}{name}."
     key = _key(values)
     memo: dict[str, dict] = request.__dict__.setdefault(_MEMO, {})
     if key not in memo:
@@ -73,3 +79,20 @@ def kept(
     own = {_TOKEN: str(csrf_token), _PATH: escape(request.get_full_path())}
     # One pass: an address that happened to hold the mark is never replaced again.
     return re.sub(re.escape(mark) + "([tp])", lambda m: own[m.group(1)], content)
+
+
+def with_holes(request: HttpRequest, mark: str | None) -> None:
+    """While a page is rendered for every member (`mark`; None after), its frame is a hole."""
+    setattr(request, _HOLES, mark)
+
+
+def fill_holes(request: HttpRequest, content: bytes, mark: bytes) -> bytes:
+    """This member's own frame (kept for them) in the holes of a page kept for all members."""
+    if mark not in content:
+        return content
+    frame = get_template(FRAME_TEMPLATE)
+    parts = {
+        name: frame.render({"part": name.decode()}, request).encode()
+        for name in set(re.findall(re.escape(mark) + rb"(\w+)\.", content))
+    }
+    return re.sub(re.escape(mark) + rb"(\w+)\.", lambda m: parts[m.group(1)], content)

@@ -27,6 +27,8 @@ from ..models import Programme
         "sort",
         "page",
     ),
+    # Nothing in it is one member's but the frame: one copy for all members too.
+    members=True,
 )
 def directory(request: HtmxRequest) -> HttpResponse:
     result = selectors.initiative_directory(request.GET, page_number=request.GET.get("page"))
