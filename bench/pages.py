@@ -248,9 +248,7 @@ def members_at_scale(args: argparse.Namespace) -> None:
                     # Counted now: the next requests empty the connection's log.
                     asked = len(captured.captured_queries)
                     page, base = paired(fetch, trivial, args.seconds)
-                figures.append(
-                    (rate(page) / rate(base), percentile(page, 50) * 1000, asked)
-                )
+                figures.append((rate(page) / rate(base), percentile(page, 50) * 1000, asked))
             rows.append((label, url, *figures))
             (b, b_ms, b_q), (a, a_ms, a_q) = figures
             print(

@@ -100,9 +100,7 @@ def test_the_menu_marks_the_section_being_read_on_each_page(db):
         assert not re.search(r'href="/en/initiatives/" aria-current="page"', community)
 
 
-def test_a_members_header_shows_a_new_notification_at_once(
-    db, django_capture_on_commit_callbacks
-):
+def test_a_members_header_shows_a_new_notification_at_once(db, django_capture_on_commit_callbacks):
     from community import notifications
 
     client, reader = signed_in("reader@example.org")
@@ -124,7 +122,7 @@ def test_two_members_alternating_each_see_only_their_own_count_and_name(
     from community import notifications
 
     busy, busy_user = signed_in("busy@example.org", display_name="Bruna Busy")
-    quiet, quiet_user = signed_in("quiet@example.org", display_name="Quentin Quiet")
+    quiet, _ = signed_in("quiet@example.org", display_name="Quentin Quiet")
     author = UserFactory(email="author@example.org")
     topics = [forum.thread(author, title=f"Financing the team {n}") for n in (1, 2)]
     with django_capture_on_commit_callbacks(execute=True):
@@ -206,7 +204,9 @@ def test_visitors_never_get_the_members_copy_nor_members_the_visitors(db):
     visitor = Client()
     for _ in range(2):
         seen = visitor.get(en("initiatives:list")).content.decode()
-        assert "Your account" not in seen and "/accounts/login/?next=/en/initiatives/register/" in seen
+        assert (
+            "Your account" not in seen and "/accounts/login/?next=/en/initiatives/register/" in seen
+        )
         mine = member.get(en("initiatives:list")).content.decode()
         assert "Your account" in mine and "/accounts/login/?next=" not in mine
 

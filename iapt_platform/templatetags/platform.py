@@ -51,7 +51,8 @@ class KeptFrameNode(template.Node):
             with context.push(csrf_token=token, FRAME_PATH=path):
                 return self.nodelist.render(context)
 
-        return mark_safe(
+        # The template's own output, kept; what goes into it is escaped (framecache.kept).
+        return mark_safe(  # noqa: S308
             kept(
                 self.name,
                 [value.resolve(context) for value in self.values],

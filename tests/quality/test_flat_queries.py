@@ -140,3 +140,18 @@ def test_a_page_kept_for_visitors_asks_nothing_of_the_database_but_its_reading_c
     assert asked == []
     # The counters are written, one statement a reading (a resource's page).
     assert len(captured.captured_queries) <= 2
+
+
+def test_a_members_kept_directory_asks_the_database_only_who_they_are():
+    from tests.factories import UserFactory
+
+    Content().add(3)
+    member = Client()
+    member.force_login(UserFactory(email="reader@example.org", language="en"))
+    pages = [address("initiatives:list", language="en"), address("home", language="en")]
+    for page in pages:
+        member.get(page)
+    with CaptureQueriesContext(connection) as captured:
+        assert member.get(pages[0]).status_code == 200
+    tables = [q["sql"].split(" FROM ", 1)[1].split()[0] for q in captured.captured_queries]
+    assert tables == ['"django_session"', '"accounts_user"']
