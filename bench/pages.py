@@ -75,6 +75,41 @@ def rate(latencies: list[float]) -> float:
 
 
 @contextmanager
+def frame_off():
+    """Without the kept frame and the members' page copies only (as before them, the caches
+    older than them on): the frame rendered on every page, members' pages rendered for them."""
+    from django.utils.html import escape
+
+    from iapt_platform.lib import framecache, pagecache
+
+    cacheable, kept = pagecache._cacheable, framecache.kept
+    pagecache._cacheable = lambda request, params, members: cacheable(request, params, False)  # type: ignore[assignment]
+    framecache.kept = lambda name, values, *, request, csrf_token, render: render(  # type: ignore[assignment]
+        str(csrf_token), escape(request.get_full_path())
+    )
+    try:
+        yield
+    finally:
+        pagecache._cacheable = cacheable  # type: ignore[assignment]
+        framecache.kept = kept  # type: ignore[assignment]
+
+
+def interleaved(fetch, baseline, seconds: float, off, rounds: int = 6):
+    """(times without, times with, trivial times): the two states in alternating windows."""
+    without: list[float] = []
+    with_: list[float] = []
+    base: list[float] = []
+    for _ in range(rounds):
+        base += run_for(baseline, min(0.3, seconds / rounds))
+        with off():
+            fetch()
+            without += run_for(fetch, seconds / rounds)
+        fetch()
+        with_ += run_for(fetch, seconds / rounds)
+    return without, with_, base
+
+
+@contextmanager
 def caches_off():
     """What the pages cost without this work's caches (in this process only)."""
     from django.templatetags import cache as cache_tag
@@ -240,20 +275,27 @@ def members_at_scale(args: argparse.Namespace) -> None:
         for label, url in pages:
             fetch = fetcher(member_client, url)
             figures = []
-            for state in ("before", "after"):
-                with caches_off() if state == "before" else nullcontext():
+            for state in (caches_off, frame_off, nullcontext):
+                with state():
                     fetch()
                     with CaptureQueriesContext(connection) as captured:
                         fetch()
                     # Counted now: the next requests empty the connection's log.
-                    asked = len(captured.captured_queries)
-                    page, base = paired(fetch, trivial, args.seconds)
-                figures.append((rate(page) / rate(base), percentile(page, 50) * 1000, asked))
+                    figures.append(len(captured.captured_queries))
+            with caches_off():
+                fetch()
+                page_all, base_all = paired(fetch, trivial, args.seconds / 2)
+            without, with_, base = interleaved(fetch, trivial, args.seconds, frame_off)
+            queries = figures
+            figures = [
+                (rate(page_all) / rate(base_all), percentile(page_all, 50) * 1000, queries[0]),
+                (rate(without) / rate(base), percentile(without, 50) * 1000, queries[1]),
+                (rate(with_) / rate(base), percentile(with_, 50) * 1000, queries[2]),
+            ]
             rows.append((label, url, *figures))
-            (b, b_ms, b_q), (a, a_ms, a_q) = figures
             print(
-                f"{label:20} {b:6.3f} {b_ms:7.2f} ms {b_q:3} q  ->  {a:6.3f} {a_ms:7.2f} ms "
-                f"{a_q:3} q",
+                f"{label:16}"
+                + "  ->".join(f"{r:6.3f} {ms:7.2f} ms {q:3} q" for r, ms, q in figures),
                 flush=True,
             )
     finally:
@@ -267,22 +309,24 @@ def members_at_scale(args: argparse.Namespace) -> None:
     )
     lines = [
         MEMBERS_START,
-        "## A signed-in member's pages at scale, before and after the kept frame (in-process)",
+        "## A signed-in member's pages at scale, with and without the kept frame (in-process)",
         "",
         f"`{command}` on {time.strftime('%Y-%m-%d')}; {machine_description()}; the scale "
         f"database (`bench/scale.py`: 100,000 initiatives), member `{args.member}`; load average "
         f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end. *ratio*: the page's rate over "
-        "a visitor's trivial view, in alternating windows of the same run. *Before*: the caches "
-        "of bench/pages.py switched off in-process, the frame among them; *after*: on and warm. "
-        "*q*: database queries of one warm request (the session and the user are two).",
+        "a visitor's trivial view, in alternating windows of the same run. *No caches*: the "
+        "caches of bench/pages.py switched off in-process, the frame among them; *without the "
+        "kept frame*: every cache on but the kept frame and the members' page copies (as "
+        "before them), measured in windows alternating with *with it* (all on, warm). *q*: "
+        "database queries of one warm request (the session and the user are two).",
         "",
-        "| page | address | ratio before | p50 before | q | ratio after | p50 after | q |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| page | address | no caches | q | without the kept frame | p50 | q | with it | p50 | q |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, url, (b, b_ms, b_q), (a, a_ms, a_q) in rows:
+    for label, url, (n, _n_ms, n_q), (b, b_ms, b_q), (a, a_ms, a_q) in rows:
         lines.append(
-            f"| {label} | `{url}` | {b:.3f} | {b_ms:.2f} ms | {b_q} | {a:.3f} | {a_ms:.2f} ms "
-            f"| {a_q} |"
+            f"| {label} | `{url}` | {n:.3f} | {n_q} | {b:.3f} | {b_ms:.2f} ms | {b_q} | "
+            f"{a:.3f} | {a_ms:.2f} ms | {a_q} |"
         )
     lines.append(MEMBERS_END)
     write_section(RESULTS, MEMBERS_START, MEMBERS_END, "\n".join(lines))
