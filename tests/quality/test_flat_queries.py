@@ -155,3 +155,27 @@ def test_a_members_kept_directory_asks_the_database_only_who_they_are():
         assert member.get(pages[0]).status_code == 200
     tables = [q["sql"].split(" FROM ", 1)[1].split()[0] for q in captured.captured_queries]
     assert tables == ['"django_session"', '"accounts_user"']
+
+
+def test_a_members_initiative_page_asks_once_whether_they_manage_it():
+    from tests.factories import UserFactory
+
+    content = Content()
+    content.add(3)
+    manager = UserFactory(email="manager@example.org", language="en")
+    content.anchor.managers.add(manager)
+    page = address("initiatives:detail", ("first",), language="en")
+    for user, manages in (
+        (UserFactory(email="reader@example.org", language="en"), False),
+        (manager, True),
+    ):
+        client = Client()
+        client.force_login(user)
+        client.get(page)
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(page).content.decode()
+        assert ("Edit this initiative" in html) is manages
+        rows = [
+            q["sql"] for q in captured.captured_queries if '"accounts_user"."password"' in q["sql"]
+        ]
+        assert len(rows) == 1  # the reader themselves, never the managers' whole rows
