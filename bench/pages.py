@@ -47,6 +47,14 @@ END = "<!-- pages-bench:end -->"
 SCALE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/iapt_scale"
 MEMBERS_START = "<!-- pages-members-bench:start -->"
 MEMBERS_END = "<!-- pages-members-bench:end -->"
+MEMBERS_NOTE = (
+    "Remaining cost of a member's page: their session and their user, two database reads on "
+    "every request (sessions stay in the database so that a Redis outage signs nobody out); "
+    "the directory is otherwise a kept copy plus their kept frame (three cache reads). An "
+    "initiative's page still loads the initiative and asks who reads it (contact, follow "
+    "button, role), six queries, and reads its shared fragments one cache call each; home, "
+    "community and thread render the member's own content."
+)
 
 
 def run_for(fn: Callable[[], object], seconds: float) -> list[float]:
@@ -328,7 +336,7 @@ def members_at_scale(args: argparse.Namespace) -> None:
             f"| {label} | `{url}` | {n:.3f} | {n_q} | {b:.3f} | {b_ms:.2f} ms | {b_q} | "
             f"{a:.3f} | {a_ms:.2f} ms | {a_q} |"
         )
-    lines.append(MEMBERS_END)
+    lines += ["", MEMBERS_NOTE, MEMBERS_END]
     write_section(RESULTS, MEMBERS_START, MEMBERS_END, "\n".join(lines))
     print(f"written to {RESULTS}")
 
