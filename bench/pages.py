@@ -1,6 +1,12 @@
 """Every public page type, for visitors and for members, before and after the page caches.
 
     .venv/bin/python bench/pages.py [--seconds 2] [--no-write]
+    .venv/bin/python bench/pages.py --members-at-scale [--member EMAIL] [--seconds 2] [--no-write]
+
+`--members-at-scale`: only a signed-in member's pages (the frame alone, home, directory, an
+initiative's page, the community), on the scale database of bench/scale.py (iapt_scale, or
+DATABASE_URL), which it only reads: the member is one of its demo accounts, signed in with a
+session made for the run and deleted after it.
 
 In-process (django.test.Client, no network), on PostgreSQL and Redis with the production settings,
 on the demo data (`seed_demo`, run once into the benchmark's own database). Each page is measured
@@ -19,7 +25,7 @@ import shlex
 import sys
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from common import (
@@ -40,6 +46,17 @@ REDIS_URL = "redis://127.0.0.1:6379/1"
 TRIVIAL = "/bench/trivial/"
 START = "<!-- pages-bench:start -->"
 END = "<!-- pages-bench:end -->"
+SCALE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/iapt_scale"
+MEMBERS_START = "<!-- pages-members-bench:start -->"
+MEMBERS_END = "<!-- pages-members-bench:end -->"
+MEMBERS_NOTE = (
+    "Remaining cost of a member's page: their session and their user, two database reads on "
+    "every request (sessions stay in the database so that a Redis outage signs nobody out); "
+    "the directory is otherwise a kept copy plus their kept frame (three cache reads). An "
+    "initiative's page still loads the initiative and asks who reads it (contact, follow "
+    "button, role), six queries, and reads its shared fragments one cache call each; home, "
+    "community and thread render the member's own content."
+)
 
 
 def run_for(fn: Callable[[], object], seconds: float) -> list[float]:
@@ -68,18 +85,55 @@ def rate(latencies: list[float]) -> float:
 
 
 @contextmanager
+def frame_off():
+    """Without the kept frame and the members' page copies only (as before them, the caches
+    older than them on): the frame rendered on every page, members' pages rendered for them."""
+    from django.utils.html import escape
+
+    from iapt_platform.lib import framecache, pagecache
+
+    cacheable, kept = pagecache._cacheable, framecache.kept
+    pagecache._cacheable = lambda request, params, members: cacheable(request, params, False)  # type: ignore[assignment]
+    framecache.kept = lambda name, values, *, request, csrf_token, render: render(  # type: ignore[assignment]
+        str(csrf_token), escape(request.get_full_path())
+    )
+    try:
+        yield
+    finally:
+        pagecache._cacheable = cacheable  # type: ignore[assignment]
+        framecache.kept = kept  # type: ignore[assignment]
+
+
+def interleaved(fetch, baseline, seconds: float, off, rounds: int = 6):
+    """(times without, times with, trivial times): the two states in alternating windows."""
+    without: list[float] = []
+    with_: list[float] = []
+    base: list[float] = []
+    for _ in range(rounds):
+        base += run_for(baseline, min(0.3, seconds / rounds))
+        with off():
+            fetch()
+            without += run_for(fetch, seconds / rounds)
+        fetch()
+        with_ += run_for(fetch, seconds / rounds)
+    return without, with_, base
+
+
+@contextmanager
 def caches_off():
     """What the pages cost without this work's caches (in this process only)."""
     from django.templatetags import cache as cache_tag
+    from django.utils.html import escape
 
     from community import selectors as forum
     from community.models import Notification
-    from iapt_platform.lib import pagecache
+    from iapt_platform.lib import framecache, pagecache
 
-    cacheable, render, unread = (
+    cacheable, render, unread, kept = (
         pagecache._cacheable,
         cache_tag.CacheNode.render,
         forum.unread_count,
+        framecache.kept,
     )
     # The directory was kept before this work: it stays on, as it was.
     directory_view = None
@@ -87,20 +141,26 @@ def caches_off():
 
     directory_view = public.directory
 
-    def only_directory(request, params):
-        return request.resolver_match.func is directory_view and cacheable(request, params)
+    def only_directory(request, params, members):
+        # For visitors only, as before (members' copies came later).
+        return request.resolver_match.func is directory_view and cacheable(request, params, False)
 
     pagecache._cacheable = only_directory  # type: ignore[assignment]
     cache_tag.CacheNode.render = lambda self, context: self.nodelist.render(context)  # type: ignore[method-assign]
     forum.unread_count = lambda *, user: Notification.objects.filter(  # type: ignore[assignment]
         recipient=user, read_at__isnull=True
     ).count()
+    # The site frame rendered on every page, as it was (its request's token and address in it).
+    framecache.kept = lambda name, values, *, request, csrf_token, render: render(  # type: ignore[assignment]
+        str(csrf_token), escape(request.get_full_path())
+    )
     try:
         yield
     finally:
         pagecache._cacheable = cacheable  # type: ignore[assignment]
         cache_tag.CacheNode.render = render  # type: ignore[method-assign]
         forum.unread_count = unread  # type: ignore[assignment]
+        framecache.kept = kept  # type: ignore[assignment]
 
 
 def pages() -> list[tuple[str, str]]:
@@ -157,11 +217,142 @@ def pages() -> list[tuple[str, str]]:
     return found
 
 
+def fetcher(client, url: str) -> Callable[[], object]:
+    def fetch():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}")
+        return response
+
+    return fetch
+
+
+def members_at_scale(args: argparse.Namespace) -> None:
+    """A member's pages on the scale database, before and after the caches, read-only."""
+    os.environ.setdefault("CACHE_KEY_PREFIX", "iapt-pages-members-bench")
+    configure_environment(database_url=SCALE_DATABASE_URL, redis_url=REDIS_URL)
+    import django
+
+    django.setup()
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.utils import translation
+
+    from community.models import Category, Thread
+    from iapt_platform.accounts.models import User
+    from initiatives.models import Initiative
+
+    override_settings(ROOT_URLCONF="bench.urls", STATIC_ROOT=OUT / "static").enable()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    member = User.objects.get(email=args.member)
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(member.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = member.get_session_auth_hash()
+    session.save()
+    member_client = Client()
+    member_client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    # The initiative bench/wrk_pairs.py measures: in the largest sector.
+    initiative = (
+        Initiative.objects.published().filter(sectors__slug="agrifood").order_by("pk")[1000]
+    )
+    public = Category.objects.filter(is_private=False)
+    thread = (
+        Thread.objects.filter(category__in=public, is_published=True, hidden=False)
+        .order_by("-reply_count", "pk")
+        .first()
+    )
+    pages = [
+        ("the frame alone", "/bench/frame/"),
+        ("home", "/en/"),
+        ("directory", "/en/initiatives/"),
+        ("initiative page", f"/en/initiatives/{initiative.slug}/"),
+        ("community", "/en/community/"),
+    ]
+    if thread is not None:
+        with translation.override("en"):
+            pages.append(("forum thread", thread.get_absolute_url()))
+    trivial = fetcher(Client(), TRIVIAL)
+    rows = []
+    try:
+        run_for(trivial, 1.0)
+        for label, url in pages:
+            fetch = fetcher(member_client, url)
+            figures = []
+            for state in (caches_off, frame_off, nullcontext):
+                with state():
+                    fetch()
+                    with CaptureQueriesContext(connection) as captured:
+                        fetch()
+                    # Counted now: the next requests empty the connection's log.
+                    figures.append(len(captured.captured_queries))
+            with caches_off():
+                fetch()
+                page_all, base_all = paired(fetch, trivial, args.seconds / 2)
+            without, with_, base = interleaved(fetch, trivial, args.seconds, frame_off)
+            queries = figures
+            figures = [
+                (rate(page_all) / rate(base_all), percentile(page_all, 50) * 1000, queries[0]),
+                (rate(without) / rate(base), percentile(without, 50) * 1000, queries[1]),
+                (rate(with_) / rate(base), percentile(with_, 50) * 1000, queries[2]),
+            ]
+            rows.append((label, url, *figures))
+            print(
+                f"{label:16}"
+                + "  ->".join(f"{r:6.3f} {ms:7.2f} ms {q:3} q" for r, ms, q in figures),
+                flush=True,
+            )
+    finally:
+        session.delete()
+    load = os.getloadavg()
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    if args.no_write:
+        return
+    command = " ".join(
+        shlex.quote(a) for a in [".venv/bin/python", "bench/pages.py", *sys.argv[1:]]
+    )
+    lines = [
+        MEMBERS_START,
+        "## A signed-in member's pages at scale, with and without the kept frame (in-process)",
+        "",
+        f"`{command}` on {time.strftime('%Y-%m-%d')}; {machine_description()}; the scale "
+        f"database (`bench/scale.py`: 100,000 initiatives), member `{args.member}`; load average "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at the end. *ratio*: the page's rate over "
+        "a visitor's trivial view, in alternating windows of the same run. *No caches*: the "
+        "caches of bench/pages.py switched off in-process, the frame among them; *without the "
+        "kept frame*: every cache on but the kept frame and the members' page copies (as "
+        "before them), measured in windows alternating with *with it* (all on, warm). *q*: "
+        "database queries of one warm request (the session and the user are two).",
+        "",
+        "| page | address | no caches | q | without the kept frame | p50 | q | with it | p50 | q |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, url, (n, _n_ms, n_q), (b, b_ms, b_q), (a, a_ms, a_q) in rows:
+        lines.append(
+            f"| {label} | `{url}` | {n:.3f} | {n_q} | {b:.3f} | {b_ms:.2f} ms | {b_q} | "
+            f"{a:.3f} | {a_ms:.2f} ms | {a_q} |"
+        )
+    lines += ["", MEMBERS_NOTE, MEMBERS_END]
+    write_section(RESULTS, MEMBERS_START, MEMBERS_END, "\n".join(lines))
+    print(f"written to {RESULTS}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=2.0, help="window per page and state")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    parser.add_argument("--members-at-scale", action="store_true", help="see the docstring")
+    parser.add_argument("--member", default="member.en@demo.iapt.local")
     args = parser.parse_args()
+    if args.members_at_scale:
+        members_at_scale(args)
+        return
     # Its own keys: versions and pages of another database must never answer here.
     os.environ.setdefault("CACHE_KEY_PREFIX", "iapt-pages-bench")
     configure_environment(database_url=DATABASE_URL, redis_url=REDIS_URL)

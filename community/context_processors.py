@@ -2,14 +2,15 @@ from django.utils.functional import SimpleLazyObject
 
 
 def notifications(request):
-    """The unread count in the header: one indexed COUNT, run only when a template shows it."""
+    """The unread count in the header: one indexed COUNT, run only when a template shows it, and
+    the version of that count, which names the member's kept frame (iapt_platform/lib/framecache.py)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"UNREAD_NOTIFICATIONS": 0}
+        return {"UNREAD_NOTIFICATIONS": 0, "UNREAD_VERSION": ""}
 
-    def count() -> int:
-        from .selectors import unread_count
+    from .selectors import unread_count, unread_version
 
-        return unread_count(user=user)
-
-    return {"UNREAD_NOTIFICATIONS": SimpleLazyObject(count)}
+    return {
+        "UNREAD_NOTIFICATIONS": SimpleLazyObject(lambda: unread_count(user=user)),
+        "UNREAD_VERSION": SimpleLazyObject(lambda: unread_version(user=user)),
+    }

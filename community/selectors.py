@@ -383,6 +383,12 @@ def unread_count(*, user: Any) -> int:
     return count
 
 
+def unread_version(*, user: Any) -> str:
+    """Names the member's unread count as it stands (their id and its version): what the site
+    frame kept for them is keyed by it, so it is read without reading the count."""
+    return f"{user.pk}.{_unread_version(user.pk).get()}"
+
+
 def notifications_changed(*, user_ids: Iterable[int]) -> None:
     """Their unread counts are read again (now, and after the current transaction commits)."""
     for user_id in set(user_ids):

@@ -21,6 +21,13 @@ for each copy and kept with it, and each hit gets the visitor's own token in its
 members, requests that carry a message to show, anything but GET and HEAD, and addresses with
 parameters outside the view's own list (free text, tracking tags) go straight to the view, so that
 nobody can fill the cache with copies nobody else will ask for.
+
+A page whose content is the same for every signed-in member (the directory: nothing in it but
+the frame depends on who reads) may also keep one copy for all members (`members=True`). That
+copy is rendered with holes where the site frame goes (iapt_platform/lib/framecache.py), and
+each hit fills them with the member's own frame (their unread count, their token), itself kept
+for them. A page that shows anything else of one member (a follow button, a contact detail a
+member may see, a manager's box) must not ask for it.
 """
 
 import hashlib
@@ -35,6 +42,7 @@ from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
 from .cache import versions_read_together
+from iapt_platform.lib import framecache
 
 _PLACEHOLDER = "_page_cache_placeholder"
 
@@ -54,11 +62,11 @@ def _pending_messages(request: HttpRequest) -> bool:
     return storage is not None and len(storage) > 0
 
 
-def _cacheable(request: HttpRequest, params: frozenset[str]) -> bool:
+def _cacheable(request: HttpRequest, params: frozenset[str], members: bool) -> bool:
     return (
         request.method in ("GET", "HEAD")
         and all(key in params for key in request.GET)
-        and not request.user.is_authenticated
+        and (members or not request.user.is_authenticated)
         and not _pending_messages(request)
     )
 
@@ -66,9 +74,10 @@ def _cacheable(request: HttpRequest, params: frozenset[str]) -> bool:
 def _key(request: HttpRequest, name: str, version: str) -> str:
     address = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
     fragment = "f" if request.headers.get("HX-Request") == "true" else "p"
+    reader = "m" if request.user.is_authenticated else "v"  # members' copy, visitors' copy
     language = translation.get_language()
     zone = timezone.get_current_timezone_name()
-    return f"pagecache:{name}:{version}:{language}:{zone}:{fragment}:{address}"
+    return f"pagecache:{name}:{version}:{language}:{zone}:{fragment}{reader}:{address}"
 
 
 def _with_token(request: HttpRequest, content: bytes, placeholder: bytes) -> bytes:
@@ -117,6 +126,7 @@ def cache_page_for_visitors(
     params: Iterable[str] = (),
     timeout: int = 300,
     on_hit: Callable[[HttpRequest, Any], None] | None = None,
+    members: bool = False,
 ) -> Callable:
     """Serve the view's page from the cache to visitors who are not signed in.
 
@@ -127,6 +137,8 @@ def cache_page_for_visitors(
     values each: filters, sort, page); any other parameter sends the request to the view.
     `on_hit(request, note)` runs on each page served from the cache, with the note the view left
     on its response (see the module's docstring).
+    `members=True` keeps one more copy, for every signed-in member, for a page whose content is
+    the same for all of them (nothing of one member but the frame: see the module's docstring).
     """
     allowed = frozenset(params)
     versions = tuple(version) if isinstance(version, Sequence) else (version,)
@@ -139,7 +151,7 @@ def cache_page_for_visitors(
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not _cacheable(request, allowed):
+            if not _cacheable(request, allowed, members):
                 return view(request, *args, **kwargs)
             page_version = current()
             if page_version is None:  # nothing names what the page shows: never kept
@@ -148,6 +160,7 @@ def cache_page_for_visitors(
             stored = cache.get(key)
             if stored is not None:
                 content, content_type, placeholder, headers, note = stored
+                content = framecache.fill_holes(request, content, placeholder + b"-frame-")
                 hit = HttpResponse(
                     _with_token(request, content, placeholder), content_type=content_type
                 )
@@ -158,12 +171,15 @@ def cache_page_for_visitors(
                 return hit
             placeholder = f"csrf-{secrets.token_urlsafe(24)}"
             setattr(request, _PLACEHOLDER, placeholder)
+            if request.user.is_authenticated:
+                framecache.with_holes(request, placeholder + "-frame-")
             try:
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
             finally:
                 setattr(request, _PLACEHOLDER, None)
+                framecache.with_holes(request, None)
             if response.streaming:
                 return response
             mark = placeholder.encode()
@@ -171,7 +187,8 @@ def cache_page_for_visitors(
                 note = getattr(response, "page_cache_note", None)
                 entry = (response.content, response["Content-Type"], mark)
                 cache.set(key, (*entry, _kept_headers(response), note), timeout)
-            response.content = _with_token(request, response.content, mark)
+            content = framecache.fill_holes(request, response.content, mark + b"-frame-")
+            response.content = _with_token(request, content, mark)
             return response
 
         return wrapped

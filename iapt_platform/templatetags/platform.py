@@ -31,3 +31,47 @@ def language_alternates(context) -> list[tuple[str, str]]:
 
     request = context.get("request")
     return alternates(request) if request is not None else []
+
+
+class KeptFrameNode(template.Node):
+    def __init__(self, name: str, values: list, nodelist: template.NodeList):
+        self.name, self.values, self.nodelist = name, values, nodelist
+
+    def render(self, context) -> str:
+        from django.utils.safestring import mark_safe
+
+        from iapt_platform.lib.framecache import kept
+
+        request = context.get("request")
+        if request is None:  # an e-mail or a page rendered outside a request: nothing to share
+            with context.push(FRAME_PATH=""):
+                return self.nodelist.render(context)
+
+        def render(token: str, path: str) -> str:
+            with context.push(csrf_token=token, FRAME_PATH=path):
+                return self.nodelist.render(context)
+
+        # The template's own output, kept; what goes into it is escaped (framecache.kept).
+        return mark_safe(  # noqa: S308
+            kept(
+                self.name,
+                [value.resolve(context) for value in self.values],
+                request=request,
+                csrf_token=context.get("csrf_token", ""),
+                render=render,
+            )
+        )
+
+
+@register.tag
+def kept_frame(parser, token):
+    """{% kept_frame "header" NAV_SECTION user.is_authenticated %}...{% endkept_frame %}: a part
+    of the site frame kept rendered per language, time zone and the values named (see
+    iapt_platform/lib/framecache.py); inside, {{ FRAME_PATH }} is the address being read."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("kept_frame needs a name")
+    nodelist = parser.parse(("endkept_frame",))
+    parser.delete_first_token()
+    name = bits[1].strip("\"'")
+    return KeptFrameNode(name, [parser.compile_filter(bit) for bit in bits[2:]], nodelist)

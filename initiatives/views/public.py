@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import SimpleLazyObject
 
+from iapt_platform.accounts import privacy
 from iapt_platform.lib.http import HtmxRequest
 from iapt_platform.lib.pagecache import cache_page_for_visitors, page_version
 
@@ -28,6 +29,8 @@ from ..models import Programme
         "sort",
         "page",
     ),
+    # Nothing in it is one member's but the frame: one copy for all members too.
+    members=True,
 )
 def directory(request: HtmxRequest) -> HttpResponse:
     result = selectors.initiative_directory(request.GET, page_number=request.GET.get("page"))
@@ -46,13 +49,16 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = selectors.initiative_for_public_page(slug=slug)
     if initiative is None:
         raise Http404
+    # Who reads, once: their view of the contact person, and whether they manage it.
+    audience = privacy.audience_of(request.user, initiative)
     return render(
         request,
         "initiatives/detail.html",
         {
             "initiative": initiative,
             # The viewer's own parts: the contact person through the privacy rules.
-            "contact": presenters.visible_contact(initiative=initiative, viewer=request.user),
+            "contact": presenters.visible_contact(initiative=initiative, audience=audience),
+            "manages": audience == privacy.Audience.OWNER,
             "members_see_more": presenters.members_see_more(
                 initiative=initiative, viewer=request.user
             ),

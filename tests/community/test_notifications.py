@@ -48,7 +48,7 @@ def test_the_header_count_costs_one_query_and_none_for_visitors(rf, alice):
 
     request = rf.get("/")
     request.user = AnonymousUser()
-    assert header_context(request) == {"UNREAD_NOTIFICATIONS": 0}
+    assert header_context(request) == {"UNREAD_NOTIFICATIONS": 0, "UNREAD_VERSION": ""}
     request.user = alice
     context = header_context(request)
     with CaptureQueriesContext(connection) as queries:

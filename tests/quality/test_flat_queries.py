@@ -185,6 +185,8 @@ def test_the_forum_s_pages_ask_no_more_queries_of_a_member_at_30_than_at_3():
     add(27, 27)
     many = counts()
     assert {p: (few[p], many[p]) for p in few if many[p] > few[p]} == {}
+
+
 # The pages that read the registry (its own and the home): their cost must not follow its size.
 REGISTRY_PAGES = [
     (name, args) for name, args in PAGES if name.split(":")[0] in ("home", "initiatives")
@@ -234,3 +236,42 @@ def test_no_registry_page_asks_more_queries_at_1000_initiatives_than_at_30(membe
         for p in members
         if many_signed_in[p] > few_signed_in[p]
     } == {}
+
+
+def test_a_members_kept_directory_asks_the_database_only_who_they_are():
+    from tests.factories import UserFactory
+
+    Content().add(3)
+    member = Client()
+    member.force_login(UserFactory(email="reader@example.org", language="en"))
+    pages = [address("initiatives:list", language="en"), address("home", language="en")]
+    for page in pages:
+        member.get(page)
+    with CaptureQueriesContext(connection) as captured:
+        assert member.get(pages[0]).status_code == 200
+    tables = [q["sql"].split(" FROM ", 1)[1].split()[0] for q in captured.captured_queries]
+    assert tables == ['"django_session"', '"accounts_user"']
+
+
+def test_a_members_initiative_page_asks_once_whether_they_manage_it():
+    from tests.factories import UserFactory
+
+    content = Content()
+    content.add(3)
+    manager = UserFactory(email="manager@example.org", language="en")
+    content.anchor.managers.add(manager)
+    page = address("initiatives:detail", ("first",), language="en")
+    for user, manages in (
+        (UserFactory(email="reader@example.org", language="en"), False),
+        (manager, True),
+    ):
+        client = Client()
+        client.force_login(user)
+        client.get(page)
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(page).content.decode()
+        assert ("Edit this initiative" in html) is manages
+        rows = [
+            q["sql"] for q in captured.captured_queries if '"accounts_user"."password"' in q["sql"]
+        ]
+        assert len(rows) == 1  # the reader themselves, never the managers' whole rows
