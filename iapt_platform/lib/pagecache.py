@@ -41,8 +41,9 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
-from .cache import versions_read_together
 from iapt_platform.lib import framecache
+
+from .cache import versions_read_together
 
 _PLACEHOLDER = "_page_cache_placeholder"
 
