@@ -34,8 +34,9 @@ def test_a_new_member_signs_up_and_verification_goes_out_only_after_commit(
         assert response.status_code == 302
         # The request's transaction has not committed yet: nothing has been sent.
         assert mail.outbox == []
-    assert len(callbacks) == 1
-    callbacks[0]()
+    # After the commit: the verification email, once (other callbacks only bump cache versions).
+    for callback in callbacks:
+        callback()
     assert len(mail.outbox) == 1
     user = User.objects.get(email="nueva@example.org")
     assert user.language == "es"
