@@ -127,6 +127,7 @@ def location_svg(code: str, lat: float, lng: float) -> dict | None:
         "width": width,
         "height": height,
         "path": "".join(parts),
-        "x": round(x, 1),
-        "y": round(y, 1),
+        # Text, not floats: a template would write them with the reader's decimal comma.
+        "x": f"{x:.1f}",
+        "y": f"{y:.1f}",
     }

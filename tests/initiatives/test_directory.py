@@ -1,5 +1,7 @@
 """The public directory: search, facets, sorting, unknown values, query counts."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,6 +10,7 @@ from django.urls import reverse
 from iapt_platform.lib import search
 from initiatives import selectors, services
 from initiatives.models import Initiative, Sector
+from tests.addresses import address
 from tests.factories import InitiativeFactory, SectorFactory
 
 pytestmark = pytest.mark.django_db
@@ -209,6 +212,18 @@ def test_the_initiative_page_has_json_ld_and_a_location_map(client):
     data = json.loads(json_ld)
     assert data["name"] == initiative.name and data["address"]["addressCountry"] == "EC"
     assert 'class="location-map"' in page and 'class="location-point"' in page
+
+
+@pytest.mark.parametrize("language", ["es", "en", "pt-br"])
+def test_the_location_point_is_drawn_where_the_initiative_is_in_every_language(client, language):
+    """SVG numbers take a dot: a decimal comma ("177,6") puts the point in the map's corner."""
+    initiative = InitiativeFactory(country="BR", latitude=-29.17, longitude=-51.52)
+    page = client.get(address("initiatives:detail", [initiative.slug], language=language)).text
+    circle = re.search(r'<circle cx="([^"]+)" cy="([^"]+)"[^>]*class="location-point"', page)
+    svg = re.search(r'class="location-map" viewBox="0 0 ([^ "]+) ([^ "]+)"', page)
+    width, height = float(svg.group(1)), float(svg.group(2))
+    x, y = float(circle.group(1)), float(circle.group(2))
+    assert 0 < x < width and 0 < y < height
 
 
 SAYS_MORE = {
