@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from iapt_platform.lib import counters
 from tests.quality.test_access_matrix import objects  # noqa: F401 (the fixture: one of each)
 
 from .pages import PUBLIC_PAGES
@@ -20,7 +21,7 @@ BEFORE = {
     "initiatives:statistics": 6,
     "initiatives:country": 7,
     "initiatives:sector": 5,
-    "initiatives:programme": 3,
+    "initiatives:programme": 4,  # a page of 24 initiatives, and their count for the pager
     "initiatives:detail": 9,
     "stories:list": 5,
     "stories:detail": 7,
@@ -30,12 +31,12 @@ BEFORE = {
     "library:evidence_map": 3,
     "library:collections": 1,
     "library:collection": 4,
-    "library:detail": 8,
+    "library:detail": 8,  # 7 where readings are counted in Redis (no UPDATE per reading)
     "meetings:calendar": 2,
     "meetings:detail": 5,
     "community:index": 0,
     "community:category": 8,
-    "community:thread": 12,
+    "community:thread": 8,  # its posts rendered once and kept; the thread and its marks in one
     "matchmaking:list": 6,
     "matchmaking:projects": 5,
     "matchmaking:post": 3,
@@ -62,5 +63,7 @@ def test_public_pages_ask_the_database_as_often_as_before(objects, member):  # n
             response = client.get(page.url(objects))
         assert response.status_code == 200, page.name
         counts[page.name] = len(queries)
-    expected = {**BEFORE, **ON_POSTGRES} if connection.vendor == "postgresql" else BEFORE
+    expected = {**BEFORE, **ON_POSTGRES} if connection.vendor == "postgresql" else dict(BEFORE)
+    if counters._redis() is not None:  # readings counted in Redis
+        expected["library:detail"] = 7
     assert counts == expected
