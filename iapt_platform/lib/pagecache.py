@@ -41,10 +41,9 @@ Anything else of one member (a name, their own post's link) must not appear in a
 """
 
 import base64
+import hashlib
 import json
 import re
-
-import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
@@ -152,7 +151,9 @@ def hole_filler(name: str, fill: Callable[[HttpRequest, Any], str]) -> None:
     _FILLERS[name] = fill
 
 
-def reader_hole(request: HttpRequest | None, name: str, value: Any, render: Callable[[], str]) -> str:
+def reader_hole(
+    request: HttpRequest | None, name: str, value: Any, render: Callable[[], str]
+) -> str:
     """The part `name` of one reader: rendered now (`render()`), or, while a page is kept for all
     members, a hole that each hit fills with `hole_filler(name)` for its reader. `value` (any
     JSON value: a subject, a label) is what the filler needs, kept in the page."""
