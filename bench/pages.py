@@ -53,9 +53,11 @@ MEMBERS_NOTE = (
     "Remaining cost of a member's page: their session and their user, two database reads on "
     "every request (sessions stay in the database so that a Redis outage signs nobody out); "
     "the directory is otherwise a kept copy plus their kept frame (three cache reads). An "
-    "initiative's page still loads the initiative and asks who reads it (contact, follow "
-    "button, role), six queries, and reads its shared fragments one cache call each; home, "
-    "community and thread render the member's own content."
+    "initiative's page is a copy kept for all members with the same answers (whether they "
+    "manage it, whether they may propose a story), with holes for their frame and their follow "
+    "button: four queries besides the session and the user (whether they manage it, their "
+    "roles, their follow row, the initiative's managers when they have none), no rendering; "
+    "home, community and thread render the member's own content."
 )
 
 
