@@ -53,9 +53,11 @@ MEMBERS_NOTE = (
     "Remaining cost of a member's page: their session and their user, two database reads on "
     "every request (sessions stay in the database so that a Redis outage signs nobody out); "
     "the directory is otherwise a kept copy plus their kept frame (three cache reads). An "
-    "initiative's page still loads the initiative and asks who reads it (contact, follow "
-    "button, role), six queries, and reads its shared fragments one cache call each; home, "
-    "community and thread render the member's own content."
+    "initiative's page is a copy kept for all members with the same answers (whether they "
+    "manage it, whether they may propose a story), with holes for their frame and their follow "
+    "button: four queries besides the session and the user (whether they manage it, their "
+    "roles, their follow row, the initiative's managers when they have none), no rendering; "
+    "home, community and thread render the member's own content."
 )
 
 
@@ -102,6 +104,27 @@ def frame_off():
     finally:
         pagecache._cacheable = cacheable  # type: ignore[assignment]
         framecache.kept = kept  # type: ignore[assignment]
+
+
+@contextmanager
+def copies_off():
+    """Every cache on but the members' copies of pages other than the directory (as before the
+    initiative's page kept one copy for all members, with holes for the reader's own parts)."""
+    from iapt_platform.lib import pagecache
+    from initiatives.views import public
+
+    cacheable = pagecache._cacheable
+
+    def directory_only(request, params, members):
+        if request.resolver_match.func is public.directory:
+            return cacheable(request, params, members)
+        return cacheable(request, params, False)
+
+    pagecache._cacheable = directory_only  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pagecache._cacheable = cacheable  # type: ignore[assignment]
 
 
 def interleaved(fetch, baseline, seconds: float, off, rounds: int = 6):
@@ -285,7 +308,7 @@ def members_at_scale(args: argparse.Namespace) -> None:
         for label, url in pages:
             fetch = fetcher(member_client, url)
             figures = []
-            for state in (caches_off, frame_off, nullcontext):
+            for state in (caches_off, frame_off, copies_off, nullcontext):
                 with state():
                     fetch()
                     with CaptureQueriesContext(connection) as captured:
@@ -296,11 +319,14 @@ def members_at_scale(args: argparse.Namespace) -> None:
                 fetch()
                 page_all, base_all = paired(fetch, trivial, args.seconds / 2)
             without, with_, base = interleaved(fetch, trivial, args.seconds, frame_off)
+            no_copy, with_copy, base_copy = interleaved(fetch, trivial, args.seconds, copies_off)
             queries = figures
             figures = [
                 (rate(page_all) / rate(base_all), percentile(page_all, 50) * 1000, queries[0]),
                 (rate(without) / rate(base), percentile(without, 50) * 1000, queries[1]),
-                (rate(with_) / rate(base), percentile(with_, 50) * 1000, queries[2]),
+                (rate(no_copy) / rate(base_copy), percentile(no_copy, 50) * 1000, queries[2]),
+                (rate(with_) / rate(base), percentile(with_, 50) * 1000, queries[3]),
+                (rate(with_copy) / rate(base_copy), percentile(with_copy, 50) * 1000, queries[3]),
             ]
             rows.append((label, url, *figures))
             print(
@@ -327,16 +353,22 @@ def members_at_scale(args: argparse.Namespace) -> None:
         "a visitor's trivial view, in alternating windows of the same run. *No caches*: the "
         "caches of bench/pages.py switched off in-process, the frame among them; *without the "
         "kept frame*: every cache on but the kept frame and the members' page copies (as "
-        "before them), measured in windows alternating with *with it* (all on, warm). *q*: "
-        "database queries of one warm request (the session and the user are two).",
+        "before them), measured in windows alternating with *with it* (all on, warm); "
+        "*without the members' copies*: every cache on but the members' copies of pages other "
+        "than the directory (as before the initiative's page kept one for all members, with "
+        "holes), in windows alternating with *all on* (a second measure of the last state). "
+        "*q*: database queries of one warm request (the session and the user are two).",
         "",
-        "| page | address | no caches | q | without the kept frame | p50 | q | with it | p50 | q |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| page | address | no caches | q | without the kept frame | p50 | q | with it | p50 "
+        "| without the members' copies | p50 | q | all on | p50 | q |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, url, (n, _n_ms, n_q), (b, b_ms, b_q), (a, a_ms, a_q) in rows:
+    for label, url, *figs in rows:
+        (n, _n_ms, n_q), (b, b_ms, b_q), (c, c_ms, c_q), (a, a_ms, a_q), (d, d_ms, _) = figs
         lines.append(
             f"| {label} | `{url}` | {n:.3f} | {n_q} | {b:.3f} | {b_ms:.2f} ms | {b_q} | "
-            f"{a:.3f} | {a_ms:.2f} ms | {a_q} |"
+            f"{a:.3f} | {a_ms:.2f} ms | {c:.3f} | {c_ms:.2f} ms | {c_q} | {d:.3f} | "
+            f"{d_ms:.2f} ms | {a_q} |"
         )
     lines += ["", MEMBERS_NOTE, MEMBERS_END]
     write_section(RESULTS, MEMBERS_START, MEMBERS_END, "\n".join(lines))

@@ -688,3 +688,18 @@ def initiative_manager_ids(*, pk: int | str) -> set[int]:
             "user_id", flat=True
         )
     )
+
+
+def initiative_managed_by(*, slug: str, user) -> bool | None:
+    """Whether `user` manages the published initiative `slug` (None: there is none), in one
+    query: what a member's kept copy of its page depends on (iapt_platform.lib.pagecache)."""
+    manages = Exists(
+        Initiative.managers.through.objects.filter(initiative_id=OuterRef("pk"), user_id=user.pk)
+    )
+    return (
+        Initiative.objects.published()
+        .filter(slug=slug)
+        .annotate(manages=manages)
+        .values_list("manages", flat=True)
+        .first()
+    )

@@ -10,11 +10,14 @@ class FollowingConfig(AppConfig):
     def ready(self) -> None:
         from iapt_platform.accounts import menu, personal_data
         from iapt_platform.lib import demo as demo_registry
-        from iapt_platform.lib import news
+        from iapt_platform.lib import news, pagecache
 
         from . import demo, email_samples, selectors, services
+        from .templatetags.following import fill_follow_hole
 
         email_samples.register()
+        # The follow button in a page kept for all members: each reader's own state.
+        pagecache.hole_filler("follow", fill_follow_hole)
         news.listen(services.announcement_receive)
         # Promoters follow their own initiatives without asking (they may mute one).
         news.register_audience(news.INITIATIVE, selectors.initiative_promoters)

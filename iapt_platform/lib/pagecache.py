@@ -26,11 +26,24 @@ A page whose content is the same for every signed-in member (the directory: noth
 the frame depends on who reads) may also keep one copy for all members (`members=True`). That
 copy is rendered with holes where the site frame goes (iapt_platform/lib/framecache.py), and
 each hit fills them with the member's own frame (their unread count, their token), itself kept
-for them. A page that shows anything else of one member (a follow button, a contact detail a
-member may see, a manager's box) must not ask for it.
+for them. A page that shows anything else of one member says how, in one of two ways:
+
+- a variant (`reader=` on the decorator, `varies_with(name, ...)` from another app): a short
+  answer about the reader computed on each request ("manages it", "may propose a story") that
+  joins the key, so members with the same answer share a copy. The view must render with the
+  answer the variant gave (`reader_answer(request)`), never ask again: a change between the two
+  would keep one reader's part in a copy for others;
+- a hole (`reader_hole`, from a template tag such as the follow button): while the members' copy
+  is rendered the tag leaves a mark with what it needs (a subject), and each hit fills it with the
+  filler that tag registered (`hole_filler`), for this reader, with their own token.
+
+Anything else of one member (a name, their own post's link) must not appear in a page kept so.
 """
 
+import base64
 import hashlib
+import json
+import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
@@ -46,6 +59,9 @@ from iapt_platform.lib import framecache
 from .cache import versions_read_together
 
 _PLACEHOLDER = "_page_cache_placeholder"
+_HOLES = "_page_cache_reader_holes"
+_ANSWER = "_page_cache_reader_answer"
+_HOLE_MARK = "-hole-"
 
 
 def csrf_placeholder(request: HttpRequest) -> dict:
@@ -120,6 +136,50 @@ def page_version(name: str, *versions: Callable[[], object]) -> str:
         return "-".join(str(get()) for get in (*versions, *_ALSO_SHOWN.get(name, ())))
 
 
+_VARIES: dict[str, list[Callable[[HttpRequest], str]]] = {}
+_FILLERS: dict[str, Callable[[HttpRequest, Any], str]] = {}
+
+
+def varies_with(name: str, answer: Callable[[HttpRequest], str]) -> None:
+    """The members' copy of the page kept as `name` depends on `answer(request)` (a short string
+    about the reader, computed on each request), added by an app whose part of the page it is."""
+    _VARIES.setdefault(name, []).append(answer)
+
+
+def hole_filler(name: str, fill: Callable[[HttpRequest, Any], str]) -> None:
+    """`fill(request, value)` renders the part `reader_hole(request, name, value, ...)` left."""
+    _FILLERS[name] = fill
+
+
+def reader_hole(
+    request: HttpRequest | None, name: str, value: Any, render: Callable[[], str]
+) -> str:
+    """The part `name` of one reader: rendered now (`render()`), or, while a page is kept for all
+    members, a hole that each hit fills with `hole_filler(name)` for its reader. `value` (any
+    JSON value: a subject, a label) is what the filler needs, kept in the page."""
+    mark = getattr(request, _HOLES, None) if request is not None else None
+    if not mark:
+        return render()
+    data = base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+    return f"{mark}{name}:{data}."
+
+
+def _fill_reader_holes(request: HttpRequest, content: bytes, mark: bytes) -> bytes:
+    if mark not in content:
+        return content
+
+    def fill(found: re.Match) -> bytes:
+        value = json.loads(base64.urlsafe_b64decode(found.group(2)))
+        return _FILLERS[found.group(1).decode()](request, value).encode()
+
+    return re.sub(re.escape(mark) + rb"(\w+):([A-Za-z0-9_=-]*)\.", fill, content)
+
+
+def reader_answer(request: HttpRequest) -> Any:
+    """What the page's own `reader=` answered for this request (None when it did not run)."""
+    return getattr(request, _ANSWER, None)
+
+
 def cache_page_for_visitors(
     name: str,
     *,
@@ -128,6 +188,7 @@ def cache_page_for_visitors(
     timeout: int = 300,
     on_hit: Callable[[HttpRequest, Any], None] | None = None,
     members: bool = False,
+    reader: Callable[..., Any] | None = None,
 ) -> Callable:
     """Serve the view's page from the cache to visitors who are not signed in.
 
@@ -140,6 +201,9 @@ def cache_page_for_visitors(
     on its response (see the module's docstring).
     `members=True` keeps one more copy, for every signed-in member, for a page whose content is
     the same for all of them (nothing of one member but the frame: see the module's docstring).
+    `reader(request, *args, **kwargs)`, for such a page, answers what of the reader the page
+    shows (a short value whose str joins the members' key; None sends the request to the view);
+    the view reads it back with `reader_answer(request)`.
     """
     allowed = frozenset(params)
     versions = tuple(version) if isinstance(version, Sequence) else (version,)
@@ -157,11 +221,19 @@ def cache_page_for_visitors(
             page_version = current()
             if page_version is None:  # nothing names what the page shows: never kept
                 return view(request, *args, **kwargs)
+            if request.user.is_authenticated and (reader is not None or name in _VARIES):
+                answer = reader(request, *args, **kwargs) if reader is not None else ""
+                if answer is None:
+                    return view(request, *args, **kwargs)
+                setattr(request, _ANSWER, answer)
+                variant = [str(answer), *(vary(request) for vary in _VARIES.get(name, ()))]
+                page_version = f"{page_version}:{'.'.join(variant)}"
             key = _key(request, name, page_version)
             stored = cache.get(key)
             if stored is not None:
                 content, content_type, placeholder, headers, note = stored
                 content = framecache.fill_holes(request, content, placeholder + b"-frame-")
+                content = _fill_reader_holes(request, content, placeholder + _HOLE_MARK.encode())
                 hit = HttpResponse(
                     _with_token(request, content, placeholder), content_type=content_type
                 )
@@ -174,12 +246,14 @@ def cache_page_for_visitors(
             setattr(request, _PLACEHOLDER, placeholder)
             if request.user.is_authenticated:
                 framecache.with_holes(request, placeholder + "-frame-")
+                setattr(request, _HOLES, placeholder + _HOLE_MARK)
             try:
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
             finally:
                 setattr(request, _PLACEHOLDER, None)
+                setattr(request, _HOLES, None)
                 framecache.with_holes(request, None)
             if response.streaming:
                 return response
@@ -189,6 +263,7 @@ def cache_page_for_visitors(
                 entry = (response.content, response["Content-Type"], mark)
                 cache.set(key, (*entry, _kept_headers(response), note), timeout)
             content = framecache.fill_holes(request, response.content, mark + b"-frame-")
+            content = _fill_reader_holes(request, content, mark + _HOLE_MARK.encode())
             response.content = _with_token(request, content, mark)
             return response
 

@@ -2,6 +2,12 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _proposes(request) -> str:
+    from . import services
+
+    return "p" if services.can_propose(request.user) else ""
+
+
 class StoriesConfig(AppConfig):
     name = "initiatives.stories"
     label = "stories"
@@ -25,7 +31,7 @@ class StoriesConfig(AppConfig):
         from iapt_platform.lib import sitemaps
         from iapt_platform.lib.cache import bump_on_change
         from iapt_platform.lib.home import register_home_section
-        from iapt_platform.lib.pagecache import also_shows
+        from iapt_platform.lib.pagecache import also_shows, varies_with
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, metrics, review, selectors, services
@@ -42,6 +48,8 @@ class StoriesConfig(AppConfig):
             m2m=(Story.initiatives.through, Story.sectors.through, Story.topics.through),
         )
         also_shows("initiatives:detail", selectors.stories_version)  # {% initiative_stories %}
+        # Its "propose a story" link: members who may and who may not each share a copy.
+        varies_with("initiatives:detail", _proposes)
 
         # Stories become public on their date, with no write: cached for minutes only.
         sitemaps.register("stories", StorySitemap)

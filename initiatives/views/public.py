@@ -7,7 +7,7 @@ from django.utils.functional import SimpleLazyObject
 
 from iapt_platform.accounts import privacy
 from iapt_platform.lib.http import HtmxRequest
-from iapt_platform.lib.pagecache import cache_page_for_visitors, page_version
+from iapt_platform.lib.pagecache import cache_page_for_visitors, page_version, reader_answer
 
 from .. import presenters, selectors
 from ..models import Programme
@@ -42,15 +42,30 @@ def directory(request: HtmxRequest) -> HttpResponse:
     return render(request, "initiatives/directory.html", context)
 
 
+def _reader(request: HttpRequest, slug: str) -> str | None:
+    """What of a member the page shows: whether they manage it (the contact person as its owners
+    see it, the management box). Members who do not share one copy; its managers another."""
+    manages = selectors.initiative_managed_by(slug=slug, user=request.user)
+    return None if manages is None else ("owner" if manages else "member")
+
+
 # The page of one initiative: what apps add to it (stories, resources, offers) joins the key
-# through also_shows() in their AppConfig.ready().
-@cache_page_for_visitors("initiatives:detail", version=selectors.registry_version)
+# through also_shows() in their AppConfig.ready(). Members share a copy too, per answer of
+# `_reader` and of what apps add (the stories' "propose" link); the follow button is a hole.
+@cache_page_for_visitors(
+    "initiatives:detail", version=selectors.registry_version, members=True, reader=_reader
+)
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = selectors.initiative_for_public_page(slug=slug)
     if initiative is None:
         raise Http404
-    # Who reads, once: their view of the contact person, and whether they manage it.
-    audience = privacy.audience_of(request.user, initiative)
+    # Who reads, once: their view of the contact person, and whether they manage it. For a copy
+    # kept for members, the answer the copy is kept under (never asked twice: see pagecache).
+    answer = reader_answer(request)
+    if answer is not None:
+        audience = privacy.Audience.OWNER if answer == "owner" else privacy.Audience.MEMBERS
+    else:
+        audience = privacy.audience_of(request.user, initiative)
     return render(
         request,
         "initiatives/detail.html",

@@ -275,3 +275,30 @@ def test_a_members_initiative_page_asks_once_whether_they_manage_it():
             q["sql"] for q in captured.captured_queries if '"accounts_user"."password"' in q["sql"]
         ]
         assert len(rows) == 1  # the reader themselves, never the managers' whole rows
+
+
+def test_a_members_kept_initiative_page_asks_only_who_they_are_and_how_they_relate_to_it():
+    from community.following import services as following
+    from iapt_platform.lib.news import Subject
+    from tests.factories import UserFactory
+
+    content = Content()
+    content.add(3)
+    user = UserFactory(email="reader@example.org", language="en")
+    following.follow_add(user=user, subject=Subject("initiative", str(content.anchor.pk)))
+    member = Client()
+    member.force_login(user)
+    page = address("initiatives:detail", ("first",), language="en")
+    member.get(page)
+    with CaptureQueriesContext(connection) as captured:
+        assert 'data-following="true"' in member.get(page).content.decode()
+    tables = [q["sql"].split(" FROM ", 1)[1].split()[0] for q in captured.captured_queries]
+    # Who reads; whether they manage it; their roles (may they follow, propose a story); whether
+    # they follow it. Nothing of the initiative itself: the page is kept.
+    assert tables == [
+        '"django_session"',
+        '"accounts_user"',
+        '"initiatives_initiative_managers"',  # EXISTS (...) FROM "initiatives_initiative"
+        '"auth_group"',
+        '"following_follow"',
+    ]
