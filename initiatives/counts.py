@@ -131,7 +131,7 @@ def recount() -> Counter[Key]:
 
 @transaction.atomic
 def rebuild() -> int:
-    """Make the table equal to `recount()`; the number of rows put right. Edits wait meanwhile
+    """Make the table equal to `recount()`; the number of counts that were wrong. Edits wait meanwhile
     (they would move counts the recount has already read or not yet read)."""
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(RegistryCount._meta.db_table)
@@ -144,8 +144,8 @@ def rebuild() -> int:
             "pk", "dimension", "country", "value", "n"
         )
     }
-    stale = [pk for key, (pk, n) in have.items() if key not in wanted]
-    RegistryCount.objects.filter(pk__in=stale).delete()
+    stale = {pk: n for key, (pk, n) in have.items() if key not in wanted}  # zeros are tidied too
+    RegistryCount.objects.filter(pk__in=list(stale)).delete()
     changed = [
         RegistryCount(pk=have[key][0], dimension=key[0], country=key[1], value=key[2], n=n)
         for key, n in wanted.items()
@@ -158,4 +158,4 @@ def rebuild() -> int:
         if key not in have
     ]
     RegistryCount.objects.bulk_create(missing, batch_size=1000)
-    return len(stale) + len(changed) + len(missing)
+    return sum(1 for n in stale.values() if n) + len(changed) + len(missing)
