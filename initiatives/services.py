@@ -408,10 +408,11 @@ def search_listings_refresh(*, initiative_ids: list[int]) -> None:
 def search_listings_rebuild() -> int:
     """The whole search listing again (the daily sweep, after a bulk load or a raw UPDATE that
     bypassed the signals), then the registry's counts from it (a transaction each); the number
-    of rows put right."""
+    of listing rows put right."""
     with transaction.atomic():
         written = _search_listings_sync(None)
-    return written + counts.rebuild()
+    counts.rebuild()
+    return written
 
 
 # --- Co-managers --------------------------------------------------------------------------------------
