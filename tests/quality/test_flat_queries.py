@@ -185,6 +185,8 @@ def test_the_forum_s_pages_ask_no_more_queries_of_a_member_at_30_than_at_3():
     add(27, 27)
     many = counts()
     assert {p: (few[p], many[p]) for p in few if many[p] > few[p]} == {}
+
+
 # The pages that read the registry (its own and the home): their cost must not follow its size.
 REGISTRY_PAGES = [
     (name, args) for name, args in PAGES if name.split(":")[0] in ("home", "initiatives")
