@@ -4,9 +4,9 @@ import gzip
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +17,7 @@ from django_countries.fields import Country
 
 from iapt_platform.lib import subdivisions
 from iapt_platform.lib.charts import chart_section
+from iapt_platform.lib.facets import CountedPaginator
 from iapt_platform.lib.pagecache import cache_page_for_visitors
 from iapt_platform.lib.regions import REGION
 
@@ -152,12 +153,10 @@ def country_shapes(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _page(initiatives, count: int, number: str | None):
+def _page(initiatives: Any, count: int, number: str | None):
     """A page of `initiatives`, whose number is known from the registry's counts (no COUNT over
     the initiatives)."""
-    paginator = Paginator(initiatives, selectors.PAGE_SIZE)
-    paginator.count = count
-    return paginator.get_page(number)
+    return CountedPaginator(initiatives, selectors.PAGE_SIZE, known_count=count).get_page(number)
 
 
 @require_safe
