@@ -4,9 +4,11 @@ initiatives."""
 
 import random
 from collections import Counter
+from io import StringIO
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.test import Client
@@ -375,3 +377,16 @@ def test_the_pages_show_a_change_at_the_next_request_to_visitors_and_members(
         assert peru not in page(client, "initiatives:statistics")
         assert peru not in page(client, "initiatives:sector", "cocoa")
         assert cocoa_name not in page(client, "initiatives:country", "PE")
+
+
+def test_the_search_rebuild_command_counts_everything_again(vocabulary):
+    sectors, _programmes = vocabulary
+    InitiativeFactory(country="PE", sectors=sectors[:2], year_founded=2004)
+    InitiativeFactory(country="EC", sectors=[])
+    Initiative.objects.filter(country="PE").update(country="CO")  # around the signals
+    RegistryCount.objects.filter(dimension="kind").delete()
+    assert table() != from_scratch()
+
+    call_command("search_rebuild", kind=["initiatives"], stdout=StringIO())
+
+    assert table() == from_scratch()
