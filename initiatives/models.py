@@ -475,8 +475,36 @@ class SearchListing(models.Model):
     # The ids of its sectors separated by spaces ("3 7"): the sector facet is counted in the same
     # grouped scan as the others (a few hundred combinations), without joining the sectors.
     sectors = models.CharField(max_length=200, blank=True)
+    # Read by the registry's counts (counts.py) only: the decade founded and whether it is on the map.
+    year_founded = models.PositiveSmallIntegerField(null=True)
+    located = models.BooleanField(default=False, db_default=False)
 
     # The GIN index on search_vector exists on PostgreSQL only (migration 0008).
 
     def __str__(self) -> str:
         return f"search row of {self.initiative_id}"
+
+
+class RegistryCount(models.Model):
+    """How many published initiatives of a country have a value of a dimension ("kind", "cluster"),
+    a few thousand rows in all: the statistics, map, country and sector pages read their counts here,
+    one small query each, whatever the size of the registry. Derived from the search listing
+    (`counts.py`): each refresh of an initiative's listing row adds the difference between its old
+    and new row in the same transaction (`n = n + delta`, so concurrent edits add up), and
+    `counts.rebuild` counts the whole listing again (the daily sweep, a bulk load)."""
+
+    dimension = models.CharField(max_length=12)
+    country = models.CharField(max_length=2)
+    value = models.CharField(max_length=20, blank=True)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "country", "value"], name="one_registry_count_per_key"
+            )
+        ]
+        indexes = [models.Index(fields=["country"])]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.country} {self.value}: {self.n}"

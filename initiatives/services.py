@@ -21,7 +21,7 @@ from iapt_platform.accounts.models import User
 from iapt_platform.accounts.personal_data import Closing
 from iapt_platform.lib import emails, listings, search
 
-from . import announcements
+from . import announcements, counts
 from .models import (
     Initiative,
     ManagementRequest,
@@ -351,6 +351,8 @@ _SEARCH_COLUMNS = (
     "programme_id",
     "digital_focus",
     "sectors",
+    "year_founded",
+    "located",
 )
 
 
@@ -365,7 +367,8 @@ def search_listing_select(vendor: str, initiatives: str, sectors: str) -> str:
         joined = f"(SELECT group_concat(sector_id, ' ') FROM (SELECT sector_id FROM {sectors} s WHERE s.initiative_id = i.id ORDER BY sector_id))"  # noqa: S608
     return (
         f"i.id, {vector}, i.country, i.subdivision, i.kind, i.stage, i.programme_id, "
-        f"i.digital_focus, COALESCE({joined}, '')"
+        f"i.digital_focus, COALESCE({joined}, ''), i.year_founded, "
+        "(i.latitude IS NOT NULL AND i.longitude IS NOT NULL)"
     )
 
 
@@ -374,7 +377,7 @@ def _search_listings_sync(initiative_ids: list[int] | None) -> int:
     initiative with its current values, none for the others (lib/listings.py). Returns the rows
     written or removed."""
     quote = connection.ops.quote_name
-    return listings.sync_listing(
+    sync = lambda: listings.sync_listing(  # noqa: E731
         listing=SearchListing,
         key="initiative_id",
         source=Initiative,
@@ -389,6 +392,10 @@ def _search_listings_sync(initiative_ids: list[int] | None) -> int:
         ),
         ids=initiative_ids,
     )
+    if initiative_ids is None:
+        return sync()
+    # The registry's counts follow the listing's rows in the same transaction.
+    return counts.refresh(initiative_ids, sync)
 
 
 @transaction.atomic
@@ -398,11 +405,14 @@ def search_listings_refresh(*, initiative_ids: list[int]) -> None:
     _search_listings_sync(list(initiative_ids))
 
 
-@transaction.atomic
 def search_listings_rebuild() -> int:
     """The whole search listing again (the daily sweep, after a bulk load or a raw UPDATE that
-    bypassed the signals); the number of rows put right."""
-    return _search_listings_sync(None)
+    bypassed the signals), then the registry's counts from it (a transaction each); the number
+    of listing rows put right."""
+    with transaction.atomic():
+        written = _search_listings_sync(None)
+    counts.rebuild()
+    return written
 
 
 # --- Co-managers --------------------------------------------------------------------------------------

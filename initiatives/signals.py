@@ -7,9 +7,9 @@ import threading
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from . import selectors, services
+from . import counts, selectors, services
 from .models import Initiative, Programme, SearchListing, Sector
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,12 @@ def _refresh_listings() -> None:
         services.search_listings_refresh(initiative_ids=ids)
 
 
+def _initiative_deleted(sender, instance, **kwargs) -> None:
+    # The database drops its listing row by cascade, unseen by the registry's counts: taken out
+    # here, in the deleting transaction.
+    counts.withdraw([instance.pk])
+
+
 def _programme_deleted(sender, instance, **kwargs) -> None:
     # Its initiatives lost it through an UPDATE that sends no signal: their search rows follow.
     ids = list(
@@ -100,4 +106,5 @@ def connect() -> None:
     m2m_changed.connect(
         _listing_changed, sender=Initiative.sectors.through, dispatch_uid="listing-sectors"
     )
+    pre_delete.connect(_initiative_deleted, sender=Initiative, dispatch_uid="counts-delete")
     post_delete.connect(_programme_deleted, sender=Programme, dispatch_uid="listing-programme")

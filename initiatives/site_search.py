@@ -52,6 +52,9 @@ def rebuild() -> int:
         rows.iterator(chunk_size=500),
         lambda initiative: services.initiative_refresh_search(initiative=initiative),
     )
+    # `manage.py search_rebuild` also puts right the listing and the counts read by the statistics,
+    # map, country and sector pages (after a bulk load that bypassed the signals).
+    services.search_listings_rebuild()
     selectors.registry_changed()
     return count
 

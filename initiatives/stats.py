@@ -1,7 +1,8 @@
 """Reads behind the map, country, sector and statistics pages: counts and map points.
 
-Every count is one grouped query, whatever the size of the registry. The statistics page's counts
-are cached per registry version and language (they carry translated labels, as plain strings).
+The counts come from the registry's counts table (counts.py keeps it exact at every write): one
+small query per page, whatever the size of the registry. The statistics page's numbers are also
+cached per registry version and language (they carry translated labels, as plain strings).
 """
 
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from django_countries import countries
 
 from iapt_platform.lib import subdivisions
 
-from .models import Initiative, Programme, Sector
+from .models import Initiative, Programme, RegistryCount, Sector
 from .selectors import registry_version
 
 STATS_CACHE_SECONDS = 3600
@@ -55,99 +56,103 @@ def country_names() -> dict[str, str]:
     return {code: str(name) for code, name in countries}
 
 
-def counts_by_country(qs: QuerySet[Initiative]) -> list[tuple[str, int]]:
+class Tally:
+    """Rows of the registry's counts (models.RegistryCount), summed as a page needs them."""
+
+    def __init__(self, rows: list[tuple[str, str, str, int]]) -> None:
+        self.rows = rows
+
+    def by_value(self, dimension: str) -> dict[str, int]:
+        """{value: count} of a dimension, over the countries read."""
+        sums: dict[str, int] = {}
+        for d, _country, value, n in self.rows:
+            if d == dimension:
+                sums[value] = sums.get(value, 0) + n
+        return sums
+
+    def by_country(self, dimension: str = "located") -> dict[str, int]:
+        """{country: count} of a dimension (of "located", the number of initiatives)."""
+        sums: dict[str, int] = {}
+        for d, country, _value, n in self.rows:
+            if d == dimension:
+                sums[country] = sums.get(country, 0) + n
+        return sums
+
+
+def tally(**where: str) -> Tally:
+    """The counts above zero (of a country, a dimension, a value), one query of a few rows."""
+    rows = RegistryCount.objects.filter(n__gt=0, **where).order_by()
+    return Tally(list(rows.values_list("dimension", "country", "value", "n")))
+
+
+def _by_count_then_name(counts: dict[str, int], name) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda row: (-row[1], name(row[0])))
+
+
+def counts_by_country(counts: Tally, dimension: str = "located") -> list[tuple[str, int]]:
     """(country code, count), largest first, then by name."""
-    rows = qs.order_by().values("country").annotate(n=Count("pk")).values_list("country", "n")
     names = country_names()
-    return sorted(rows, key=lambda row: (-row[1], names.get(row[0], row[0])))
+    return _by_count_then_name(counts.by_country(dimension), lambda code: names.get(code, code))
 
 
-def counts_by_subdivision(qs: QuerySet[Initiative]) -> list[tuple[str, int]]:
+def counts_by_country_of_sector(sector: Sector) -> list[tuple[str, int]]:
+    """(country code, number of its published initiatives in the sector), largest first."""
+    return counts_by_country(tally(dimension="sector", value=str(sector.pk)), "sector")
+
+
+def counts_by_subdivision(counts: Tally) -> list[tuple[str, int]]:
     """(ISO 3166-2 code, count) of the initiatives that give their state or province, largest
     first, then by name."""
-    return counts_by_place(qs.exclude(subdivision=""))[1]
+    by_subdivision = {code: n for code, n in counts.by_value("subdivision").items() if code}
+    return _by_count_then_name(by_subdivision, subdivisions.name)
 
 
-def counts_by_place(
-    qs: QuerySet[Initiative],
-) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """(counts_by_country, counts_by_subdivision) from one grouped query."""
-    rows = (
-        qs.order_by()
-        .values("country", "subdivision")
-        .annotate(n=Count("pk"))
-        .values_list("country", "subdivision", "n")
-    )
-    by_country: dict[str, int] = {}
-    by_subdivision: dict[str, int] = {}
-    for country, subdivision, n in rows:
-        by_country[country] = by_country.get(country, 0) + n
-        if subdivision:
-            by_subdivision[subdivision] = by_subdivision.get(subdivision, 0) + n
-    names = country_names()
-    return (
-        sorted(by_country.items(), key=lambda row: (-row[1], names.get(row[0], row[0]))),
-        sorted(by_subdivision.items(), key=lambda row: (-row[1], subdivisions.name(row[0]))),
-    )
-
-
-def counts_by_kind(qs: QuerySet[Initiative]) -> list[tuple[str, str, int]]:
+def counts_by_kind(counts: Tally) -> list[tuple[str, str, int]]:
     """(kind, label, count) for every type, in the vocabulary's order, zeros included."""
-    counts = dict(qs.order_by().values("kind").annotate(n=Count("pk")).values_list("kind", "n"))
-    return [(value, str(label), counts.get(value, 0)) for value, label in Initiative.Kind.choices]
+    by_kind = counts.by_value("kind")
+    return [(value, str(label), by_kind.get(value, 0)) for value, label in Initiative.Kind.choices]
 
 
-def counts_by_stage(qs: QuerySet[Initiative]) -> list[tuple[str, str, int]]:
+def counts_by_stage(counts: Tally) -> list[tuple[str, str, int]]:
     """(stage, label, count) for every stage, then "not stated" when some have none."""
-    counts = dict(qs.order_by().values("stage").annotate(n=Count("pk")).values_list("stage", "n"))
-    rows = [(value, str(label), counts.get(value, 0)) for value, label in Initiative.Stage.choices]
-    if counts.get(""):
-        rows.append(("", gettext("Not stated"), counts[""]))
+    by_stage = counts.by_value("stage")
+    rows = [
+        (value, str(label), by_stage.get(value, 0)) for value, label in Initiative.Stage.choices
+    ]
+    if by_stage.get(""):
+        rows.append(("", gettext("Not stated"), by_stage[""]))
     return rows
 
 
-def counts_by_sector(*, country: str | None = None) -> list[tuple[Sector, int]]:
-    """(sector, number of published initiatives, of the country if given), largest first.
-
-    Every sector is listed, zeros included; one query.
-    """
-    where = Q(initiatives__status=Initiative.Status.PUBLISHED)
-    if country:
-        where &= Q(initiatives__country=country)
-    sectors = Sector.objects.annotate(n=Count("initiatives", filter=where)).order_by(
-        "-n", "order", "name"
-    )
-    return [(sector, sector.n) for sector in sectors]
+def counts_by_sector(counts: Tally) -> list[tuple[Sector, int]]:
+    """(sector, number of published initiatives counted), largest first, then in the taxonomy's
+    order and by name. Every sector is listed, zeros included (one query of the sectors)."""
+    by_sector = counts.by_value("sector")
+    sectors = list(Sector.objects.order_by("order", "name"))  # ties stay in this order
+    rows = [(sector, by_sector.get(str(sector.pk), 0)) for sector in sectors]
+    return sorted(rows, key=lambda row: -row[1])
 
 
-def counts_by_decade(qs: QuerySet[Initiative]) -> Rows:
+def counts_by_decade(counts: Tally) -> Rows:
     """(decade label, count) by year founded, oldest first, then "not stated"."""
-    by_year = qs.order_by().values("year_founded").annotate(n=Count("pk"))
-    decades: dict[int, int] = {}
-    unknown = 0
-    for row in by_year.values_list("year_founded", "n"):
-        year, n = row
-        if year is None:
-            unknown += n
-        else:
-            decade = year // 10 * 10
-            decades[decade] = decades.get(decade, 0) + n
-    rows: Rows = [(f"{d}\u2013{d + 9}", decades[d]) for d in sorted(decades)]  # en dash
+    by_decade = counts.by_value("decade")
+    unknown = by_decade.pop("", 0)
+    decades = sorted(int(d) for d in by_decade)
+    rows: Rows = [(f"{d}\u2013{d + 9}", by_decade[str(d)]) for d in decades]  # en dash
     if unknown:
         rows.append((gettext("Not stated"), unknown))
     return rows
 
 
-def programmes_of_country(code: str) -> list[Programme]:
+def programmes_of_country(code: str, counts: Tally) -> list[Programme]:
     """Programmes based in the country or supporting one of its published initiatives, with `n`,
-    the number of its published initiatives there (one query)."""
-    here = Q(initiatives__status=Initiative.Status.PUBLISHED, initiatives__country=code)
-    return list(
-        Programme.objects.filter(Q(country=code) | here)
-        .annotate(n=Count("initiatives", filter=here, distinct=True))
-        .distinct()
-        .order_by("-n", "name")
-    )
+    the number of its published initiatives there (`counts` are the country's), most first, then
+    by name."""
+    here = {int(pk): n for pk, n in counts.by_value("programme").items()}
+    programmes = list(Programme.objects.filter(Q(country=code) | Q(pk__in=here)).order_by("name"))
+    for programme in programmes:
+        programme.n = here.get(programme.pk, 0)  # type: ignore[attr-defined]
+    return sorted(programmes, key=lambda p: -p.n)  # type: ignore[attr-defined]
 
 
 def map_summary(qs: QuerySet[Initiative]) -> dict[str, int]:
@@ -156,6 +161,13 @@ def map_summary(qs: QuerySet[Initiative]) -> dict[str, int]:
         total=Count("pk"),
         located=Count("pk", filter=Q(latitude__isnull=False, longitude__isnull=False)),
     )
+
+
+def summary(counts: Tally) -> dict[str, int]:
+    """{"total", "located"} of the counts read (map_summary of the whole registry, or of a
+    country, without reading the initiatives)."""
+    located = counts.by_value("located")
+    return {"total": sum(located.values()), "located": located.get("1", 0)}
 
 
 MapPoint = tuple[float, float, str, str, str]
@@ -213,10 +225,11 @@ def _breakdown(
 
 
 def _compute_statistics() -> RegistryStatistics:
-    qs = _published()
-    totals = map_summary(qs)
+    counts = tally()
+    totals = summary(counts)
     names = country_names()
-    by_country, by_subdivision = counts_by_place(qs)
+    by_country = counts_by_country(counts)
+    by_subdivision = counts_by_subdivision(counts)
     breakdowns = [
         _breakdown(
             "country",
@@ -249,14 +262,14 @@ def _compute_statistics() -> RegistryStatistics:
                 "largest first. An initiative may work in several sectors."
             ),
             gettext("Sector"),
-            [(sector.slug, str(sector.name), n) for sector, n in counts_by_sector()],
+            [(sector.slug, str(sector.name), n) for sector, n in counts_by_sector(counts)],
         ),
         _breakdown(
             "kind",
             gettext("Initiatives by type"),
             gettext("Horizontal bar chart of the number of published initiatives of each type."),
             gettext("Type"),
-            counts_by_kind(qs),
+            counts_by_kind(counts),
         ),
         _breakdown(
             "stage",
@@ -266,7 +279,7 @@ def _compute_statistics() -> RegistryStatistics:
                 "of development."
             ),
             gettext("Stage"),
-            counts_by_stage(qs),
+            counts_by_stage(counts),
         ),
         _breakdown(
             "founded",
@@ -276,7 +289,7 @@ def _compute_statistics() -> RegistryStatistics:
                 "in which they were founded, oldest first."
             ),
             gettext("Decade founded"),
-            [("", label, n) for label, n in counts_by_decade(qs)],
+            [("", label, n) for label, n in counts_by_decade(counts)],
         ),
     ]
     return RegistryStatistics(

@@ -4,9 +4,9 @@ import gzip
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlencode
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,12 +17,13 @@ from django_countries.fields import Country
 
 from iapt_platform.lib import subdivisions
 from iapt_platform.lib.charts import chart_section
+from iapt_platform.lib.facets import CountedPaginator
 from iapt_platform.lib.pagecache import cache_page_for_visitors
 from iapt_platform.lib.regions import REGION
 
 from .. import geography, selectors, stats
 from ..filters import InitiativeFilter
-from ..models import Initiative, Sector
+from ..models import Sector
 
 # The list under the map is the page's content without JavaScript; beyond this the directory,
 # which pages, takes over.
@@ -79,7 +80,12 @@ MAP_PARAMS = ("country", "subdivision", "sector", "kind", "stage", "programme", 
 def map_view(request: HttpRequest) -> HttpResponse:
     params = _filter_params(request.GET)
     filterset, qs, invalid = selectors.initiative_filtered(params)
-    summary = {"total": 0, "located": 0} if invalid else stats.map_summary(qs)
+    if invalid:
+        summary = {"total": 0, "located": 0}
+    elif not filterset.active_filters():  # the whole registry: from its counts
+        summary = stats.summary(stats.tally(dimension="located"))
+    else:
+        summary = stats.map_summary(qs)
     initiatives = []
     if not invalid:
         initiatives = list(
@@ -147,6 +153,12 @@ def country_shapes(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _page(initiatives: Any, count: int, number: str | None):
+    """A page of `initiatives`, whose number is known from the registry's counts (no COUNT over
+    the initiatives)."""
+    return CountedPaginator(initiatives, selectors.PAGE_SIZE, known_count=count).get_page(number)
+
+
 @require_safe
 @cache_page_for_visitors(
     "initiatives:country", version=selectors.registry_version, params=("page",)
@@ -158,8 +170,8 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
     if code != upper:
         return redirect("initiatives:country", code=upper, permanent=True)
     initiatives = selectors.initiative_list_public().filter(country=upper).order_by("name", "pk")
-    page = Paginator(initiatives, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
-    published = Initiative.objects.published().filter(country=upper)
+    counts = stats.tally(country=upper)
+    page = _page(initiatives, stats.summary(counts)["total"], request.GET.get("page"))
     return render(
         request,
         "initiatives/country.html",
@@ -167,13 +179,13 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
             "code": upper,
             "country_name": Country(upper).name,
             "page": page,
-            "sectors": [(s, n) for s, n in stats.counts_by_sector(country=upper) if n],
+            "sectors": [(s, n) for s, n in stats.counts_by_sector(counts) if n],
             "subdivisions": [
                 (code, subdivisions.name(code), n)
-                for code, n in stats.counts_by_subdivision(published)
+                for code, n in stats.counts_by_subdivision(counts)
             ],
-            "kinds": [row for row in stats.counts_by_kind(published) if row[2]],
-            "programmes": stats.programmes_of_country(upper),
+            "kinds": [row for row in stats.counts_by_kind(counts) if row[2]],
+            "programmes": stats.programmes_of_country(upper, counts),
             "filter_query": urlencode({"country": upper}),
         },
     )
@@ -184,9 +196,9 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
 def sector_page(request: HttpRequest, slug: str) -> HttpResponse:
     sector = get_object_or_404(Sector, slug=slug)
     initiatives = selectors.initiative_list_public().filter(sectors=sector).order_by("name", "pk")
-    page = Paginator(initiatives, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
     names = stats.country_names()
-    by_country = stats.counts_by_country(Initiative.objects.published().filter(sectors=sector))
+    by_country = stats.counts_by_country_of_sector(sector)
+    page = _page(initiatives, sum(n for _code, n in by_country), request.GET.get("page"))
     return render(
         request,
         "initiatives/sector.html",

@@ -1,0 +1,161 @@
+"""The registry's counts (models.RegistryCount): how many published initiatives of each country
+have each value of each dimension, kept exact by the writes that change them.
+
+An initiative's row of the search listing (one per published initiative) gives its contribution:
+one count per dimension of its country (its place, type, stage, decade founded, whether it is on the
+map, its programme) and one per sector. `refresh` is how the listing's rows of some initiatives
+are rewritten: it locks those initiatives, reads their listing rows before and after the rewrite
+and adds the difference to the counts with `n = n + delta` (in the caller's transaction), so two
+edits at once add up and a rolled-back edit leaves the counts as they were. `rebuild` counts the
+whole listing again (the daily sweep, a bulk load, the migration that created the table).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection, transaction
+
+from .models import RegistryCount, SearchListing
+
+Key = tuple[str, str, str]  # dimension, country, value
+
+# Every published initiative has exactly one "located" row ("1" on the map, "0" not): the total
+# of a country is the sum of its two.
+DIMENSIONS = ("located", "subdivision", "kind", "stage", "decade", "sector", "programme")
+
+_FIELDS = (
+    "country",
+    "subdivision",
+    "kind",
+    "stage",
+    "year_founded",
+    "located",
+    "programme_id",
+    "sectors",
+)
+
+
+def contribution(row: Sequence[Any]) -> list[Key]:
+    """The counts one listing row (its `_FIELDS` in order) adds one to."""
+    country, subdivision, kind, stage, year, located, programme, sectors = row
+    keys = [
+        ("located", country, "1" if located else "0"),
+        ("subdivision", country, subdivision or ""),
+        ("kind", country, kind),
+        ("stage", country, stage or ""),
+        ("decade", country, "" if year is None else str(year // 10 * 10)),
+    ]
+    if programme is not None:
+        keys.append(("programme", country, str(programme)))
+    keys += [("sector", country, sector) for sector in (sectors or "").split()]
+    return keys
+
+
+def _counted(rows: Iterable[Sequence[Any]]) -> Counter[Key]:
+    counts: Counter[Key] = Counter()
+    for row in rows:
+        counts.update(contribution(row))
+    return counts
+
+
+def _listing_rows(ids: Sequence[int]) -> Counter[Key]:
+    return _counted(
+        SearchListing.objects.filter(initiative_id__in=ids).values_list(*_FIELDS).order_by()
+    )
+
+
+def _add(delta: Counter[Key]) -> None:
+    """count = count + delta for each key, in key order (two writers lock rows in the same order)."""
+    keys = sorted(key for key, n in delta.items() if n)
+    if not keys:
+        return
+    table = connection.ops.quote_name(RegistryCount._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(keys))
+    params: list[Any] = []
+    for key in keys:
+        params += [*key, delta[key]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (dimension, country, value, n) VALUES {values} "  # noqa: S608
+            f"ON CONFLICT (dimension, country, value) DO UPDATE SET n = {table}.n + excluded.n",
+            params,
+        )
+
+
+def _lock(ids: Sequence[int]) -> None:
+    """Hold these initiatives' rows until the commit: a second refresh of one of them waits, then
+    reads the listing row the first wrote (SQLite has one writer at a time already)."""
+    if connection.vendor != "postgresql":
+        return
+    from .models import Initiative
+
+    list(Initiative.objects.filter(pk__in=ids).order_by("pk").select_for_update().values("pk"))
+
+
+def refresh(ids: Sequence[int], write: Callable[[], int]) -> int:
+    """Run `write` (which rewrites these initiatives' listing rows) and move the counts by the
+    difference it made. Call inside a transaction."""
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    _lock(ids)
+    before = _listing_rows(ids)
+    written = write()
+    after = _listing_rows(ids)  # not trusting `written`: databases count upserts differently
+    after.subtract(before)
+    _add(after)
+    return written
+
+
+def withdraw(ids: Sequence[int]) -> None:
+    """Take these initiatives out of the counts and the listing (they are being deleted: the
+    database would drop their listing rows without telling the counts)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return
+    _lock(ids)
+    delta = Counter({key: -n for key, n in _listing_rows(ids).items()})
+    SearchListing.objects.filter(initiative_id__in=ids).delete()
+    _add(delta)
+
+
+def recount() -> Counter[Key]:
+    """Every count, from the listing (one pass over its narrow rows)."""
+    return _counted(
+        SearchListing.objects.values_list(*_FIELDS).order_by().iterator(chunk_size=5000)
+    )
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Make the table equal to `recount()`; the number of counts that were wrong. Edits wait meanwhile
+    (they would move counts the recount has already read or not yet read)."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(RegistryCount._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+    wanted = recount()
+    have = {
+        (d, c, v): (pk, n)
+        for pk, d, c, v, n in RegistryCount.objects.values_list(
+            "pk", "dimension", "country", "value", "n"
+        )
+    }
+    stale = {pk: n for key, (pk, n) in have.items() if key not in wanted}  # zeros are tidied too
+    RegistryCount.objects.filter(pk__in=list(stale)).delete()
+    changed = [
+        RegistryCount(pk=have[key][0], dimension=key[0], country=key[1], value=key[2], n=n)
+        for key, n in wanted.items()
+        if key in have and have[key][1] != n
+    ]
+    RegistryCount.objects.bulk_update(changed, ["n"], batch_size=1000)
+    missing = [
+        RegistryCount(dimension=key[0], country=key[1], value=key[2], n=n)
+        for key, n in wanted.items()
+        if key not in have
+    ]
+    RegistryCount.objects.bulk_create(missing, batch_size=1000)
+    return sum(1 for n in stale.values() if n) + len(changed) + len(missing)
