@@ -18,9 +18,9 @@ BEFORE = {
     "home": 10,  # 9, and the opportunities closing first (one query, a section of their own)
     "initiatives:list": 12,
     "initiatives:map": 4,
-    "initiatives:statistics": 6,
-    "initiatives:country": 7,
-    "initiatives:sector": 5,
+    "initiatives:statistics": 2,  # its counts from the precomputed registry counts
+    "initiatives:country": 5,
+    "initiatives:sector": 4,
     "initiatives:programme": 4,  # a page of 24 initiatives, and their count for the pager
     "initiatives:detail": 9,
     "stories:list": 5,
