@@ -12,6 +12,8 @@ import platform
 import re
 import secrets
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -147,3 +149,29 @@ def tables_without_statistics() -> list[str]:
             "AND n_mod_since_analyze > n_live_tup / 5 ORDER BY relname"
         )
         return [name for (name,) in cursor.fetchall()]
+
+
+# Paired timing: a page's requests in windows alternating with a baseline's, in the same run.
+def run_for(fn: Callable[[], object], seconds: float) -> list[float]:
+    latencies = []
+    end = time.perf_counter() + seconds
+    while True:
+        t0 = time.perf_counter()
+        fn()
+        t1 = time.perf_counter()
+        latencies.append(t1 - t0)
+        if t1 >= end:
+            return latencies
+
+
+def paired(fn, baseline, seconds: float, rounds: int = 4) -> tuple[list[float], list[float]]:
+    page: list[float] = []
+    base: list[float] = []
+    for _ in range(rounds):
+        base += run_for(baseline, min(0.3, seconds / rounds))
+        page += run_for(fn, seconds / rounds)
+    return page, base
+
+
+def rate(latencies: list[float]) -> float:
+    return len(latencies) / sum(latencies)

@@ -28,7 +28,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import configure_environment, machine_description, percentile, write_section
+from common import (
+    configure_environment,
+    machine_description,
+    paired,
+    percentile,
+    rate,
+    run_for,
+    write_section,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -37,31 +45,6 @@ REDIS_URL = os.environ.get("FORUM_REDIS_URL", "redis://127.0.0.1:6379/4")
 TRIVIAL = "/bench/trivial/"
 START = "<!-- forum-bench:start -->"
 END = "<!-- forum-bench:end -->"
-
-
-def run_for(fn: Callable[[], object], seconds: float) -> list[float]:
-    latencies = []
-    end = time.perf_counter() + seconds
-    while True:
-        t0 = time.perf_counter()
-        fn()
-        t1 = time.perf_counter()
-        latencies.append(t1 - t0)
-        if t1 >= end:
-            return latencies
-
-
-def paired(fn, baseline, seconds: float, rounds: int = 4) -> tuple[list[float], list[float]]:
-    page: list[float] = []
-    base: list[float] = []
-    for _ in range(rounds):
-        base += run_for(baseline, min(0.3, seconds / rounds))
-        page += run_for(fn, seconds / rounds)
-    return page, base
-
-
-def rate(latencies: list[float]) -> float:
-    return len(latencies) / sum(latencies)
 
 
 def main() -> None:

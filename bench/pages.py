@@ -34,7 +34,10 @@ from common import (
     machine_description,
     member_client,
     page_fetcher,
+    paired,
     percentile,
+    rate,
+    run_for,
     write_section,
 )
 
@@ -59,31 +62,6 @@ MEMBERS_NOTE = (
     "roles, their follow row, the initiative's managers when they have none), no rendering; "
     "home, community and thread render the member's own content."
 )
-
-
-def run_for(fn: Callable[[], object], seconds: float) -> list[float]:
-    latencies = []
-    end = time.perf_counter() + seconds
-    while True:
-        t0 = time.perf_counter()
-        fn()
-        t1 = time.perf_counter()
-        latencies.append(t1 - t0)
-        if t1 >= end:
-            return latencies
-
-
-def paired(fn, baseline, seconds: float, rounds: int = 4) -> tuple[list[float], list[float]]:
-    page: list[float] = []
-    base: list[float] = []
-    for _ in range(rounds):
-        base += run_for(baseline, min(0.3, seconds / rounds))
-        page += run_for(fn, seconds / rounds)
-    return page, base
-
-
-def rate(latencies: list[float]) -> float:
-    return len(latencies) / sum(latencies)
 
 
 @contextmanager

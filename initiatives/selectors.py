@@ -8,14 +8,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Lower
 from django.http import QueryDict
 from django_countries import countries
 
 from iapt_platform.accounts import personal_data, privacy
-from iapt_platform.lib import search, subdivisions
+from iapt_platform.lib import listings, search, subdivisions
 from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
@@ -345,43 +344,12 @@ def _grouped_facet_counts(
     """(counts per facet value, the total if asked, whether the set went past `cap`). With a
     cap, only the first cap + 1 rows are read: past it the counts are those of these rows."""
     counts: dict[str, dict[str, int]] = {f: {} for f in facets}
-    columns = [_FACET_COLUMNS[f] for f in facets]
-    rows: list[tuple[str, object, int]] = []  # (facet, value, count)
-    grand_total = None
-    if not columns:
+    if not facets:
         return counts, None, False
-    if cap is not None:
-        total = True  # the size of the set tells whether it went past the cap
-    if connection.vendor == "postgresql":
-        within = qs.values(*columns)
-        if cap is not None:
-            within = within[: cap + 1]
-        inner, params = within.query.sql_with_params()
-        # The column names come from _FACET_COLUMNS and the inner query, with its parameters,
-        # from Django's compiler: nothing from the request is pasted into the SQL.
-        sets = ", ".join(f"({c})" for c in columns) + (", ()" if total else "")
-        sql = (
-            f"SELECT {', '.join(f'GROUPING({c})' for c in columns)}, {', '.join(columns)}, "  # noqa: S608
-            f"COUNT(*) FROM ({inner}) AS matches GROUP BY GROUPING SETS ({sets})"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for row in cursor.fetchall():
-                flags, values, n = row[: len(columns)], row[len(columns) : -1], row[-1]
-                if 0 not in flags:  # the grand total: grouped by no column
-                    grand_total = n
-                    continue
-                position = flags.index(0)  # the one column this row is grouped by
-                rows.append((facets[position], values[position], n))
-    else:
-        if cap is not None:
-            ids = list(qs.values_list("pk", flat=True)[: cap + 1])
-            qs = SearchListing.objects.filter(pk__in=ids)
-        for facet, column in zip(facets, columns, strict=True):
-            grouped = qs.values(column).annotate(n=Count("pk")).values_list(column, "n")
-            rows += [(facet, value, n) for value, n in grouped]
-        if total:
-            grand_total = qs.count()
+    found, grand_total = listings.grouped_counts(
+        qs, [_FACET_COLUMNS[f] for f in facets], total=total, cap=cap
+    )
+    rows = [(facets[position], value, n) for position, value, n in found]
     for facet, value, n in rows:
         if facet == "sector":
             for sector in str(value or "").split():

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Page
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import QueryDict
@@ -18,7 +17,7 @@ from django.utils.translation import ngettext
 from django_countries import countries
 
 from iapt_platform.accounts import personal_data, roles
-from iapt_platform.lib import search
+from iapt_platform.lib import listings, search
 from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 from initiatives.matchmaking.models import Project
@@ -317,40 +316,10 @@ def _grouped_counts(
 ) -> tuple[dict[str, dict[str, int]], int | None, bool]:
     """(counts per facet value, the total if asked, whether the set went past `cap`). With a
     cap, only the first cap + 1 rows are read: past it the counts are those of these rows."""
-    columns = [_FACET_COLUMNS[f] for f in facets]
-    rows: list[tuple[str, object, int]] = []
-    grand_total = None
-    if cap is not None:
-        total = True  # the size of the set tells whether it went past the cap
-    if connection.vendor == "postgresql":
-        within = qs.values(*columns)
-        if cap is not None:
-            within = within[: cap + 1]
-        inner, params = within.query.sql_with_params()
-        # Column names from _FACET_COLUMNS; the inner query, with its parameters, from Django.
-        sets = ", ".join(f"({c})" for c in columns) + (", ()" if total else "")
-        sql = (
-            f"SELECT {', '.join(f'GROUPING({c})' for c in columns)}, {', '.join(columns)}, "  # noqa: S608
-            f"COUNT(*) FROM ({inner}) AS matches GROUP BY GROUPING SETS ({sets})"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for row in cursor.fetchall():
-                flags, values, n = row[: len(columns)], row[len(columns) : -1], row[-1]
-                if 0 not in flags:
-                    grand_total = n
-                    continue
-                position = flags.index(0)
-                rows.append((facets[position], values[position], n))
-    else:
-        if cap is not None:
-            ids = list(qs.values_list("pk", flat=True)[: cap + 1])
-            qs = SearchListing.objects.filter(pk__in=ids)
-        for facet, column in zip(facets, columns, strict=True):
-            grouped = qs.values(column).annotate(n=Count("pk")).values_list(column, "n")
-            rows += [(facet, value, n) for value, n in grouped]
-        if total:
-            grand_total = qs.count()
+    found, grand_total = listings.grouped_counts(
+        qs, [_FACET_COLUMNS[f] for f in facets], total=total, cap=cap
+    )
+    rows = [(facets[position], value, n) for position, value, n in found]
     counts: dict[str, dict[str, int]] = {facet: {} for facet in facets}
     for facet, value, n in rows:
         if value is None or value == "":

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Count, Model, QuerySet
 
 
 def sync_listing(
@@ -69,3 +69,49 @@ def sync_listing(
         cursor.execute(upsert, values)
         written = max(cursor.rowcount, 0)
     return removed + written
+
+
+def grouped_counts(
+    qs: QuerySet, columns: Sequence[str], *, total: bool, cap: int | None
+) -> tuple[list[tuple[int, object, int]], int | None]:
+    """Rows (column position, value, count) of `qs` grouped by each of `columns` on its own, and
+    the number of rows when `total` (or `cap`) asks for it. With a cap only the first cap + 1
+    rows are read, so the total tells whether the set went past it and the counts are those of
+    these rows. PostgreSQL: one scan with GROUPING SETS; elsewhere one GROUP BY per column."""
+    rows: list[tuple[int, object, int]] = []
+    grand_total = None
+    if not columns:
+        return rows, (qs.count() if total else None)
+    if cap is not None:
+        total = True  # the size of the set tells whether it went past the cap
+    if connection.vendor == "postgresql":
+        within = qs.values(*columns)
+        if cap is not None:
+            within = within[: cap + 1]
+        inner, params = within.query.sql_with_params()
+        # The column names come from the callers' own tables of columns and the inner query,
+        # with its parameters, from Django's compiler: nothing from the request is in the SQL.
+        sets = ", ".join(f"({c})" for c in columns) + (", ()" if total else "")
+        sql = (
+            f"SELECT {', '.join(f'GROUPING({c})' for c in columns)}, {', '.join(columns)}, "  # noqa: S608
+            f"COUNT(*) FROM ({inner}) AS matches GROUP BY GROUPING SETS ({sets})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                flags, values, n = row[: len(columns)], row[len(columns) : -1], row[-1]
+                if 0 not in flags:  # the grand total: grouped by no column
+                    grand_total = n
+                    continue
+                position = flags.index(0)  # the one column this row is grouped by
+                rows.append((position, values[position], n))
+        return rows, grand_total
+    if cap is not None:
+        ids = list(qs.values_list("pk", flat=True)[: cap + 1])
+        qs = qs.model.objects.filter(pk__in=ids)
+    for position, column in enumerate(columns):
+        grouped = qs.values(column).annotate(n=Count("pk")).values_list(column, "n")
+        rows += [(position, value, n) for value, n in grouped]
+    if total:
+        grand_total = qs.count()
+    return rows, grand_total
