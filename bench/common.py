@@ -11,6 +11,7 @@ import os
 import platform
 import re
 import secrets
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -175,3 +176,8 @@ def paired(fn, baseline, seconds: float, rounds: int = 4) -> tuple[list[float], 
 
 def rate(latencies: list[float]) -> float:
     return len(latencies) / sum(latencies)
+
+
+def command_line(script: str) -> str:
+    """The command that ran this bench, as RESULTS.md shows it (`bench/SCRIPT.py ARGS`)."""
+    return " ".join(shlex.quote(a) for a in [".venv/bin/python", f"bench/{script}", *sys.argv[1:]])

@@ -22,13 +22,12 @@ import cProfile
 import io
 import os
 import pstats
-import shlex
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from common import (
+    command_line,
     configure_environment,
     machine_description,
     paired,
@@ -159,9 +158,7 @@ def main() -> None:
     print(f"load average {load[0]:.2f} (start) {load_after[0]:.2f} (end)")
     if args.no_write:
         return
-    command = " ".join(
-        shlex.quote(a) for a in [".venv/bin/python", "bench/forum.py", *sys.argv[1:]]
-    )
+    command = command_line("forum.py")
     lines = [
         START,
         "## The forum at 100,000 posts (in-process)",

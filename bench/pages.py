@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import shlex
-import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from common import (
+    command_line,
     configure_environment,
     create_database_if_missing,
     machine_description,
@@ -318,9 +317,7 @@ def members_at_scale(args: argparse.Namespace) -> None:
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     if args.no_write:
         return
-    command = " ".join(
-        shlex.quote(a) for a in [".venv/bin/python", "bench/pages.py", *sys.argv[1:]]
-    )
+    command = command_line("pages.py")
     lines = [
         MEMBERS_START,
         "## A signed-in member's pages at scale, with and without the kept frame (in-process)",
@@ -412,9 +409,7 @@ def main() -> None:
             )
     if args.no_write:
         return
-    command = " ".join(
-        shlex.quote(a) for a in [".venv/bin/python", "bench/pages.py", *sys.argv[1:]]
-    )
+    command = command_line("pages.py")
     lines = [
         START,
         "## Every public page type, before and after the page caches (in-process)",
