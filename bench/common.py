@@ -181,3 +181,21 @@ def rate(latencies: list[float]) -> float:
 def command_line(script: str) -> str:
     """The command that ran this bench, as RESULTS.md shows it (`bench/SCRIPT.py ARGS`)."""
     return " ".join(shlex.quote(a) for a in [".venv/bin/python", f"bench/{script}", *sys.argv[1:]])
+
+
+def measured_initiative_and_thread():
+    """The initiative (one in the largest sector, as issue 18's first measure used) and the
+    public forum thread (the longest) that the page benches measure."""
+    from community.models import Category, Thread
+    from initiatives.models import Initiative
+
+    initiative = (
+        Initiative.objects.published().filter(sectors__slug="agrifood").order_by("pk")[1000]
+    )
+    public = Category.objects.filter(is_private=False)
+    thread = (
+        Thread.objects.filter(category__in=public, is_published=True, hidden=False)
+        .order_by("-reply_count", "pk")
+        .first()
+    )
+    return initiative, thread

@@ -31,6 +31,7 @@ from common import (
     configure_environment,
     create_database_if_missing,
     machine_description,
+    measured_initiative_and_thread,
     member_client,
     page_fetcher,
     paired,
@@ -244,9 +245,7 @@ def members_at_scale(args: argparse.Namespace) -> None:
     from django.test.utils import CaptureQueriesContext, override_settings
     from django.utils import translation
 
-    from community.models import Category, Thread
     from iapt_platform.accounts.models import User
-    from initiatives.models import Initiative
 
     override_settings(ROOT_URLCONF="bench.urls", STATIC_ROOT=OUT / "static").enable()
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -259,15 +258,7 @@ def members_at_scale(args: argparse.Namespace) -> None:
     member_client = Client()
     member_client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
     # The initiative bench/wrk_pairs.py measures: in the largest sector.
-    initiative = (
-        Initiative.objects.published().filter(sectors__slug="agrifood").order_by("pk")[1000]
-    )
-    public = Category.objects.filter(is_private=False)
-    thread = (
-        Thread.objects.filter(category__in=public, is_published=True, hidden=False)
-        .order_by("-reply_count", "pk")
-        .first()
-    )
+    initiative, thread = measured_initiative_and_thread()
     pages = [
         ("the frame alone", "/bench/frame/"),
         ("home", "/en/"),

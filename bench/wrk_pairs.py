@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import common
+from common import measured_initiative_and_thread
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -110,9 +111,8 @@ def targets_inside() -> dict:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
     from community.meetings.models import Meeting
-    from community.models import Category, Thread
     from iapt_platform.accounts.models import User
-    from initiatives.models import Initiative, Programme
+    from initiatives.models import Programme
     from initiatives.stories.models import Story
     from library.models import Collection, Resource
 
@@ -123,15 +123,7 @@ def targets_inside() -> dict:
     session[HASH_SESSION_KEY] = member.get_session_auth_hash()
     session.save()
     # An initiative in the largest sector, as the measure used.
-    initiative = (
-        Initiative.objects.published().filter(sectors__slug="agrifood").order_by("pk")[1000]
-    )
-    public = Category.objects.filter(is_private=False)
-    thread = (
-        Thread.objects.filter(category__in=public, is_published=True, hidden=False)
-        .order_by("-reply_count", "pk")
-        .first()
-    )
+    initiative, thread = measured_initiative_and_thread()
     programme = Programme.objects.filter(initiatives__isnull=False).order_by("pk").first()
     story = Story.objects.public().order_by("-published_at").first()
     resource = Resource.objects.published().order_by("-published_at").first()
