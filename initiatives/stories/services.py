@@ -349,7 +349,6 @@ def story_record_read_of(*, story_id: int, user_agent: str) -> bool:
     return True
 
 
-
 # --- A proposer leaves ------------------------------------------------------------------------------
 def proposer_depart(*, closing: Closing) -> None:
     """Story proposals go with the account (on_delete=CASCADE, their pictures after the commit);

@@ -33,7 +33,9 @@ def on_redis():
 
 def read(client, story, times=1):
     for _ in range(times):
-        assert client.get(reverse("stories:detail", args=[story.slug]), **BROWSER).status_code == 200
+        assert (
+            client.get(reverse("stories:detail", args=[story.slug]), **BROWSER).status_code == 200
+        )
 
 
 def stored(story) -> int:
@@ -76,7 +78,9 @@ def test_a_reading_costs_no_update_and_shows_on_the_dashboard_at_once(client, mo
 def test_robots_are_not_counted_even_from_the_page_cache(client, on_redis):
     story = StoryFactory()
     read(client, story)
-    assert client.get(reverse("stories:detail", args=[story.slug]), HTTP_USER_AGENT="Googlebot/2.1").status_code
+    assert client.get(
+        reverse("stories:detail", args=[story.slug]), HTTP_USER_AGENT="Googlebot/2.1"
+    ).status_code
     assert counters.pending(StoryDailyStat, "reads", day=DAY.date(), story_id=story.pk) == 1
 
 
