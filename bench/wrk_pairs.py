@@ -161,6 +161,9 @@ def targets_inside() -> dict:
         pages.append(("a library collection", f"/library/collections/{collection.slug}/", False))
     if meeting:
         pages.append(("a meeting", meeting.get_absolute_url(), False))
+    # Where a link to a members' page sends a visitor: the sign-in page with `next` that page.
+    wanted = f"/community/t/{thread.pk}/" if thread else "/community/"
+    pages.append(("the sign-in page (?next=)", f"/accounts/login/?next={wanted}", False))
     if thread:
         pages.append(("a forum thread", f"/community/t/{thread.pk}/", False))
         pages.append(("members: a forum thread", f"/community/t/{thread.pk}/", True))

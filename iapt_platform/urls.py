@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from . import views
+from .accounts import sign_in
 
 handler404 = "iapt_platform.views.page_not_found"
 
@@ -19,6 +20,8 @@ urlpatterns = [
     # Staff sign in through allauth, so that two-factor authentication applies to the admin too.
     path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
     path("admin/", admin.site.urls),
+    # allauth's sign-in page, kept for visitors with a hole for `next` (accounts/sign_in.py).
+    path("accounts/login/", sign_in.sign_in, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("iapt_platform.accounts.urls")),
     path("api/", include("iapt_platform.api_urls")),
