@@ -6,10 +6,12 @@ iapt_platform.lib.news (community/following turns it into notifications and dige
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -168,6 +170,11 @@ def _publish(*, proposal: Proposal) -> None:
     _changed()
 
 
+def _markdown_text(text: str) -> str:
+    """`text` as Markdown shows it literally (a title with brackets or asterisks)."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+!|~&-])", r"\\\1", " ".join(text.split()))
+
+
 def _discussion_for(*, proposal: Proposal) -> Thread:
     """The proposal's forum thread, in the agenda's category: comments are forum posts."""
     category = Category.objects.filter(slug=lines.CATEGORY_SLUG).first()
@@ -184,10 +191,14 @@ def _discussion_for(*, proposal: Proposal) -> Thread:
         author=proposal.author,
         last_posted_at=timezone.now(),
     )
+    # A Markdown link named by the proposal's title, to its unprefixed address: that one is each
+    # reader's own (LanguageMiddleware sends a reader of another language to their prefix), where
+    # the address in the proposal's language would show the page in that language to everyone.
+    with translation.override(settings.LANGUAGE_CODE):
+        url = reverse("agenda:proposal", args=[proposal.pk])
     with translation.override(proposal.language):
-        opening = _("Comments on the proposal “%(title)s”: %(url)s") % {
-            "title": proposal.title,
-            "url": reverse("agenda:proposal", args=[proposal.pk]),
+        opening = _("Comments on the proposal “%(link)s”.") % {
+            "link": f"[{_markdown_text(proposal.title)}]({url})"
         }
     post = Post.objects.create(
         thread=thread,

@@ -1,5 +1,6 @@
 """Agenda rounds, proposals, prioritising, official answers and agenda items (issue 20)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -751,3 +752,27 @@ def test_the_demo_has_a_closed_round_with_results_and_an_open_round_and_runs_twi
     assert AgendaItem.objects.count() == 2
     assert AgendaItem.objects.filter(title_en__startswith="Workshop").exists()
     assert current.proposals.published().count() == 2
+
+
+# --- The proposal's forum thread opens with a link to it, working in every reader's language -------
+
+
+def test_the_proposals_thread_opens_with_a_link_to_it_in_every_readers_language(client):
+    agenda_round = factories.agenda_round("proposals")
+    author = UserFactory(language="en")
+    proposal = factories.proposal(agenda_round, author, title="A [draft] *workshop* & more")
+    opening = Post.objects.get(thread=proposal.discussion, is_opening=True)
+    assert opening.language == "en"  # the proposal's own words, in its language
+    # The unprefixed address: each reader is sent to the page in their language (LanguageMiddleware).
+    neutral = address("agenda:proposal", args=[proposal.pk])
+    for language in ("pt-br", "en", "es"):
+        client.force_login(UserFactory(language=language))
+        thread = client.get(reverse("community:thread", args=[proposal.discussion.pk]))
+        assert thread.status_code == 200
+        links = re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', thread.content.decode())
+        assert (neutral, "A [draft] *workshop* &amp; more") in links, language
+        page = client.get(neutral, follow=True)
+        assert page.status_code == 200
+        wanted = address("agenda:proposal", args=[proposal.pk], language=language)
+        assert page.request["PATH_INFO"] == wanted
+        assert "A [draft] *workshop* &amp; more" in page.content.decode()
