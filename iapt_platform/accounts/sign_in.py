@@ -73,7 +73,9 @@ def _for_allauth(request: HttpRequest) -> bool:
     if request.META.get("HTTP_X_REQUESTED_WITH") or "json" in request.META.get("HTTP_ACCEPT", ""):
         return True  # allauth answers its scripts in JSON
     # A sign-in half done (password given, authenticator code awaited) lives in the session.
-    return settings.SESSION_COOKIE_NAME in request.COOKIES and get_pending_stage(request) is not None
+    return (
+        settings.SESSION_COOKIE_NAME in request.COOKIES and get_pending_stage(request) is not None
+    )
 
 
 def sign_in(request: HttpRequest) -> HttpResponseBase:
@@ -87,9 +89,9 @@ def sign_in(request: HttpRequest) -> HttpResponseBase:
     else:
         _with_query(request, f"next={_QUOTED_HOLE}")
         response = _kept(request)
-        if response.status_code == 200 and not response.streaming:
-            if not _fill(response, next_url):
-                _with_query(request, query)
-                return allauth_login(request)
+        filled = response.status_code != 200 or response.streaming or _fill(response, next_url)
+        if not filled:  # the hole somewhere it cannot be filled: rendered for this request
+            _with_query(request, query)
+            return allauth_login(request)
     add_never_cache_headers(response)
     return response

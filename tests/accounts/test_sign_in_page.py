@@ -151,11 +151,15 @@ def test_the_signed_out_message_is_shown_not_a_kept_copy(rendered):
 
 def test_each_language_has_its_own_copy():
     assert "Sign In" in page(Client())
-    spanish = Client().get(
-        reverse("account_login"), {"next": THREAD}, HTTP_ACCEPT_LANGUAGE="es"
-    ).content.decode()
+    spanish = (
+        Client()
+        .get(reverse("account_login"), {"next": THREAD}, HTTP_ACCEPT_LANGUAGE="es")
+        .content.decode()
+    )
     assert "Iniciar sesión" in spanish and "Sign In" not in spanish
-    portuguese = Client().get(
-        reverse("account_login"), {"next": THREAD}, HTTP_ACCEPT_LANGUAGE="pt-br"
-    ).content.decode()
+    portuguese = (
+        Client()
+        .get(reverse("account_login"), {"next": THREAD}, HTTP_ACCEPT_LANGUAGE="pt-br")
+        .content.decode()
+    )
     assert "Entrar" in portuguese
