@@ -70,8 +70,12 @@ def _for_allauth(request: HttpRequest) -> bool:
         return True
     if set(request.GET) - {"next"} or len(request.GET.getlist("next")) > 1:
         return True
-    if request.META.get("HTTP_X_REQUESTED_WITH") or "json" in request.META.get("HTTP_ACCEPT", ""):
-        return True  # allauth answers its scripts in JSON
+    if (
+        request.META.get("HTTP_X_REQUESTED_WITH")
+        or "json" in request.META.get("HTTP_ACCEPT", "")
+        or "json" in request.META.get("CONTENT_TYPE", "")
+    ):
+        return True  # allauth answers its scripts in JSON (its adapter's is_ajax)
     # A sign-in half done (password given, authenticator code awaited) lives in the session.
     return (
         settings.SESSION_COOKIE_NAME in request.COOKIES and get_pending_stage(request) is not None
