@@ -163,3 +163,10 @@ def test_each_language_has_its_own_copy():
         .content.decode()
     )
     assert "Entrar" in portuguese
+
+
+def test_allauths_scripts_get_its_json_not_the_kept_page():
+    page(Client())
+    response = Client().get(reverse("account_login"), HTTP_ACCEPT="application/json", **EN)
+    assert response["Content-Type"].startswith("application/json")
+    assert "form" in response.json()
