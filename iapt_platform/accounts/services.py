@@ -1,8 +1,8 @@
 import datetime as dt
 import secrets
 import tempfile
-from importlib import import_module
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from allauth.account.models import EmailAddress

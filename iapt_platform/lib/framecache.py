@@ -91,7 +91,7 @@ def fill_holes(request: HttpRequest, content: bytes, mark: bytes) -> bytes:
     """This member's own frame (kept for them) in the holes of a page kept for all members."""
     if mark not in content:
         return content
-    frame = get_template(FRAME_TEMPLATE).template
+    frame = get_template(FRAME_TEMPLATE).template  # type: ignore[attr-defined]  # Django's own
     # One context for every part: its processors (the member's unread version) run once.
     context = make_context({}, request)
     with context.bind_template(frame):

@@ -55,7 +55,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -65,6 +65,9 @@ from django.utils import timezone, translation
 from iapt_platform.lib import framecache
 
 from .cache import versions_read_together
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 _PLACEHOLDER = "_page_cache_placeholder"
 _HOLES = "_page_cache_reader_holes"
@@ -237,7 +240,7 @@ def member_changed(*user_ids: object) -> None:
         transaction.on_commit(bump)
 
 
-def members_change_with(model: type, user_field: str = "user_id") -> None:
+def members_change_with(model: "type[Model]", user_field: str = "user_id") -> None:
     """Each save or delete of `model` changes the kept answers of the member `user_field` names."""
     from django.db.models.signals import post_delete, post_save
 
@@ -249,7 +252,7 @@ def members_change_with(model: type, user_field: str = "user_id") -> None:
     post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete")
 
 
-def members_change_with_link(through: type, user_model: type) -> None:
+def members_change_with_link(through: "type[Model]", user_model: "type[Model]") -> None:
     """Each change to the many-to-many table `through` (members and something else: the managers
     of initiatives, the members of groups), from either side, changes the kept answers of the
     members it links or unlinks."""
@@ -262,13 +265,13 @@ def members_change_with_link(through: type, user_model: type) -> None:
 
     def changed(sender: type, instance: Any, action: str, pk_set: Any, **kwargs: Any) -> None:
         if isinstance(instance, user_model):
-            ids: Iterable[object] = (
+            ids: Iterable[Any] = (
                 [instance.pk] if action in ("post_add", "post_remove", "pre_clear") else []
             )
         elif action in ("post_add", "post_remove"):
             ids = pk_set or ()
         elif action == "pre_clear":
-            ids = through.objects.filter(**{other_fk.attname: instance.pk}).values_list(
+            ids = through._default_manager.filter(**{other_fk.attname: instance.pk}).values_list(
                 user_fk.attname, flat=True
             )
         else:
