@@ -10,7 +10,7 @@ from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 
-from iapt_platform.accounts import services
+from iapt_platform.accounts import services, sessions
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,12 +42,20 @@ def member(db):
     return UserFactory(email="lea@example.org", language="en")
 
 
-def test_sessions_are_read_from_the_cache_with_redis(member):
+def test_sessions_are_read_from_the_cache_with_redis_each_copy_for_minutes(member):
     if not settings.REDIS_URL:
         pytest.skip("the database alone without Redis")
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
-    device(member.email)
+    assert settings.SESSION_ENGINE == "iapt_platform.accounts.sessions"
+    phone = device(member.email)
     assert cached_copies() == 1
+    cache = caches[settings.SESSION_CACHE_ALIAS]
+    key = cache.make_and_validate_key(
+        sessions.SessionStore.cache_key_prefix + phone.cookies[settings.SESSION_COOKIE_NAME].value
+    )
+    # The session lives two weeks; its copy in the cache ten minutes at most (a delete lost to an
+    # outage cannot sign a cookie in again for longer).
+    assert 0 < cache._cache.get_client(key).ttl(key) <= sessions.KEEP
+    assert settings.SESSION_COOKIE_AGE > sessions.KEEP
 
 
 def test_sessions_ended_on_every_device_no_longer_sign_in(member):

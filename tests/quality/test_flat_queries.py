@@ -242,7 +242,9 @@ def _session_query() -> list[str]:
     """The session's row, unless sessions are read from the cache (with Redis: cached_db)."""
     from django.conf import settings
 
-    return [] if settings.SESSION_ENGINE.endswith("cached_db") else ['"django_session"']
+    return (
+        [] if settings.SESSION_ENGINE == "iapt_platform.accounts.sessions" else ['"django_session"']
+    )
 
 
 def test_a_members_kept_directory_asks_the_database_only_who_they_are():
