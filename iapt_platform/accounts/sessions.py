@@ -11,7 +11,9 @@ seconds per session costs nothing worth counting."""
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
+from django.core.cache import caches
 
 KEEP = 600
 
@@ -35,4 +37,4 @@ class _Briefly:
 class SessionStore(CachedDBStore):
     def __init__(self, session_key: str | None = None) -> None:
         super().__init__(session_key)
-        self._cache = _Briefly(self._cache)
+        self._cache: Any = _Briefly(caches[settings.SESSION_CACHE_ALIAS])
