@@ -563,6 +563,14 @@ SECURE_COOKIES = env.bool("SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
+# With Redis, sessions are read from the cache and written through to the database (an outage
+# reads the database: nobody is signed out), saving a query on every signed-in request; each copy
+# in the cache lives ten minutes at most (accounts/sessions.py). Whatever deletes sessions other
+# than through their SessionStore (accounts.services.sessions_end) drops the cached copies too.
+# The embedded mode's file cache would save nothing: the database alone.
+SESSION_ENGINE = (
+    "iapt_platform.accounts.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]  # load balancers probe over plain HTTP
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

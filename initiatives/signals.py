@@ -6,8 +6,11 @@ import logging
 import threading
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+from iapt_platform.lib import pagecache
 
 from . import counts, selectors, services
 from .models import Initiative, Programme, SearchListing, Sector
@@ -107,4 +110,7 @@ def connect() -> None:
         _listing_changed, sender=Initiative.sectors.through, dispatch_uid="listing-sectors"
     )
     pre_delete.connect(_initiative_deleted, sender=Initiative, dispatch_uid="counts-delete")
+    # Whether a member manages an initiative is kept with their reading of its page (pagecache):
+    # a manager added or removed, from either side, reads it again at once.
+    pagecache.members_change_with_link(Initiative.managers.through, get_user_model())
     post_delete.connect(_programme_deleted, sender=Programme, dispatch_uid="listing-programme")

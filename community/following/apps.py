@@ -13,11 +13,15 @@ class FollowingConfig(AppConfig):
         from iapt_platform.lib import news, pagecache
 
         from . import demo, email_samples, selectors, services
+        from .models import Follow
         from .templatetags.following import fill_follow_hole
 
         email_samples.register()
-        # The follow button in a page kept for all members: each reader's own state.
-        pagecache.hole_filler("follow", fill_follow_hole)
+        # The follow button in a page kept for all members: each reader's own state, kept with
+        # their reading of the page until one of their follows changes (or their roles, or the
+        # managers of an initiative: their apps say so).
+        pagecache.hole_filler("follow", fill_follow_hole, kept=True)
+        pagecache.members_change_with(Follow)
         news.listen(services.announcement_receive)
         # Promoters follow their own initiatives without asking (they may mute one).
         news.register_audience(news.INITIATIVE, selectors.initiative_promoters)

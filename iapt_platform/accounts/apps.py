@@ -8,6 +8,18 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from allauth.mfa.models import Authenticator
+
+        from iapt_platform.lib import pagecache
+
+        from .models import User
+
+        # What a member's reading of a page kept for all members keeps of them (pagecache: may
+        # they propose a story, follow) depends on their roles, their account and their
+        # authenticator app: any change to those reads it again at their next request.
+        pagecache.members_change_with(User, "pk")
+        pagecache.members_change_with_link(User.groups.through, User)
+        pagecache.members_change_with(Authenticator, "user_id")
         from . import email_samples
 
         email_samples.register()

@@ -2,6 +2,7 @@ import datetime as dt
 import secrets
 import tempfile
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -9,6 +10,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import IntegrityError, transaction
@@ -264,10 +266,22 @@ def account_close(
 
 def sessions_end(*, user: User) -> int:
     """End every session of `user`, on every device. Sessions are signed blobs keyed by their
-    key, so the live ones are read one by one: closing an account is rare."""
+    key, so the live ones are read one by one: closing an account is rare. Their copies in the
+    cache (the cached_db engine) go too, now and once the transaction commits (a request reading
+    the session meanwhile may have cached it again)."""
     ended = []
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
             ended.append(session.session_key)
     Session.objects.filter(session_key__in=ended).delete()
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if ended and hasattr(store, "cache_key_prefix"):
+        cached = caches[settings.SESSION_CACHE_ALIAS]
+        keys = [store.cache_key_prefix + key for key in ended]
+
+        def forget() -> None:
+            cached.delete_many(keys)
+
+        forget()
+        transaction.on_commit(forget)
     return len(ended)

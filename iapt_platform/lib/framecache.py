@@ -33,6 +33,7 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.template.context import make_context
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -90,9 +91,12 @@ def fill_holes(request: HttpRequest, content: bytes, mark: bytes) -> bytes:
     """This member's own frame (kept for them) in the holes of a page kept for all members."""
     if mark not in content:
         return content
-    frame = get_template(FRAME_TEMPLATE)
-    parts = {
-        name: frame.render({"part": name.decode()}, request).encode()
-        for name in set(re.findall(re.escape(mark) + rb"(\w+)\.", content))
-    }
+    frame = get_template(FRAME_TEMPLATE).template  # type: ignore[attr-defined]  # Django's own
+    # One context for every part: its processors (the member's unread version) run once.
+    context = make_context({}, request)
+    with context.bind_template(frame):
+        parts = {}
+        for name in set(re.findall(re.escape(mark) + rb"(\w+)\.", content)):
+            with context.push(part=name.decode()):
+                parts[name] = frame.render(context).encode()
     return re.sub(re.escape(mark) + rb"(\w+)\.", lambda m: parts[m.group(1)], content)

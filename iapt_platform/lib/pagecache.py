@@ -38,6 +38,14 @@ for them. A page that shows anything else of one member says how, in one of two 
   filler that tag registered (`hole_filler`), for this reader, with their own token.
 
 Anything else of one member (a name, their own post's link) must not appear in a page kept so.
+
+A page may also keep each member's answers (`keep_answers=True`): what `reader=` and
+`varies_with` answered and what the kept hole fillers (`hole_filler(..., kept=True)`) rendered,
+for this member, page address, language and page version, read in one call with the member's
+own version (`member_version_key`). Every change that may change one of those answers calls
+`member_changed(user_id)` (the helpers below connect it to a model's saves and deletes and to a
+many-to-many link's changes), which bumps that version: the next request asks again. An answer
+that depends on anything else must not be kept so.
 """
 
 import base64
@@ -47,7 +55,7 @@ import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -58,10 +66,16 @@ from iapt_platform.lib import framecache
 
 from .cache import versions_read_together
 
+if TYPE_CHECKING:
+    from django.db.models import Model
+
 _PLACEHOLDER = "_page_cache_placeholder"
 _HOLES = "_page_cache_reader_holes"
 _ANSWER = "_page_cache_reader_answer"
 _HOLE_MARK = "-hole-"
+_MEMBER_VERSION = "pagecache:member-version:{}"
+_KEPT_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]{32,64})(")')
+_TOKEN_LIKE = re.compile(rb"[A-Za-z0-9]{32,}")
 
 
 def csrf_placeholder(request: HttpRequest) -> dict:
@@ -146,9 +160,16 @@ def varies_with(name: str, answer: Callable[[HttpRequest], str]) -> None:
     _VARIES.setdefault(name, []).append(answer)
 
 
-def hole_filler(name: str, fill: Callable[[HttpRequest, Any], str]) -> None:
-    """`fill(request, value)` renders the part `reader_hole(request, name, value, ...)` left."""
+_KEPT_FILLERS: set[str] = set()
+
+
+def hole_filler(name: str, fill: Callable[[HttpRequest, Any], str], *, kept: bool = False) -> None:
+    """`fill(request, value)` renders the part `reader_hole(request, name, value, ...)` left.
+    `kept`: what it renders for a member changes only with changes that call `member_changed`
+    for them, so a page with `keep_answers` keeps it per member (its token put in on each hit)."""
     _FILLERS[name] = fill
+    if kept:
+        _KEPT_FILLERS.add(name)
 
 
 def reader_hole(
@@ -164,13 +185,28 @@ def reader_hole(
     return f"{mark}{name}:{data}."
 
 
-def _fill_reader_holes(request: HttpRequest, content: bytes, mark: bytes) -> bytes:
+def _fill_reader_holes(
+    request: HttpRequest, content: bytes, mark: bytes, kept: dict[bytes, bytes] | None = None
+) -> bytes:
+    """Each hole filled for this reader; with `kept` (a member's kept fills by hole, with the mark
+    kept under b"" where their token goes), from it where it has the hole, adding what it lacks."""
     if mark not in content:
         return content
 
     def fill(found: re.Match) -> bytes:
+        hole = found.group(1) + b":" + found.group(2)
+        if kept is not None and hole in kept:
+            return kept[hole].replace(kept[b""], get_token(request).encode())
+        name = found.group(1).decode()
         value = json.loads(base64.urlsafe_b64decode(found.group(2)))
-        return _FILLERS[found.group(1).decode()](request, value).encode()
+        filled = _FILLERS[name](request, value).encode()
+        if kept is not None and name in _KEPT_FILLERS:
+            token_mark = kept.setdefault(b"", f"kept-{secrets.token_urlsafe(18)}".encode())
+            keepable = _KEPT_TOKEN.sub(rb"\g<1>" + token_mark + rb"\g<3>", filled)
+            # Kept only if the token in its form was its one part of this request.
+            if not _TOKEN_LIKE.search(keepable):
+                kept[hole] = keepable
+        return filled
 
     return re.sub(re.escape(mark) + rb"(\w+):([A-Za-z0-9_=-]*)\.", fill, content)
 
@@ -178,6 +214,88 @@ def _fill_reader_holes(request: HttpRequest, content: bytes, mark: bytes) -> byt
 def reader_answer(request: HttpRequest) -> Any:
     """What the page's own `reader=` answered for this request (None when it did not run)."""
     return getattr(request, _ANSWER, None)
+
+
+def member_version_key(user_id: object) -> str:
+    """The key of the version of what is kept of member `user_id`'s answers (see the docstring)."""
+    return _MEMBER_VERSION.format(user_id)
+
+
+def member_changed(*user_ids: object) -> None:
+    """Something that may change these members' kept answers changed: bump their versions now and
+    again once the transaction commits (as `CacheVersion.bump_around_commit`)."""
+    from django.db import transaction
+
+    keys = [member_version_key(pk) for pk in user_ids if pk is not None]
+
+    def bump() -> None:
+        for key in keys:
+            try:
+                cache.incr(key)
+            except ValueError:  # missing (or the cache away): a value no kept answer was under
+                cache.set(key, secrets.randbits(48), None)
+
+    if keys:
+        bump()
+        transaction.on_commit(bump)
+
+
+def members_change_with(model: "type[Model]", user_field: str = "user_id") -> None:
+    """Each save or delete of `model` changes the kept answers of the member `user_field` names."""
+    from django.db.models.signals import post_delete, post_save
+
+    def changed(sender: type, instance: Any, **kwargs: Any) -> None:
+        member_changed(getattr(instance, user_field, None))
+
+    uid = f"pagecache-member:{model._meta.label}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:save")
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete")
+
+
+def members_change_with_link(through: "type[Model]", user_model: "type[Model]") -> None:
+    """Each change to the many-to-many table `through` (members and something else: the managers
+    of initiatives, the members of groups), from either side, changes the kept answers of the
+    members it links or unlinks."""
+    from django.db.models.signals import m2m_changed
+
+    user_fk = next(
+        f for f in through._meta.fields if f.is_relation and f.related_model is user_model
+    )
+    other_fk = next(f for f in through._meta.fields if f.is_relation and f is not user_fk)
+
+    def changed(sender: type, instance: Any, action: str, pk_set: Any, **kwargs: Any) -> None:
+        if isinstance(instance, user_model):
+            ids: Iterable[Any] = (
+                [instance.pk] if action in ("post_add", "post_remove", "pre_clear") else []
+            )
+        elif action in ("post_add", "post_remove"):
+            ids = pk_set or ()
+        elif action == "pre_clear":
+            ids = through._default_manager.filter(**{other_fk.attname: instance.pk}).values_list(
+                user_fk.attname, flat=True
+            )
+        else:
+            return
+        member_changed(*ids)
+
+    m2m_changed.connect(
+        changed, sender=through, weak=False, dispatch_uid=f"pagecache-member:{through._meta.label}"
+    )
+    members_change_with(through, user_fk.attname)  # rows written or deleted directly
+
+
+def _member_answers(request: HttpRequest, name: str) -> tuple[str, Any, Any]:
+    """The key of this member's kept answers for the page, their version, and what is kept (None:
+    nothing), in one call. The version None: the cache is away (nothing is kept then)."""
+    version_key = member_version_key(request.user.pk)
+    key = f"pagecache:answers:{request.user.pk}:{_key(request, name, '')}"
+    found = cache.get_many([version_key, key])
+    version = found.get(version_key)
+    if version is None:  # a member never changed, or an evicted key: a value never used before
+        version = secrets.randbits(48)
+        if not cache.add(version_key, version, None):
+            version = cache.get(version_key)
+    return key, version, found.get(key)
 
 
 def cache_page_for_visitors(
@@ -189,6 +307,7 @@ def cache_page_for_visitors(
     on_hit: Callable[[HttpRequest, Any], None] | None = None,
     members: bool = False,
     reader: Callable[..., Any] | None = None,
+    keep_answers: bool = False,
 ) -> Callable:
     """Serve the view's page from the cache to visitors who are not signed in.
 
@@ -204,6 +323,9 @@ def cache_page_for_visitors(
     `reader(request, *args, **kwargs)`, for such a page, answers what of the reader the page
     shows (a short value whose str joins the members' key; None sends the request to the view);
     the view reads it back with `reader_answer(request)`.
+    `keep_answers=True` keeps each member's answers (of `reader`, of `varies_with` and of the
+    kept hole fillers) until `member_changed` or the page's version says otherwise (see the
+    module's docstring).
     """
     allowed = frozenset(params)
     versions = tuple(version) if isinstance(version, Sequence) else (version,)
@@ -221,19 +343,48 @@ def cache_page_for_visitors(
             page_version = current()
             if page_version is None:  # nothing names what the page shows: never kept
                 return view(request, *args, **kwargs)
-            if request.user.is_authenticated and (reader is not None or name in _VARIES):
+            kept_key, kept_version, kept = None, None, None
+            fills: dict[bytes, bytes] | None = None
+            if keep_answers and request.user.is_authenticated:
+                kept_key, kept_version, kept = _member_answers(request, name)
+                if kept_version is None:
+                    kept_key = None  # the cache is away: nothing kept
+                elif kept is not None and kept[:2] == (kept_version, page_version):
+                    fills = dict(kept[4])
+                else:
+                    kept = None
+                    fills = {}
+            variant = None
+            if kept is not None:
+                setattr(request, _ANSWER, kept[2])
+                variant = kept[3]
+            elif request.user.is_authenticated and (reader is not None or name in _VARIES):
                 answer = reader(request, *args, **kwargs) if reader is not None else ""
                 if answer is None:
                     return view(request, *args, **kwargs)
                 setattr(request, _ANSWER, answer)
-                variant = [str(answer), *(vary(request) for vary in _VARIES.get(name, ()))]
-                page_version = f"{page_version}:{'.'.join(variant)}"
+                variant = ".".join(
+                    [str(answer), *(vary(request) for vary in _VARIES.get(name, ()))]
+                )
+            known = dict(fills) if fills is not None else None
+            version_read = page_version
+
+            def keep() -> None:
+                if kept_key is not None and (kept is None or fills != known):
+                    entry = (kept_version, version_read, reader_answer(request), variant, fills)
+                    cache.set(kept_key, entry, timeout)
+
+            if variant is not None:
+                page_version = f"{page_version}:{variant}"
             key = _key(request, name, page_version)
             stored = cache.get(key)
             if stored is not None:
                 content, content_type, placeholder, headers, note = stored
                 content = framecache.fill_holes(request, content, placeholder + b"-frame-")
-                content = _fill_reader_holes(request, content, placeholder + _HOLE_MARK.encode())
+                content = _fill_reader_holes(
+                    request, content, placeholder + _HOLE_MARK.encode(), fills
+                )
+                keep()
                 hit = HttpResponse(
                     _with_token(request, content, placeholder), content_type=content_type
                 )
@@ -263,7 +414,9 @@ def cache_page_for_visitors(
                 entry = (response.content, response["Content-Type"], mark)
                 cache.set(key, (*entry, _kept_headers(response), note), timeout)
             content = framecache.fill_holes(request, response.content, mark + b"-frame-")
-            content = _fill_reader_holes(request, content, mark + _HOLE_MARK.encode())
+            content = _fill_reader_holes(request, content, mark + _HOLE_MARK.encode(), fills)
+            if _storable(response):
+                keep()
             response.content = _with_token(request, content, mark)
             return response
 

@@ -52,8 +52,14 @@ def _reader(request: HttpRequest, slug: str) -> str | None:
 # The page of one initiative: what apps add to it (stories, resources, offers) joins the key
 # through also_shows() in their AppConfig.ready(). Members share a copy too, per answer of
 # `_reader` and of what apps add (the stories' "propose" link); the follow button is a hole.
+# Each member's answers are kept (keep_answers): the changes that alter them say so
+# (managers: initiatives/signals.py; roles and account: accounts/apps.py; follows: following).
 @cache_page_for_visitors(
-    "initiatives:detail", version=selectors.registry_version, members=True, reader=_reader
+    "initiatives:detail",
+    version=selectors.registry_version,
+    members=True,
+    reader=_reader,
+    keep_answers=True,
 )
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
     initiative = selectors.initiative_for_public_page(slug=slug)
