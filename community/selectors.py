@@ -75,13 +75,45 @@ def _opening_is_hidden(thread: Thread) -> bool:
     return thread.opening_hidden  # type: ignore[attr-defined]
 
 
-def thread_for_reader(*, user: Any) -> QuerySet[Thread]:
+def thread_for_reader(*, user: Any, marks: bool = False) -> QuerySet[Thread]:
     """Threads with what their page asks besides: whether the opening post is hidden, and
-    whether the reader watches it (`watching`), in the same query."""
-    return Thread.objects.select_related("category", "author").annotate(
+    whether the reader watches it (`watching`), in the same query. `marks`: also whether the
+    reader has anything of their own in it (`has_marks`: a post, a reaction, a flag), which
+    `reader_marks` then lists (most readers have none: no second query)."""
+    qs = Thread.objects.select_related("category", "author").annotate(
         opening_hidden=Exists(_opening_hidden().filter(thread_id=OuterRef("pk"))),
         watching=Exists(Watch.objects.filter(user=user.pk, thread=OuterRef("pk"))),
     )
+    if marks:
+        qs = qs.annotate(
+            has_marks=Exists(Post.objects.filter(thread=OuterRef("pk"), author=user.pk))
+            | Exists(Reaction.objects.filter(post__thread=OuterRef("pk"), user=user.pk))
+            | Exists(Flag.objects.filter(post__thread=OuterRef("pk"), user=user.pk))
+        )
+    return qs
+
+
+def reader_marks(*, user: Any, thread: Thread) -> tuple[frozenset[int], ...]:
+    """The reader's own parts of a thread's posts, as post ids, in one query: the posts they
+    wrote (in any state), those they found useful, those they flagged."""
+    rows = (
+        Post.objects.filter(thread=thread, author=user.pk)
+        .order_by()
+        .values_list(Value("o", output_field=CharField()), "pk")
+        .union(
+            Reaction.objects.filter(post__thread=thread, user=user.pk)
+            .order_by()
+            .values_list(Value("r", output_field=CharField()), "post_id"),
+            Flag.objects.filter(post__thread=thread, user=user.pk)
+            .order_by()
+            .values_list(Value("f", output_field=CharField()), "post_id"),
+            all=True,
+        )
+    )
+    found: dict[str, set[int]] = {"o": set(), "r": set(), "f": set()}
+    for kind, pk in rows:
+        found[kind].add(pk)
+    return frozenset(found["o"]), frozenset(found["r"]), frozenset(found["f"])
 
 
 def can_read_thread(*, user: Any, thread: Thread) -> bool:
@@ -266,8 +298,17 @@ def post_extras(posts: list[Post]) -> None:
 PEOPLE = CacheVersion("community:people-version")
 
 
+class _VersionOfOne(CacheVersion):
+    """The version of one thread's or one member's content: made on each use and read on its
+    own, never registered with the module constants `versions_read_together` reads at once
+    (registered, every thread and member a process ever served would join that read)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
 def thread_version(thread_id: int) -> CacheVersion:
-    return CacheVersion(f"community:thread-version:{thread_id}")
+    return _VersionOfOne(f"community:thread-version:{thread_id}")
 
 
 def post_fragment_version(*, thread_id: int) -> str:
@@ -365,7 +406,7 @@ UNREAD_SECONDS = 3600
 
 
 def _unread_version(user_id: int) -> CacheVersion:
-    return CacheVersion(f"community:notifications-version:{user_id}")
+    return _VersionOfOne(f"community:notifications-version:{user_id}")
 
 
 def unread_count(*, user: Any) -> int:

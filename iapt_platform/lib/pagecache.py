@@ -175,6 +175,12 @@ def _fill_reader_holes(request: HttpRequest, content: bytes, mark: bytes) -> byt
     return re.sub(re.escape(mark) + rb"(\w+):([A-Za-z0-9_=-]*)\.", fill, content)
 
 
+def csrf_token_of(request: HttpRequest) -> str:
+    """The token a form rendered outside a template's context carries (a fragment kept on its
+    own): the placeholder while the page is rendered to be kept, else the reader's own."""
+    return getattr(request, _PLACEHOLDER, None) or get_token(request)
+
+
 def reader_answer(request: HttpRequest) -> Any:
     """What the page's own `reader=` answered for this request (None when it did not run)."""
     return getattr(request, _ANSWER, None)
