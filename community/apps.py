@@ -23,12 +23,14 @@ class CommunityConfig(AppConfig):
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib.cache import bump_on_change
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, metrics, review, selectors, services
         from .models import (
             Attachment,
+            Category,
             Flag,
             MemberProfile,
             Notification,
@@ -148,6 +150,9 @@ class CommunityConfig(AppConfig):
             post_delete.connect(
                 thread_changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete"
             )
+
+        # A thread page's kept row holds its category (selectors.thread_kept).
+        bump_on_change(selectors.CATEGORIES, Category)
 
         def people_changed(sender, instance, update_fields=None, **kwargs) -> None:
             if update_fields is not None and set(update_fields) <= {"last_login"}:

@@ -75,32 +75,59 @@ def _opening_is_hidden(thread: Thread) -> bool:
     return thread.opening_hidden  # type: ignore[attr-defined]
 
 
-def thread_for_reader(*, user: Any, marks: bool = False) -> QuerySet[Thread]:
+def thread_for_reader(*, user: Any) -> QuerySet[Thread]:
     """Threads with what their page asks besides: whether the opening post is hidden, and
-    whether the reader watches it (`watching`), in the same query. `marks`: also whether the
-    reader has anything of their own in it (`has_marks`: a post, a reaction, a flag), which
-    `reader_marks` then lists (most readers have none: no second query)."""
-    qs = Thread.objects.select_related("category", "author").annotate(
+    whether the reader watches it (`watching`), in the same query."""
+    return Thread.objects.select_related("category", "author").annotate(
         opening_hidden=Exists(_opening_hidden().filter(thread_id=OuterRef("pk"))),
         watching=Exists(Watch.objects.filter(user=user.pk, thread=OuterRef("pk"))),
     )
-    if marks:
-        qs = qs.annotate(
-            has_marks=Exists(Post.objects.filter(thread=OuterRef("pk"), author=user.pk))
-            | Exists(Reaction.objects.filter(post__thread=OuterRef("pk"), user=user.pk))
-            | Exists(Flag.objects.filter(post__thread=OuterRef("pk"), user=user.pk))
-        )
-    return qs
 
 
-def reader_marks(*, user: Any, thread: Thread) -> tuple[frozenset[int], ...]:
-    """The reader's own parts of a thread's posts, as post ids, in one query: the posts they
-    wrote (in any state), those they found useful, those they flagged."""
+# A thread's row for its page, kept under the thread's, the people's and the categories'
+# versions (a category renamed, made private: community/apps.py), with whether its opening post
+# is hidden (a post's save bumps the thread's version); what is the reader's is read apart
+# (`reader_marks`). The timeout only bounds the memory.
+CATEGORIES = CacheVersion("community:categories-version")
+THREAD_ROW_SECONDS = 24 * 3600
+
+
+def thread_kept(*, pk: int) -> tuple[Thread | None, str]:
+    """The thread `pk` (with its category and `opening_hidden`), or None, and the version of
+    its page's posts (`post_fragment_version`), in one cache round trip when it is kept."""
+    versions = (thread_version(pk), PEOPLE, CATEGORIES)
+    row_key = f"community:thread-row:{pk}"
+    found = cache.get_many([*(version.key for version in versions), row_key])
+    current = [
+        str(found[version.key]) if version.key in found else str(version.get())
+        for version in versions
+    ]
+    posts_version = ".".join(current[:2])
+    kept = found.get(row_key)
+    if kept is not None and kept[0] == current:
+        return kept[1], posts_version
+    thread = (
+        Thread.objects.select_related("category")
+        .annotate(opening_hidden=Exists(_opening_hidden().filter(thread_id=OuterRef("pk"))))
+        .filter(pk=pk)
+        .first()
+    )
+    if thread is not None:
+        cache.set(row_key, (current, thread), THREAD_ROW_SECONDS)
+    return thread, posts_version
+
+
+def reader_marks(*, user: Any, thread: Thread) -> tuple[bool, frozenset[int], ...]:
+    """The reader's own parts of a thread page, in one query: whether they watch it, and as post
+    ids the posts they wrote (in any state), those they found useful, those they flagged."""
     rows = (
-        Post.objects.filter(thread=thread, author=user.pk)
+        Watch.objects.filter(thread=thread, user=user.pk)
         .order_by()
-        .values_list(Value("o", output_field=CharField()), "pk")
+        .values_list(Value("w", output_field=CharField()), "thread_id")
         .union(
+            Post.objects.filter(thread=thread, author=user.pk)
+            .order_by()
+            .values_list(Value("o", output_field=CharField()), "pk"),
             Reaction.objects.filter(post__thread=thread, user=user.pk)
             .order_by()
             .values_list(Value("r", output_field=CharField()), "post_id"),
@@ -110,10 +137,15 @@ def reader_marks(*, user: Any, thread: Thread) -> tuple[frozenset[int], ...]:
             all=True,
         )
     )
-    found: dict[str, set[int]] = {"o": set(), "r": set(), "f": set()}
+    found: dict[str, set[int]] = {"w": set(), "o": set(), "r": set(), "f": set()}
     for kind, pk in rows:
         found[kind].add(pk)
-    return frozenset(found["o"]), frozenset(found["r"]), frozenset(found["f"])
+    return (
+        bool(found["w"]),
+        frozenset(found["o"]),
+        frozenset(found["r"]),
+        frozenset(found["f"]),
+    )
 
 
 def can_read_thread(*, user: Any, thread: Thread) -> bool:

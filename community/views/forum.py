@@ -211,25 +211,24 @@ class _Reading:
 
 def _reader(request: AuthenticatedRequest, pk: int) -> _Reading | None:
     """The member's part of a thread page (None: the view answers, uncached: a thread they may
-    not read, a page number outside the thread)."""
+    not read, a page number outside the thread). The thread's row is kept (`thread_kept`); the
+    reader's watch and marks are one query."""
     user = request.user
-    thread = selectors.thread_for_reader(user=user, marks=True).filter(pk=pk).first()
+    thread, version = selectors.thread_kept(pk=pk)
     if thread is None or not selectors.can_read_thread(user=user, thread=thread):
         return None
     page = request.GET.get("page")
     pages = thread.reply_count // selectors.POSTS_PER_PAGE + 1  # the opening post and replies
     if page not in (None, "1") and not (page.isdigit() and page[0] != "0" and int(page) <= pages):
         return None  # only the thread's own pages are kept, never one per typed number
-    if thread.has_marks:  # type: ignore[attr-defined]
-        own, useful, flagged = selectors.reader_marks(user=user, thread=thread)
-    else:
-        own = useful = flagged = frozenset()
+    watching, own, useful, flagged = selectors.reader_marks(user=user, thread=thread)
+    thread.watching = watching  # type: ignore[attr-defined]
     return _Reading(
         thread=thread,
-        version=selectors.post_fragment_version(thread_id=thread.pk),
+        version=version,
         is_moderator=roles.is_moderator(user),
         closed_reason=selectors.reply_closed_reason(user=user, thread=thread),
-        watching=thread.watching,  # type: ignore[attr-defined]
+        watching=watching,
         is_asker=thread.author_id == user.pk,
         own=own,
         useful=useful,
