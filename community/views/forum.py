@@ -243,7 +243,7 @@ def _reader(request: AuthenticatedRequest, pk: int) -> _Reading | None:
 @require_http_methods(["GET", "POST"])
 @member_required
 @cache_page_for_visitors(
-    "community:thread", version=lambda: "t", params=("page",), members=True, reader=_reader
+    "community:thread", version=(), params=("page",), members=True, reader=_reader
 )
 def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     reading: _Reading | None = reader_answer(request)

@@ -200,7 +200,8 @@ def cache_page_for_visitors(
 
     `version` is the version of the content the page shows, or a list of them when it shows
     several kinds (each a callable: a `CacheVersion`'s `get`, or `timed(...)` of one; a callable
-    that answers None keeps the page out of the cache).
+    that answers None keeps the page out of the cache). An empty list, for a page of one object
+    whose versions are that object's: its `reader=` answer names them (read with the object).
     `params` lists the query parameters the page may carry and still be kept (a bounded set of
     values each: filters, sort, page); any other parameter sends the request to the view.
     `on_hit(request, note)` runs on each page served from the cache, with the note the view left
@@ -215,6 +216,8 @@ def cache_page_for_visitors(
     versions = tuple(version) if isinstance(version, Sequence) else (version,)
 
     def current() -> str | None:
+        if not versions and not _ALSO_SHOWN.get(name):
+            return ""  # `version=()`: a page whose `reader=` answer names its versions itself
         with versions_read_together():  # one round trip for all of them
             parts = [get() for get in (*versions, *_ALSO_SHOWN.get(name, ()))]
         return None if None in parts else "-".join(str(part) for part in parts)
