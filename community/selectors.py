@@ -136,7 +136,9 @@ def _marks_sql() -> str:
     return " UNION ALL ".join(parts)
 
 
-def reader_marks(*, user: Any, thread: Thread) -> tuple[bool, frozenset[int], ...]:
+def reader_marks(
+    *, user: Any, thread: Thread
+) -> tuple[bool, frozenset[int], frozenset[int], frozenset[int]]:
     """The reader's own parts of a thread page, in one query: whether they watch it, and as post
     ids the posts they wrote (in any state), those they found useful, those they flagged. (SQL
     of its own: built with the ORM, this query cost more to compose than to run, on every view.)"""

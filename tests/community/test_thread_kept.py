@@ -212,18 +212,35 @@ def test_a_renamed_category_shows_in_the_breadcrumb(forum, django_capture_on_com
     assert "Money matters</a>" in pages(f, "lena")["lena"]
 
 
+def _token_of_form(page: str, action: str) -> str:
+    form = re.search(
+        rf'action="{re.escape(action)}"[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken" '
+        r'value="([^"]+)"',
+        page,
+    )
+    assert form is not None, action
+    return form.group(1)
+
+
 def test_each_member_s_copy_carries_their_own_token(forum):
-    """Lena's kept page, served to Raúl, carries Raúl's token: his reply with it is accepted."""
+    """Lena's page kept from her other browser, served to this one, carries this one's token in
+    every form (the reply box and each post's buttons): both are accepted."""
     f = forum
     client = Client(enforce_csrf_checks=True)
-    client.force_login(f["raul"])
-    page = shown(client, f["page"])
-    shown(client, f["page"])
+    client.force_login(f["lena"])
+    page = shown(client, f["page"])  # the copy kept for Lena's first browser
     assert "csrf-" not in page
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    response = client.post(f["page"], {"body": "With my own token", "csrfmiddlewaretoken": token})
+    with translation.override("en"):
+        useful = reverse("community:post_useful", args=[f["reply"].pk])
+    in_post = _token_of_form(page, useful)
+    assert client.post(useful, {"csrfmiddlewaretoken": in_post}).status_code == 302
+    assert f["reply"].reactions.filter(user=f["lena"]).exists()
+    reply_box = _token_of_form(page, f["page"])
+    response = client.post(
+        f["page"], {"body": "With my own token", "csrfmiddlewaretoken": reply_box}
+    )
     assert response.status_code == 302
-    assert Post.objects.filter(body="With my own token", author=f["raul"]).exists()
+    assert Post.objects.filter(body="With my own token", author=f["lena"]).exists()
 
 
 def test_a_reply_with_an_error_keeps_the_text_and_a_quote_fills_the_box(forum):
