@@ -23,11 +23,22 @@ class CommunityConfig(AppConfig):
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib.cache import bump_on_change
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
 
         from . import demo, metrics, review, selectors, services
-        from .models import Attachment, MemberProfile, Notification, Post, PostRevision, Thread
+        from .models import (
+            Attachment,
+            Category,
+            Flag,
+            MemberProfile,
+            Notification,
+            Post,
+            PostRevision,
+            Reaction,
+            Thread,
+        )
 
         dashboard.register_section(
             dashboard.MEMBERS,
@@ -116,7 +127,7 @@ class CommunityConfig(AppConfig):
 
         # Cache invalidation: the posts kept rendered for a thread page (selectors.PEOPLE,
         # selectors.thread_version): any save or deletion of a post, its attachments, its edit
-        # history or its thread; any change to a profile or an account (names, handles, an
+        # history, its reactions and flags or its thread; any change to a profile or an account (names, handles, an
         # account closed) but the sign-in's own update of last_login.
         def thread_changed(sender, instance, **kwargs) -> None:
             thread_id = instance.pk if sender is Thread else getattr(instance, "thread_id", None)
@@ -131,12 +142,17 @@ class CommunityConfig(AppConfig):
             if sender in (Thread, Post):
                 selectors.FORUM_VERSION.bump_around_commit()
 
-        for model in (Thread, Post, Attachment, PostRevision):
+        # Reactions and flags too: a thread page is kept whole for members (views/forum.py)
+        # and shows their counts.
+        for model in (Thread, Post, Attachment, PostRevision, Reaction, Flag):
             uid = f"thread-version:{model._meta.label}"
             post_save.connect(thread_changed, sender=model, weak=False, dispatch_uid=f"{uid}:save")
             post_delete.connect(
                 thread_changed, sender=model, weak=False, dispatch_uid=f"{uid}:delete"
             )
+
+        # A thread page's kept row holds its category (selectors.thread_kept).
+        bump_on_change(selectors.CATEGORIES, Category)
 
         def people_changed(sender, instance, update_fields=None, **kwargs) -> None:
             if update_fields is not None and set(update_fields) <= {"last_login"}:

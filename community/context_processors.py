@@ -10,7 +10,13 @@ def notifications(request):
 
     from .selectors import unread_count, unread_version
 
+    def version() -> str:
+        # Once per request: a page kept for members renders each part of its frame apart.
+        if not hasattr(request, "_unread_version"):
+            request._unread_version = unread_version(user=user)
+        return request._unread_version
+
     return {
         "UNREAD_NOTIFICATIONS": SimpleLazyObject(lambda: unread_count(user=user)),
-        "UNREAD_VERSION": SimpleLazyObject(lambda: unread_version(user=user)),
+        "UNREAD_VERSION": SimpleLazyObject(version),
     }

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -81,6 +82,76 @@ def thread_for_reader(*, user: Any) -> QuerySet[Thread]:
     return Thread.objects.select_related("category", "author").annotate(
         opening_hidden=Exists(_opening_hidden().filter(thread_id=OuterRef("pk"))),
         watching=Exists(Watch.objects.filter(user=user.pk, thread=OuterRef("pk"))),
+    )
+
+
+# A thread's row for its page, kept under the thread's, the people's and the categories'
+# versions (a category renamed, made private: community/apps.py), with whether its opening post
+# is hidden (a post's save bumps the thread's version); what is the reader's is read apart
+# (`reader_marks`). The timeout only bounds the memory.
+CATEGORIES = CacheVersion("community:categories-version")
+THREAD_ROW_SECONDS = 24 * 3600
+
+
+def thread_kept(*, pk: int) -> tuple[Thread | None, str]:
+    """The thread `pk` (with its category and `opening_hidden`), or None, and the version of
+    its page's posts (`post_fragment_version`), in one cache round trip when it is kept."""
+    versions = (thread_version(pk), PEOPLE, CATEGORIES)
+    row_key = f"community:thread-row:{pk}"
+    found = cache.get_many([*(version.key for version in versions), row_key])
+    current = [
+        str(found[version.key]) if version.key in found else str(version.get())
+        for version in versions
+    ]
+    posts_version = ".".join(current[:2])
+    kept = found.get(row_key)
+    if kept is not None and kept[0] == current:
+        return kept[1], posts_version
+    thread = (
+        Thread.objects.select_related("category")
+        .annotate(opening_hidden=Exists(_opening_hidden().filter(thread_id=OuterRef("pk"))))
+        .filter(pk=pk)
+        .first()
+    )
+    if thread is not None:
+        cache.set(row_key, (current, thread), THREAD_ROW_SECONDS)
+    return thread, posts_version
+
+
+def _marks_sql() -> str:
+    """Table names from the models; the values are parameters."""
+    post, watch = Post._meta.db_table, Watch._meta.db_table
+    reaction, flag = Reaction._meta.db_table, Flag._meta.db_table
+    own = "user_id = %(user)s AND thread_id = %(thread)s"
+    theirs = "m.user_id = %(user)s AND p.thread_id = %(thread)s"
+    parts = [
+        f"SELECT 'w', thread_id FROM {watch} WHERE {own}",  # noqa: S608
+        f"SELECT 'o', id FROM {post} WHERE {own.replace('user_id', 'author_id')}",  # noqa: S608
+        *(
+            f"SELECT '{kind}', m.post_id FROM {table} m"  # noqa: S608
+            f" JOIN {post} p ON p.id = m.post_id WHERE {theirs}"
+            for kind, table in (("r", reaction), ("f", flag))
+        ),
+    ]
+    return " UNION ALL ".join(parts)
+
+
+def reader_marks(
+    *, user: Any, thread: Thread
+) -> tuple[bool, frozenset[int], frozenset[int], frozenset[int]]:
+    """The reader's own parts of a thread page, in one query: whether they watch it, and as post
+    ids the posts they wrote (in any state), those they found useful, those they flagged. (SQL
+    of its own: built with the ORM, this query cost more to compose than to run, on every view.)"""
+    found: dict[str, set[int]] = {"w": set(), "o": set(), "r": set(), "f": set()}
+    with connection.cursor() as cursor:
+        cursor.execute(_marks_sql(), {"user": user.pk, "thread": thread.pk})
+        for kind, pk in cursor.fetchall():
+            found[kind].add(pk)
+    return (
+        bool(found["w"]),
+        frozenset(found["o"]),
+        frozenset(found["r"]),
+        frozenset(found["f"]),
     )
 
 
@@ -266,8 +337,17 @@ def post_extras(posts: list[Post]) -> None:
 PEOPLE = CacheVersion("community:people-version")
 
 
+class _VersionOfOne(CacheVersion):
+    """The version of one thread's or one member's content: made on each use and read on its
+    own, never registered with the module constants `versions_read_together` reads at once
+    (registered, every thread and member a process ever served would join that read)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
 def thread_version(thread_id: int) -> CacheVersion:
-    return CacheVersion(f"community:thread-version:{thread_id}")
+    return _VersionOfOne(f"community:thread-version:{thread_id}")
 
 
 def post_fragment_version(*, thread_id: int) -> str:
@@ -365,7 +445,7 @@ UNREAD_SECONDS = 3600
 
 
 def _unread_version(user_id: int) -> CacheVersion:
-    return CacheVersion(f"community:notifications-version:{user_id}")
+    return _VersionOfOne(f"community:notifications-version:{user_id}")
 
 
 def unread_count(*, user: Any) -> int:

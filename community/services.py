@@ -448,6 +448,8 @@ def _decide_flags(post: Post, *, moderator: Any, hide: bool, reason: str) -> Non
     _set_hidden(post=post, hidden=hide, actor=moderator, action=action, reason=reason)
     decided = Flag.Status.UPHELD if hide else Flag.Status.DISMISSED
     Flag.objects.filter(post=post, status=Flag.Status.OPEN).update(status=decided)
+    # An update sends no signal: the thread's page shows its open flags to moderators.
+    selectors.thread_version(post.thread_id).bump_around_commit()
 
 
 def flag_request_changes(post: Post, *, moderator: Any, comment: str) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from iapt_platform.accounts import roles
 from iapt_platform.lib.downloads import file_download
 from iapt_platform.lib.http import AuthenticatedRequest
-from iapt_platform.lib.pagecache import cache_page_for_visitors
+from iapt_platform.lib.pagecache import cache_page_for_visitors, csrf_token_of, reader_answer
 
 from .. import selectors, services
 from ..forms import EditForm, FlagForm, ReplyForm, SearchForm, ThreadForm
@@ -177,11 +177,83 @@ def _quote(request: AuthenticatedRequest, thread: Thread) -> str:
     return f"> **{header}**\n>\n" + "\n".join(lines) + "\n\n"
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What of one member a thread page shows, asked once per request (`_reader`): the copy of
+    the page kept for members is kept under it (`str`), so members who would see the same page
+    share one copy and a member whose part changes (a role, a watch, their own post, a reaction,
+    a flag) gets another at once. The view renders with it, never asks again (see pagecache)."""
+
+    thread: Thread
+    version: str  # the posts' and the people's versions (selectors.post_fragment_version)
+    is_moderator: bool
+    closed_reason: str | None
+    watching: bool
+    is_asker: bool
+    own: frozenset[int]  # the reader's posts in the thread (in any state)
+    useful: frozenset[int]  # the posts they found useful
+    flagged: frozenset[int]  # the posts they flagged
+
+    def __str__(self) -> str:
+        thread, category = self.thread, self.thread.category
+        # The thread's row as the page shows it (a save bumps the version too; the category's
+        # name and address do not), and the reader's parts.
+        state = (
+            *(thread.title, thread.is_question, thread.accepted_answer_id, thread.pinned),
+            *(thread.locked, thread.hidden, thread.is_published, thread.opening_hidden),  # type: ignore[attr-defined]
+            *(category.pk, category.name, category.slug),
+            *(self.is_moderator, self.closed_reason, self.watching, self.is_asker),
+            *(sorted(self.own), sorted(self.useful), sorted(self.flagged)),
+        )
+        digest = hashlib.blake2b(repr(state).encode(), digest_size=12).hexdigest()
+        return f"{self.version}.{digest}"
+
+
+def _reader(request: AuthenticatedRequest, pk: int) -> _Reading | None:
+    """The member's part of a thread page (None: the view answers, uncached: a thread they may
+    not read, a page number outside the thread). The thread's row is kept (`thread_kept`); the
+    reader's watch and marks are one query."""
+    user = request.user
+    thread, version = selectors.thread_kept(pk=pk)
+    if thread is None or not selectors.can_read_thread(user=user, thread=thread):
+        return None
+    page = request.GET.get("page")
+    pages = thread.reply_count // selectors.POSTS_PER_PAGE + 1  # the opening post and replies
+    if page not in (None, "1") and not (page.isdigit() and page[0] != "0" and int(page) <= pages):
+        return None  # only the thread's own pages are kept, never one per typed number
+    watching, own, useful, flagged = selectors.reader_marks(user=user, thread=thread)
+    thread.watching = watching  # type: ignore[attr-defined]
+    return _Reading(
+        thread=thread,
+        version=version,
+        is_moderator=roles.is_moderator(user),
+        closed_reason=selectors.reply_closed_reason(user=user, thread=thread),
+        watching=watching,
+        is_asker=thread.author_id == user.pk,
+        own=own,
+        useful=useful,
+        flagged=flagged,
+    )
+
+
+# A member's GET of a thread page is kept whole, one copy per answer of `_reader` (and per page,
+# language and time zone), the frame and the CSRF token put in for each member on each hit
+# (iapt_platform/lib/pagecache.py). A reply (POST), a quote (`?quote=`), a page with a message
+# to show go to the view as before. Nothing happens on reading a thread but the page itself.
 @require_http_methods(["GET", "POST"])
 @member_required
+@cache_page_for_visitors(
+    "community:thread", version=(), params=("page",), members=True, reader=_reader
+)
 def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    thread = _thread_or_404(request, pk)
-    closed_reason = selectors.reply_closed_reason(user=request.user, thread=thread)
+    reading: _Reading | None = reader_answer(request)
+    if reading is not None:
+        thread = reading.thread
+        closed_reason, is_moderator = reading.closed_reason, reading.is_moderator
+    else:
+        thread = _thread_or_404(request, pk)
+        closed_reason = selectors.reply_closed_reason(user=request.user, thread=thread)
+        is_moderator = roles.is_moderator(request.user)
     can_reply = closed_reason is None
     status = 200
     if request.method == "POST":
@@ -219,11 +291,16 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     page = paginator.get_page(page_number)
     if first is not None:
         page.object_list = first
+    shown = list(page.object_list)
+    if reading is not None:  # the marks the copy is kept under, not read a second time
+        for post in shown:
+            post.found_useful = post.pk in reading.useful  # type: ignore[attr-defined]
+            post.flagged_by_me = post.pk in reading.flagged  # type: ignore[attr-defined]
     shared = {
         "thread": thread,
         "page": page,
         "can_reply": can_reply,
-        "is_moderator": roles.is_moderator(request.user),
+        "is_moderator": is_moderator,
         "is_asker": thread.author_id == request.user.pk,
         "user": request.user,
     }
@@ -235,7 +312,12 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "category": thread.category,
             "form": form,
             "closed_reason": closed_reason,
-            "posts_html": _posts_html(request, posts=list(page.object_list), context=shared),
+            "posts_html": _posts_html(
+                request,
+                posts=shown,
+                context=shared,
+                version=reading.version if reading is not None else None,
+            ),
             "watching": thread.watching,  # type: ignore[attr-defined]
         },
         status=status,
@@ -274,12 +356,15 @@ def _post_state(post: Post, context: dict) -> str:
     return hashlib.blake2b(repr(state).encode(), digest_size=12).hexdigest()
 
 
-def _posts_html(request: AuthenticatedRequest, *, posts: list[Post], context: dict) -> str:
+def _posts_html(
+    request: AuthenticatedRequest, *, posts: list[Post], context: dict, version: str | None = None
+) -> str:
     """The page's posts, each rendered once for every reader who sees it alike and kept: one
     cache read for the page; Markdown, attachments, edit history and mentions only for the
     posts not kept yet. The forms' CSRF token is a placeholder in what is kept (as in the
     visitors' page cache), the reader's own put in its place."""
-    version = selectors.post_fragment_version(thread_id=context["thread"].pk)
+    if version is None:
+        version = selectors.post_fragment_version(thread_id=context["thread"].pk)
     where = f"{translation.get_language()}:{timezone.get_current_timezone_name()}"
     keys = {
         post.pk: f"community:post:{post.pk}:{version}:{where}:{_post_state(post, context)}"
@@ -303,7 +388,7 @@ def _posts_html(request: AuthenticatedRequest, *, posts: list[Post], context: di
         }
         cache.set_many(fresh, POST_SECONDS)
         kept.update(fresh)
-    token = get_token(request)
+    token = csrf_token_of(request)  # the placeholder while the whole page is rendered to be kept
     parts = []
     for post in posts:
         html, placeholder = kept[keys[post.pk]]

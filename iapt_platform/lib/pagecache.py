@@ -211,6 +211,12 @@ def _fill_reader_holes(
     return re.sub(re.escape(mark) + rb"(\w+):([A-Za-z0-9_=-]*)\.", fill, content)
 
 
+def csrf_token_of(request: HttpRequest) -> str:
+    """The token a form rendered outside a template's context carries (a fragment kept on its
+    own): the placeholder while the page is rendered to be kept, else the reader's own."""
+    return getattr(request, _PLACEHOLDER, None) or get_token(request)
+
+
 def reader_answer(request: HttpRequest) -> Any:
     """What the page's own `reader=` answered for this request (None when it did not run)."""
     return getattr(request, _ANSWER, None)
@@ -313,7 +319,8 @@ def cache_page_for_visitors(
 
     `version` is the version of the content the page shows, or a list of them when it shows
     several kinds (each a callable: a `CacheVersion`'s `get`, or `timed(...)` of one; a callable
-    that answers None keeps the page out of the cache).
+    that answers None keeps the page out of the cache). An empty list, for a page of one object
+    whose versions are that object's: its `reader=` answer names them (read with the object).
     `params` lists the query parameters the page may carry and still be kept (a bounded set of
     values each: filters, sort, page); any other parameter sends the request to the view.
     `on_hit(request, note)` runs on each page served from the cache, with the note the view left
@@ -331,6 +338,8 @@ def cache_page_for_visitors(
     versions = tuple(version) if isinstance(version, Sequence) else (version,)
 
     def current() -> str | None:
+        if not versions and not _ALSO_SHOWN.get(name):
+            return ""  # `version=()`: a page whose `reader=` answer names its versions itself
         with versions_read_together():  # one round trip for all of them
             parts = [get() for get in (*versions, *_ALSO_SHOWN.get(name, ()))]
         return None if None in parts else "-".join(str(part) for part in parts)

@@ -36,7 +36,9 @@ BEFORE = {
     "meetings:detail": 5,
     "community:index": 0,
     "community:category": 8,
-    "community:thread": 8,  # its posts rendered once and kept; the thread and its marks in one
+    # Rendered (the page kept whole for members answers with 4): the thread's row (kept under
+    # its versions) and the reader's watch and marks (one query) apart.
+    "community:thread": 9,
     "matchmaking:list": 6,
     "matchmaking:projects": 5,
     "matchmaking:post": 3,
