@@ -19,8 +19,21 @@ The CSRF token is the one part of such a page that belongs to a visitor (the lan
 the bulletin form post): the cached copy holds a random placeholder where the token goes, made anew
 for each copy and kept with it, and each hit gets the visitor's own token in its place. Signed-in
 members, requests that carry a message to show, anything but GET and HEAD, and addresses with
-parameters outside the view's own list (free text, tracking tags) go straight to the view, so that
-nobody can fill the cache with copies nobody else will ask for.
+parameters outside the view's own list (tracking tags) go straight to the view, so that nobody can
+fill the cache with copies nobody else will ask for.
+
+A page that takes free text (a search's `q`, `words=True`) keeps only the searches asked again:
+the first request for some words (normalised as lib/search.py does: case and accents do not
+matter) under the page's version renders the page and leaves a mark that lasts the page's
+timeout; a later request for the same words keeps its page, and the next ones are served from it.
+Words asked once (typing, a script trying names) leave a mark each, never a page, and each copy
+kept costs someone a request.
+
+Single flight: the first request that misses a page takes a short lock and renders it; requests
+for the same copy meanwhile (a burst of visitors, wrk's eight connections) wait for the page it
+keeps, polling the cache for up to WAIT_SECONDS, instead of each rendering it. They render it
+themselves when the lock goes without a page (not kept) or the wait runs out; without the cache
+(Redis away, so no lock is seen) nobody waits.
 
 A page whose content is the same for every signed-in member (the directory: nothing in it but
 the frame depends on who reads) may also keep one copy for all members (`members=True`). That
@@ -45,6 +58,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any
@@ -54,7 +68,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
-from iapt_platform.lib import framecache
+from iapt_platform.lib import framecache, search
 
 from .cache import versions_read_together
 
@@ -62,6 +76,9 @@ _PLACEHOLDER = "_page_cache_placeholder"
 _HOLES = "_page_cache_reader_holes"
 _ANSWER = "_page_cache_reader_answer"
 _HOLE_MARK = "-hole-"
+WORDS = "q"  # the free-text parameter of a page kept with `words=True`
+WAIT_SECONDS = 2.0  # the longest a request waits for another to render the same page
+LOCK_SECONDS = 10  # a lock outlives a renderer that died by this much at most
 
 
 def csrf_placeholder(request: HttpRequest) -> dict:
@@ -86,6 +103,41 @@ def _cacheable(request: HttpRequest, params: frozenset[str], members: bool) -> b
         and (members or not request.user.is_authenticated)
         and not _pending_messages(request)
     )
+
+
+def _words(request: HttpRequest) -> str:
+    """The normalised words of the request's free text ("" for none)."""
+    return " ".join(search.terms(" ".join(request.GET.getlist(WORDS))))
+
+
+def _asked_mark(name: str, version: str, words: str) -> str:
+    digest = hashlib.blake2b(words.encode(), digest_size=16).hexdigest()
+    return f"pagecache:asked:{name}:{version}:{digest}"
+
+
+def _asked(mark: str, timeout: int) -> int:
+    """Count one more request for these words; how many there were (1: the first)."""
+    cache.add(mark, 0, timeout)
+    try:
+        return cache.incr(mark)
+    except ValueError:  # expired just now, or the cache is away
+        return 1
+
+
+def _rendered_by_another(key: str, lock: str) -> Any:
+    """The page another request is rendering (it holds `lock`), once kept; None when it finished
+    without keeping it, or when it takes longer than WAIT_SECONDS."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    pause = 0.005
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+        found = cache.get_many([key, lock])
+        if key in found:
+            return found[key]
+        if lock not in found:
+            return None
+    return None
 
 
 def _key(request: HttpRequest, name: str, version: str) -> str:
@@ -189,6 +241,7 @@ def cache_page_for_visitors(
     on_hit: Callable[[HttpRequest, Any], None] | None = None,
     members: bool = False,
     reader: Callable[..., Any] | None = None,
+    words: bool = False,
 ) -> Callable:
     """Serve the view's page from the cache to visitors who are not signed in.
 
@@ -204,8 +257,10 @@ def cache_page_for_visitors(
     `reader(request, *args, **kwargs)`, for such a page, answers what of the reader the page
     shows (a short value whose str joins the members' key; None sends the request to the view);
     the view reads it back with `reader_answer(request)`.
+    `words=True`: the page also takes free text (`q`), kept only for words asked again (see the
+    module's docstring).
     """
-    allowed = frozenset(params)
+    allowed = frozenset((*params, WORDS) if words else params)
     versions = tuple(version) if isinstance(version, Sequence) else (version,)
 
     def current() -> str | None:
@@ -230,6 +285,15 @@ def cache_page_for_visitors(
                 page_version = f"{page_version}:{'.'.join(variant)}"
             key = _key(request, name, page_version)
             stored = cache.get(key)
+            asked = _words(request) if words and stored is None else ""
+            mark = _asked_mark(name, page_version, asked) if asked else ""
+            keep = not mark or _asked(mark, timeout) > 1
+            lock = ""
+            if stored is None:
+                if cache.add(f"{key}:rendering", 1, LOCK_SECONDS):
+                    lock = f"{key}:rendering"
+                else:
+                    stored = _rendered_by_another(key, f"{key}:rendering")
             if stored is not None:
                 content, content_type, placeholder, headers, note = stored
                 content = framecache.fill_holes(request, content, placeholder + b"-frame-")
@@ -251,20 +315,24 @@ def cache_page_for_visitors(
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
+                if response.streaming:
+                    return response
+                # Words asked once are kept when others asked them while the page rendered.
+                keep = keep or (cache.get(mark) or 0) > 1  # (mark is set when keep is not)
+                token = placeholder.encode()
+                if keep and _storable(response):
+                    note = getattr(response, "page_cache_note", None)
+                    entry = (response.content, response["Content-Type"], token)
+                    cache.set(key, (*entry, _kept_headers(response), note), timeout)
             finally:
                 setattr(request, _PLACEHOLDER, None)
                 setattr(request, _HOLES, None)
                 framecache.with_holes(request, None)
-            if response.streaming:
-                return response
-            mark = placeholder.encode()
-            if _storable(response):
-                note = getattr(response, "page_cache_note", None)
-                entry = (response.content, response["Content-Type"], mark)
-                cache.set(key, (*entry, _kept_headers(response), note), timeout)
-            content = framecache.fill_holes(request, response.content, mark + b"-frame-")
-            content = _fill_reader_holes(request, content, mark + _HOLE_MARK.encode())
-            response.content = _with_token(request, content, mark)
+                if lock:
+                    cache.delete(lock)
+            content = framecache.fill_holes(request, response.content, token + b"-frame-")
+            content = _fill_reader_holes(request, content, token + _HOLE_MARK.encode())
+            response.content = _with_token(request, content, token)
             return response
 
         return wrapped

@@ -91,6 +91,7 @@ class Kind:
     order: int
     version: Callable[[], object] | None  # set only when every reader gets the same answer
     rebuild: Callable[[], int] | None  # rewrites every search document of the kind (a command)
+    members_only: bool = False  # visitors find none (the forum's): one answer for all of them
 
 
 _kinds: dict[str, Kind] = {}
@@ -105,8 +106,23 @@ def register(
     order: int = 100,
     version: Callable[[], object] | None = None,
     rebuild: Callable[[], int] | None = None,
+    members_only: bool = False,
 ) -> None:
-    _kinds[key] = Kind(key, label, find, list_url, order, version, rebuild)
+    _kinds[key] = Kind(key, label, find, list_url, order, version, rebuild, members_only)
+
+
+def visitors_version() -> str | None:
+    """The version of what the search shows a visitor (not signed in): every kind's version (a
+    kind only members find shows visitors nothing); None when a kind has none, so that the page
+    is never kept (lib/pagecache.py)."""
+    parts = []
+    for each in kinds():
+        if each.members_only:
+            continue
+        if each.version is None:
+            return None
+        parts.append(str(each.version()))
+    return "-".join(parts)
 
 
 def versions(*gets: Callable[[], object]) -> Callable[[], str]:
