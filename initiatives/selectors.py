@@ -313,6 +313,11 @@ def _facet_counts(filterset: InitiativeFilter) -> FacetCounts:
     return {f: counts[f] for f in facets}, total, more, uncounted
 
 
+def initiative_search_listing(query: str) -> QuerySet[SearchListing]:
+    """The search listing's rows of the published initiatives that `query` finds (to count)."""
+    return _listing_matching({"q": query})
+
+
 def _listing_matching(active: dict, without: str | None = None) -> QuerySet[SearchListing]:
     """The search rows matching the active filters (but `without`): the filterset's filters, on
     the narrow table."""

@@ -24,10 +24,11 @@ fill the cache with copies nobody else will ask for.
 
 A page that takes free text (a search's `q`, `words=True`) keeps only the searches asked again:
 the first request for some words (normalised as lib/search.py does: case and accents do not
-matter) under the page's version renders the page and leaves a mark that lasts the page's
-timeout; a later request for the same words keeps its page, and the next ones are served from it.
-Words asked once (typing, a script trying names) leave a mark each, never a page, and each copy
-kept costs someone a request.
+matter) renders the page and leaves a mark that lasts ASKED_SECONDS; a later request for the same
+words keeps its page (under the current version, as any page), and the next ones are served from
+it. The mark outlives versions: words people ask for are kept again at the first request after a
+change. Words asked once (typing, a script trying names) leave a small mark each, never a page,
+and each copy kept costs someone a request.
 
 Single flight: the first request that misses a page takes a short lock and renders it; requests
 for the same copy meanwhile (a burst of visitors, wrk's eight connections) wait for the page it
@@ -79,6 +80,7 @@ _HOLE_MARK = "-hole-"
 WORDS = "q"  # the free-text parameter of a page kept with `words=True`
 WAIT_SECONDS = 2.0  # the longest a request waits for another to render the same page
 LOCK_SECONDS = 10  # a lock outlives a renderer that died by this much at most
+ASKED_SECONDS = 3600  # how long words asked count as asked
 
 
 def csrf_placeholder(request: HttpRequest) -> dict:
@@ -110,14 +112,14 @@ def _words(request: HttpRequest) -> str:
     return " ".join(search.terms(" ".join(request.GET.getlist(WORDS))))
 
 
-def _asked_mark(name: str, version: str, words: str) -> str:
+def _asked_mark(name: str, words: str) -> str:
     digest = hashlib.blake2b(words.encode(), digest_size=16).hexdigest()
-    return f"pagecache:asked:{name}:{version}:{digest}"
+    return f"pagecache:asked:{name}:{digest}"
 
 
-def _asked(mark: str, timeout: int) -> int:
+def _asked(mark: str) -> int:
     """Count one more request for these words; how many there were (1: the first)."""
-    cache.add(mark, 0, timeout)
+    cache.add(mark, 0, ASKED_SECONDS)
     try:
         return cache.incr(mark)
     except ValueError:  # expired just now, or the cache is away
@@ -286,8 +288,8 @@ def cache_page_for_visitors(
             key = _key(request, name, page_version)
             stored = cache.get(key)
             asked = _words(request) if words and stored is None else ""
-            mark = _asked_mark(name, page_version, asked) if asked else ""
-            keep = not mark or _asked(mark, timeout) > 1
+            mark = _asked_mark(name, asked) if asked else ""
+            keep = not mark or _asked(mark) > 1
             lock = ""
             if stored is None:
                 if cache.add(f"{key}:rendering", 1, LOCK_SECONDS):

@@ -168,14 +168,18 @@ def found(
     load: Callable[[list[int]], Iterable[Any]],
     to_hit: Callable[[Any], Hit],
     broad_order: list[Any] | None = None,
+    counted: QuerySet | None = None,
 ) -> Found:
     """Count the matches of `qs` (from `matching`) and turn the asked page into hits.
+
+    `counted`, when given, is counted instead of `qs`: the same rows in a narrow table (a search
+    listing), so that counting up to the cap reads no wide rows.
 
     The page's ids are read first (the rank is computed for the order, and no wide row is sorted),
     then `load(ids)` fetches those rows with what their hits show. Past search.COUNT_CAP matches a word
     most rows share says little, and ranking every match costs a score each: `broad_order`
     (by date or name, from an index) lists them instead, as the registry's directory does."""
-    count, more = search.capped_count(qs)
+    count, more = search.capped_count(qs if counted is None else counted)
     if not count or ask.limit <= 0:
         return Found(count, more=more)
     if broad_order is not None and more:
