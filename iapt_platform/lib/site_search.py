@@ -28,6 +28,7 @@ CacheVersion's `get`): its answer is then kept in the cache until that version c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -246,8 +247,15 @@ def country_names(codes: Iterable[Any]) -> str:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=8192)
+def _normal_word(word: str) -> str:
+    """A word of a text normalised (snippets look at every word of a page of hits: the same few
+    hundred words again and again)."""
+    return search.normalise(word)
+
+
 def _matches(word: str, terms: tuple[str, ...]) -> bool:
-    normal = search.normalise(word)
+    normal = _normal_word(word)
     return any(part.startswith(term) for part in normal.split() for term in terms)
 
 
@@ -334,7 +342,7 @@ class Results:
             return next((f.count for f in self.facets if f.key == self.kind), 0)
         return self.total
 
-    @property
+    @functools.cached_property
     def items(self) -> list[Item]:
         """The hits as the page shows them: the kind's name, the title and a snippet with the
         words marked."""
