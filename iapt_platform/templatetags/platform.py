@@ -31,7 +31,7 @@ def facet_items(name: str, options) -> SafeString:
             (
                 name,
                 option.value,
-                mark_safe(" checked") if option.selected else "",  # noqa: S308 (a constant)
+                mark_safe(" checked") if option.selected else "",
                 option.label,
                 format_html(' <span class="count">({})</span>', localize(option.count))
                 if option.count is not None

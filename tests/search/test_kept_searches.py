@@ -27,7 +27,11 @@ LANGUAGES = ["es", "en", "pt-br"]
 
 # "<n> initiatives", "<n> resources", "<n> results for “cluster”" in each language.
 COUNTED = {
-    "initiatives:list": {"es": "{n} iniciativas", "en": "{n} initiatives", "pt-br": "{n} iniciativas"},
+    "initiatives:list": {
+        "es": "{n} iniciativas",
+        "en": "{n} initiatives",
+        "pt-br": "{n} iniciativas",
+    },
     "library:index": {"es": "{n} recursos", "en": "{n} resources", "pt-br": "{n} recursos"},
     "site_search:index": {
         "es": "{n} resultados para «cluster»",
@@ -49,7 +53,11 @@ def found(db, django_capture_on_commit_callbacks):
     sector = SectorFactory(slug="cocoa", name_en="Cocoa")
     made = {}
     with django_capture_on_commit_callbacks(execute=True):
-        for slug, name in [("alpha", "Cluster Alpha"), ("beta", "Clúster Beta"), ("other", "Red Sur")]:
+        for slug, name in [
+            ("alpha", "Cluster Alpha"),
+            ("beta", "Clúster Beta"),
+            ("other", "Red Sur"),
+        ]:
             made[slug] = InitiativeFactory(slug=slug, name=name, country="EC", sectors=[sector])
             registry_services.initiative_refresh_search(initiative=made[slug])
         for slug, title in [("r-alpha", "Cluster Guide Alpha"), ("r-beta", "Clúster Atlas Beta")]:
