@@ -138,6 +138,7 @@ def targets_inside() -> dict:
         ("/stories/", "/stories/", False),
         ("/library/", "/library/", False),
         ("/library/?q=cluster", "/library/?q=cluster", False),
+        ("/search/?q=cluster", "/search/?q=cluster", False),
         ("/ (home)", "/", False),
         ("an initiative's page", f"/initiatives/{initiative.slug}/", False),
         ("a country's page", "/initiatives/countries/EC/", False),

@@ -72,6 +72,7 @@ def register_kinds() -> None:
         find=find,
         list_url=lambda query: f"{reverse('community:search')}?{urlencode({'q': query})}",
         order=40,
+        members_only=True,  # find() answers visitors none
         rebuild=lambda: site_search.each_refreshed(
             Post.objects.select_related("thread").iterator(chunk_size=500),
             lambda post: services.post_refresh_search(post=post),

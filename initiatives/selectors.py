@@ -211,6 +211,7 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
         rows = {
             i.pk: i
             for i in Initiative.objects.filter(pk__in=ids)
+            .only(*_CARD_FIELDS)
             .select_related("programme")
             .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("order")))
         }
@@ -231,6 +232,14 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
         searched=str(active.get("q") or ""),
         more=more,
     )
+
+
+# What a card of the directory shows (initiatives/partials/directory_results.html): the rows of
+# a page are read without their descriptions, contacts and search columns.
+_CARD_FIELDS = (
+    *("id", "slug", "name", "acronym", "kind", "country", "city", "stage", "programme"),
+    *("programme__id", "programme__slug", "programme__name"),
+)
 
 
 def _count(qs: QuerySet, *, capped: bool) -> tuple[int, bool]:
@@ -311,6 +320,11 @@ def _facet_counts(filterset: InitiativeFilter) -> FacetCounts:
             counts.update(apart)
             uncounted += [facet] if past else []
     return {f: counts[f] for f in facets}, total, more, uncounted
+
+
+def initiative_search_listing(query: str) -> QuerySet[SearchListing]:
+    """The search listing's rows of the published initiatives that `query` finds (to count)."""
+    return _listing_matching({"q": query})
 
 
 def _listing_matching(active: dict, without: str | None = None) -> QuerySet[SearchListing]:

@@ -43,6 +43,9 @@ def find(ask: Ask) -> Found:
         broad_order=[Lower("name"), "pk"],  # the published initiatives' name index
         load=lambda ids: selectors.initiative_list_public().filter(pk__in=ids),
         to_hit=lambda initiative: _hit(initiative, ask),
+        # Counted on the search listing (the published initiatives' narrow rows), as the
+        # directory counts them.
+        counted=selectors.initiative_search_listing(ask.query),
     )
 
 

@@ -334,6 +334,11 @@ def _grouped_counts(
     return counts, grand_total, False
 
 
+def resource_search_listing(query: str) -> QuerySet:
+    """The search listing's rows of the published resources that `query` finds (to count)."""
+    return _listing_matching({"q": query})
+
+
 def _listing_matching(active: dict) -> QuerySet:
     """The ids of the published resources matching the filters, from the search listing (one
     narrow row per published resource): the search and the type and year on its own columns,

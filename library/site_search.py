@@ -74,6 +74,7 @@ def find(ask: Ask) -> Found:
         broad_order=["-published_at", "-pk"],
         load=load,
         to_hit=lambda resource: _hit(resource, ask, inside),
+        counted=selectors.resource_search_listing(ask.query),  # the narrow rows, as the library
     )
 
 

@@ -55,7 +55,8 @@ BROWSE_PARAMS = (
 
 
 @require_safe
-@cache_page_for_visitors("library:index", version=LIST_VERSIONS, params=BROWSE_PARAMS)
+# Free-text searches (`q`) are kept once their words are asked again (see lib/pagecache.py).
+@cache_page_for_visitors("library:index", version=LIST_VERSIONS, params=BROWSE_PARAMS, words=True)
 def index(request: HtmxRequest) -> HttpResponse:
     browse = selectors.resource_browse(request.GET, page_number=request.GET.get("page"))
     context = {

@@ -19,8 +19,22 @@ The CSRF token is the one part of such a page that belongs to a visitor (the lan
 the bulletin form post): the cached copy holds a random placeholder where the token goes, made anew
 for each copy and kept with it, and each hit gets the visitor's own token in its place. Signed-in
 members, requests that carry a message to show, anything but GET and HEAD, and addresses with
-parameters outside the view's own list (free text, tracking tags) go straight to the view, so that
-nobody can fill the cache with copies nobody else will ask for.
+parameters outside the view's own list (tracking tags) go straight to the view, so that nobody can
+fill the cache with copies nobody else will ask for.
+
+A page that takes free text (a search's `q`, `words=True`) keeps only the searches asked again:
+the first request for some words (normalised as lib/search.py does: case and accents do not
+matter) renders the page and leaves a mark that lasts ASKED_SECONDS; a later request for the same
+words keeps its page (under the current version, as any page), and the next ones are served from
+it. The mark outlives versions: words people ask for are kept again at the first request after a
+change. Words asked once (typing, a script trying names) leave a small mark each, never a page,
+and each copy kept costs someone a request.
+
+Single flight: the first request that misses a page takes a short lock and renders it; requests
+for the same copy meanwhile (a burst of visitors, wrk's eight connections) wait for the page it
+keeps, polling the cache for up to WAIT_SECONDS, instead of each rendering it. They render it
+themselves when the lock goes without a page (not kept) or the wait runs out; without the cache
+(Redis away, so no lock is seen) nobody waits.
 
 A page whose content is the same for every signed-in member (the directory: nothing in it but
 the frame depends on who reads) may also keep one copy for all members (`members=True`). That
@@ -53,6 +67,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import TYPE_CHECKING, Any
@@ -62,7 +77,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
-from iapt_platform.lib import framecache
+from iapt_platform.lib import framecache, search
 
 from .cache import versions_read_together
 
@@ -73,6 +88,10 @@ _PLACEHOLDER = "_page_cache_placeholder"
 _HOLES = "_page_cache_reader_holes"
 _ANSWER = "_page_cache_reader_answer"
 _HOLE_MARK = "-hole-"
+WORDS = "q"  # the free-text parameter of a page kept with `words=True`
+WAIT_SECONDS = 2.0  # the longest a request waits for another to render the same page
+LOCK_SECONDS = 10  # a lock outlives a renderer that died by this much at most
+ASKED_SECONDS = 3600  # how long words asked count as asked
 _MEMBER_VERSION = "pagecache:member-version:{}"
 _KEPT_TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")([A-Za-z0-9]{32,64})(")')
 _TOKEN_LIKE = re.compile(rb"[A-Za-z0-9]{32,}")
@@ -100,6 +119,41 @@ def _cacheable(request: HttpRequest, params: frozenset[str], members: bool) -> b
         and (members or not request.user.is_authenticated)
         and not _pending_messages(request)
     )
+
+
+def _words(request: HttpRequest) -> str:
+    """The normalised words of the request's free text ("" for none)."""
+    return " ".join(search.terms(" ".join(request.GET.getlist(WORDS))))
+
+
+def _asked_mark(name: str, words: str) -> str:
+    digest = hashlib.blake2b(words.encode(), digest_size=16).hexdigest()
+    return f"pagecache:asked:{name}:{digest}"
+
+
+def _asked(mark: str) -> int:
+    """Count one more request for these words; how many there were (1: the first)."""
+    cache.add(mark, 0, ASKED_SECONDS)
+    try:
+        return cache.incr(mark)
+    except ValueError:  # expired just now, or the cache is away
+        return 1
+
+
+def _rendered_by_another(key: str, lock: str) -> Any:
+    """The page another request is rendering (it holds `lock`), once kept; None when it finished
+    without keeping it, or when it takes longer than WAIT_SECONDS."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    pause = 0.005
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+        found = cache.get_many([key, lock])
+        if key in found:
+            return found[key]
+        if lock not in found:
+            return None
+    return None
 
 
 def _key(request: HttpRequest, name: str, version: str) -> str:
@@ -314,6 +368,7 @@ def cache_page_for_visitors(
     members: bool = False,
     reader: Callable[..., Any] | None = None,
     keep_answers: bool = False,
+    words: bool = False,
 ) -> Callable:
     """Serve the view's page from the cache to visitors who are not signed in.
 
@@ -333,8 +388,10 @@ def cache_page_for_visitors(
     `keep_answers=True` keeps each member's answers (of `reader`, of `varies_with` and of the
     kept hole fillers) until `member_changed` or the page's version says otherwise (see the
     module's docstring).
+    `words=True`: the page also takes free text (`q`), kept only for words asked again (see the
+    module's docstring).
     """
-    allowed = frozenset(params)
+    allowed = frozenset((*params, WORDS) if words else params)
     versions = tuple(version) if isinstance(version, Sequence) else (version,)
 
     def current() -> str | None:
@@ -378,7 +435,7 @@ def cache_page_for_visitors(
             known = dict(fills) if fills is not None else None
             version_read = page_version
 
-            def keep() -> None:
+            def keep_member_answers() -> None:
                 if kept_key is not None and (kept is None or fills != known):
                     entry = (kept_version, version_read, reader_answer(request), variant, fills)
                     cache.set(kept_key, entry, timeout)
@@ -387,13 +444,22 @@ def cache_page_for_visitors(
                 page_version = f"{page_version}:{variant}"
             key = _key(request, name, page_version)
             stored = cache.get(key)
+            asked = _words(request) if words and stored is None else ""
+            mark = _asked_mark(name, asked) if asked else ""
+            keep_page = not mark or _asked(mark) > 1
+            lock = ""
+            if stored is None:
+                if cache.add(f"{key}:rendering", 1, LOCK_SECONDS):
+                    lock = f"{key}:rendering"
+                else:
+                    stored = _rendered_by_another(key, f"{key}:rendering")
             if stored is not None:
                 content, content_type, placeholder, headers, note = stored
                 content = framecache.fill_holes(request, content, placeholder + b"-frame-")
                 content = _fill_reader_holes(
                     request, content, placeholder + _HOLE_MARK.encode(), fills
                 )
-                keep()
+                keep_member_answers()
                 hit = HttpResponse(
                     _with_token(request, content, placeholder), content_type=content_type
                 )
@@ -411,22 +477,27 @@ def cache_page_for_visitors(
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
+                if response.streaming:
+                    return response
+                # Words asked once are kept when others asked them while the page rendered.
+                keep_page = keep_page or (cache.get(mark) or 0) > 1  # (mark is set when not)
+                token = placeholder.encode()
+                storable = _storable(response)
+                if keep_page and storable:
+                    note = getattr(response, "page_cache_note", None)
+                    entry = (response.content, response["Content-Type"], token)
+                    cache.set(key, (*entry, _kept_headers(response), note), timeout)
             finally:
                 setattr(request, _PLACEHOLDER, None)
                 setattr(request, _HOLES, None)
                 framecache.with_holes(request, None)
-            if response.streaming:
-                return response
-            mark = placeholder.encode()
-            if _storable(response):
-                note = getattr(response, "page_cache_note", None)
-                entry = (response.content, response["Content-Type"], mark)
-                cache.set(key, (*entry, _kept_headers(response), note), timeout)
-            content = framecache.fill_holes(request, response.content, mark + b"-frame-")
-            content = _fill_reader_holes(request, content, mark + _HOLE_MARK.encode(), fills)
-            if _storable(response):
-                keep()
-            response.content = _with_token(request, content, mark)
+                if lock:
+                    cache.delete(lock)
+            content = framecache.fill_holes(request, response.content, token + b"-frame-")
+            content = _fill_reader_holes(request, content, token + _HOLE_MARK.encode(), fills)
+            if storable:
+                keep_member_answers()
+            response.content = _with_token(request, content, token)
             return response
 
         return wrapped

@@ -28,6 +28,7 @@ CacheVersion's `get`): its answer is then kept in the cache until that version c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -91,6 +92,7 @@ class Kind:
     order: int
     version: Callable[[], object] | None  # set only when every reader gets the same answer
     rebuild: Callable[[], int] | None  # rewrites every search document of the kind (a command)
+    members_only: bool = False  # visitors find none (the forum's): one answer for all of them
 
 
 _kinds: dict[str, Kind] = {}
@@ -105,8 +107,23 @@ def register(
     order: int = 100,
     version: Callable[[], object] | None = None,
     rebuild: Callable[[], int] | None = None,
+    members_only: bool = False,
 ) -> None:
-    _kinds[key] = Kind(key, label, find, list_url, order, version, rebuild)
+    _kinds[key] = Kind(key, label, find, list_url, order, version, rebuild, members_only)
+
+
+def visitors_version() -> str | None:
+    """The version of what the search shows a visitor (not signed in): every kind's version (a
+    kind only members find shows visitors nothing); None when a kind has none, so that the page
+    is never kept (lib/pagecache.py)."""
+    parts = []
+    for each in kinds():
+        if each.members_only:
+            continue
+        if each.version is None:
+            return None
+        parts.append(str(each.version()))
+    return "-".join(parts)
 
 
 def versions(*gets: Callable[[], object]) -> Callable[[], str]:
@@ -152,14 +169,18 @@ def found(
     load: Callable[[list[int]], Iterable[Any]],
     to_hit: Callable[[Any], Hit],
     broad_order: list[Any] | None = None,
+    counted: QuerySet | None = None,
 ) -> Found:
     """Count the matches of `qs` (from `matching`) and turn the asked page into hits.
+
+    `counted`, when given, is counted instead of `qs`: the same rows in a narrow table (a search
+    listing), so that counting up to the cap reads no wide rows.
 
     The page's ids are read first (the rank is computed for the order, and no wide row is sorted),
     then `load(ids)` fetches those rows with what their hits show. Past search.COUNT_CAP matches a word
     most rows share says little, and ranking every match costs a score each: `broad_order`
     (by date or name, from an index) lists them instead, as the registry's directory does."""
-    count, more = search.capped_count(qs)
+    count, more = search.capped_count(qs if counted is None else counted)
     if not count or ask.limit <= 0:
         return Found(count, more=more)
     if broad_order is not None and more:
@@ -226,8 +247,15 @@ def country_names(codes: Iterable[Any]) -> str:
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=8192)
+def _normal_word(word: str) -> str:
+    """A word of a text normalised (snippets look at every word of a page of hits: the same few
+    hundred words again and again)."""
+    return search.normalise(word)
+
+
 def _matches(word: str, terms: tuple[str, ...]) -> bool:
-    normal = search.normalise(word)
+    normal = _normal_word(word)
     return any(part.startswith(term) for part in normal.split() for term in terms)
 
 
@@ -314,7 +342,7 @@ class Results:
             return next((f.count for f in self.facets if f.key == self.kind), 0)
         return self.total
 
-    @property
+    @functools.cached_property
     def items(self) -> list[Item]:
         """The hits as the page shows them: the kind's name, the title and a snippet with the
         words marked."""

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from iapt_platform.lib import site_search
 from iapt_platform.lib.http import HtmxRequest
+from iapt_platform.lib.pagecache import cache_page_for_visitors
 from iapt_platform.lib.ratelimit import client_ip, within_limit
 
 SUGGESTIONS = 6
@@ -38,6 +39,14 @@ def allowed(request: HtmxRequest) -> bool:
 
 
 @require_safe
+# Visitors' searches are kept whole once their words are asked again (lib/pagecache.py), until
+# any kind they find changes.
+@cache_page_for_visitors(
+    "search:index",
+    version=site_search.visitors_version,
+    params=("kind", "page", "suggest"),
+    words=True,
+)
 def index(request: HtmxRequest) -> HttpResponse:
     query, kind, page = query_of(request)
     suggest = request.GET.get("suggest") == "1"

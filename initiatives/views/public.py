@@ -16,8 +16,8 @@ from ..models import Programme
 @cache_page_for_visitors(
     "initiatives:directory",
     version=selectors.registry_version,
-    # Filters with known values, the sort and the page; free-text searches are not kept whole
-    # (their counts and ids are, in the selector's cache).
+    # Filters with known values, the sort and the page; free-text searches (`q`) only once their
+    # words are asked again (words=True: see lib/pagecache.py).
     params=(
         "country",
         "subdivision",
@@ -29,6 +29,7 @@ from ..models import Programme
         "sort",
         "page",
     ),
+    words=True,
     # Nothing in it is one member's but the frame: one copy for all members too.
     members=True,
 )
