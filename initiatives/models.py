@@ -508,11 +508,11 @@ class SearchListing(models.Model):
 
     class Meta:
         indexes = [
-            # The facets of a country's initiatives counted from the index alone (PostgreSQL;
-            # elsewhere a plain index on the country), never the whole listing.
+            # The facets of a country's initiatives counted from the index alone, never the
+            # whole listing (key columns rather than INCLUDE, which SQLite lacks).
             models.Index(
-                fields=["country"],
-                include=[
+                fields=[
+                    "country",
                     "kind",
                     "stage",
                     "subdivision",

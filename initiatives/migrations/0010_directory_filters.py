@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='searchlisting',
-            index=models.Index(fields=['country'], include=('kind', 'stage', 'subdivision', 'programme', 'digital_focus', 'sectors'), name='search_listing_country'),
+            index=models.Index(fields=['country', 'kind', 'stage', 'subdivision', 'programme', 'digital_focus', 'sectors'], name='search_listing_country'),
         ),
         migrations.AddIndex(
             model_name='sectorlisting',
