@@ -454,9 +454,7 @@ class SectorListing(models.Model):
             # The directory filtered by a country and a sector: the ids of the initiatives of
             # both, from the index alone, for its facets; and its page in its order (by name,
             # case aside).
-            models.Index(
-                fields=["sector", "country", "initiative"], name="sector_listing_country"
-            ),
+            models.Index(fields=["sector", "country", "initiative"], name="sector_listing_country"),
             models.Index(
                 "sector",
                 "country",

@@ -143,7 +143,7 @@ def _union(ranges: list[QuerySet]) -> RawSQL:
         sql, values = listed.query.sql_with_params()
         parts.append(f"SELECT * FROM ({sql}) AS range_{n}")  # noqa: S608 (Django's compiled SQL)
         params += list(values)
-    return RawSQL(" UNION ".join(parts), params)
+    return RawSQL(" UNION ".join(parts), params)  # noqa: S611 (the same, with bound values)
 
 
 @dataclass
@@ -441,14 +441,14 @@ def _registry_counts(asked: list[tuple[str, dict]]) -> list[Any]:
         .values_list("dimension", "country", "value", "n")
     )
     for position, facet, where, _condition, dimension, by in plans:
-        chosen = {str(code) for code in where.get("country") or ()}
+        in_countries = {str(code) for code in where.get("country") or ()}
         others = [name for name in where if name != "country"]
-        values = _registry_values(others[0], where[others[0]]) if others else None
+        of_values = _registry_values(others[0], where[others[0]]) if others else None
         sums: dict[str, int] = {}
         for d, country, value, n in rows:
-            if d != dimension or (chosen and country not in chosen):
+            if d != dimension or (in_countries and country not in in_countries):
                 continue
-            if values is not None and value not in values:
+            if of_values is not None and value not in of_values:
                 continue
             key = {"country": country, TOTAL: TOTAL}.get(by, value)
             if key or by == TOTAL:  # a value of "" is "not stated": no facet option
