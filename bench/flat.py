@@ -84,6 +84,18 @@ def targets() -> list[tuple[str, str, bool]]:
         ("home", "/en/", False),
         ("directory", "/en/initiatives/", False),
         ("directory, filtered", "/en/initiatives/?country=EC", False),
+        # The load mix's filters (bench/load.py): a country and a sector, and a type besides.
+        (
+            "directory, country and sector",
+            f"/en/initiatives/?country=EC&sector={sector.slug}",
+            False,
+        ),
+        (
+            "directory, country, sector, type",
+            f"/en/initiatives/?country=EC&sector={sector.slug}&kind=cluster",
+            False,
+        ),
+        ("directory, a sector", f"/en/initiatives/?sector={sector.slug}", False),
         ("directory, search", "/en/initiatives/?q=cluster", False),
         ("country", "/en/initiatives/countries/EC/", False),
         ("sector", f"/en/initiatives/sectors/{sector.slug}/", False),

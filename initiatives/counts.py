@@ -3,7 +3,7 @@ have each value of each dimension, kept exact by the writes that change them.
 
 An initiative's row of the search listing (one per published initiative) gives its contribution:
 one count per dimension of its country (its place, type, stage, decade founded, whether it is on the
-map, its programme) and one per sector. `refresh` is how the listing's rows of some initiatives
+map, its programme, a digital-economy focus) and one per sector. `refresh` is how the listing's rows of some initiatives
 are rewritten: it locks those initiatives, reads their listing rows before and after the rewrite
 and adds the difference to the counts with `n = n + delta` (in the caller's transaction), so two
 edits at once add up and a rolled-back edit leaves the counts as they were. `rebuild` counts the
@@ -24,7 +24,16 @@ Key = tuple[str, str, str]  # dimension, country, value
 
 # Every published initiative has exactly one "located" row ("1" on the map, "0" not): the total
 # of a country is the sum of its two.
-DIMENSIONS = ("located", "subdivision", "kind", "stage", "decade", "sector", "programme")
+DIMENSIONS = (
+    "located",
+    "subdivision",
+    "kind",
+    "stage",
+    "decade",
+    "sector",
+    "programme",
+    "digital",  # only "1": those with a digital-economy focus (the directory's tick box)
+)
 
 _FIELDS = (
     "country",
@@ -35,12 +44,13 @@ _FIELDS = (
     "located",
     "programme_id",
     "sectors",
+    "digital_focus",
 )
 
 
 def contribution(row: Sequence[Any]) -> list[Key]:
     """The counts one listing row (its `_FIELDS` in order) adds one to."""
-    country, subdivision, kind, stage, year, located, programme, sectors = row
+    country, subdivision, kind, stage, year, located, programme, sectors, digital = row
     keys = [
         ("located", country, "1" if located else "0"),
         ("subdivision", country, subdivision or ""),
@@ -50,6 +60,8 @@ def contribution(row: Sequence[Any]) -> list[Key]:
     ]
     if programme is not None:
         keys.append(("programme", country, str(programme)))
+    if digital:
+        keys.append(("digital", country, "1"))
     keys += [("sector", country, sector) for sector in (sectors or "").split()]
     return keys
 

@@ -303,6 +303,15 @@ class Initiative(models.Model):
                 name="initiative_public_name",
                 condition=models.Q(status="published", revision_of__isnull=True),
             ),
+            # The same order within a country: the directory filtered by a country (and a sector,
+            # a type...) reads its page of 24 in order instead of sorting the country's rows.
+            models.Index(
+                "country",
+                Lower("name"),
+                "id",
+                name="initiative_public_country_name",
+                condition=models.Q(status="published", revision_of__isnull=True),
+            ),
             # The GIN index on search_vector exists on PostgreSQL only (migration 0002).
         ]
 
@@ -424,11 +433,14 @@ class ManagementRequest(models.Model):
 class SectorListing(models.Model):
     """One row per published initiative and sector: a narrow copy of what an initiative's page
     needs to pick related initiatives (same sector, other country, by name) from an index, a few
-    rows per sector, whatever the size of the registry. Derived data: `services.
-    sector_listings_refresh` rewrites an initiative's rows after each commit that touches it
-    (signals.py) and `sector_listings_rebuild` the whole table (the beat's daily sweep)."""
+    rows per sector, whatever the size of the registry; a sector's page reads its page of
+    initiatives by name from it, and the directory's sector filter its ids. Derived data:
+    `services.sector_listings_refresh` rewrites an initiative's rows in the transaction that
+    touches it and again after the commit (signals.py), and `sector_listings_rebuild` the whole
+    table (the beat's daily sweep)."""
 
-    sector = models.ForeignKey(Sector, on_delete=models.CASCADE, related_name="+")
+    # Every index below begins with the sector: no index of its own.
+    sector = models.ForeignKey(Sector, on_delete=models.CASCADE, related_name="+", db_index=False)
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=2)
@@ -437,7 +449,20 @@ class SectorListing(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sector", "initiative"], name="one_listing_per_sector")
         ]
-        indexes = [models.Index(fields=["sector", "name", "country", "initiative"])]
+        indexes = [
+            models.Index(fields=["sector", "name", "country", "initiative"]),
+            # The directory filtered by a country and a sector: the ids of the initiatives of
+            # both, from the index alone, for its facets; and its page in its order (by name,
+            # case aside).
+            models.Index(fields=["sector", "country", "initiative"], name="sector_listing_country"),
+            models.Index(
+                "sector",
+                "country",
+                Lower("name"),
+                "initiative",
+                name="sector_listing_country_name",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sector_id}: {self.name}"
@@ -478,6 +503,24 @@ class SearchListing(models.Model):
     # Read by the registry's counts (counts.py) only: the decade founded and whether it is on the map.
     year_founded = models.PositiveSmallIntegerField(null=True)
     located = models.BooleanField(default=False, db_default=False)
+
+    class Meta:
+        indexes = [
+            # The facets of a country's initiatives counted from the index alone, never the
+            # whole listing (key columns rather than INCLUDE, which SQLite lacks).
+            models.Index(
+                fields=[
+                    "country",
+                    "kind",
+                    "stage",
+                    "subdivision",
+                    "programme",
+                    "digital_focus",
+                    "sectors",
+                ],
+                name="search_listing_country",
+            ),
+        ]
 
     # The GIN index on search_vector exists on PostgreSQL only (migration 0008).
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.http import QueryDict
 from django_countries import countries
@@ -25,6 +26,7 @@ from .models import (
     ManagementRequest,
     ManagerInvitation,
     Programme,
+    RegistryCount,
     SearchListing,
     Sector,
     SectorListing,
@@ -66,6 +68,26 @@ def initiative_for_public_page(*, slug: str) -> Initiative | None:
     return initiative_list_public().filter(slug=slug).first()
 
 
+def initiative_page_of_sector(*, sector: Sector, count: int, number: str | None) -> Page:
+    """A page of the sector's published initiatives by name (then id), of `count` in all (the
+    registry's counts): its ids read in that order from the sector listing's index (sector,
+    name, ...), so a page costs its 24 rows whatever the size of the sector, then those
+    initiatives."""
+    ids = (
+        SectorListing.objects.filter(sector=sector)
+        .order_by("name", "initiative_id")
+        .values_list("initiative_id", flat=True)
+    )
+    page = CountedPaginator(ids, PAGE_SIZE, known_count=count).get_page(number)
+    return Page(initiatives_in_order(list(page.object_list)), page.number, page.paginator)
+
+
+def initiatives_in_order(ids: list[int]) -> list[Initiative]:
+    """The published initiatives of these ids, in their order, with their programme and sectors."""
+    found = {i.pk: i for i in initiative_list_public().filter(pk__in=ids).order_by()}
+    return [found[pk] for pk in ids if pk in found]
+
+
 MOST_SECTORS_COMBINED = 3  # the sets of sectors read together: of the first three at most
 
 
@@ -82,12 +104,12 @@ def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initia
     initiative of more than three sectors combines its first three; the others count singly.)"""
     sector_ids = [s.pk for s in initiative.sectors.all()]
     others = SectorListing.objects.exclude(country=initiative.country)
-    candidates: set[int] = set()
     # Each an index range read in name order up to its LIMIT, probing the other sectors' rows.
     groups: list[tuple[int, ...]] = [(sector_id,) for sector_id in sector_ids]
     combined = sector_ids[:MOST_SECTORS_COMBINED]
     for size in range(2, len(combined) + 1):
         groups += list(combinations(combined, size))
+    ranges = []
     for first, *also in groups:
         listed = others.filter(sector_id=first)
         for sector_id in also:
@@ -98,19 +120,30 @@ def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initia
                     )
                 )
             )
-        candidates.update(
+        ranges.append(
             listed.order_by("name", "initiative_id").values_list("initiative_id", flat=True)[:limit]
         )
-    if not candidates:
+    if not ranges:
         return []
     # The listing may trail an edit by a moment: the initiatives themselves are checked again.
     return list(
         initiative_list_public()
-        .filter(pk__in=candidates, sectors__in=sector_ids)
+        .filter(pk__in=_union(ranges), sectors__in=sector_ids)
         .exclude(country=initiative.country)
         .annotate(shared=Count("sectors"))
         .order_by("-shared", "name", "pk")[:limit]
     )
+
+
+def _union(ranges: list[QuerySet]) -> RawSQL:
+    """The ids of several ordered, limited ranges as one subquery (one round trip instead of
+    one each): each range in a derived table of its own, which SQLite accepts too."""
+    parts, params = [], []
+    for n, listed in enumerate(ranges):
+        sql, values = listed.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS range_{n}")  # noqa: S608 (Django's compiled SQL)
+        params += list(values)
+    return RawSQL(" UNION ".join(parts), params)  # noqa: S611 (the same, with bound values)
 
 
 @dataclass
@@ -163,11 +196,8 @@ def initiative_filtered(params: QueryDict) -> tuple[InitiativeFilter, QuerySet[I
     filterset = initiative_filterset(params)
     if filterset.is_bound and not filterset.form.is_valid():
         return filterset, Initiative.objects.none(), True
-    qs = filterset.qs
-    if "sector" in filterset.active_filters():
-        # One row per initiative even when several selected sectors match.
-        qs = Initiative.objects.filter(pk__in=qs.values("pk"))
-    return filterset, qs, False
+    # One row per initiative even when several selected sectors match (filters.filter_sector).
+    return filterset, filterset.qs, False
 
 
 def initiative_directory(params: QueryDict, *, page_number: str | None) -> Directory:
@@ -205,7 +235,10 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
             # No further than the count (the cap, for a search past it), as Paginator does.
             start = (number - 1) * PAGE_SIZE
             end = min(start + PAGE_SIZE, paginator.count)
-            ids = list(ordered[start:end].values_list("pk", flat=True)) if end > start else []
+            in_order = _ordered_ids(qs, sort, active)
+            if in_order is None:
+                in_order = ordered.values_list("pk", flat=True)
+            ids = list(in_order[start:end]) if end > start else []
             if not invalid:
                 cache.set(ids_key, ids, CACHE_SECONDS)
         rows = {
@@ -240,6 +273,20 @@ _CARD_FIELDS = (
     *("id", "slug", "name", "acronym", "kind", "country", "city", "stage", "programme"),
     *("programme__id", "programme__slug", "programme__name"),
 )
+
+
+def _ordered_ids(qs: QuerySet, sort: str, active: dict) -> QuerySet | None:
+    """The ids of the matches by name, when one country and one sector are chosen: read in
+    order from the sector listing's index (sector, country, name), a page of rows whatever the
+    size of the country or the sector (other filters are checked on those rows). None
+    otherwise: the initiatives' own indexes serve."""
+    chosen, sectors = active.get("country") or [], list(active.get("sector") or [])
+    if sort != "name" or "q" in active or len(chosen) != 1 or len(sectors) != 1:
+        return None
+    listed = SectorListing.objects.filter(sector=sectors[0], country=chosen[0])
+    if set(active) - {"country", "sector"}:
+        listed = listed.filter(initiative__in=qs.values("pk"))
+    return listed.order_by(Lower("name"), "initiative_id").values_list("initiative_id", flat=True)
 
 
 def _count(qs: QuerySet, *, capped: bool) -> tuple[int, bool]:
@@ -298,11 +345,14 @@ def _facet_counts(filterset: InitiativeFilter) -> FacetCounts:
     matches (None when every facet is filtered); whether there are more matches than that total
     (a search past search.COUNT_CAP); and the facets whose counts are not known.
 
-    Counted on the search listing (`SearchListing`, one narrow row per published initiative with
-    its stripped vector and facet columns) rather than the initiatives' wide rows. Every facet
-    without an active filter of its own is counted in one grouped scan of the matches, whose
-    grand-total row is the total (GROUPING SETS on PostgreSQL; one GROUP BY per facet on SQLite);
-    a facet with an active filter is counted apart, under the other filters only.
+    A facet counted under no filter or under countries only, and the country facet under one
+    other filter, are read from the registry's counts (`RegistryCount`, kept exact by every
+    write): a few small rows, whatever the size of the registry. The others are counted on the
+    search listing (`SearchListing`, one narrow row per published initiative with its stripped
+    vector and facet columns) rather than the initiatives' wide rows: every facet without an
+    active filter of its own in one grouped scan of the matches, whose grand-total row is the
+    total (GROUPING SETS on PostgreSQL; one GROUP BY per facet on SQLite); a facet with an
+    active filter apart, under the other filters only.
 
     With a free-text search each set is read no further than COUNT_CAP + 1 matches: a set that
     goes past it (most of the registry, for "cluster") has its values listed as found in those
@@ -312,19 +362,125 @@ def _facet_counts(filterset: InitiativeFilter) -> FacetCounts:
     facets = InitiativeFilter.facets_for(active)
     shared = [f for f in facets if f not in active]
     cap = search.COUNT_CAP if active.get("q") else None
-    counts, total, more = _grouped_facet_counts(shared, _listing_matching(active), cap, total=True)
-    uncounted = list(shared) if more else []
-    for facet in facets:
-        if facet in active:
-            apart, _, past = _grouped_facet_counts([facet], _listing_matching(active, facet), cap)
-            counts.update(apart)
-            uncounted += [facet] if past else []
+    # Each set of counts: (facets, the filters they are counted under, whether with the total).
+    wanted = [(shared, active, True)] + [
+        ([facet], {k: v for k, v in active.items() if k != facet}, False)
+        for facet in facets
+        if facet in active
+    ]
+    asked = [(TOTAL, active)] + [(f, where) for group, where, _total in wanted for f in group]
+    answers = iter(_registry_counts(asked))
+    counts: dict[str, dict[str, int]] = {}
+    total = next(answers)
+    more, uncounted = False, []
+    for group, where, with_total in wanted:
+        left = []
+        for facet in group:
+            known = next(answers)
+            if known is None:
+                left.append(facet)
+            else:
+                counts[facet] = known
+        # The shared scan yields the total; with every facet filtered the caller counts it.
+        need_total = with_total and bool(group) and total is None
+        if left:
+            found, grand_total, past = _grouped_facet_counts(
+                left, _listing_matching(where), cap, total=need_total
+            )
+            counts.update(found)
+            uncounted += left if past else []
+            if need_total:
+                total, more = grand_total, past
+        elif need_total:  # never with a search: the registry answers none
+            total = _listing_matching(where).count()
     return {f: counts[f] for f in facets}, total, more, uncounted
 
 
 def initiative_search_listing(query: str) -> QuerySet[SearchListing]:
     """The search listing's rows of the published initiatives that `query` finds (to count)."""
     return _listing_matching({"q": query})
+
+
+TOTAL = ""  # the number of matches, beside the facets, in _registry_counts' answers
+
+# The registry's dimension (models.RegistryCount) of each facet but the country.
+_REGISTRY_DIMENSIONS = {
+    "subdivision": "subdivision",
+    "sector": "sector",
+    "kind": "kind",
+    "stage": "stage",
+    "programme": "programme",
+    "digital": "digital",
+}
+# The dimensions an initiative has one value of: the counts of several values add up.
+_ONE_VALUE = {"subdivision", "kind", "stage", "programme", "digital"}
+
+
+def _registry_counts(asked: list[tuple[str, dict]]) -> list[Any]:
+    """What the registry's counts answer exactly of each of `asked` ((facet or TOTAL, filters)
+    pairs), read in one query: {value: n} (for TOTAL, the number), or None, in these cases only:
+    - no filter, or countries only: any other facet, and the total (summed over the countries);
+    - one other filter (one sector, or values of a dimension an initiative has one value of, or
+      the tick box): the country facet, and the total.
+    The rest (a search, two filters...) is left to the search listing."""
+    plans = []  # (position, facet, filters, condition on the rows, dimension, summed by)
+    for position, (facet, where) in enumerate(asked):
+        names = set(where)
+        if not names or names == {"country"}:
+            chosen = list(where.get("country") or [])
+            if facet == "country" and chosen:
+                continue  # a facet is never counted under its own filter
+            dimension = "located" if facet in ("country", TOTAL) else _REGISTRY_DIMENSIONS[facet]
+            condition = Q(dimension=dimension) & (Q(country__in=chosen) if chosen else Q())
+            by = facet if facet in ("country", TOTAL) else "value"
+            plans.append((position, facet, where, condition, dimension, by))
+        elif len(names) == 1 and facet in ("country", TOTAL):
+            (name,) = names
+            if name not in _REGISTRY_DIMENSIONS:  # a search
+                continue
+            values = _registry_values(name, where[name])
+            if name not in _ONE_VALUE and not (name == "sector" and len(values) == 1):
+                continue  # an initiative of two chosen sectors would be counted twice
+            condition = Q(dimension=_REGISTRY_DIMENSIONS[name], value__in=sorted(values))
+            plans.append((position, facet, where, condition, _REGISTRY_DIMENSIONS[name], facet))
+    answers: list[Any] = [None] * len(asked)
+    if not plans:
+        return answers
+    either = Q()
+    for plan in plans:
+        either |= plan[3]
+    rows = list(
+        RegistryCount.objects.filter(either, n__gt=0)
+        .order_by()
+        .values_list("dimension", "country", "value", "n")
+    )
+    for position, facet, where, _condition, dimension, by in plans:
+        in_countries = {str(code) for code in where.get("country") or ()}
+        others = [name for name in where if name != "country"]
+        of_values = _registry_values(others[0], where[others[0]]) if others else None
+        sums: dict[str, int] = {}
+        for d, country, value, n in rows:
+            if d != dimension or (in_countries and country not in in_countries):
+                continue
+            if of_values is not None and value not in of_values:
+                continue
+            key = {"country": country, TOTAL: TOTAL}.get(by, value)
+            if key or by == TOTAL:  # a value of "" is "not stated": no facet option
+                sums[key] = sums.get(key, 0) + n
+        if facet == TOTAL:
+            answers[position] = sums.get(TOTAL, 0)
+        elif facet == "digital":
+            answers[position] = {"1": sums.get("1", 0)}
+        else:
+            answers[position] = sums
+    return answers
+
+
+def _registry_values(name: str, chosen: Any) -> set[str]:
+    """A filter's values as the registry's counts write them (sectors and programmes by id)."""
+    if name == "digital":
+        return {"1"}
+    return {str(getattr(value, "pk", value)) for value in chosen}
 
 
 def _listing_matching(active: dict, without: str | None = None) -> QuerySet[SearchListing]:
@@ -341,8 +497,14 @@ def _listing_matching(active: dict, without: str | None = None) -> QuerySet[Sear
                 matched = search.search(Initiative.objects.all(), value, rank=False)
                 qs = qs.filter(initiative__in=matched.values("pk"))
         elif name == "sector":
-            through = Initiative.sectors.through.objects.filter(sector__in=value)
-            qs = qs.filter(initiative__in=through.values("initiative_id"))
+            # The sector listing's index (sector, name, country, initiative) gives the ids
+            # without reading a row, narrowed to the chosen countries when there are some.
+            listed = SectorListing.objects.filter(sector_id__in=[s.pk for s in value])
+            if "country" in active and without != "country":
+                listed = listed.filter(country__in=active["country"])
+            qs = qs.filter(initiative__in=listed.values("initiative_id"))
+        elif name == "country" and "sector" in active and without != "sector":
+            continue  # the sector's ids above are of these countries only
         elif name == "programme":
             qs = qs.filter(programme__in=value)
         elif name == "digital":

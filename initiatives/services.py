@@ -309,7 +309,8 @@ def _listing_rows(initiatives: Any) -> list[SectorListing]:
 @transaction.atomic
 def sector_listings_refresh(*, initiative_ids: list[int]) -> None:
     """Rewrite the listing rows of these initiatives from what they are now (none unless
-    published). Called after each commit that saves an initiative or changes its sectors."""
+    published). Called in the transaction that saves an initiative or changes its sectors, and
+    again after its commit."""
     SectorListing.objects.filter(initiative_id__in=initiative_ids).delete()
     SectorListing.objects.bulk_create(
         _listing_rows(Initiative.objects.filter(pk__in=initiative_ids))

@@ -33,22 +33,27 @@ def _listing_changed(sender, instance, **kwargs) -> None:
         if action is not None and not action.startswith("post_"):
             return
         ids = {instance.pk}
-    elif action == "pre_clear":  # sector.initiatives.clear()
-        ids = set(instance.initiatives.values_list("pk", flat=True))
+    elif action == "pre_clear":  # sector.initiatives.clear(): its initiatives, before they go
+        instance._listing_clearing = set(instance.initiatives.values_list("pk", flat=True))
+        return
+    elif action == "post_clear":
+        ids = getattr(instance, "_listing_clearing", set())
+        instance._listing_clearing = set()
     elif action in ("post_add", "post_remove"):  # sector.initiatives.add(...)
         ids = set(kwargs.get("pk_set") or ())
     else:
         return
-    if action != "pre_clear":
-        # The search listing follows inside the transaction: a search in it (or in a test)
-        # sees what it wrote, and a rolled-back write leaves the listing as it was.
-        services.search_listings_refresh(initiative_ids=list(ids))
+    # The listings follow inside the transaction: a search, a filtered directory or a sector's
+    # page read in it (or in a test) sees what it wrote, a rolled-back write leaves them as they
+    # were, and the registry's version bumped after the commit never names stale listings.
+    services.search_listings_refresh(initiative_ids=list(ids))
+    services.sector_listings_refresh(initiative_ids=list(ids))
     listing_touched(ids)
 
 
 def listing_touched(ids: set[int]) -> None:
-    """Rewrite these initiatives' listings once the transaction commits (the sector listing,
-    and the search listing again: a no-op unless something changed around the signals)."""
+    """Rewrite these initiatives' listings again once the transaction commits (a no-op unless
+    something changed around the signals)."""
     pending = getattr(_pending, "ids", None)
     if pending is None:
         pending = _pending.ids = set()

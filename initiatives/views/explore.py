@@ -84,14 +84,19 @@ def map_view(request: HttpRequest) -> HttpResponse:
         summary = {"total": 0, "located": 0}
     elif not filterset.active_filters():  # the whole registry: from its counts
         summary = stats.summary(stats.tally(dimension="located"))
+    elif set(filterset.active_filters()) == {"country"}:  # some countries: theirs
+        chosen = filterset.active_filters()["country"]
+        summary = stats.summary(stats.tally(dimension="located", country__in=chosen))
     else:
         summary = stats.map_summary(qs)
     initiatives = []
     if not invalid:
+        # In the directory's order, read from its index (by name, case aside; within a country
+        # by the country's): the first 200, never a sort of every match.
         initiatives = list(
-            qs.order_by("name", "pk").only("slug", "name", "country", "city", "kind")[
-                :MAP_LIST_LIMIT
-            ]
+            selectors.initiative_ordered(qs, "name").only(
+                "slug", "name", "country", "city", "kind"
+            )[:MAP_LIST_LIMIT]
         )
     query = params.urlencode()
     return render(
@@ -195,10 +200,11 @@ def country_page(request: HttpRequest, code: str) -> HttpResponse:
 @cache_page_for_visitors("initiatives:sector", version=selectors.registry_version, params=("page",))
 def sector_page(request: HttpRequest, slug: str) -> HttpResponse:
     sector = get_object_or_404(Sector, slug=slug)
-    initiatives = selectors.initiative_list_public().filter(sectors=sector).order_by("name", "pk")
     names = stats.country_names()
     by_country = stats.counts_by_country_of_sector(sector)
-    page = _page(initiatives, sum(n for _code, n in by_country), request.GET.get("page"))
+    page = selectors.initiative_page_of_sector(
+        sector=sector, count=sum(n for _code, n in by_country), number=request.GET.get("page")
+    )
     return render(
         request,
         "initiatives/sector.html",

@@ -42,6 +42,7 @@ def from_scratch() -> Counter:
                 ("decade", i.country.code, decade),
             ]
             + ([("programme", i.country.code, str(i.programme_id))] if i.programme_id else [])
+            + ([("digital", i.country.code, "1")] if i.digital_focus else [])
             + [("sector", i.country.code, str(s.pk)) for s in i.sectors.all()]
         )
     return expected
@@ -190,6 +191,7 @@ def random_fields(rng: random.Random, programmes) -> dict:
         "latitude": POINTS[country][0] if located else None,
         "longitude": POINTS[country][1] if located else None,
         "programme": rng.choice([None, *programmes]),
+        "digital_focus": rng.random() < 0.3,
     }
 
 
