@@ -7,7 +7,8 @@ bounds what one call can cost; after a failure this process stops trying for `RE
 so a page that makes ten cache calls pays for at most one. Failures are logged as a warning when
 an outage starts, then once a minute with a count, and once more when Redis answers again.
 
-Sessions are not in the cache (the database session engine), so an outage signs nobody out.
+Sessions are read from the cache and written through to the database (cached_db,
+iapt_platform/accounts/sessions.py), so an outage signs nobody out: a miss reads the database.
 
 Rate limits that keep their counters in the cache, and what an outage does to them (deliberate):
 
