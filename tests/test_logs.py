@@ -251,3 +251,28 @@ def test_a_server_error_is_still_emailed_to_the_admins(client, settings, mailout
     [report] = mailoutbox
     assert report.to == ["ops@example.org"]
     assert "/boom/" in report.subject
+
+
+def test_redis_breadcrumbs_keep_the_command_not_the_key():
+    """A cache key may be a session id (cached_db sessions): Sentry gets the command alone."""
+    event = {
+        "breadcrumbs": {
+            "values": [
+                {
+                    "category": "redis",
+                    "message": "GET 'p:1:django.contrib.sessions.cached_dbSECRETSESSION'",
+                    "data": {"redis.command": "GET", "redis.key": "p:1:sessions.SECRETSESSION"},
+                },
+                {
+                    "category": "redis",
+                    "message": "redis.pipeline.execute",
+                    "data": {"redis.commands": {"count": 1, "first_ten": ["GET SECRETKEY"]}},
+                },
+                {"category": "query", "message": "SELECT 1"},
+            ]
+        }
+    }
+    scrubbed = logs.scrub_event(event, {})
+    crumbs = scrubbed["breadcrumbs"]["values"]
+    assert "SECRET" not in json.dumps(scrubbed)
+    assert [crumb["message"] for crumb in crumbs] == ["GET", "pipeline", "SELECT 1"]

@@ -7,7 +7,8 @@ the default is plain text with the same context. The formatter is the standard l
 and json (python-json-logger would add a dependency for a fixed set of fields).
 
 Sentry is optional (`SENTRY_DSN`); `sentry_init` collects no personal data and `scrub_event`
-removes what could still carry some (addresses, cookies, query strings, emails, IPs).
+removes what could still carry some (addresses, cookies, query strings, emails, IPs, the keys
+of Redis breadcrumbs).
 """
 
 import json
@@ -152,6 +153,21 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+def _scrub_breadcrumbs(event: "Event") -> None:
+    """Redis breadcrumbs keep their command, never their key: a key may name a session (the
+    cached_db session store keys by session id, which signs in as its member), a member or words
+    searched."""
+    breadcrumbs: Any = event.get("breadcrumbs")  # {"values": [...]} as the SDK fills it in
+    values = breadcrumbs.get("values") if isinstance(breadcrumbs, dict) else breadcrumbs
+    for crumb in values or ():
+        if isinstance(crumb, dict) and crumb.get("category") == "redis":
+            data = crumb.get("data") or {}
+            command = str(data.get("redis.command") or data.get("db.operation") or "")
+            command = command or ("pipeline" if "redis.commands" in data else "")
+            crumb["message"] = command
+            crumb["data"] = {"redis.command": command} if command else {}
+
+
 def scrub_event(event: "Event", hint: "Hint") -> "Event":
     """Sentry's before_send: no email, IP, cookie, query string or body leaves the server.
 
@@ -167,6 +183,7 @@ def scrub_event(event: "Event", hint: "Hint") -> "Event":
             request["url"] = request["url"].split("?", 1)[0]
         headers = request.get("headers") or {}
         request["headers"] = {k: v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+    _scrub_breadcrumbs(event)
     context = current_context()
     if "user_id" in context:
         event["user"] = {"id": str(context.pop("user_id"))}
