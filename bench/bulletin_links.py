@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,25 +30,16 @@ from common import (
     configure_environment,
     create_database_if_missing,
     machine_description,
+    page_fetcher,
     percentile,
+    run_for,
+    setup_django,
     write_section,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- bench/bulletin_links.py: start -->", "<!-- bench/bulletin_links.py: end -->"
-
-
-def run_for(fn: Callable[[], object], *, seconds: float) -> list[float]:
-    latencies: list[float] = []
-    end = time.perf_counter() + seconds
-    while True:
-        t0 = time.perf_counter()
-        fn()
-        t1 = time.perf_counter()
-        latencies.append(t1 - t0)
-        if t1 >= end and len(latencies) >= 30:
-            return latencies
 
 
 def seed(links_wanted: int):
@@ -108,21 +98,16 @@ def main() -> None:
         raise SystemExit("refusing CI's database")
     create_database_if_missing(os.environ["DATABASE_URL"])
 
-    import django
-
-    django.setup()
+    setup_django(migrate=True)
     from django.core import signing
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.test.utils import CaptureQueriesContext
 
     from newsletter import links
     from newsletter.models import Edition, EditionLink
     from newsletter.rendering import freeze_editions, render_edition
 
-    override_settings(ROOT_URLCONF="bench.urls").enable()
-    call_command("migrate", interactive=False, verbosity=0)
     issue = seed(args.links)
     freeze_editions(issue)
     edition = Edition.objects.get(issue=issue, language="es")
@@ -135,13 +120,7 @@ def main() -> None:
     client = Client()
 
     def get(url: str, status: int) -> Callable[[], object]:
-        def fetch() -> object:
-            response = client.get(url)
-            if response.status_code != status:
-                raise SystemExit(f"GET {url} answered {response.status_code}")
-            return response
-
-        return fetch
+        return page_fetcher(client, url, status)
 
     for fn in (get("/bench/trivial/", 200), get(counted, 302), get(stale, 302)):
         for _ in range(100):
@@ -152,16 +131,16 @@ def main() -> None:
 
     samples: dict[str, list[float]] = {"trivial": [], "counted": [], "stale": []}
     for _round in range(args.rounds):
-        samples["trivial"] += run_for(get("/bench/trivial/", 200), seconds=args.seconds)
-        samples["counted"] += run_for(get(counted, 302), seconds=args.seconds)
-        samples["stale"] += run_for(get(stale, 302), seconds=args.seconds)
+        samples["trivial"] += run_for(get("/bench/trivial/", 200), seconds=args.seconds, minimum=30)
+        samples["counted"] += run_for(get(counted, 302), seconds=args.seconds, minimum=30)
+        samples["stale"] += run_for(get(stale, 302), seconds=args.seconds, minimum=30)
     with connection.cursor() as cursor:
 
         def select_one() -> None:
             cursor.execute("SELECT 1")
             cursor.fetchone()
 
-        samples["select1"] = run_for(select_one, seconds=1.0)
+        samples["select1"] = run_for(select_one, seconds=1.0, minimum=30)
     rate = {key: len(lat) / sum(lat) for key, lat in samples.items()}
     p95 = {key: percentile(lat, 95) * 1000 for key, lat in samples.items()}
 
@@ -177,8 +156,8 @@ def main() -> None:
         for e in editions:
             links.track(e.pk, render_edition(e, blocks, for_send=True))
 
-    render_lat = run_for(render_only, seconds=args.seconds)
-    track_lat = run_for(render_and_count, seconds=args.seconds)
+    render_lat = run_for(render_only, seconds=args.seconds, minimum=30)
+    track_lat = run_for(render_and_count, seconds=args.seconds, minimum=30)
     render_ms = sum(render_lat) / len(render_lat) * 1000 / len(editions)
     track_ms = sum(track_lat) / len(track_lat) * 1000 / len(editions)
     link_count = EditionLink.objects.filter(edition=edition).count()

@@ -35,6 +35,43 @@ def configure_environment(*, database_url: str, redis_url: str) -> None:
     sys.path.insert(0, str(ROOT))
 
 
+def setup_django(
+    *,
+    static_root: Path | None = None,
+    collect: str = "always",
+    migrate: bool = False,
+    bench_storage: bool = False,
+    **overrides: object,
+) -> None:
+    """Django set up for a bench, once configure_environment has run: the bench's own URLs
+    (bench/urls.py: the trivial view, the bare frame) over the site's, the database migrated
+    with `migrate`, and the static files collected into `static_root` (`collect`: "always" or
+    "missing", when its manifest is absent) by the project's own storage, manifest and
+    compressed, so that {% static %} costs what it costs in production (`bench_storage`:
+    bench/staticstorage.py's, which needs no compressed copies). `overrides`: other settings."""
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    if static_root is not None:
+        overrides["STATIC_ROOT"] = static_root
+    if bench_storage:
+        overrides["STORAGES"] = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "bench.staticstorage.BenchStaticFilesStorage"},
+        }
+    override_settings(ROOT_URLCONF="bench.urls", **overrides).enable()
+    if migrate:
+        call_command("migrate", interactive=False, verbosity=0)
+    if static_root is not None and (
+        collect == "always" or not (static_root / "staticfiles.json").exists()
+    ):
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def create_database_if_missing(url: str) -> None:
     import psycopg
     from psycopg import sql
@@ -111,13 +148,13 @@ def write_section(results: Path, start: str, end: str, section: str) -> None:
     results.write_text(text)
 
 
-def page_fetcher(client, url: str):
-    """A call that GETs `url` with the test client and stops the run unless it answers 200."""
+def page_fetcher(client, url: str, status: int = 200) -> Callable[[], object]:
+    """A call that GETs `url` with the test client and stops the run unless it answers `status`."""
 
     def fetch():
         response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}")
+        if response.status_code != status:
+            raise SystemExit(f"GET {url} answered {response.status_code}, not {status}")
         return response
 
     return fetch
@@ -152,35 +189,131 @@ def tables_without_statistics() -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
-# Paired timing: a page's requests in windows alternating with a baseline's, in the same run.
-def run_for(fn: Callable[[], object], seconds: float) -> list[float]:
-    latencies = []
-    end = time.perf_counter() + seconds
+# --- Timing: the one loop every in-process bench measures with ------------------------------------
+
+
+def run_for(
+    fn: Callable[[], object],
+    *,
+    seconds: float,
+    warmup: int = 0,
+    minimum: int = 1,
+    cap: float = 30.0,
+    before: Callable[[], object] | None = None,
+) -> list[float]:
+    """Latencies in seconds of calls to `fn` during `seconds` (the last call ends after them),
+    and at least `minimum` calls unless that would take longer than `cap` seconds. `warmup`
+    untimed calls come first; `before` runs ahead of each call, untimed (emptying a cache)."""
+    for _ in range(warmup):
+        fn()
+    latencies: list[float] = []
+    start = time.perf_counter()
+    end = start + seconds
     while True:
+        if before is not None:
+            before()
         t0 = time.perf_counter()
         fn()
         t1 = time.perf_counter()
         latencies.append(t1 - t0)
-        if t1 >= end:
+        if t1 >= end and (len(latencies) >= minimum or t1 - start >= cap):
             return latencies
 
 
-def paired(fn, baseline, seconds: float, rounds: int = 4) -> tuple[list[float], list[float]]:
+def paired(
+    fn: Callable[[], object],
+    baseline: Callable[[], object],
+    *,
+    seconds: float,
+    rounds: int = 5,
+    baseline_seconds: float = 0.4,
+    minimum: int = 1,
+    before: Callable[[], object] | None = None,
+) -> tuple[list[float], list[float]]:
+    """Latencies of `fn` (after `before`, untimed, each time) and of the baseline, measured in
+    `rounds` alternating windows: the baseline's of at most `baseline_seconds`, the page's of
+    `seconds / rounds` (at least `minimum` calls in all, within 30 s).
+
+    Other processes on the machine come and go: alternating short windows exposes the page and
+    its baseline to the same load, so their ratio holds even when the absolute figures move.
+    """
     page: list[float] = []
     base: list[float] = []
     for _ in range(rounds):
-        base += run_for(baseline, min(0.3, seconds / rounds))
-        page += run_for(fn, seconds / rounds)
+        base += run_for(baseline, seconds=min(baseline_seconds, seconds / rounds))
+        page += run_for(
+            fn,
+            seconds=seconds / rounds,
+            minimum=math.ceil(minimum / rounds),
+            cap=30.0 / rounds,
+            before=before,
+        )
     return page, base
 
 
 def rate(latencies: list[float]) -> float:
+    """Calls per second while calling (the time between calls left out)."""
     return len(latencies) / sum(latencies)
 
 
-def command_line(script: str) -> str:
-    """The command that ran this bench, as RESULTS.md shows it (`bench/SCRIPT.py ARGS`)."""
-    return " ".join(shlex.quote(a) for a in [".venv/bin/python", f"bench/{script}", *sys.argv[1:]])
+def count_queries(fn: Callable[[], object]) -> tuple[int, list[dict]]:
+    """The number of queries `fn` runs, and each one's SQL (with %s for its parameters),
+    parameters, duration and `where`: the lines of the project's code that asked."""
+    from django.db import connection
+
+    captured: list[dict] = []
+
+    def timed_query(execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            captured.append(
+                {
+                    "sql": sql,
+                    "params": params,
+                    "seconds": time.perf_counter() - t0,
+                    "where": _asking_line(),
+                }
+            )
+
+    with connection.execute_wrapper(timed_query):
+        fn()
+    return len(captured), captured
+
+
+def _asking_line(depth: int = 3) -> str:
+    """`path:line function` of the innermost `depth` frames in the project's own code (not
+    Django's, not a library's, not the bench's), innermost first, or "" when none is on the
+    stack: the selector, then the view or template tag that called it."""
+    frame = sys._getframe(2)
+    root, bench = str(ROOT) + os.sep, str(ROOT / "bench") + os.sep
+    found: list[str] = []
+    while frame is not None and len(found) < depth:
+        path = frame.f_code.co_filename
+        if path.startswith(root) and not path.startswith(bench) and "site-packages" not in path:
+            found.append(f"{path[len(root) :]}:{frame.f_lineno} {frame.f_code.co_name}")
+        frame = frame.f_back
+    return " < ".join(found)
+
+
+def normalized_sql(sql: str) -> str:
+    """The query's shape, to compare one size's queries with another's: white space folded,
+    numbers and quoted strings written in by Django as `N` and `'…'`, and a list of parameters
+    or values of any length as one `(…)`."""
+    sql = " ".join(sql.split())
+    sql = re.sub(r"'(?:[^']|'')*'", "'…'", sql)
+    sql = re.sub(r"(?<![\w.\"])-?\d+(?:\.\d+)?(?![\w\"])", "N", sql)
+    sql = re.sub(r"\((?:\s*(?:%s|N|'…')\s*,)*\s*(?:%s|N|'…')\s*\)", "(…)", sql)
+    return sql
+
+
+def command_line(script: str, *, urls: bool = False) -> str:
+    """The command that ran this bench, as RESULTS.md shows it (`bench/SCRIPT.py ARGS`), after
+    `DATABASE_URL=… REDIS_URL=…` with `urls`."""
+    words = [".venv/bin/python", f"bench/{script}", *sys.argv[1:]]
+    prefix = [f"{name}={os.environ[name]}" for name in ("DATABASE_URL", "REDIS_URL") if urls]
+    return " ".join([*prefix, *map(shlex.quote, words)])
 
 
 def measured_initiative_and_thread():

@@ -23,17 +23,18 @@ import io
 import os
 import pstats
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from common import (
     command_line,
     configure_environment,
     machine_description,
+    page_fetcher,
     paired,
     percentile,
     rate,
     run_for,
+    setup_django,
     write_section,
 )
 
@@ -42,6 +43,8 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 DATABASE_URL = os.environ.get("FORUM_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/iapt_scale")
 REDIS_URL = os.environ.get("FORUM_REDIS_URL", "redis://127.0.0.1:6379/4")
 TRIVIAL = "/bench/trivial/"
+# This bench's alternating windows (common.paired): four rounds, the trivial view's at most 0.3 s.
+WINDOWS = {"rounds": 4, "baseline_seconds": 0.3}
 START = "<!-- forum-bench:start -->"
 END = "<!-- forum-bench:end -->"
 
@@ -55,22 +58,13 @@ def main() -> None:
     # Keys of its own: another run's kept pages and versions never answer here.
     os.environ.setdefault("CACHE_KEY_PREFIX", "iapt-forum-bench")
     configure_environment(database_url=DATABASE_URL, redis_url=REDIS_URL)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_django(static_root=ROOT / "bench" / "out" / "forum-static")
     from django.test import Client
-    from django.test.utils import override_settings
     from django.urls import reverse
     from django.utils import translation
 
     from community.models import Category, Thread
     from iapt_platform.accounts.models import User
-
-    override_settings(
-        ROOT_URLCONF="bench.urls", STATIC_ROOT=ROOT / "bench" / "out" / "forum-static"
-    ).enable()
-    call_command("collectstatic", interactive=False, verbosity=0)
 
     public = Category.objects.filter(is_private=False)
     thread = (
@@ -114,20 +108,11 @@ def main() -> None:
         ("category, visitor (es): to sign in", "visitor (es)", category_url["es"], 302),
     ]
 
-    def getter(client: Client, url: str, status: int) -> Callable[[], object]:
-        def fetch():
-            response = client.get(url)
-            if response.status_code != status:
-                raise SystemExit(f"GET {url} answered {response.status_code}, not {status}")
-            return response
-
-        return fetch
-
-    trivial = getter(readers["visitor (es)"], TRIVIAL, 200)
-    run_for(trivial, 1.0)  # warm up
+    trivial = page_fetcher(readers["visitor (es)"], TRIVIAL, 200)
+    run_for(trivial, seconds=1.0)  # warm up
     if args.profile:
         label, who, url, status = next(p for p in pages if p[0] == args.profile)
-        fetch = getter(readers[who], url, status)
+        fetch = page_fetcher(readers[who], url, status)
         fetch()
         profiler = cProfile.Profile()
         profiler.enable()
@@ -147,9 +132,9 @@ def main() -> None:
     load = os.getloadavg()
     rows = []
     for label, who, url, status in pages:
-        fetch = getter(readers[who], url, status)
+        fetch = page_fetcher(readers[who], url, status)
         fetch()
-        page, base = paired(fetch, trivial, args.seconds)
+        page, base = paired(fetch, trivial, seconds=args.seconds, **WINDOWS)
         ratio, p50 = rate(page) / rate(base), percentile(page, 50) * 1000
         rows.append((label, url, ratio, p50))
         print(f"{label:40} {ratio:6.3f} {p50:8.2f} ms", flush=True)

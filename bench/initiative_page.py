@@ -18,21 +18,16 @@ import os
 
 from common import (
     configure_environment,
+    count_queries,
     create_database_if_missing,
     member_client,
     page_fetcher,
-    percentile,
-)
-from registry import (
-    DEFAULT_DATABASE_URL,
-    DEFAULT_REDIS_URL,
-    OUT,
-    TRIVIAL,
-    count_queries,
-    ensure_seeded,
     paired,
+    percentile,
     rate,
+    setup_django,
 )
+from registry import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, OUT, TRIVIAL, ensure_seeded
 
 
 def worst_case_initiative():
@@ -66,17 +61,10 @@ def main() -> None:
 
     configure_environment(database_url=DEFAULT_DATABASE_URL, redis_url=DEFAULT_REDIS_URL)
     create_database_if_missing(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
+    setup_django(static_root=OUT / "static", migrate=True)
     from django.core.cache import cache
-    from django.core.management import call_command
     from django.test import Client
-    from django.test.utils import override_settings
 
-    override_settings(ROOT_URLCONF="bench.urls", STATIC_ROOT=OUT / "static").enable()
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
     ensure_seeded(args.rows, reseed=False)
     try:  # the sector listing (related initiatives), where the code has it: the seeder bypasses
         from initiatives.services import sector_listings_rebuild  # the signals that fill it

@@ -17,15 +17,24 @@ import argparse
 import datetime
 import os
 import random
-import shlex
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import (
+    command_line,
+    count_queries,
+    create_database_if_missing,
+    fmt,
+    machine_description,
+    page_fetcher,
+    percentile,
+    run_for,
+    setup_django,
+    write_section,
+)
 from common import configure_environment as configure_common
-from common import create_database_if_missing, fmt, machine_description, percentile, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -487,31 +496,6 @@ class Row:
     met: bool | None = None
 
 
-def run_for(
-    fn: Callable[[], object], *, seconds: float, warmup: int = 0, minimum: int = 30
-) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    latencies: list[float] = []
-    end = time.perf_counter() + seconds
-    while True:
-        t0 = time.perf_counter()
-        fn()
-        t1 = time.perf_counter()
-        latencies.append(t1 - t0)
-        if t1 >= end and len(latencies) >= minimum:
-            return latencies
-
-
-def count_queries(fn: Callable[[], object]) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        fn()
-    return len(captured)
-
-
 def row_for(label: str, lat: list[float], *, trivial: Row | None, queries: int | None) -> Row:
     rps = len(lat) / sum(lat)
     p95 = percentile(lat, 95) * 1000
@@ -539,13 +523,7 @@ def measure(args: argparse.Namespace) -> list[Row]:
     rows: list[Row] = []
 
     def get(url: str) -> Callable[[], object]:
-        def fetch() -> object:
-            response = client.get(url)
-            if response.status_code != 200:
-                raise SystemExit(f"GET {url} answered {response.status_code}")
-            return response
-
-        return fetch
+        return page_fetcher(client, url)
 
     def selector(query: str) -> Callable[[], object]:
         def call() -> object:
@@ -560,21 +538,21 @@ def measure(args: argparse.Namespace) -> list[Row]:
             cursor.execute("SELECT 1")
             cursor.fetchone()
 
-        lat = run_for(select_one, seconds=1.0, warmup=50)
+        lat = run_for(select_one, seconds=1.0, warmup=50, minimum=30)
     rows.append(row_for("baseline: SQL `SELECT 1` round trip", lat, trivial=None, queries=1))
-    lat = run_for(get(TRIVIAL), seconds=args.seconds, warmup=100)
+    lat = run_for(get(TRIVIAL), seconds=args.seconds, warmup=100, minimum=30)
     trivial = row_for(
-        "baseline: trivial view", lat, trivial=None, queries=count_queries(get(TRIVIAL))
+        "baseline: trivial view", lat, trivial=None, queries=count_queries(get(TRIVIAL))[0]
     )
     rows.append(trivial)
 
-    lat = run_for(get(LIBRARY), seconds=args.seconds, warmup=5)
+    lat = run_for(get(LIBRARY), seconds=args.seconds, warmup=5, minimum=30)
     rows.append(
         row_for(
             "library page, unfiltered, warm cache",
             lat,
             trivial=trivial,
-            queries=count_queries(get(LIBRARY)),
+            queries=count_queries(get(LIBRARY))[0],
         )
     )
 
@@ -603,7 +581,7 @@ def measure(args: argparse.Namespace) -> list[Row]:
                 f"search {what}, {kind} q={term} ({found:,} hits)",
                 lat,
                 trivial=trivial if what != "selector" else None,
-                queries=count_queries(fn),
+                queries=count_queries(fn)[0],
             )
             if what.startswith("page"):
                 row.target = f"p95 <= {TARGET_SEARCH_P95_MS:g} ms"
@@ -718,26 +696,9 @@ def main() -> None:
     began = time.perf_counter()
     configure_common(database_url=DEFAULT_DATABASE_URL, redis_url=DEFAULT_REDIS_URL)
     create_database_if_missing(os.environ["DATABASE_URL"])
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test.utils import override_settings
-
-    static_root = OUT / "static-library"
-    storages = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "bench.staticstorage.BenchStaticFilesStorage"},
-    }
-    override_settings(
-        ROOT_URLCONF="bench.urls", STATIC_ROOT=static_root, STORAGES=storages
-    ).enable()
-    call_command("migrate", interactive=False, verbosity=0)
-    if not (static_root / "staticfiles.json").exists():
-        print("collecting static files (manifest storage, as in production)")
-        call_command("collectstatic", interactive=False, verbosity=0)
+    setup_django(
+        static_root=OUT / "static-library", collect="missing", migrate=True, bench_storage=True
+    )
 
     seeded, timings = ensure_seeded(args.rows, reseed=args.reseed)
     for step, seconds in timings.items():
@@ -752,14 +713,7 @@ def main() -> None:
     print("\n".join(notes_))
 
     total = time.perf_counter() - began
-    command = " ".join(
-        [
-            "DATABASE_URL=" + os.environ["DATABASE_URL"],
-            "REDIS_URL=" + os.environ["REDIS_URL"],
-            ".venv/bin/python bench/library.py",
-            *map(shlex.quote, sys.argv[1:]),
-        ]
-    )
+    command = command_line("library.py", urls=True)
     if seeded:
         seed_note = f"Seeded in this run ({', '.join(f'{k} {v:.1f} s' for k, v in timings.items())}); whole run {total:.0f} s."
     else:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from common import (
     percentile,
     rate,
     run_for,
+    setup_django,
     write_section,
 )
 
@@ -47,6 +47,8 @@ OUT = ROOT / "bench" / "out"
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/iapt_pages_bench"
 REDIS_URL = "redis://127.0.0.1:6379/1"
 TRIVIAL = "/bench/trivial/"
+# This bench's alternating windows (common.paired): four rounds, the trivial view's at most 0.3 s.
+WINDOWS = {"rounds": 4, "baseline_seconds": 0.3}
 START = "<!-- pages-bench:start -->"
 END = "<!-- pages-bench:end -->"
 SCALE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/iapt_scale"
@@ -111,12 +113,12 @@ def interleaved(fetch, baseline, seconds: float, off, rounds: int = 6):
     with_: list[float] = []
     base: list[float] = []
     for _ in range(rounds):
-        base += run_for(baseline, min(0.3, seconds / rounds))
+        base += run_for(baseline, seconds=min(WINDOWS["baseline_seconds"], seconds / rounds))
         with off():
             fetch()
-            without += run_for(fetch, seconds / rounds)
+            without += run_for(fetch, seconds=seconds / rounds)
         fetch()
-        with_ += run_for(fetch, seconds / rounds)
+        with_ += run_for(fetch, seconds=seconds / rounds)
     return without, with_, base
 
 
@@ -218,37 +220,22 @@ def pages() -> list[tuple[str, str]]:
     return found
 
 
-def fetcher(client, url: str) -> Callable[[], object]:
-    def fetch():
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}")
-        return response
-
-    return fetch
-
-
 def members_at_scale(args: argparse.Namespace) -> None:
     """A member's pages on the scale database, before and after the caches, read-only."""
     os.environ.setdefault("CACHE_KEY_PREFIX", "iapt-pages-members-bench")
     configure_environment(database_url=SCALE_DATABASE_URL, redis_url=REDIS_URL)
-    import django
-
-    django.setup()
+    setup_django(static_root=OUT / "static")
     from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.test.utils import CaptureQueriesContext
     from django.utils import translation
 
     from iapt_platform.accounts.models import User
 
-    override_settings(ROOT_URLCONF="bench.urls", STATIC_ROOT=OUT / "static").enable()
-    call_command("collectstatic", interactive=False, verbosity=0)
     member = User.objects.get(email=args.member)
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(member.pk)
@@ -269,12 +256,12 @@ def members_at_scale(args: argparse.Namespace) -> None:
     if thread is not None:
         with translation.override("en"):
             pages.append(("forum thread", thread.get_absolute_url()))
-    trivial = fetcher(Client(), TRIVIAL)
+    trivial = page_fetcher(Client(), TRIVIAL)
     rows = []
     try:
-        run_for(trivial, 1.0)
+        run_for(trivial, seconds=1.0)
         for label, url in pages:
-            fetch = fetcher(member_client, url)
+            fetch = page_fetcher(member_client, url)
             figures = []
             for state in (caches_off, frame_off, copies_off, nullcontext):
                 with state():
@@ -285,7 +272,7 @@ def members_at_scale(args: argparse.Namespace) -> None:
                     figures.append(len(captured.captured_queries))
             with caches_off():
                 fetch()
-                page_all, base_all = paired(fetch, trivial, args.seconds / 2)
+                page_all, base_all = paired(fetch, trivial, seconds=args.seconds / 2, **WINDOWS)
             without, with_, base = interleaved(fetch, trivial, args.seconds, frame_off)
             no_copy, with_copy, base_copy = interleaved(fetch, trivial, args.seconds, copies_off)
             queries = figures
@@ -355,25 +342,19 @@ def main() -> None:
     os.environ.setdefault("CACHE_KEY_PREFIX", "iapt-pages-bench")
     configure_environment(database_url=DATABASE_URL, redis_url=REDIS_URL)
     create_database_if_missing(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
+    setup_django(static_root=OUT / "static", migrate=True)
     from django.core.management import call_command
     from django.test import Client
-    from django.test.utils import override_settings
 
     from initiatives.models import Initiative
 
-    override_settings(ROOT_URLCONF="bench.urls", STATIC_ROOT=OUT / "static").enable()
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
     if not Initiative.objects.published().exists():
         call_command("seed_demo", verbosity=0)
 
     visitor = Client()
     signed_in = member_client()
     trivial = page_fetcher(visitor, TRIVIAL)
-    run_for(trivial, 1.0)  # warm up
+    run_for(trivial, seconds=1.0)  # warm up
     rows = []
     member_pages = {"home", "directory (kept before this work)", "initiative page"}
     for label, url in pages():
@@ -386,10 +367,10 @@ def main() -> None:
                 if state == "before":
                     with caches_off():
                         fetch()
-                        page, base = paired(fetch, trivial, args.seconds)
+                        page, base = paired(fetch, trivial, seconds=args.seconds, **WINDOWS)
                 else:
                     fetch()
-                    page, base = paired(fetch, trivial, args.seconds)
+                    page, base = paired(fetch, trivial, seconds=args.seconds, **WINDOWS)
                 figures.append((rate(page) / rate(base), percentile(page, 50) * 1000))
             (before, before_ms), (after, after_ms) = figures
             rows.append((f"{label}, {who}", url, before, before_ms, after, after_ms))

@@ -14,26 +14,30 @@ import argparse
 import cProfile
 import datetime
 import gc
-import math
 import os
 import pstats
 import random
-import shlex
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import configure_environment as configure_common
 from common import (
+    command_line,
+    count_queries,
     create_database_if_missing,
     fmt,
     machine_description,
     member_client,
     page_fetcher,
+    paired,
     percentile,
+    rate,
+    run_for,
+    setup_django,
+    write_section,
 )
+from common import configure_environment as configure_common
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -691,66 +695,6 @@ class Row:
     note: str = ""
 
 
-def run_for(
-    fn: Callable[[], object],
-    *,
-    seconds: float,
-    warmup: int = 0,
-    minimum: int = 1,
-    cap: float = 30.0,
-    before: Callable[[], object] | None = None,
-) -> list[float]:
-    """Latencies in seconds of calls to `fn` during `seconds`, and at least `minimum` calls unless
-    that would take longer than `cap` seconds. `before` runs ahead of each call, untimed."""
-    for _ in range(warmup):
-        fn()
-    latencies = []
-    start = time.perf_counter()
-    end = start + seconds
-    while True:
-        if before is not None:
-            before()
-        t0 = time.perf_counter()
-        fn()
-        t1 = time.perf_counter()
-        latencies.append(t1 - t0)
-        if t1 >= end and (len(latencies) >= minimum or t1 - start >= cap):
-            return latencies
-
-
-def paired(
-    fn: Callable[[], object],
-    baseline: Callable[[], object],
-    *,
-    seconds: float,
-    minimum: int = 1,
-    rounds: int = 5,
-    before: Callable[[], object] | None = None,
-) -> tuple[list[float], list[float]]:
-    """Latencies of `fn` (after `before`, untimed, each time) and of the baseline, measured in
-    alternating windows.
-
-    Other processes on the machine come and go: alternating short windows exposes the page and
-    its baseline to the same load, so their ratio holds even when the absolute figures move.
-    """
-    page: list[float] = []
-    base: list[float] = []
-    for _ in range(rounds):
-        base += run_for(baseline, seconds=min(0.4, seconds / rounds))
-        page += run_for(
-            fn,
-            seconds=seconds / rounds,
-            minimum=math.ceil(minimum / rounds),
-            cap=30.0 / rounds,
-            before=before,
-        )
-    return page, base
-
-
-def rate(latencies: list[float]) -> float:
-    return len(latencies) / sum(latencies)
-
-
 def latency_row(label: str, latencies: list[float], **extra) -> Row:
     return Row(
         label=label,
@@ -759,24 +703,6 @@ def latency_row(label: str, latencies: list[float], **extra) -> Row:
         n=len(latencies),
         **extra,
     )
-
-
-def count_queries(fn: Callable[[], object]) -> tuple[int, list[dict]]:
-    """The number of queries `fn` runs, and each one's SQL, parameters and duration."""
-    from django.db import connection
-
-    captured: list[dict] = []
-
-    def timed_query(execute, sql, params, many, context):
-        t0 = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            captured.append({"sql": sql, "params": params, "seconds": time.perf_counter() - t0})
-
-    with connection.execute_wrapper(timed_query):
-        fn()
-    return len(captured), captured
 
 
 def explain(label: str, captured: list[dict], *, top: int = 3) -> None:
@@ -1088,17 +1014,7 @@ def write_results(
             END,
         ]
     )
-    text = (
-        RESULTS.read_text()
-        if RESULTS.exists()
-        else "# Benchmark results\n\nLatest figures of the scripts in bench/ (see bench/README.md).\n"
-    )
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text)
+    write_section(RESULTS, START, END, section)
 
 
 def main() -> None:
@@ -1124,18 +1040,7 @@ def main() -> None:
     began = time.perf_counter()
     configure_common(database_url=DEFAULT_DATABASE_URL, redis_url=DEFAULT_REDIS_URL)
     create_database_if_missing(os.environ["DATABASE_URL"])
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.test.utils import override_settings
-
-    # The project's own static-files storage (manifest, compressed), collected into bench/out/:
-    # {% static %} then costs what it costs in production.
-    override_settings(ROOT_URLCONF="bench.urls", STATIC_ROOT=OUT / "static").enable()
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    setup_django(static_root=OUT / "static", migrate=True)
 
     seeded, timings = ensure_seeded(args.rows, reseed=args.reseed)
     for step, seconds in timings.items():
@@ -1165,14 +1070,7 @@ def main() -> None:
             explain(label, captured)
 
     total = time.perf_counter() - began
-    command = " ".join(
-        [
-            "DATABASE_URL=" + os.environ["DATABASE_URL"],
-            "REDIS_URL=" + os.environ["REDIS_URL"],
-            ".venv/bin/python bench/registry.py",
-            *map(shlex.quote, sys.argv[1:]),
-        ]
-    )
+    command = command_line("registry.py", urls=True)
     if seeded:
         steps = ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
         seed_note = f"Seeded in this run ({steps}); whole run {total:.0f} s."

@@ -17,7 +17,6 @@ import argparse
 import importlib.util
 import os
 import random
-import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -25,10 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from common import (
+    command_line,
     configure_environment,
     create_database_if_missing,
     machine_description,
+    page_fetcher,
+    paired,
     percentile,
+    setup_django,
     write_section,
 )
 
@@ -200,16 +203,16 @@ def measure(seconds: float) -> list[list[str]]:
     member.force_login(reader)
 
     def get(client: Client, url: str, *, cold: bool = False) -> Callable[[], object]:
-        def fetch() -> object:
-            if cold:
-                registry_changed()
-                library_changed()
-            response = client.get(url)
-            if response.status_code != 200:
-                raise SystemExit(f"GET {url} answered {response.status_code}")
-            return response
+        fetch = page_fetcher(client, url)
+        if not cold:
+            return fetch
 
-        return fetch
+        def cold_fetch() -> object:
+            registry_changed()
+            library_changed()
+            return fetch()
+
+        return cold_fetch
 
     lines = [["page", "reader", "cache", "matches", "p50 ms", "p95 ms", "trivial p95 ms", "ratio"]]
     trivial = get(visitor, "/bench/trivial/")
@@ -220,7 +223,7 @@ def measure(seconds: float) -> list[list[str]]:
                 fetch = get(client, url, cold=cold)
                 response = fetch()
                 total = response.context["results"].total if response.context else ""
-                page, base = registry_bench.paired(fetch, trivial, seconds=seconds, minimum=20)
+                page, base = paired(fetch, trivial, seconds=seconds, minimum=20)
                 p95, base_p95 = percentile(page, 95) * 1000, percentile(base, 95) * 1000
                 lines.append(
                     [
@@ -250,28 +253,15 @@ def main() -> None:
     began = time.perf_counter()
     configure_environment(database_url=DEFAULT_DATABASE_URL, redis_url=DEFAULT_REDIS_URL)
     create_database_if_missing(os.environ["DATABASE_URL"])
-
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test.utils import override_settings, setup_test_environment
-
-    static_root = OUT / "static-site-search"
-    storages = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "bench.staticstorage.BenchStaticFilesStorage"},
-    }
-    override_settings(
-        ROOT_URLCONF="bench.urls",
-        STATIC_ROOT=static_root,
-        STORAGES=storages,
+    setup_django(
+        static_root=OUT / "static-site-search",
+        collect="missing",
+        migrate=True,
+        bench_storage=True,
         SITE_SEARCH_RATE=10**9,  # the brake on floods is not what is measured
-    ).enable()
-    call_command("migrate", interactive=False, verbosity=0)
-    if not (static_root / "staticfiles.json").exists():
-        call_command("collectstatic", interactive=False, verbosity=0)
+    )
+    from django.test.utils import setup_test_environment
+
     timings = ensure_seeded(reseed=args.reseed)
     if args.seed_only:
         return
@@ -282,14 +272,7 @@ def main() -> None:
         f"load average (1 min) {load_before:.1f} before measuring, {os.getloadavg()[0]:.1f} after"
     )
     total = time.perf_counter() - began
-    command = " ".join(
-        [
-            "DATABASE_URL=" + os.environ["DATABASE_URL"],
-            "REDIS_URL=" + os.environ["REDIS_URL"],
-            ".venv/bin/python bench/site_search.py",
-            *map(shlex.quote, sys.argv[1:]),
-        ]
-    )
+    command = command_line("site_search.py", urls=True)
     seeded = ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()) or "already in place"
     table = "\n".join(
         [
