@@ -18,7 +18,9 @@ from the small database to the large one costs more as the registry grows. The *
 the ratio at 1,000 over the ratio at 100,000: "flat" up to FLAT, "grows" above.
 
 `--explain PATTERN` prints, for the pages whose label matches, every query of one emptied
-request at each size with its duration and EXPLAIN ANALYZE of the slowest. Environment:
+request at each size with its duration and EXPLAIN ANALYZE of the slowest. A page that asks more
+queries at 100,000 than at 1,000 (kept or emptied; the rule of tests/quality/test_flat_queries.py)
+grows, whatever its times, and the report lists the queries that differ. Environment:
 FLAT_DATABASES (`label=url,label=url`), FLAT_REDIS_URL (Redis db 8, emptied by the run).
 """
 
@@ -32,10 +34,20 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import common
-from common import member_client, page_fetcher, percentile
+from common import (
+    count_queries,
+    member_client,
+    normalized_sql,
+    page_fetcher,
+    paired,
+    percentile,
+    rate,
+    setup_django,
+)
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -51,9 +63,11 @@ REDIS_URL = os.environ.get("FLAT_REDIS_URL", "redis://127.0.0.1:6379/8")
 FLAT = 1.5  # the largest quotient of the two ratios still called flat (the machine is shared)
 
 
-def targets() -> list[tuple[str, str, bool]]:
+def targets() -> tuple[list[tuple[str, str, bool]], dict[str, str]]:
     """(label, address, signed in) of each page type; the same shape of content at both sizes
-    (the initiative of three sectors, one the largest; the largest sector; the longest thread)."""
+    (the initiative of three sectors, one the largest; the largest sector; the longest thread);
+    and what the report should say of a page's content (the thread's length: a page of it holds
+    community.selectors.POSTS_PER_PAGE posts, a longer one is counted)."""
     from django.db.models import Count
     from initiative_page import worst_case_initiative
 
@@ -125,25 +139,23 @@ def targets() -> list[tuple[str, str, bool]]:
     found += [(label, url, False) for label, url in optional if url]
     if thread:
         found.append(("members: a forum thread", f"/en/community/t/{thread.pk}/", True))
-    return found
+    content = {}
+    if thread:
+        posts = f"thread {thread.pk} of {thread.reply_count + 1} posts"
+        content = {"a forum thread": posts, "members: a forum thread": posts}
+    return found, content
 
 
 def measure_inside(options: argparse.Namespace) -> dict:
     """Every page in both states on the database of DATABASE_URL (Django set up here)."""
-    import django
+    from registry import OUT, TRIVIAL, explain
 
-    django.setup()
+    setup_django(static_root=OUT / "static", collect="missing")
     from django.core.cache import cache
-    from django.core.management import call_command
     from django.test import Client
-    from django.test.utils import override_settings
-    from registry import OUT, TRIVIAL, count_queries, explain, paired, rate
 
     from initiatives.models import Initiative
 
-    override_settings(ROOT_URLCONF="bench.urls", STATIC_ROOT=OUT / "static").enable()
-    if not (OUT / "static" / "staticfiles.json").exists():
-        call_command("collectstatic", interactive=False, verbosity=0)
     cache.clear()
 
     # seed_demo's member: a member of the community, who may read its forum (as in wrk_pairs.py).
@@ -152,7 +164,8 @@ def measure_inside(options: argparse.Namespace) -> dict:
     for _ in range(200):
         trivial()
     rows = []
-    for label, url, signed_in in targets():
+    pages, content = targets()
+    for label, url, signed_in in pages:
         if options.only and not re.search(options.only, label):
             continue
         client = member if signed_in else visitor
@@ -161,16 +174,20 @@ def measure_inside(options: argparse.Namespace) -> dict:
             print(f"{label:28} skipped: {url} answered {status}", file=sys.stderr, flush=True)
             continue
         fetch = page_fetcher(client, url)
-        row = {"label": label, "url": url}
+        row = {"label": label, "url": url, "content": content.get(label, "")}
         for state, before in (("kept", None), ("emptied", cache.clear)):
             fetch()
             page, base = paired(fetch, trivial, seconds=options.seconds, minimum=5, before=before)
             if before:
                 before()
+            # Counted as tests/quality/test_flat_queries.py counts: one request after others (the
+            # day's reading counters exist), the cache emptied first for the emptied state.
+            count, captured = count_queries(fetch)
             row[state] = {
                 "ratio": rate(page) / rate(base),
                 "ms": percentile(page, 50) * 1000,
-                "queries": count_queries(fetch)[0],
+                "queries": count,
+                "sql": [[normalized_sql(q["sql"]), q["where"]] for q in captured],
             }
         rows.append(row)
         print(
@@ -213,6 +230,63 @@ def run_size(label: str, url: str, options: argparse.Namespace) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def asks_more(small: dict, large: dict) -> list[tuple[str, str, int, int]]:
+    """(page, state, queries at the small size, at the large one) of each page and state that asks
+    the database more often at the large size: the rule of tests/quality/test_flat_queries.py
+    (never more; fewer is fine, a list once full may stop topping itself up)."""
+    by_label = {row["label"]: row for row in large["rows"]}
+    found = []
+    for row in small["rows"]:
+        other = by_label.get(row["label"])
+        for state in ("emptied", "kept"):
+            if other is not None and other[state]["queries"] > row[state]["queries"]:
+                found.append((row["label"], state, row[state]["queries"], other[state]["queries"]))
+    return found
+
+
+def query_difference(small: list, large: list) -> tuple[list[str], list[str]]:
+    """The queries (normalized SQL, then where the project's code asked) that one size asks and
+    the other does not, or asks more times: (only at the small size, only at the large one)."""
+
+    def lines(queries: list, absent: Counter) -> list[str]:
+        out = []
+        for sql, where in queries:
+            if absent[sql] > 0:
+                absent[sql] -= 1
+                out.append(f"{sql}\n    asked at {where or 'an unknown place'}")
+        return out
+
+    few, many = Counter(sql for sql, _ in small), Counter(sql for sql, _ in large)
+    return lines(small, few - many), lines(large, many - few)
+
+
+def differences(sizes: list[tuple[str, dict]]) -> list[str]:
+    """Each page that asks more queries at the large size, with the queries that differ."""
+    (small_label, small), (large_label, large) = sizes
+    by_label = {row["label"]: row for row in large["rows"]}
+    small_rows = {row["label"]: row for row in small["rows"]}
+    out = []
+    for label, state, few, many in asks_more(small, large):
+        out.append(
+            f"- **{label}** ({state}, `{small_rows[label]['url']}`): {few} queries at "
+            f"{small_label}, {many} at {large_label}."
+        )
+        contents = (small_rows[label].get("content"), by_label[label].get("content"))
+        if any(contents):
+            out.append(
+                f"  Content: {contents[0]} at {small_label}, {contents[1]} at {large_label}."
+            )
+        only_small, only_large = query_difference(
+            small_rows[label][state]["sql"], by_label[label][state]["sql"]
+        )
+        for size, queries in ((small_label, only_small), (large_label, only_large)):
+            if queries:
+                out += [f"  Only at {size} (normalized SQL):", "  ```"]
+                out += [f"  {q}" for q in queries]
+                out.append("  ```")
+    return out
+
+
 def verdict(small: float, large: float) -> tuple[float, str]:
     quotient = small / large
     return quotient, "flat" if quotient <= FLAT else "grows"
@@ -236,8 +310,11 @@ def report(sizes: list[tuple[str, dict]], options: argparse.Namespace, load: tup
         f"middleware in alternating windows of the same run ({options.seconds:g} s per page and "
         "state). *Kept*: the caches warm; *emptied*: the whole cache cleared before each request "
         "(the first visitor after a change). *quotient*: ratio at the small size over ratio at "
-        f"the large one; *flat* up to {FLAT:g}. Queries: those of one emptied request. Load "
-        f"average {load[0]:.1f} at the start, {load[1]:.1f} at the end (2 cores, shared).",
+        f"the large one; *flat* up to {FLAT:g}. Queries: those of one emptied request, in bold "
+        "where the large size asks more, kept or emptied (the rule of "
+        "tests/quality/test_flat_queries.py: never more; such a page grows, and the queries that "
+        f"differ follow the table). Load average {load[0]:.1f} at the start, {load[1]:.1f} at "
+        "the end (2 cores, shared).",
         "",
         f"| page | kept: ratio {small_label} | kept: ratio {large_label} | quotient | "
         f"emptied: ratio {small_label} | emptied: ratio {large_label} | quotient | "
@@ -245,20 +322,33 @@ def report(sizes: list[tuple[str, dict]], options: argparse.Namespace, load: tup
         "| verdict |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
+    more = {label for label, _state, _few, _many in asks_more(small, large)}
     for row in small["rows"]:
         other = by_label.get(row["label"])
         if other is None:
             continue
         kept_q, kept_v = verdict(row["kept"]["ratio"], other["kept"]["ratio"])
         empty_q, empty_v = verdict(row["emptied"]["ratio"], other["emptied"]["ratio"])
-        overall = "flat" if kept_v == empty_v == "flat" else "grows"
+        queries = f"{row['emptied']['queries']} / {other['emptied']['queries']}"
+        if row["label"] in more:
+            queries = f"**{queries}**"
+        flat = kept_v == empty_v == "flat" and row["label"] not in more
         lines.append(
             f"| {row['label']} | {row['kept']['ratio']:.3f} | {other['kept']['ratio']:.3f} | "
             f"{kept_q:.2f} | {row['emptied']['ratio']:.3f} | {other['emptied']['ratio']:.3f} | "
             f"{empty_q:.2f} | {row['emptied']['ms']:.1f} / {other['emptied']['ms']:.1f} ms | "
-            f"{row['emptied']['queries']} / {other['emptied']['queries']} | "
-            f"{'**grows**' if overall == 'grows' else overall} |"
+            f"{queries} | {'flat' if flat else '**grows**'} |"
         )
+    found = differences(sizes)
+    if found:
+        lines += [
+            "",
+            f"Pages that ask the database more often at `{large_label}` than at `{small_label}` "
+            "(each query that one size asks and the other does not, normalized: numbers `N`, "
+            "strings `'…'`, lists `(…)`; and the line of the project's code that asked it):",
+            "",
+            *found,
+        ]
     for label, size in sizes:
         if size.get("without statistics"):
             lines += [
