@@ -148,6 +148,25 @@ def write_section(results: Path, start: str, end: str, section: str) -> None:
     results.write_text(text)
 
 
+def print_table(lines: list[list[str]], *, left: tuple[int, ...] = (0,)) -> None:
+    """Rows of cells (the header first) for the terminal: each column as wide as its widest cell,
+    the columns in `left` aligned left and the others right, a rule under the header."""
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    for number, line in enumerate(lines):
+        cells = enumerate(zip(line, widths, strict=True))
+        print("  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in cells))
+        if number == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def markdown_table(lines: list[list[str]], *, left: tuple[int, ...] = (0,)) -> str:
+    """The same rows as a Markdown table: the columns in `left` aligned left, the others right."""
+    align = ["---" if i in left else "---:" for i in range(len(lines[0]))]
+    out = ["| " + " | ".join(lines[0]) + " |", "|" + "|".join(align) + "|"]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in line) + " |" for line in lines[1:]]
+    return "\n".join(out)
+
+
 def page_fetcher(client, url: str, status: int = 200) -> Callable[[], object]:
     """A call that GETs `url` with the test client and stops the run unless it answers `status`."""
 

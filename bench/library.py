@@ -28,8 +28,10 @@ from common import (
     create_database_if_missing,
     fmt,
     machine_description,
+    markdown_table,
     page_fetcher,
     percentile,
+    print_table,
     run_for,
     setup_django,
     write_section,
@@ -617,27 +619,6 @@ def table(rows: list[Row]) -> list[list[str]]:
     return lines
 
 
-def print_table(lines: list[list[str]]) -> None:
-    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
-    for number, line in enumerate(lines):
-        print(
-            "  ".join(
-                cell.ljust(w) if i == 0 else cell.rjust(w)
-                for i, (cell, w) in enumerate(zip(line, widths, strict=True))
-            )
-        )
-        if number == 0:
-            print("  ".join("-" * w for w in widths))
-
-
-def markdown(lines: list[list[str]]) -> str:
-    out = ["| " + " | ".join(lines[0]) + " |", "|---|" + "---:|" * (len(lines[0]) - 3) + "---|---|"]
-    out += [
-        "| " + " | ".join(cell.replace("|", "\\|") for cell in line) + " |" for line in lines[1:]
-    ]
-    return "\n".join(out)
-
-
 def notes(rows: list[Row]) -> list[str]:
     out = []
     for kind, term in SEARCH_TERMS:
@@ -676,7 +657,7 @@ def write_results(
         "the library changes (at most 10 minutes). *page cold* invalidates that cache before every "
         "request: what the first visitor after a change waits for. SQL is the number of queries of "
         "one call. The machine is shared: the p95 column moves with other load, the rate ratios less.",
-        "", markdown(lines), "", "### Reading", "", *notes_, end,
+        "", markdown_table(lines, left=(0, 8, 9)), "", "### Reading", "", *notes_, end,
     ])  # fmt: skip
     write_section(RESULTS, start, end, section)
 

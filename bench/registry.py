@@ -28,10 +28,12 @@ from common import (
     create_database_if_missing,
     fmt,
     machine_description,
+    markdown_table,
     member_client,
     page_fetcher,
     paired,
     percentile,
+    print_table,
     rate,
     run_for,
     setup_django,
@@ -925,24 +927,6 @@ def table(rows: list[Row]) -> list[list[str]]:
     return lines
 
 
-def print_table(lines: list[list[str]]) -> None:
-    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
-    for number, line in enumerate(lines):
-        cells = zip(line, widths, strict=True)
-        print(
-            "  ".join(c.ljust(w) if i in (0, 9) else c.rjust(w) for i, (c, w) in enumerate(cells))
-        )
-        if number == 0:
-            print("  ".join("-" * w for w in widths))
-
-
-def markdown(lines: list[list[str]]) -> str:
-    align = ["---", *["---:"] * 6, "---", "---", "---"]
-    out = ["| " + " | ".join(lines[0]) + " |", "|" + "|".join(align) + "|"]
-    out += ["| " + " | ".join(c.replace("|", "\\|") for c in line) + " |" for line in lines[1:]]
-    return "\n".join(out)
-
-
 def interpretation(rows: list[Row]) -> list[str]:
     def find(prefix: str) -> Row:
         return next(r for r in rows if r.label.startswith(prefix))
@@ -1006,7 +990,7 @@ def write_results(
             "*uncached* invalidates the cache before each call as a change to the registry does. "
             "*SQL* is the number of queries of one such request.",
             "",
-            markdown(lines),
+            markdown_table(lines, left=(0, 7, 8, 9)),
             "",
             "### Targets",
             "",
@@ -1061,7 +1045,7 @@ def main() -> None:
     lines = table(rows)
     notes = interpretation(rows)
     print()
-    print_table(lines)
+    print_table(lines, left=(0, 9))
     print()
     print(load_text)
     print("\n".join(notes))
