@@ -49,6 +49,14 @@ class LibraryConfig(AppConfig):
 
         # {% initiative_resources %} and the project section.
         also_shows("initiatives:detail", selectors.library_version)
+        from django.db.models import Exists
+
+        from initiatives.selectors import page_shows
+
+        page_shows(
+            "resources",
+            lambda pk: Exists(Resource.objects.published().filter(initiatives=pk)),
+        )
         also_shows("matchmaking:project", selectors.library_version)
         sitemaps.register(
             "resources", app_sitemaps.ResourceSitemap, version=selectors.library_version

@@ -44,6 +44,23 @@ class MatchmakingConfig(AppConfig):
         )
         # {% initiative_collaboration %}
         also_shows("initiatives:detail", selectors.collaboration_version)
+        from django.db.models import Exists
+
+        from initiatives.selectors import page_shows
+
+        # {% initiative_collaboration %}: its offers and needs, its joint projects' badges.
+        page_shows(
+            "collaboration_posts",
+            lambda pk: Exists(CollaborationPost.objects.live().filter(initiative=pk)),
+        )
+        page_shows(
+            "joint_projects",
+            lambda pk: Exists(
+                Project.objects.published().filter(
+                    partners__initiative=pk, partners__confirmed=True, partners__accepted=True
+                )
+            ),
+        )
 
         dashboard.register_section(
             dashboard.COLLABORATION,
