@@ -31,8 +31,10 @@ REDIS_URL = "redis://127.0.0.1:6379/4"
 STATIC = Path(__file__).resolve().parent / "out" / "page-misses-static"  # ignored by git
 
 
-def signed_in_client(email: str | None):
-    """A client with a session of an existing member (none is written but the session)."""
+def signed_in_client(email: str | None, language: str | None = None):
+    """A client with a session of an existing member (none is written but the session): `email`,
+    else one of the load bench's members whose language is `language` (their pages live under
+    its prefix), else the first."""
     from importlib import import_module
 
     from django.conf import settings
@@ -42,7 +44,11 @@ def signed_in_client(email: str | None):
     from iapt_platform.accounts.models import User
 
     members = User.objects.filter(is_active=True, is_staff=False).order_by("pk")
-    member = members.get(email=email) if email else members.first()
+    if email:
+        member = members.get(email=email)
+    else:
+        load_members = members.filter(email__startswith="load.member.", language=language)
+        member = load_members.first() or members.first()
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(member.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -116,8 +122,12 @@ def main() -> None:
     needed = args.warm + args.calls * len(languages) * len(who)
     pool = addresses(args.kind, needed, seed)
     visitor = Client()
-    member, member_row = signed_in_client(args.member)
-    clients = {"visitor": visitor, "member": member}
+    members = {lang: signed_in_client(args.member, lang) for lang in languages}
+    emails = ", ".join(sorted({row.email for _, row in members.values()}))
+
+    def client_of(reader: str, language: str):
+        return visitor if reader == "visitor" else members[language][0]
+
     prefix = {"es": "", "en": "/en", "pt-br": "/pt-br"}
 
     def get(client, url: str) -> None:
@@ -126,11 +136,12 @@ def main() -> None:
             raise SystemExit(f"GET {url} answered {response.status_code}")
 
     for n, path in enumerate(pool[: args.warm]):  # the shared caches, as a running site has them
-        get(clients[who[n % len(who)]], prefix[languages[n % len(languages)]] + path)
+        language = languages[n % len(languages)]
+        get(client_of(who[n % len(who)], language), prefix[language] + path)
     pool = pool[args.warm :]
     profiler = cProfile.Profile() if args.profile else None
     print(
-        f"{args.kind} pages, {args.calls} different pages per row, member {member_row.email}; "
+        f"{args.kind} pages, {args.calls} different pages per row, members {emails}; "
         f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print("| who | language | p50 ms | p95 ms | mean ms | queries (median) |")
@@ -144,7 +155,7 @@ def main() -> None:
                     if profiler:
                         profiler.enable()
                     start = time.perf_counter()
-                    get(clients[reader], url)
+                    get(client_of(reader, language), url)
                     times.append(time.perf_counter() - start)
                     if profiler:
                         profiler.disable()

@@ -27,7 +27,7 @@ from django_countries.fields import Country
 
 from iapt_platform.accounts import personal_data, privacy
 from iapt_platform.lib import listings, search, subdivisions
-from iapt_platform.lib.cache import CacheVersion
+from iapt_platform.lib.cache import CacheVersion, versions_read_together
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
 from . import columns
@@ -80,46 +80,67 @@ def initiative_latest(*, limit: int) -> QuerySet[Initiative]:
 
 
 # What other apps show on an initiative's page (its stories, resources, offers, projects): each
-# registers from its AppConfig.ready() whether it has anything for an initiative, as an EXISTS on
-# the initiative's id, asked in the page's own query. Most initiatives have none of them: their
-# page then asks no query more for those parts (`initiative_shows` False), instead of one each.
-_PAGE_PARTS: dict[str, Callable[[Any], Exists]] = {}
+# registers, from its AppConfig.ready(), the ids of the initiatives that may have some (a superset:
+# any link, whatever its status or date) and the version its writes bump. The sets are kept under
+# those versions and read with the page's other kept parts in one cache call: an initiative in
+# none of them (most) asks no query for those parts, instead of one each.
+@dataclass(frozen=True)
+class _PagePart:
+    version: Callable[[], object]
+    initiatives: Callable[[], Iterable[int]]
 
 
-def page_shows(part: str, exists: Callable[[Any], Exists]) -> None:
-    """`exists(OuterRef("pk"))`: whether an initiative has anything of `part` on its page."""
-    _PAGE_PARTS[part] = exists
+_PAGE_PARTS: dict[str, _PagePart] = {}
+PARTS_SECONDS = 3600
+
+
+def page_shows(
+    part: str, *, version: Callable[[], object], initiatives: Callable[[], Iterable[int]]
+) -> None:
+    """`initiatives()`: every initiative that may have something of `part` on its page (the others
+    have none); `version()` changes with every write that may change that (its app's version)."""
+    _PAGE_PARTS[part] = _PagePart(version, initiatives)
 
 
 def initiative_shows(initiative: Any, part: str) -> bool:
-    """False only when the page's query found nothing of `part` for the initiative (an
-    initiative read otherwise may have some: True)."""
+    """False only when `initiative_page_parts` found that the initiative has nothing of `part`."""
     return bool(getattr(initiative, f"shows_{part}", True))
 
 
 def initiative_for_public_page(*, slug: str, reader: Any = None) -> Initiative | None:
-    """The published initiative, its programme and sectors, and whether it has each part other
-    apps show on its page (`initiative_shows`), in two queries. With a signed-in `reader`, also
-    whether they manage it (`manages`, as `initiative_managed_by` answers), in the same query."""
-    parts = {f"shows_{part}": exists(OuterRef("pk")) for part, exists in _PAGE_PARTS.items()}
-    if reader is None:
-        return initiative_list_public().filter(slug=slug).annotate(**parts).first()
-    # Its sectors once its page is rendered (`with_sectors`): not when a kept copy is found.
-    parts["manages"] = _manages(reader)
-    return (
-        Initiative.objects.published()
-        .select_related("programme")
-        .filter(slug=slug)
-        .annotate(**parts)
-        .first()
-    )
+    """The published initiative and its programme, in one query; with a signed-in `reader`,
+    also whether they manage it (`manages`, as `initiative_managed_by` answers). Its page reads
+    the rest with `initiative_page_parts` (not needed when a kept copy is found)."""
+    found = Initiative.objects.published().select_related("programme").filter(slug=slug)
+    if reader is not None:
+        found = found.annotate(manages=_manages(reader))
+    return found.first()
 
 
-def with_sectors(initiative: Initiative) -> Initiative:
-    """The initiative with its sectors read (once), as `initiative_list_public` reads them."""
+def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
+    """What an initiative's page shows besides its own row: its sectors (one query), whether
+    other apps have anything for it (`initiative_shows`), and its related initiatives, the
+    kept parts read in one cache call (the database asked only for those not kept)."""
     if "sectors" not in getattr(initiative, "_prefetched_objects_cache", {}):
         prefetch_related_objects([initiative], _sectors_prefetch())
-    return initiative
+    with versions_read_together():  # one round trip (none inside a kept page's request)
+        keys = {
+            part: f"initiatives:page-part:{part}:{kept.version()}"
+            for part, kept in _PAGE_PARTS.items()
+        }
+        related_key = _related_key(initiative)
+    found = cache.get_many([*keys.values(), *related_key])
+    missing = {}
+    for part, key in keys.items():
+        ids = found.get(key)
+        if ids is None:
+            ids = missing[key] = frozenset(_PAGE_PARTS[part].initiatives())
+        setattr(initiative, f"shows_{part}", initiative.pk in ids)
+    cards, kept = _related_cards(initiative, related_key, found)
+    missing.update(kept)
+    if missing:
+        cache.set_many(missing, PARTS_SECONDS)
+    return cards
 
 
 def initiative_page_of_sector(*, sector: Sector, count: int, number: str | None) -> Page:
@@ -218,9 +239,6 @@ def _sector_ids_of(ids: list[int]) -> dict[int, list[int]]:
     return found
 
 
-RELATED_SECONDS = 3600  # a related list is kept this long at most (the version decides first)
-
-
 @dataclass(frozen=True)
 class RelatedCard:
     """What an initiative's page shows of a related one: kept in the cache, not a model row."""
@@ -238,37 +256,47 @@ class RelatedCard:
         return reverse("initiatives:detail", args=[self.slug])
 
 
-def _sectors_key(version: object) -> str:
-    return f"initiatives:sectors:{version}"
-
-
-def initiative_related_cards(*, initiative: Initiative, limit: int = 6) -> list[RelatedCard]:
-    """`initiative_related`, kept: the same for every initiative of the same country and sectors
-    (14,600 such sets among 100,000 initiatives), under the registry's version (any change to an
-    initiative, a sector or a programme makes another key), without language (the names of the
-    sectors and countries are put in as they are shown). A page asks the cache once for the
-    list and the sectors' names, and the database only when the list is not kept (3 queries)."""
+def _related_key(initiative: Initiative, limit: int = 6) -> list[str]:
+    """The keys of the initiative's related list and of the sectors' map (none without sectors):
+    the list is the same for every initiative of the same country and sectors (14,600 such sets
+    among 100,000 initiatives), under the registry's version (any change to an initiative, a
+    sector or a programme makes other keys), in any language (names are put in as shown)."""
     sector_ids = [s.pk for s in initiative.sectors.all()]
     if not sector_ids:
         return []
     version = registry_version()
     ids = ".".join(str(pk) for pk in sector_ids)
-    key = f"initiatives:related:{version}:{initiative.country.code}:{ids}:{limit}"
-    found = cache.get_many([key, _sectors_key(version)])
-    sectors = found.get(_sectors_key(version))
-    rows = found.get(key)
+    return [
+        f"initiatives:related:{version}:{initiative.country.code}:{ids}:{limit}",
+        f"initiatives:sectors:{version}",
+    ]
+
+
+def _related_cards(
+    initiative: Initiative, keys: list[str], found: dict[str, Any], limit: int = 6
+) -> tuple[list[RelatedCard], dict[str, Any]]:
+    """`initiative_related` as cards, from what the cache `found` under `keys`, and what to keep."""
+    if not keys:
+        return [], {}
+    related_key, sectors_key = keys
+    missing: dict[str, Any] = {}
+    rows = found.get(related_key)
     if rows is None:
         related = _related_rows(initiative, limit)
         sectors_of = _sector_ids_of([row[0] for row in related]) if related else {}
-        rows = [(slug, name, code, sectors_of[pk]) for pk, slug, name, code in related]
-        cache.set(key, rows, RELATED_SECONDS)
+        rows = missing[related_key] = [
+            (slug, name, code, sectors_of[pk]) for pk, slug, name, code in related
+        ]
+    sectors = found.get(sectors_key)
     if sectors is None:
-        sectors = {sector.pk: sector for sector in Sector.objects.order_by("order", "name")}
-        cache.set(_sectors_key(version), sectors, RELATED_SECONDS)
-    return [
+        sectors = missing[sectors_key] = {
+            sector.pk: sector for sector in Sector.objects.order_by("order", "name")
+        }
+    cards = [
         RelatedCard(slug, name, code, tuple(sectors[pk] for pk in pks if pk in sectors))
         for slug, name, code, pks in rows
     ]
+    return cards, missing
 
 
 @dataclass

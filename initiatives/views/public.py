@@ -74,7 +74,8 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
         initiative = selectors.initiative_for_public_page(slug=slug)
     if initiative is None:
         raise Http404
-    selectors.with_sectors(initiative)
+    # Its sectors, related initiatives and what other apps have for it: mostly kept.
+    related = selectors.initiative_page_parts(initiative)
     # Who reads, once: their view of the contact person, and whether they manage it. For a copy
     # kept for members, the answer the copy is kept under (never asked twice: see pagecache).
     answer = reader_answer(request)
@@ -93,8 +94,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "members_see_more": presenters.members_see_more(
                 initiative=initiative, viewer=request.user
             ),
-            # Kept for every initiative of the same country and sectors (one cache read).
-            "related": selectors.initiative_related_cards(initiative=initiative),
+            "related": related,
             "structured_data": presenters.structured_data(initiative=initiative),
             "location": SimpleLazyObject(lambda: presenters.location(initiative=initiative)),
         },
