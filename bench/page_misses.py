@@ -81,7 +81,7 @@ def addresses(kind: str, count: int, seed: int) -> list[str]:
         from initiatives.stories.models import Story
 
         with translation.override("es"):
-            stories = list(Story.objects.published())
+            stories = list(Story.objects.public())
             chosen = random.Random(seed).sample(stories, min(count, len(stories)))
             return [s.get_absolute_url() for s in chosen]
     raise SystemExit(f"unknown kind {kind}")
