@@ -8,15 +8,26 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db import connection
+from django.db.models import (
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce, Lower
 from django.http import QueryDict
+from django.urls import reverse
 from django_countries import countries
+from django_countries.fields import Country
 
 from iapt_platform.accounts import personal_data, privacy
 from iapt_platform.lib import listings, search, subdivisions
-from iapt_platform.lib.cache import CacheVersion
+from iapt_platform.lib.cache import CacheVersion, versions_read_together
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
 from . import columns
@@ -52,11 +63,15 @@ def directory_warm_pending_clear() -> None:
     cache.delete(WARM_PENDING_KEY)
 
 
+def _sectors_prefetch() -> Prefetch:  # made anew each time: a Prefetch keeps its results
+    return Prefetch("sectors", queryset=Sector.objects.order_by("order"))
+
+
 def initiative_list_public() -> QuerySet[Initiative]:
     return (
         Initiative.objects.published()
         .select_related("programme")
-        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("order")))
+        .prefetch_related(_sectors_prefetch())
     )
 
 
@@ -64,8 +79,68 @@ def initiative_latest(*, limit: int) -> QuerySet[Initiative]:
     return initiative_list_public().order_by("-published_at", "name")[:limit]
 
 
-def initiative_for_public_page(*, slug: str) -> Initiative | None:
-    return initiative_list_public().filter(slug=slug).first()
+# What other apps show on an initiative's page (its stories, resources, offers, projects): each
+# registers, from its AppConfig.ready(), the ids of the initiatives that may have some (a superset:
+# any link, whatever its status or date) and the version its writes bump. The sets are kept under
+# those versions and read with the page's other kept parts in one cache call: an initiative in
+# none of them (most) asks no query for those parts, instead of one each.
+@dataclass(frozen=True)
+class _PagePart:
+    version: Callable[[], object]
+    initiatives: Callable[[], Iterable[int]]
+
+
+_PAGE_PARTS: dict[str, _PagePart] = {}
+PARTS_SECONDS = 3600
+
+
+def page_shows(
+    part: str, *, version: Callable[[], object], initiatives: Callable[[], Iterable[int]]
+) -> None:
+    """`initiatives()`: every initiative that may have something of `part` on its page (the others
+    have none); `version()` changes with every write that may change that (its app's version)."""
+    _PAGE_PARTS[part] = _PagePart(version, initiatives)
+
+
+def initiative_shows(initiative: Any, part: str) -> bool:
+    """False only when `initiative_page_parts` found that the initiative has nothing of `part`."""
+    return bool(getattr(initiative, f"shows_{part}", True))
+
+
+def initiative_for_public_page(*, slug: str, reader: Any = None) -> Initiative | None:
+    """The published initiative and its programme, in one query; with a signed-in `reader`,
+    also whether they manage it (`manages`, as `initiative_managed_by` answers). Its page reads
+    the rest with `initiative_page_parts` (not needed when a kept copy is found)."""
+    found = Initiative.objects.published().select_related("programme").filter(slug=slug)
+    if reader is not None:
+        found = found.annotate(manages=_manages(reader))
+    return found.first()
+
+
+def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
+    """What an initiative's page shows besides its own row: its sectors (one query), whether
+    other apps have anything for it (`initiative_shows`), and its related initiatives, the
+    kept parts read in one cache call (the database asked only for those not kept)."""
+    if "sectors" not in getattr(initiative, "_prefetched_objects_cache", {}):
+        prefetch_related_objects([initiative], _sectors_prefetch())
+    with versions_read_together():  # one round trip (none inside a kept page's request)
+        keys = {
+            part: f"initiatives:page-part:{part}:{kept.version()}"
+            for part, kept in _PAGE_PARTS.items()
+        }
+        related_key = _related_key(initiative)
+    found = cache.get_many([*keys.values(), *related_key])
+    missing = {}
+    for part, key in keys.items():
+        ids = found.get(key)
+        if ids is None:
+            ids = missing[key] = frozenset(_PAGE_PARTS[part].initiatives())
+        setattr(initiative, f"shows_{part}", initiative.pk in ids)
+    cards, kept = _related_cards(initiative, related_key, found)
+    missing.update(kept)
+    if missing:
+        cache.set_many(missing, PARTS_SECONDS)
+    return cards
 
 
 def initiative_page_of_sector(*, sector: Sector, count: int, number: str | None) -> Page:
@@ -93,7 +168,12 @@ MOST_SECTORS_COMBINED = 3  # the sets of sectors read together: of the first thr
 
 def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initiative]:
     """Published initiatives of the same sectors in other countries, most sectors shared first,
-    then by name.
+    then by name (`_related_rows`), as initiatives."""
+    return initiatives_in_order([row[0] for row in _related_rows(initiative, limit)])
+
+
+def _related_rows(initiative: Initiative, limit: int) -> list[tuple[int, str, str, str]]:
+    """(id, slug, name, country) of the initiative's related initiatives, in one query.
 
     Its cost does not grow with the registry: no count over a sector. For each set of the
     initiative's sectors (each sector, each pair, the three), the first `limit` initiatives of
@@ -101,49 +181,122 @@ def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initia
     those candidates are ranked. The answer is the same as ranking every initiative: one in the
     top `limit` shares some set S exactly, and every initiative before it by name in S's group
     shares at least as many sectors, so it ranks before it too: fewer than `limit` do. (An
-    initiative of more than three sectors combines its first three; the others count singly.)"""
+    initiative of more than three sectors combines its first three; the others count singly.)
+    Written as SQL once (the same text for PostgreSQL and SQLite): composed by the ORM it cost
+    more to build than to run (seven ranges, each with its EXISTS)."""
     sector_ids = [s.pk for s in initiative.sectors.all()]
-    others = SectorListing.objects.exclude(country=initiative.country)
+    if not sector_ids:
+        return []
     # Each an index range read in name order up to its LIMIT, probing the other sectors' rows.
     groups: list[tuple[int, ...]] = [(sector_id,) for sector_id in sector_ids]
     combined = sector_ids[:MOST_SECTORS_COMBINED]
     for size in range(2, len(combined) + 1):
         groups += list(combinations(combined, size))
-    ranges = []
-    for first, *also in groups:
-        listed = others.filter(sector_id=first)
-        for sector_id in also:
-            listed = listed.filter(
-                Exists(
-                    SectorListing.objects.filter(
-                        sector_id=sector_id, initiative_id=OuterRef("initiative_id")
-                    )
-                )
-            )
-        ranges.append(
-            listed.order_by("name", "initiative_id").values_list("initiative_id", flat=True)[:limit]
+    country = initiative.country.code
+    ranges, params = [], []
+    for n, (first, *also) in enumerate(groups):
+        probes = "".join(
+            f" AND EXISTS (SELECT 1 FROM {_LISTING} m WHERE m.sector_id = %s"  # noqa: S608
+            " AND m.initiative_id = l.initiative_id)"
+            for _ in also
         )
-    if not ranges:
-        return []
+        ranges.append(
+            f"SELECT * FROM (SELECT l.initiative_id FROM {_LISTING} l WHERE l.sector_id = %s"  # noqa: S608
+            f" AND l.country <> %s{probes} ORDER BY l.name, l.initiative_id LIMIT %s) AS r{n}"
+        )
+        params += [first, country, *also, limit]
     # The listing may trail an edit by a moment: the initiatives themselves are checked again.
-    return list(
-        initiative_list_public()
-        .filter(pk__in=_union(ranges), sectors__in=sector_ids)
-        .exclude(country=initiative.country)
-        .annotate(shared=Count("sectors"))
-        .order_by("-shared", "name", "pk")[:limit]
+    marks = ", ".join(["%s"] * len(sector_ids))
+    sql = (
+        f"SELECT i.id, i.slug, i.name, i.country FROM {_INITIATIVE} i"  # noqa: S608 (fixed text)
+        f" JOIN {_INITIATIVE_SECTORS} s ON s.initiative_id = i.id"
+        f" WHERE i.id IN ({' UNION '.join(ranges)}) AND s.sector_id IN ({marks})"
+        " AND i.country <> %s AND i.status = %s AND i.revision_of_id IS NULL"
+        " GROUP BY i.id, i.slug, i.name, i.country"
+        " ORDER BY COUNT(*) DESC, i.name, i.id LIMIT %s"
     )
+    params += [*sector_ids, country, Initiative.Status.PUBLISHED.value, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
 
 
-def _union(ranges: list[QuerySet]) -> RawSQL:
-    """The ids of several ordered, limited ranges as one subquery (one round trip instead of
-    one each): each range in a derived table of its own, which SQLite accepts too."""
-    parts, params = [], []
-    for n, listed in enumerate(ranges):
-        sql, values = listed.query.sql_with_params()
-        parts.append(f"SELECT * FROM ({sql}) AS range_{n}")  # noqa: S608 (Django's compiled SQL)
-        params += list(values)
-    return RawSQL(" UNION ".join(parts), params)  # noqa: S611 (the same, with bound values)
+_LISTING = SectorListing._meta.db_table
+_INITIATIVE = Initiative._meta.db_table
+_INITIATIVE_SECTORS = Initiative.sectors.through._meta.db_table
+
+
+def _sector_ids_of(ids: list[int]) -> dict[int, list[int]]:
+    """The sector ids of these initiatives, each in the sectors' order, in one query."""
+    found: dict[int, list[int]] = {pk: [] for pk in ids}
+    links = (
+        Initiative.sectors.through.objects.filter(initiative_id__in=ids)
+        .order_by("sector__order", "sector__name")
+        .values_list("initiative_id", "sector_id")
+    )
+    for initiative_id, sector_id in links:
+        found[initiative_id].append(sector_id)
+    return found
+
+
+@dataclass(frozen=True)
+class RelatedCard:
+    """What an initiative's page shows of a related one: kept in the cache, not a model row."""
+
+    slug: str
+    name: str
+    country_code: str
+    sectors: tuple[Sector, ...]
+
+    @property
+    def country(self) -> Country:
+        return Country(self.country_code)
+
+    def get_absolute_url(self) -> str:
+        return reverse("initiatives:detail", args=[self.slug])
+
+
+def _related_key(initiative: Initiative, limit: int = 6) -> list[str]:
+    """The keys of the initiative's related list and of the sectors' map (none without sectors):
+    the list is the same for every initiative of the same country and sectors (14,600 such sets
+    among 100,000 initiatives), under the registry's version (any change to an initiative, a
+    sector or a programme makes other keys), in any language (names are put in as shown)."""
+    sector_ids = [s.pk for s in initiative.sectors.all()]
+    if not sector_ids:
+        return []
+    version = registry_version()
+    ids = ".".join(str(pk) for pk in sector_ids)
+    return [
+        f"initiatives:related:{version}:{initiative.country.code}:{ids}:{limit}",
+        f"initiatives:sectors:{version}",
+    ]
+
+
+def _related_cards(
+    initiative: Initiative, keys: list[str], found: dict[str, Any], limit: int = 6
+) -> tuple[list[RelatedCard], dict[str, Any]]:
+    """`initiative_related` as cards, from what the cache `found` under `keys`, and what to keep."""
+    if not keys:
+        return [], {}
+    related_key, sectors_key = keys
+    missing: dict[str, Any] = {}
+    rows = found.get(related_key)
+    if rows is None:
+        related = _related_rows(initiative, limit)
+        sectors_of = _sector_ids_of([row[0] for row in related]) if related else {}
+        rows = missing[related_key] = [
+            (slug, name, code, sectors_of[pk]) for pk, slug, name, code in related
+        ]
+    sectors = found.get(sectors_key)
+    if sectors is None:
+        sectors = missing[sectors_key] = {
+            sector.pk: sector for sector in Sector.objects.order_by("order", "name")
+        }
+    cards = [
+        RelatedCard(slug, name, code, tuple(sectors[pk] for pk in pks if pk in sectors))
+        for slug, name, code, pks in rows
+    ]
+    return cards, missing
 
 
 @dataclass
@@ -837,13 +990,16 @@ def initiative_manager_ids(*, pk: int | str) -> set[int]:
 def initiative_managed_by(*, slug: str, user) -> bool | None:
     """Whether `user` manages the published initiative `slug` (None: there is none), in one
     query: what a member's kept copy of its page depends on (iapt_platform.lib.pagecache)."""
-    manages = Exists(
-        Initiative.managers.through.objects.filter(initiative_id=OuterRef("pk"), user_id=user.pk)
-    )
     return (
         Initiative.objects.published()
         .filter(slug=slug)
-        .annotate(manages=manages)
+        .annotate(manages=_manages(user))
         .values_list("manages", flat=True)
         .first()
+    )
+
+
+def _manages(user) -> Exists:
+    return Exists(
+        Initiative.managers.through.objects.filter(initiative_id=OuterRef("pk"), user_id=user.pk)
     )

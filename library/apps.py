@@ -49,6 +49,15 @@ class LibraryConfig(AppConfig):
 
         # {% initiative_resources %} and the project section.
         also_shows("initiatives:detail", selectors.library_version)
+        from initiatives.selectors import page_shows
+
+        page_shows(
+            "resources",
+            version=selectors.LIBRARY_VERSION.get,  # bumped by any change to the links
+            initiatives=lambda: Resource.initiatives.through.objects.values_list(
+                "initiative_id", flat=True
+            ).distinct(),
+        )
         also_shows("matchmaking:project", selectors.library_version)
         sitemaps.register(
             "resources", app_sitemaps.ResourceSitemap, version=selectors.library_version

@@ -107,6 +107,38 @@ def resource_projects_public(*, resource: Resource) -> QuerySet[Project]:
     return Project.objects.published().filter(resources=resource).order_by("title", "pk")
 
 
+LINKED_MOST = 5_000  # a set of linked resources larger than this is not kept (asked each time)
+LINKED_SECONDS = 3600
+
+
+def resources_linked() -> dict[str, frozenset[int] | None]:
+    """The ids of the resources linked to any initiative, any joint project and any collection
+    (whatever its status: a superset of what a resource's page lists), kept under the library's
+    version (any change to those links bumps it), so that a resource's page asks for each list
+    only when the resource may have one: most have none. A set of more than LINKED_MOST ids is
+    not kept (None: ask)."""
+    key = f"library:linked:{library_version()}"
+    found = cache.get(key)
+    if found is None:
+        tables = {
+            "initiatives": Resource.initiatives.through.objects,
+            "projects": Resource.projects.through.objects,
+            "collections": CollectionItem.objects,
+        }
+        found = {}
+        for name, rows in tables.items():
+            ids = list(rows.values_list("resource_id", flat=True).distinct()[: LINKED_MOST + 1])
+            found[name] = frozenset(ids) if len(ids) <= LINKED_MOST else None
+        cache.set(key, found, LINKED_SECONDS)
+    return found
+
+
+def resource_may_list(resource: Resource, part: str, linked: dict[str, Any]) -> bool:
+    """Whether the resource's page must ask for its `part` (see `resources_linked`)."""
+    ids = linked.get(part)
+    return ids is None or resource.pk in ids
+
+
 def resources_of(*, user: Any) -> QuerySet[Resource]:
     return _with_relations(Resource.objects.filter(contributed_by=user)).order_by(
         "-created_at", "-pk"

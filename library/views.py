@@ -3,6 +3,8 @@ collections, proposals by members and the staff list of broken links."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -93,17 +95,25 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _resource_or_404(request, slug)
     if resource.is_published:
         services.resource_record_view(resource=resource)
-    collections = resource.collections.filter(is_published=True).order_by("order", "pk")
+    # Each list asked only when the resource may have one (most have none: one cache read).
+    linked = selectors.resources_linked()
+    shows = functools.partial(selectors.resource_may_list, resource, linked=linked)
     response = render(
         request,
         "library/detail.html",
         {
             "resource": resource,
-            "collections": collections,
+            "collections": resource.collections.filter(is_published=True).order_by("order", "pk")
+            if shows("collections")
+            else [],
             "initiatives": Initiative.objects.published()
             .filter(library_resources=resource)
-            .order_by("name"),
-            "projects": selectors.resource_projects_public(resource=resource),
+            .order_by("name")
+            if shows("initiatives")
+            else [],
+            "projects": selectors.resource_projects_public(resource=resource)
+            if shows("projects")
+            else [],
             "can_edit": request.user.is_authenticated
             and resource.contributed_by_id == request.user.pk
             and resource.status == Resource.Status.DRAFT,

@@ -406,6 +406,12 @@ def cache_page_for_visitors(
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not _cacheable(request, allowed, members):
                 return view(request, *args, **kwargs)
+            # Every version read once, before anything they name (the page's key, and the keys
+            # of what the view keeps on its own): one cache round trip for all of them.
+            with versions_read_together():
+                return served(request, *args, **kwargs)
+
+        def served(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             page_version = current()
             if page_version is None:  # nothing names what the page shows: never kept
                 return view(request, *args, **kwargs)

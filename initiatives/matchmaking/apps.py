@@ -44,6 +44,24 @@ class MatchmakingConfig(AppConfig):
         )
         # {% initiative_collaboration %}
         also_shows("initiatives:detail", selectors.collaboration_version)
+        from initiatives.selectors import page_shows
+
+        # {% initiative_collaboration %}: its offers and needs, its joint projects' badges (any
+        # post or partnership, whatever its status or expiry: the box asks for the live ones).
+        page_shows(
+            "collaboration_posts",
+            version=selectors.COLLABORATION_VERSION.get,
+            initiatives=lambda: CollaborationPost.objects.values_list(
+                "initiative_id", flat=True
+            ).distinct(),
+        )
+        page_shows(
+            "joint_projects",
+            version=selectors.COLLABORATION_VERSION.get,
+            initiatives=lambda: ProjectPartner.objects.values_list(
+                "initiative_id", flat=True
+            ).distinct(),
+        )
 
         dashboard.register_section(
             dashboard.COLLABORATION,

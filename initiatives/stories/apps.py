@@ -48,6 +48,15 @@ class StoriesConfig(AppConfig):
             m2m=(Story.initiatives.through, Story.sectors.through, Story.topics.through),
         )
         also_shows("initiatives:detail", selectors.stories_version)  # {% initiative_stories %}
+        from initiatives.selectors import page_shows
+
+        page_shows(  # any story linked, whatever its status or date (the box asks for those)
+            "stories",
+            version=selectors.STORIES_VERSION.get,
+            initiatives=lambda: Story.initiatives.through.objects.values_list(
+                "initiative_id", flat=True
+            ).distinct(),
+        )
         # Its "propose a story" link: members who may and who may not each share a copy.
         varies_with("initiatives:detail", _proposes)
 

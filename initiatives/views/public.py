@@ -7,7 +7,7 @@ from django.utils.functional import SimpleLazyObject
 
 from iapt_platform.accounts import privacy
 from iapt_platform.lib.http import HtmxRequest
-from iapt_platform.lib.pagecache import cache_page_for_visitors, page_version, reader_answer
+from iapt_platform.lib.pagecache import cache_page_for_visitors, reader_answer
 
 from .. import presenters, selectors
 from ..models import Programme
@@ -43,11 +43,17 @@ def directory(request: HtmxRequest) -> HttpResponse:
     return render(request, "initiatives/directory.html", context)
 
 
+_READ = "_initiative_read"
+
+
 def _reader(request: HttpRequest, slug: str) -> str | None:
     """What of a member the page shows: whether they manage it (the contact person as its owners
-    see it, the management box). Members who do not share one copy; its managers another."""
-    manages = selectors.initiative_managed_by(slug=slug, user=request.user)
-    return None if manages is None else ("owner" if manages else "member")
+    see it, the management box). Members who do not share one copy; its managers another.
+    The initiative is read with the answer, in the same query: the view takes it from there when
+    the page must be rendered (a copy found costs that query all the same)."""
+    initiative = selectors.initiative_for_public_page(slug=slug, reader=request.user)
+    setattr(request, _READ, initiative)
+    return None if initiative is None else ("owner" if initiative.manages else "member")
 
 
 # The page of one initiative: what apps add to it (stories, resources, offers) joins the key
@@ -63,9 +69,13 @@ def _reader(request: HttpRequest, slug: str) -> str | None:
     keep_answers=True,
 )
 def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    initiative = selectors.initiative_for_public_page(slug=slug)
+    initiative = getattr(request, _READ, None)
+    if initiative is None or initiative.slug != slug:
+        initiative = selectors.initiative_for_public_page(slug=slug)
     if initiative is None:
         raise Http404
+    # Its sectors, related initiatives and what other apps have for it: mostly kept.
+    related = selectors.initiative_page_parts(initiative)
     # Who reads, once: their view of the contact person, and whether they manage it. For a copy
     # kept for members, the answer the copy is kept under (never asked twice: see pagecache).
     answer = reader_answer(request)
@@ -84,12 +94,7 @@ def initiative_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "members_see_more": presenters.members_see_more(
                 initiative=initiative, viewer=request.user
             ),
-            # The parts the same for every reader are kept rendered (`{% cache %}` in the
-            # template, under this version): computed only when their fragment is not.
-            "shared_version": page_version("initiatives:detail", selectors.registry_version),
-            "related": SimpleLazyObject(
-                lambda: selectors.initiative_related(initiative=initiative)
-            ),
+            "related": related,
             "structured_data": presenters.structured_data(initiative=initiative),
             "location": SimpleLazyObject(lambda: presenters.location(initiative=initiative)),
         },

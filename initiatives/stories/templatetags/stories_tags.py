@@ -3,10 +3,9 @@ and {% story_reading story as r %}: a story's text in the reader's language, or 
 
 from django import template
 from django.conf import settings
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 
-from initiatives.selectors import registry_version
+from initiatives.selectors import initiative_shows
 from initiatives.stories import selectors, services
 from initiatives.stories.models import Reading, Story
 
@@ -23,14 +22,9 @@ def initiative_stories(context, initiative) -> dict:
     user = context.get("user")
     return {
         "initiative": initiative,
-        # Read only when the box is not kept rendered (its template's {% cache %}): the same for
-        # every reader who may (or may not) propose a story, under the stories' and registry's
-        # versions (the cards name initiatives).
-        "stories": SimpleLazyObject(
-            lambda: selectors.stories_for_initiative(initiative=initiative)
-        ),
+        # Asked only when the page's own query found some (most initiatives have none).
+        "stories": selectors.stories_for_initiative(initiative=initiative)
+        if initiative_shows(initiative, "stories")
+        else [],
         "can_propose": user is not None and services.can_propose(user),
-        "LANGUAGE_CODE": context.get("LANGUAGE_CODE"),
-        "TIME_ZONE": context.get("TIME_ZONE"),
-        "version": f"{selectors.stories_version()}.{registry_version()}",
     }
