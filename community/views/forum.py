@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -185,7 +185,8 @@ class _Reading:
     a flag) gets another at once. The view renders with it, never asks again (see pagecache)."""
 
     thread: Thread
-    version: str  # the posts' and the people's versions (selectors.post_fragment_version)
+    version: str  # the thread's and the people's versions (selectors.thread_kept)
+    fragments: str  # those of its posts kept rendered (selectors.post_fragment_version)
     is_moderator: bool
     closed_reason: str | None
     watching: bool
@@ -214,7 +215,7 @@ def _reader(request: AuthenticatedRequest, pk: int) -> _Reading | None:
     not read, a page number outside the thread). The thread's row is kept (`thread_kept`); the
     reader's watch and marks are one query."""
     user = request.user
-    thread, version = selectors.thread_kept(pk=pk)
+    thread, version, fragments = selectors.thread_kept(pk=pk)
     if thread is None or not selectors.can_read_thread(user=user, thread=thread):
         return None
     page = request.GET.get("page")
@@ -226,6 +227,7 @@ def _reader(request: AuthenticatedRequest, pk: int) -> _Reading | None:
     return _Reading(
         thread=thread,
         version=version,
+        fragments=fragments,
         is_moderator=roles.is_moderator(user),
         closed_reason=selectors.reply_closed_reason(user=user, thread=thread),
         watching=watching,
@@ -273,24 +275,10 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 return redirect("community:post", post.pk)
     else:
         form = ReplyForm(initial={"body": _quote(request, thread)})
-    posts = selectors.thread_posts(user=request.user, thread=thread)
-    paginator = Paginator(posts, selectors.POSTS_PER_PAGE)
-    page_number = request.GET.get("page")
-    first: list[Post] | None = None
-    if request.method == "GET" and page_number in (None, "", "1"):
-        # Most threads fit on one page: reading one post more says so, without a count.
-        first = list(posts[: selectors.POSTS_PER_PAGE + 1])
-    if first is not None and len(first) <= selectors.POSTS_PER_PAGE:
-        paginator.count = len(first)
-    else:
-        # Counted without the reader's marks (a count of annotated rows is a grouped subquery).
-        paginator.count = selectors.thread_post_count(user=request.user, thread=thread)
-        first = first[: selectors.POSTS_PER_PAGE] if first is not None else None
-    if request.method == "POST":
-        page_number = str(paginator.num_pages)  # the reply box sits under the last replies
-    page = paginator.get_page(page_number)
-    if first is not None:
-        page.object_list = first
+    posts = selectors.thread_posts(user=request.user, thread=thread, marks=reading is None)
+    # The reply box sits under the last replies: a reply with an error shows the last page.
+    last = request.method == "POST"
+    page = _page_of_posts(request, posts, thread=thread, last=last)
     shown = list(page.object_list)
     if reading is not None:  # the marks the copy is kept under, not read a second time
         for post in shown:
@@ -316,12 +304,31 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 request,
                 posts=shown,
                 context=shared,
-                version=reading.version if reading is not None else None,
+                version=reading.fragments if reading is not None else None,
             ),
             "watching": thread.watching,  # type: ignore[attr-defined]
         },
         status=status,
     )
+
+
+def _page_of_posts(request: AuthenticatedRequest, posts, *, thread: Thread, last: bool) -> Page:
+    """The page of posts asked for (`?page=`; the last one for `last`) in one query, which also
+    counts the posts the reader sees (`total`); the count is asked apart only for the last page
+    and for a number past the end, which Paginator answers with the last page as before."""
+    paginator = Paginator(posts, selectors.POSTS_PER_PAGE)
+    number = request.GET.get("page")
+    wanted = 1 if number in (None, "") else int(number) if number.isdigit() else 0
+    if not last and wanted >= 1:
+        start = (wanted - 1) * selectors.POSTS_PER_PAGE
+        rows = list(posts[start : start + selectors.POSTS_PER_PAGE])
+        if rows or wanted == 1:
+            paginator.count = rows[0].total if rows else 0  # type: ignore[attr-defined]
+            page = paginator.page(wanted)
+            page.object_list = rows
+            return page
+    paginator.count = selectors.thread_post_count(user=request.user, thread=thread)
+    return paginator.get_page(paginator.num_pages if last else number)
 
 
 POST_SECONDS = 24 * 3600  # kept under versions: the timeout only bounds the memory
