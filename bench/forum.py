@@ -73,6 +73,11 @@ def main() -> None:
 
     from community.models import Category, Thread
     from community.selectors import thread_version
+
+    try:
+        from community.selectors import fragments_version
+    except ImportError:  # before the posts were kept across changes: the thread's version
+        fragments_version = thread_version
     from iapt_platform.accounts.models import User
 
     override_settings(
@@ -137,8 +142,10 @@ def main() -> None:
         # A page not kept for this reader's situation, the thread's posts kept rendered (another
         # member read it before): each member's first visit to a thread others read.
         "page": forget_thread_pages,
-        # Nothing of the thread kept (its version bumped): the first visit after any change.
-        "cold": lambda: thread_version(thread.pk).bump(),
+        # A change to the thread (a reply elsewhere on it, a reaction): its page not kept.
+        "changed": lambda: thread_version(thread.pk).bump(),
+        # Nothing of the thread kept: the first visit in a language, or after an edit.
+        "cold": lambda: (thread_version(thread.pk).bump(), fragments_version(thread.pk).bump()),
     }
     if args.miss and not args.profile:
         measure_misses(pages, readers, getter, trivial, misses, args.seconds)

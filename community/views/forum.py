@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from iapt_platform.accounts import roles
 from iapt_platform.lib.downloads import file_download
 from iapt_platform.lib.http import AuthenticatedRequest
+from iapt_platform.lib.markdown import mentioned_handles, render_markdown
 from iapt_platform.lib.pagecache import cache_page_for_visitors, csrf_token_of, reader_answer
 
 from .. import selectors, services
@@ -382,6 +383,8 @@ def _posts_html(
     if missing:
         selectors.post_extras(missing)
         links = selectors.mention_links(posts=missing)
+        _bodies(missing, links)
+        _addresses(missing)
         placeholder = f"csrf-{secrets.token_urlsafe(18)}"
         fresh = {
             keys[post.pk]: (
@@ -401,6 +404,49 @@ def _posts_html(
         html, placeholder = kept[keys[post.pk]]
         parts.append(html.replace(placeholder, token))
     return mark_safe("".join(parts))  # noqa: S308 (templates' output; posts through the sanitiser)
+
+
+_POST_ADDRESSES = ("post", "post_useful", "post_accept", "post_flag", "post_edit", "post_moderate")
+_MARK = "987654321"
+
+
+def _addresses(posts: list[Post]) -> None:
+    """Each post's addresses (`post.urls`) and its id as text (`post.pid`), each address
+    reversed once per page rather than once per post: `{% url %}` and the localisation of a
+    number were most of what a post cost to render."""
+    patterns = {name: reverse(f"community:{name}", args=[_MARK]) for name in _POST_ADDRESSES}
+    member = reverse("community:member", args=[f"m{_MARK}"])
+    for post in posts:
+        pid = str(post.pk)
+        urls = {name: url.replace(f"/{_MARK}/", f"/{pid}/") for name, url in patterns.items()}
+        try:
+            handle = post.author.member_profile.handle if post.author else None  # type: ignore[attr-defined]
+        except MemberProfile.DoesNotExist:
+            handle = None
+        if handle:
+            urls["member"] = member.replace(f"/m{_MARK}/", f"/{handle}/")
+        post.pid, post.urls = pid, urls  # type: ignore[attr-defined]
+
+
+def _bodies(posts: list[Post], links: dict[str, str]) -> None:
+    """Each post's text as HTML (`body_html`), kept by what it is made of: its Markdown and the
+    addresses of the members it mentions (which carry the language). The same for every reader,
+    page and version: a post shown again in another language, or after a change elsewhere in
+    its thread, is not parsed and sanitised again."""
+    keys = {}
+    for post in posts:
+        mentions = sorted((h, links[h]) for h in mentioned_handles(post.body) if h in links)
+        digest = hashlib.blake2b(repr((post.body, mentions)).encode(), digest_size=16)
+        keys[post.pk] = f"community:body:{digest.hexdigest()}"
+    kept = cache.get_many(list(set(keys.values())))
+    fresh = {}
+    for post in posts:
+        html = kept.get(keys[post.pk]) or fresh.get(keys[post.pk])
+        if html is None:
+            html = fresh[keys[post.pk]] = str(render_markdown(post.body, mention_links=links))
+        post.body_html = mark_safe(html)  # type: ignore[attr-defined]  # noqa: S308 (sanitised)
+    if fresh:
+        cache.set_many(fresh, POST_SECONDS)
 
 
 @require_POST
