@@ -233,15 +233,18 @@ def measure_misses(pages, readers, getter, trivial, misses, seconds: float) -> N
         asked.append(sql)
         return execute(sql, params, many, context)
 
+    cpu: list[float] = []  # this process's CPU time per request: steadier on a busy machine
+
     def timed(fetch, before, window: float) -> list[float]:
         latencies = []
         end = time.perf_counter() + window
         while True:
             before()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fetch()
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             latencies.append(t1 - t0)
+            cpu.append(c1 - c0)
             if t1 >= end:
                 return latencies
 
@@ -258,16 +261,24 @@ def measure_misses(pages, readers, getter, trivial, misses, seconds: float) -> N
             page: list[float] = []
             base: list[float] = []
             bare: list[float] = []
+            page_cpu: list[float] = []
+            frame_cpu: list[float] = []
             for _ in range(4):
                 base += timed(trivial, lambda: None, 0.3)
+                cpu.clear()
                 bare += timed(frame, lambda: None, 0.3)
+                frame_cpu += cpu
+                cpu.clear()
                 page += timed(fetch, forget, seconds / 4)
+                page_cpu += cpu
             p50 = percentile(page, 50) * 1000
             to_trivial = percentile(page, 50) / percentile(base, 50)
             to_frame = percentile(page, 50) / percentile(bare, 50)
             print(
                 f"{label + ', ' + kind:48} {p50:6.2f} ms {to_trivial:8.1f}x {to_frame:6.2f}x "
-                f"{len(asked)}",
+                f"{len(asked)}  cpu {percentile(page_cpu, 50) * 1000:.2f} ms "
+                f"({percentile(page_cpu, 50) / percentile(frame_cpu, 50):.2f}x the frame's "
+                f"{percentile(frame_cpu, 50) * 1000:.2f} ms)",
                 flush=True,
             )
     print(
