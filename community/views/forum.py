@@ -439,7 +439,7 @@ def _bodies(posts: list[Post], links: dict[str, str]) -> None:
         digest = hashlib.blake2b(repr((post.body, mentions)).encode(), digest_size=16)
         keys[post.pk] = f"community:body:{digest.hexdigest()}"
     kept = cache.get_many(list(set(keys.values())))
-    fresh = {}
+    fresh: dict[str, str] = {}
     for post in posts:
         html = kept.get(keys[post.pk]) or fresh.get(keys[post.pk])
         if html is None:
