@@ -54,6 +54,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="window per page")
     parser.add_argument("--profile", default="", help="profile this page (a label) instead")
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    parser.add_argument(
+        "--miss",
+        action="store_true",
+        help="measure (or, with --profile, profile) a member's first visit instead: the thread's "
+        "page not kept (its posts kept rendered), then nothing of the thread kept",
+    )
+    parser.add_argument("--cold", action="store_true", help="with --miss --profile: nothing kept")
     args = parser.parse_args()
     # Keys of its own: another run's kept pages and versions never answer here.
     os.environ.setdefault("CACHE_KEY_PREFIX", "iapt-forum-bench")
@@ -64,6 +71,12 @@ def main() -> None:
     from django.utils import translation
 
     from community.models import Category, Thread
+    from community.selectors import thread_version
+
+    try:
+        from community.selectors import fragments_version
+    except ImportError:  # before the posts were kept across changes: the thread's version
+        fragments_version = thread_version
     from iapt_platform.accounts.models import User
 
     public = Category.objects.filter(is_private=False)
@@ -110,10 +123,25 @@ def main() -> None:
 
     trivial = page_fetcher(readers["visitor (es)"], TRIVIAL, 200)
     run_for(trivial, seconds=1.0)  # warm up
+    misses = {
+        # A page not kept for this reader's situation, the thread's posts kept rendered (another
+        # member read it before): each member's first visit to a thread others read.
+        "page": forget_thread_pages,
+        # A change to the thread (a reply elsewhere on it, a reaction): its page not kept.
+        "changed": lambda: thread_version(thread.pk).bump(),
+        # Nothing of the thread kept: the first visit in a language, or after an edit.
+        "cold": lambda: (thread_version(thread.pk).bump(), fragments_version(thread.pk).bump()),
+    }
+    if args.miss and not args.profile:
+        measure_misses(pages, readers, page_fetcher, trivial, misses, args.seconds)
+        return
     if args.profile:
         label, who, url, status = next(p for p in pages if p[0] == args.profile)
         fetch = page_fetcher(readers[who], url, status)
         fetch()
+        if args.miss:  # a first visit to the thread (`--cold`: nothing of it kept)
+            forget = misses["cold" if args.cold else "page"]
+            fetch = (lambda get: lambda: (forget(), get()))(fetch)
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(20):
@@ -167,6 +195,81 @@ def main() -> None:
     lines.append(END)
     write_section(RESULTS, START, END, "\n".join(lines))
     print(f"written to {RESULTS}")
+
+
+def forget_thread_pages() -> None:
+    """Every thread page kept under this run's keys (the posts kept rendered stay)."""
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    found = list(client.scan_iter(match="*pagecache:community:thread:*", count=1000))
+    if found:
+        client.delete(*found)
+
+
+def measure_misses(pages, readers, getter, trivial, misses, seconds: float) -> None:
+    """Each thread page as a first visit (`misses`: what is forgotten before each request, not
+    timed), in windows alternating with the trivial view and the frame; the queries of one."""
+    from django.db import connection
+
+    asked: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        asked.append(sql)
+        return execute(sql, params, many, context)
+
+    cpu: list[float] = []  # this process's CPU time per request: steadier on a busy machine
+
+    def timed(fetch, before, window: float) -> list[float]:
+        latencies = []
+        end = time.perf_counter() + window
+        while True:
+            before()
+            t0, c0 = time.perf_counter(), time.process_time()
+            fetch()
+            t1, c1 = time.perf_counter(), time.process_time()
+            latencies.append(t1 - t0)
+            cpu.append(c1 - c0)
+            if t1 >= end:
+                return latencies
+
+    _, frame_who, frame_url, _ = pages[0]
+    frame = getter(readers[frame_who], frame_url, 200)
+    print(f"{'page':48} {'p50':>9} {'/trivial':>9} {'/frame':>7} queries", flush=True)
+    for label, who, url, status in pages[1:4]:
+        for kind, forget in misses.items():
+            fetch = getter(readers[who], url, status)
+            forget()
+            asked.clear()
+            with connection.execute_wrapper(count):
+                fetch()
+            page: list[float] = []
+            base: list[float] = []
+            bare: list[float] = []
+            page_cpu: list[float] = []
+            frame_cpu: list[float] = []
+            for _ in range(4):
+                base += timed(trivial, lambda: None, 0.3)
+                cpu.clear()
+                bare += timed(frame, lambda: None, 0.3)
+                frame_cpu += cpu
+                cpu.clear()
+                page += timed(fetch, forget, seconds / 4)
+                page_cpu += cpu
+            p50 = percentile(page, 50) * 1000
+            to_trivial = percentile(page, 50) / percentile(base, 50)
+            to_frame = percentile(page, 50) / percentile(bare, 50)
+            print(
+                f"{label + ', ' + kind:48} {p50:6.2f} ms {to_trivial:8.1f}x {to_frame:6.2f}x "
+                f"{len(asked)}  cpu {percentile(page_cpu, 50) * 1000:.2f} ms "
+                f"({percentile(page_cpu, 50) / percentile(frame_cpu, 50):.2f}x the frame's "
+                f"{percentile(frame_cpu, 50) * 1000:.2f} ms)",
+                flush=True,
+            )
+    print(
+        f"trivial p50 {percentile(base, 50) * 1000:.2f} ms, frame p50 "
+        f"{percentile(bare, 50) * 1000:.2f} ms; load average {os.getloadavg()[0]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -125,10 +125,12 @@ class CommunityConfig(AppConfig):
             notification_changed, sender=Notification, weak=False, dispatch_uid="unread-del"
         )
 
-        # Cache invalidation: the posts kept rendered for a thread page (selectors.PEOPLE,
-        # selectors.thread_version): any save or deletion of a post, its attachments, its edit
-        # history, its reactions and flags or its thread; any change to a profile or an account (names, handles, an
-        # account closed) but the sign-in's own update of last_login.
+        # Cache invalidation: a thread page kept whole (selectors.thread_version): any save or
+        # deletion of a post, its attachments, its edit history, its reactions and flags or its
+        # thread; its posts kept rendered (selectors.fragments_version, selectors.PEOPLE): their
+        # attachments and edit history (the rest is in each post's row), any change to a profile
+        # or an account (names, handles, an account closed) but the sign-in's own update of
+        # last_login.
         def thread_changed(sender, instance, **kwargs) -> None:
             thread_id = instance.pk if sender is Thread else getattr(instance, "thread_id", None)
             if thread_id is None:  # an attachment or an edit's history: its post's thread
@@ -139,6 +141,8 @@ class CommunityConfig(AppConfig):
                 )
             if thread_id is not None:
                 selectors.thread_version(thread_id).bump_around_commit()
+                if sender in (Attachment, PostRevision):  # not in the post's row
+                    selectors.fragments_version(thread_id).bump_around_commit()
             if sender in (Thread, Post):
                 selectors.FORUM_VERSION.bump_around_commit()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    Window,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
@@ -93,20 +95,23 @@ CATEGORIES = CacheVersion("community:categories-version")
 THREAD_ROW_SECONDS = 24 * 3600
 
 
-def thread_kept(*, pk: int) -> tuple[Thread | None, str]:
-    """The thread `pk` (with its category and `opening_hidden`), or None, and the version of
-    its page's posts (`post_fragment_version`), in one cache round trip when it is kept."""
+def thread_kept(*, pk: int) -> tuple[Thread | None, str, str]:
+    """The thread `pk` (with its category and `opening_hidden`), or None, the version of its
+    page (the thread's and the people's) and that of its posts kept rendered
+    (`post_fragment_version`), in one cache round trip when it is kept."""
+    fragments = fragments_version(pk)
     versions = (thread_version(pk), PEOPLE, CATEGORIES)
     row_key = f"community:thread-row:{pk}"
-    found = cache.get_many([*(version.key for version in versions), row_key])
+    found = cache.get_many([*(version.key for version in versions), fragments.key, row_key])
     current = [
         str(found[version.key]) if version.key in found else str(version.get())
         for version in versions
     ]
-    posts_version = ".".join(current[:2])
+    page_version = ".".join(current[:2])
+    posts_version = f"{found.get(fragments.key) or fragments.get()}.{current[1]}"
     kept = found.get(row_key)
     if kept is not None and kept[0] == current:
-        return kept[1], posts_version
+        return kept[1], page_version, posts_version
     thread = (
         Thread.objects.select_related("category")
         .annotate(opening_hidden=Exists(_opening_hidden().filter(thread_id=OuterRef("pk"))))
@@ -115,7 +120,7 @@ def thread_kept(*, pk: int) -> tuple[Thread | None, str]:
     )
     if thread is not None:
         cache.set(row_key, (current, thread), THREAD_ROW_SECONDS)
-    return thread, posts_version
+    return thread, page_version, posts_version
 
 
 def _marks_sql() -> str:
@@ -292,22 +297,25 @@ POST_FIELDS = (
 )
 
 
-def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
-    """A thread's posts for one reader, with the reader's own marks, in one query; what a post
-    shows besides its row (attachments, edit history) is loaded by `post_extras` for the posts
-    not already kept rendered (see `post_fragment_version`)."""
+def thread_posts(*, user: Any, thread: Thread, marks: bool = True) -> QuerySet[Post]:
+    """A thread's posts for one reader, each with `total`, how many the reader sees (the page
+    count, a window over the same rows: no second query), and with the reader's own marks
+    (`found_useful`, `flagged_by_me`; `marks=False`: the caller knows them already), in one
+    query; what a post shows besides its row (attachments, edit history) is loaded by
+    `post_extras` for the posts not already kept rendered (see `post_fragment_version`)."""
     qs = (
         posts_visible_to(user=user)
         .filter(thread=thread)
         .select_related("author", "author__member_profile")
         .only(*POST_FIELDS)
-        .annotate(
-            useful_count=_count(Reaction.objects.all()),
+        .annotate(useful_count=_count(Reaction.objects.all()), total=Window(Count("pk")))
+        .order_by("created_at", "id")
+    )
+    if marks:
+        qs = qs.annotate(
             found_useful=Exists(Reaction.objects.filter(post=OuterRef("pk"), user=user.pk)),
             flagged_by_me=Exists(Flag.objects.filter(post=OuterRef("pk"), user=user.pk)),
         )
-        .order_by("created_at", "id")
-    )
     if roles.is_moderator(user):
         qs = qs.annotate(open_flags=_count(Flag.objects.filter(status=Flag.Status.OPEN)))
     return qs
@@ -331,9 +339,11 @@ def post_extras(posts: list[Post]) -> None:
 
 # A thread page keeps each post rendered, shared by every reader who sees it alike
 # (community/views/forum.py): keyed by what its row says (text, state, counts, the reader's own
-# marks) and by two versions for what the row does not: the thread's (any save or deletion of
-# its posts, their attachments and edit history, or the thread) and the people's (names shown,
-# handles linked: any change to a profile or an account but a sign-in).
+# marks, the thread's state it shows) and by two versions for what the row does not: the
+# thread's attachments and edit histories (`fragments_version`: any save or deletion of either)
+# and the people's (names shown, handles linked: any change to a profile or an account but a
+# sign-in). A reply, a reaction, a flag or a moderator's decision changes only the rows they
+# touch: the thread's other posts stay kept.
 PEOPLE = CacheVersion("community:people-version")
 
 
@@ -346,18 +356,42 @@ class _VersionOfOne(CacheVersion):
         self.key = key
 
 
+class _NeverReused(_VersionOfOne):
+    """A version that starts at a random number rather than at 1: a post moved to another
+    thread (a split) never finds what was kept of it under an earlier count that the new
+    thread's version happens to repeat."""
+
+    def get(self) -> int:
+        version = cache.get(self.key)
+        if version is None:
+            version = secrets.randbits(48)
+            if not cache.add(self.key, version, None):
+                version = cache.get(self.key) or version
+        return version
+
+    def bump(self) -> None:
+        try:
+            cache.incr(self.key)
+        except ValueError:  # missing (or the cache is away): a number never used before
+            cache.set(self.key, secrets.randbits(48), None)
+
+
 def thread_version(thread_id: int) -> CacheVersion:
+    """Any change to the thread or to anything its page shows (the page kept whole)."""
     return _VersionOfOne(f"community:thread-version:{thread_id}")
 
 
+def fragments_version(thread_id: int) -> CacheVersion:
+    """A change to the attachments or edit history of one of the thread's posts."""
+    return _NeverReused(f"community:thread-fragments:{thread_id}")
+
+
 def post_fragment_version(*, thread_id: int) -> str:
-    """Both versions, read in one round trip (a missing one is 1, as CacheVersion.get says)."""
-    versions = (thread_version(thread_id), PEOPLE)
-    found = cache.get_many([version.key for version in versions])
-    return ".".join(
-        str(found[version.key]) if version.key in found else str(version.get())
-        for version in versions
-    )
+    """Both versions of the posts kept rendered, read in one round trip."""
+    fragments = fragments_version(thread_id)
+    found = cache.get_many([fragments.key, PEOPLE.key])
+    people = found[PEOPLE.key] if PEOPLE.key in found else PEOPLE.get()
+    return f"{found.get(fragments.key) or fragments.get()}.{people}"
 
 
 def mention_links(*, posts: Any) -> dict[str, str]:

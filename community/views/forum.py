@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from iapt_platform.accounts import roles
 from iapt_platform.lib.downloads import file_download
 from iapt_platform.lib.http import AuthenticatedRequest
+from iapt_platform.lib.markdown import mentioned_handles, render_markdown
 from iapt_platform.lib.pagecache import cache_page_for_visitors, csrf_token_of, reader_answer
 
 from .. import selectors, services
@@ -185,7 +186,8 @@ class _Reading:
     a flag) gets another at once. The view renders with it, never asks again (see pagecache)."""
 
     thread: Thread
-    version: str  # the posts' and the people's versions (selectors.post_fragment_version)
+    version: str  # the thread's and the people's versions (selectors.thread_kept)
+    fragments: str  # those of its posts kept rendered (selectors.post_fragment_version)
     is_moderator: bool
     closed_reason: str | None
     watching: bool
@@ -214,7 +216,7 @@ def _reader(request: AuthenticatedRequest, pk: int) -> _Reading | None:
     not read, a page number outside the thread). The thread's row is kept (`thread_kept`); the
     reader's watch and marks are one query."""
     user = request.user
-    thread, version = selectors.thread_kept(pk=pk)
+    thread, version, fragments = selectors.thread_kept(pk=pk)
     if thread is None or not selectors.can_read_thread(user=user, thread=thread):
         return None
     page = request.GET.get("page")
@@ -226,6 +228,7 @@ def _reader(request: AuthenticatedRequest, pk: int) -> _Reading | None:
     return _Reading(
         thread=thread,
         version=version,
+        fragments=fragments,
         is_moderator=roles.is_moderator(user),
         closed_reason=selectors.reply_closed_reason(user=user, thread=thread),
         watching=watching,
@@ -273,24 +276,10 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 return redirect("community:post", post.pk)
     else:
         form = ReplyForm(initial={"body": _quote(request, thread)})
-    posts = selectors.thread_posts(user=request.user, thread=thread)
-    paginator = Paginator(posts, selectors.POSTS_PER_PAGE)
-    page_number = request.GET.get("page")
-    first: list[Post] | None = None
-    if request.method == "GET" and page_number in (None, "", "1"):
-        # Most threads fit on one page: reading one post more says so, without a count.
-        first = list(posts[: selectors.POSTS_PER_PAGE + 1])
-    if first is not None and len(first) <= selectors.POSTS_PER_PAGE:
-        paginator.count = len(first)
-    else:
-        # Counted without the reader's marks (a count of annotated rows is a grouped subquery).
-        paginator.count = selectors.thread_post_count(user=request.user, thread=thread)
-        first = first[: selectors.POSTS_PER_PAGE] if first is not None else None
-    if request.method == "POST":
-        page_number = str(paginator.num_pages)  # the reply box sits under the last replies
-    page = paginator.get_page(page_number)
-    if first is not None:
-        page.object_list = first
+    posts = selectors.thread_posts(user=request.user, thread=thread, marks=reading is None)
+    # The reply box sits under the last replies: a reply with an error shows the last page.
+    last = request.method == "POST"
+    page = _page_of_posts(request, posts, thread=thread, last=last)
     shown = list(page.object_list)
     if reading is not None:  # the marks the copy is kept under, not read a second time
         for post in shown:
@@ -316,12 +305,31 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 request,
                 posts=shown,
                 context=shared,
-                version=reading.version if reading is not None else None,
+                version=reading.fragments if reading is not None else None,
             ),
             "watching": thread.watching,  # type: ignore[attr-defined]
         },
         status=status,
     )
+
+
+def _page_of_posts(request: AuthenticatedRequest, posts, *, thread: Thread, last: bool) -> Page:
+    """The page of posts asked for (`?page=`; the last one for `last`) in one query, which also
+    counts the posts the reader sees (`total`); the count is asked apart only for the last page
+    and for a number past the end, which Paginator answers with the last page as before."""
+    paginator = Paginator(posts, selectors.POSTS_PER_PAGE)
+    number = request.GET.get("page")
+    wanted = 1 if number in (None, "") else int(number) if number.isdigit() else 0
+    if not last and wanted >= 1:
+        start = (wanted - 1) * selectors.POSTS_PER_PAGE
+        rows = list(posts[start : start + selectors.POSTS_PER_PAGE])
+        if rows or wanted == 1:
+            paginator.count = rows[0].total if rows else 0  # type: ignore[attr-defined]
+            page = paginator.page(wanted)
+            page.object_list = rows
+            return page
+    paginator.count = selectors.thread_post_count(user=request.user, thread=thread)
+    return paginator.get_page(paginator.num_pages if last else number)
 
 
 POST_SECONDS = 24 * 3600  # kept under versions: the timeout only bounds the memory
@@ -375,6 +383,8 @@ def _posts_html(
     if missing:
         selectors.post_extras(missing)
         links = selectors.mention_links(posts=missing)
+        _bodies(missing, links)
+        _addresses(missing)
         placeholder = f"csrf-{secrets.token_urlsafe(18)}"
         fresh = {
             keys[post.pk]: (
@@ -394,6 +404,49 @@ def _posts_html(
         html, placeholder = kept[keys[post.pk]]
         parts.append(html.replace(placeholder, token))
     return mark_safe("".join(parts))  # noqa: S308 (templates' output; posts through the sanitiser)
+
+
+_POST_ADDRESSES = ("post", "post_useful", "post_accept", "post_flag", "post_edit", "post_moderate")
+_MARK = "987654321"
+
+
+def _addresses(posts: list[Post]) -> None:
+    """Each post's addresses (`post.urls`) and its id as text (`post.pid`), each address
+    reversed once per page rather than once per post: `{% url %}` and the localisation of a
+    number were most of what a post cost to render."""
+    patterns = {name: reverse(f"community:{name}", args=[_MARK]) for name in _POST_ADDRESSES}
+    member = reverse("community:member", args=[f"m{_MARK}"])
+    for post in posts:
+        pid = str(post.pk)
+        urls = {name: url.replace(f"/{_MARK}/", f"/{pid}/") for name, url in patterns.items()}
+        try:
+            handle = post.author.member_profile.handle if post.author else None  # type: ignore[attr-defined]
+        except MemberProfile.DoesNotExist:
+            handle = None
+        if handle:
+            urls["member"] = member.replace(f"/m{_MARK}/", f"/{handle}/")
+        post.pid, post.urls = pid, urls  # type: ignore[attr-defined]
+
+
+def _bodies(posts: list[Post], links: dict[str, str]) -> None:
+    """Each post's text as HTML (`body_html`), kept by what it is made of: its Markdown and the
+    addresses of the members it mentions (which carry the language). The same for every reader,
+    page and version: a post shown again in another language, or after a change elsewhere in
+    its thread, is not parsed and sanitised again."""
+    keys = {}
+    for post in posts:
+        mentions = sorted((h, links[h]) for h in mentioned_handles(post.body) if h in links)
+        digest = hashlib.blake2b(repr((post.body, mentions)).encode(), digest_size=16)
+        keys[post.pk] = f"community:body:{digest.hexdigest()}"
+    kept = cache.get_many(list(set(keys.values())))
+    fresh: dict[str, str] = {}
+    for post in posts:
+        html = kept.get(keys[post.pk]) or fresh.get(keys[post.pk])
+        if html is None:
+            html = fresh[keys[post.pk]] = str(render_markdown(post.body, mention_links=links))
+        post.body_html = mark_safe(html)  # type: ignore[attr-defined]  # noqa: S308 (sanitised)
+    if fresh:
+        cache.set_many(fresh, POST_SECONDS)
 
 
 @require_POST

@@ -35,6 +35,9 @@ def member(email, name, handle, country):
 def open_as(browser, live_server, user):
     context = browser.new_context(locale="en-US", base_url=live_server.url)
     context.set_default_timeout(10_000)
+    # A page's answer, on a machine busy with the rest of the suite, may take longer than an
+    # element takes to appear once it is there: navigations wait for the server on their own.
+    context.set_default_navigation_timeout(30_000)
     sign_in_as(context, live_server, user)
     return context, context.new_page()
 
@@ -84,6 +87,7 @@ def test_thread_mention_flag_and_moderation(
     carla_context, carla_page = open_as(browser, live_server, carla)
     carla_page.goto(thread.get_absolute_url())
     carla_page.locator(f"#post-{reply.pk}").get_by_role("link", name="Flag").click()
+    carla_page.wait_for_url(re.compile(rf"/community/p/{reply.pk}/flag/$"))  # the flag's page
     carla_page.get_by_label("Spam or advertising").check()
     carla_page.get_by_label("Details for the moderators").fill("Advertising")
     carla_page.get_by_role("button", name="Send the flag").click()

@@ -38,17 +38,21 @@ def test_mention_links_cost_one_query_per_page(client_for, alice, bruno, carla):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from community.selectors import thread_version
+    from community.selectors import fragments_version, thread_version
+
+    def nothing_kept() -> None:  # each page renders its posts
+        thread_version(thread.pk).bump()
+        fragments_version(thread.pk).bump()
 
     thread = factories.thread(alice, title="Muchas menciones")
     client = client_for(carla)
     client.get(thread.get_absolute_url())
-    thread_version(thread.pk).bump()  # each page renders its posts (none kept)
+    nothing_kept()
     with CaptureQueriesContext(connection) as few:
         client.get(thread.get_absolute_url())
     for n in range(10):
         factories.post(thread, bruno, f"Respuesta {n} para @alicia y @carla")
-    thread_version(thread.pk).bump()
+    nothing_kept()
     with CaptureQueriesContext(connection) as many:
         client.get(thread.get_absolute_url())
     assert len(many) <= len(few) + 1

@@ -283,3 +283,60 @@ def test_reading_threads_registers_no_version_per_thread(forum):
         selectors.post_fragment_version(thread_id=topic.pk)
     assert len(_VERSION_KEYS) == before
     assert Thread.objects.count() == 4
+
+
+def test_a_reply_renders_only_itself_the_thread_s_other_posts_stay_kept(
+    forum, django_capture_on_commit_callbacks, monkeypatch
+):
+    from community.views import forum as views
+
+    f = forum
+    rendered: list[str] = []
+    render = views.render_to_string
+
+    def counting(template, context=None, *args, **kwargs):
+        if template == "community/partials/post.html":
+            rendered.append(context["post"].body)
+        return render(template, context, *args, **kwargs)
+
+    monkeypatch.setattr(views, "render_to_string", counting)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_reply(user=f["raul"], thread=f["topic"], body="Second reply text")
+    page = shown(f["clients"]["lena"], f["page"])
+    for text in ("Opening text", "Reply text", "Second reply text"):
+        assert text in page
+    assert rendered == ["Second reply text"]
+
+
+def test_an_edit_s_history_shows_to_other_members_at_the_next_request(
+    forum, django_capture_on_commit_callbacks
+):
+    f = forum
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_edit(user=f["raul"], post=f["reply"], body="Reply text, better")
+    for page in pages(f, "ana", "lena", "moderator").values():
+        assert "Reply text, better" in page
+        assert "Edit history: 1 earlier version" in page
+
+
+def test_a_long_thread_is_paged_for_each_reader_with_what_they_see(
+    forum, django_capture_on_commit_callbacks
+):
+    f = forum
+    for n in range(50):  # 52 posts: the opening, the reply, these
+        factories.post(f["topic"], f["raul"], f"Reply number {n}")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_moderate(moderator=f["moderator"], post=f["reply"], hide=True, reason="No")
+    lena, moderator = f["clients"]["lena"], f["clients"]["moderator"]
+    first = shown(lena, f["page"])
+    assert first.count('<article class="post') == 50
+    assert "Reply number 48" in first  # the 51 members see: 50 here, one on page 2
+    assert "?page=2" in first
+    assert shown(lena, f["page"], page=2).count('<article class="post') == 1
+    assert "Reply number 49" in shown(lena, f["page"], page=2)
+    assert shown(moderator, f["page"], page=2).count('<article class="post') == 2
+    # A number past the end answers the last page, as before.
+    assert "Reply number 49" in shown(lena, f["page"], page=9)
+    # A reply with an error shows the reply box under the last page.
+    response = lena.post(f["page"], {"body": ""})
+    assert "Reply number 49" in response.content.decode()

@@ -147,8 +147,9 @@ def test_a_page_kept_for_visitors_asks_nothing_of_the_database_but_its_reading_c
 
 def test_the_forum_s_pages_ask_no_more_queries_of_a_member_at_30_than_at_3():
     """The forum is for members: its index, a category and a thread, read by a member, with 3
-    and with 30 threads of 3 and 30 posts (the thread's posts kept rendered or not)."""
-    from community.selectors import thread_version
+    and with 30 threads, the thread of 3 and of 60 posts (longer than a page of 50: the page
+    count is asked too), the thread's posts kept rendered or not."""
+    from community.selectors import fragments_version, thread_version
     from tests.community import factories as forum
     from tests.factories import UserFactory
 
@@ -171,7 +172,8 @@ def test_the_forum_s_pages_ask_no_more_queries_of_a_member_at_30_than_at_3():
             first.get_absolute_url(),
         ):
             client.get(page)
-            thread_version(first.pk).bump()  # the thread's posts rendered, not kept
+            thread_version(first.pk).bump()  # the page rendered, not kept
+            fragments_version(first.pk).bump()  # and its posts
             with CaptureQueriesContext(connection) as rendered:
                 assert client.get(page).status_code == 200
             with CaptureQueriesContext(connection) as kept:
@@ -182,7 +184,7 @@ def test_the_forum_s_pages_ask_no_more_queries_of_a_member_at_30_than_at_3():
 
     add(2, 2)
     few = counts()
-    add(27, 27)
+    add(27, 57)
     many = counts()
     assert {p: (few[p], many[p]) for p in few if many[p] > few[p]} == {}
 
