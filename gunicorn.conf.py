@@ -9,7 +9,8 @@ Command-line options win over this file.
 
 import os
 
-worker_class = "gthread"
+# gunicorn's gthread worker, closing connections without holding up its loop (see the module).
+worker_class = "iapt_platform.gunicorn_worker.ThreadWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 # Over twice MAX_CONCURRENT_REQUESTS (5): five working, five waiting for a slot, and spare threads
 # that answer the refusals quickly (a request no thread takes waits unseen in gunicorn's queue).
