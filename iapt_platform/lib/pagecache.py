@@ -393,22 +393,31 @@ def cache_page_for_visitors(
     """
     allowed = frozenset((*params, WORDS) if words else params)
     versions = tuple(version) if isinstance(version, Sequence) else (version,)
+    # The version this process read last: a hit reads the page kept under it with the versions.
+    last_read: list[str] = []
 
-    def current() -> str | None:
+    def current(guess: str = "") -> tuple[str | None, dict[str, Any] | None]:
+        """The page's version now, and what was found of the `guess` key in the same call."""
         if not versions and not _ALSO_SHOWN.get(name):
-            return ""  # `version=()`: a page whose `reader=` answer names its versions itself
-        with versions_read_together():  # one round trip for all of them
+            return "", None  # `version=()`: a page whose `reader=` answer names its versions
+        also = (guess,) if guess else ()
+        with versions_read_together(*also) as found:  # one round trip for all of them
             parts = [get() for get in (*versions, *_ALSO_SHOWN.get(name, ()))]
-        return None if None in parts else "-".join(str(part) for part in parts)
+        return (None if None in parts else "-".join(str(part) for part in parts)), found
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not _cacheable(request, allowed, members):
                 return view(request, *args, **kwargs)
-            page_version = current()
+            # A page whose key is its version alone (no answer about the reader joins it): its
+            # copy under the version read last is asked for in the same call as the versions.
+            plain = not request.user.is_authenticated or (reader is None and name not in _VARIES)
+            guess = _key(request, name, last_read[0]) if plain and last_read else ""
+            page_version, found = current(guess)
             if page_version is None:  # nothing names what the page shows: never kept
                 return view(request, *args, **kwargs)
+            last_read[:] = [page_version]
             kept_key, kept_version, kept = None, None, None
             fills: dict[bytes, bytes] | None = None
             if keep_answers and request.user.is_authenticated:
@@ -443,7 +452,7 @@ def cache_page_for_visitors(
             if variant is not None:
                 page_version = f"{page_version}:{variant}"
             key = _key(request, name, page_version)
-            stored = cache.get(key)
+            stored = found.get(key) if found is not None and key == guess else cache.get(key)
             asked = _words(request) if words and stored is None else ""
             mark = _asked_mark(name, asked) if asked else ""
             keep_page = not mark or _asked(mark) > 1
