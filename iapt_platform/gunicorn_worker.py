@@ -20,6 +20,7 @@ import selectors
 import socket
 import time
 from collections import deque
+from contextlib import suppress
 from functools import partial
 
 from gunicorn.workers import gthread
@@ -29,7 +30,7 @@ LINGER_MAX_BYTES = 65536
 
 
 class _Lingering:
-    __slots__ = ("sock", "deadline", "drained", "open")
+    __slots__ = ("deadline", "drained", "open", "sock")
 
     def __init__(self, sock: socket.socket, deadline: float) -> None:
         self.sock = sock
@@ -101,10 +102,8 @@ class ThreadWorker(gthread.ThreadWorker):
         if not entry.open:
             return
         entry.open = False
-        try:
+        with suppress(KeyError, ValueError, OSError):
             self.poller.unregister(entry.sock)
-        except (KeyError, ValueError, OSError):
-            pass
         _close(entry.sock)
         self.nr_conns -= 1
 
@@ -118,7 +117,5 @@ class ThreadWorker(gthread.ThreadWorker):
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with suppress(OSError):
         sock.close()
-    except OSError:
-        pass

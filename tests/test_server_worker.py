@@ -37,7 +37,7 @@ def server(tmp_path):
         )
     )
     port = free_port()
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [
             sys.executable,
             "-m",
