@@ -9,7 +9,8 @@ Command-line options win over this file.
 
 import os
 
-worker_class = "gthread"
+# gunicorn's gthread worker, closing connections without holding up its loop (see the module).
+worker_class = "iapt_platform.gunicorn_worker.ThreadWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 # Over twice MAX_CONCURRENT_REQUESTS (5): five working, five waiting for a slot, and spare threads
 # that answer the refusals quickly (a request no thread takes waits unseen in gunicorn's queue).
@@ -21,3 +22,14 @@ keepalive = 5
 # Connections one worker holds at once (working or kept alive); past it they wait in the backlog.
 worker_connections = 200
 accesslog = "-"
+
+
+def post_fork(server, worker):
+    """How often a thread busy in Python lets the others run (Python's default: 5 ms). A thread
+    that only needs a moment (a refusal, a kept page) waits for it each time it takes the lock
+    back after reading or writing a socket."""
+    import sys
+
+    interval = os.environ.get("GUNICORN_SWITCH_INTERVAL_MS")
+    if interval:
+        sys.setswitchinterval(float(interval) / 1000)

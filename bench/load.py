@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load.py [--rate 100] [--duration 30] [--find] [--skip-prepare]
         [--small] [--member-share 0.5] [--workers 3] [--threads 16] [--max-concurrent 5]
-        [--queue-timeout 100] [--tune] [--no-write]
+        [--queue-timeout 100] [--worker-class CLASS] [--tune] [--no-write]
 
 Prepares a dedicated database: by default the scale database of bench/scale.py (iapt_scale:
 migrate, seed_demo, 100,000 initiatives, 50,000 library resources, 100,000 forum posts, seeded
@@ -453,6 +453,9 @@ def count_inside() -> dict:
 # --- The server ------------------------------------------------------------------------------------
 
 
+WORKER_CLASS = ""  # gunicorn.conf.py's unless --worker-class says otherwise
+
+
 def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
     log.parent.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
@@ -467,6 +470,7 @@ def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
             "/dev/null",
             "--log-level",
             "info",  # worker boots and timeouts, counted afterwards
+            *(["--worker-class", WORKER_CLASS] if WORKER_CLASS else []),
         ],
         cwd=ROOT,
         env=env,
@@ -1054,6 +1058,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16, help="GUNICORN_THREADS")
     parser.add_argument("--max-concurrent", type=int, default=5, help="MAX_CONCURRENT_REQUESTS")
     parser.add_argument("--queue-timeout", type=int, default=100, help="REQUEST_QUEUE_TIMEOUT (ms)")
+    parser.add_argument(
+        "--worker-class", default="", help="gunicorn's worker class (gthread: gunicorn's own)"
+    )
     parser.add_argument("--skip-prepare", action="store_true", help="database already seeded")
     parser.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     parser.add_argument(
@@ -1067,6 +1074,8 @@ def main() -> None:
         print(json.dumps(step[options.inside]()))
         return
 
+    global WORKER_CLASS
+    WORKER_CLASS = options.worker_class
     started = time.perf_counter()
     env = production_env(options)
     before = os.getloadavg()

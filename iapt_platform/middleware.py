@@ -6,8 +6,13 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
+from django.core.signals import setting_changed
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template import loader
 from django.urls import get_script_prefix, reverse
@@ -368,4 +373,52 @@ class MalformedAddressMiddleware:
             body = loader.render_to_string("400.html")
         response = HttpResponse(body, status=400)
         patch_cache_control(response, no_store=True)
+        return response
+
+
+# What a view may set on its response to change the policy (django-csp's decorators).
+_CSP_RESPONSE_PARTS = tuple(
+    f"_csp_{part}{ro}" for part in ("config", "update", "replace") for ro in ("", "_ro")
+)
+_csp_policies: dict[bool, str] = {}  # the site's policy, and its report-only one, as built
+
+
+def _forget_csp_policies(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _csp_policies.clear()
+
+
+setting_changed.connect(_forget_csp_policies)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the site's policy built once per process.
+
+    django-csp builds the header from the settings on every response, twice (the policy and the
+    report-only one): about 50 microseconds, a tenth of what a kept page costs in all. It is the
+    same string unless the view changed the policy (`csp_replace` and the other decorators) or
+    the page used a nonce; those responses still go through django-csp as they are.
+    """
+
+    def process_response(self, request, response):
+        if getattr(request, "_csp_nonce", None) is not None or any(
+            getattr(response, part, None) is not None for part in _CSP_RESPONSE_PARTS
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        for report_only, header, exempt, setting in (
+            (False, CSP_HEADER, "_csp_exempt", "CONTENT_SECURITY_POLICY"),
+            (True, CSP_HEADER_REPORT_ONLY, "_csp_exempt_ro", "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+        ):
+            policy = _csp_policies.get(report_only)
+            if policy is None:
+                policy = _csp_policies[report_only] = build_policy(report_only=report_only)
+            if not policy or header in response or getattr(response, exempt, False) is not False:
+                continue
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            if not request.path_info.startswith(tuple(prefixes)):
+                response[header] = policy
+        # As django-csp: a nonce asked for after the header was written is an error.
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response

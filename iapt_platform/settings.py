@@ -105,7 +105,8 @@ MIDDLEWARE = [
     "iapt_platform.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, building the site's policy once per process.
+    "iapt_platform.middleware.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "iapt_platform.middleware.StaffMFAMiddleware",

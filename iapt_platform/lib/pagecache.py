@@ -393,11 +393,13 @@ def cache_page_for_visitors(
     """
     allowed = frozenset((*params, WORDS) if words else params)
     versions = tuple(version) if isinstance(version, Sequence) else (version,)
+    # The version this process read last: a hit reads the page kept under it with the versions.
+    last_read: list[str] = []
 
     def current() -> str | None:
         if not versions and not _ALSO_SHOWN.get(name):
             return ""  # `version=()`: a page whose `reader=` answer names its versions itself
-        with versions_read_together():  # one round trip for all of them
+        with versions_read_together():  # one round trip for all of them (or the outer one's)
             parts = [get() for get in (*versions, *_ALSO_SHOWN.get(name, ()))]
         return None if None in parts else "-".join(str(part) for part in parts)
 
@@ -406,15 +408,26 @@ def cache_page_for_visitors(
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not _cacheable(request, allowed, members):
                 return view(request, *args, **kwargs)
+            # A page whose key is its version alone (no answer about the reader joins it): its
+            # copy under the version read last is asked for in the same call as the versions.
+            plain = not request.user.is_authenticated or (reader is None and name not in _VARIES)
+            guess = _key(request, name, last_read[0]) if plain and last_read else ""
             # Every version read once, before anything they name (the page's key, and the keys
             # of what the view keeps on its own): one cache round trip for all of them.
-            with versions_read_together():
-                return served(request, *args, **kwargs)
+            with versions_read_together(*((guess,) if guess else ())) as found:
+                return served(request, guess, found, *args, **kwargs)
 
-        def served(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def served(
+            request: HttpRequest,
+            guess: str,
+            found: dict[str, Any] | None,
+            *args,
+            **kwargs,
+        ) -> HttpResponse:
             page_version = current()
             if page_version is None:  # nothing names what the page shows: never kept
                 return view(request, *args, **kwargs)
+            last_read[:] = [page_version]
             kept_key, kept_version, kept = None, None, None
             fills: dict[bytes, bytes] | None = None
             if keep_answers and request.user.is_authenticated:
@@ -449,7 +462,7 @@ def cache_page_for_visitors(
             if variant is not None:
                 page_version = f"{page_version}:{variant}"
             key = _key(request, name, page_version)
-            stored = cache.get(key)
+            stored = found.get(key) if found is not None and key == guess else cache.get(key)
             asked = _words(request) if words and stored is None else ""
             mark = _asked_mark(name, asked) if asked else ""
             keep_page = not mark or _asked(mark) > 1
