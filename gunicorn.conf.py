@@ -23,13 +23,3 @@ keepalive = 5
 worker_connections = 200
 accesslog = "-"
 
-
-def post_fork(server, worker):
-    """How often a thread busy in Python lets the others run (Python's default: 5 ms). A thread
-    that only needs a moment (a refusal, a kept page) waits for it each time it takes the lock
-    back after reading or writing a socket."""
-    import sys
-
-    interval = os.environ.get("GUNICORN_SWITCH_INTERVAL_MS")
-    if interval:
-        sys.setswitchinterval(float(interval) / 1000)
