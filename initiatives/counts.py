@@ -18,6 +18,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from iapt_platform.lib import listings
+
 from .models import RegistryCount, SearchListing
 
 Key = tuple[str, str, str]  # dimension, country, value
@@ -80,21 +82,7 @@ def _listing_rows(ids: Sequence[int]) -> Counter[Key]:
 
 
 def _add(delta: Counter[Key]) -> None:
-    """count = count + delta for each key, in key order (two writers lock rows in the same order)."""
-    keys = sorted(key for key, n in delta.items() if n)
-    if not keys:
-        return
-    table = connection.ops.quote_name(RegistryCount._meta.db_table)
-    values = ", ".join(["(%s, %s, %s, %s)"] * len(keys))
-    params: list[Any] = []
-    for key in keys:
-        params += [*key, delta[key]]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (dimension, country, value, n) VALUES {values} "  # noqa: S608
-            f"ON CONFLICT (dimension, country, value) DO UPDATE SET n = {table}.n + excluded.n",
-            params,
-        )
+    listings.add_to_counts(RegistryCount, ("dimension", "country", "value"), delta)
 
 
 def _lock(ids: Sequence[int]) -> None:
