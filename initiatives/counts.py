@@ -88,6 +88,12 @@ def pair_value(given_value: str, value: str) -> str:
     return f"{given_value}{PAIR_VALUE}{value}"
 
 
+def split_pair(value: str) -> tuple[str, str]:
+    """(the given value, the value) of a pair's key (no value of a dimension holds a colon)."""
+    given, _, value = value.partition(PAIR_VALUE)
+    return given, value
+
+
 def _pairs(country, subdivision, kind, stage, programme, sectors, digital) -> list[Key]:
     """An initiative's counts of each paired dimension's values among those of each other's: a
     value not stated ("") is neither a filter nor a facet's option, so it pairs with nothing."""
@@ -134,11 +140,12 @@ def _add(delta: Counter[Key]) -> None:
         ("dimension", "country", "value"),
         Counter({key: n for key, n in delta.items() if not _is_pair(key)}),
     )
-    listings.add_to_counts(
-        RegistryPairCount,
-        ("dimension", "value", "country"),
-        Counter({(d, v, c): n for (d, c, v), n in delta.items() if PAIR in d}),
-    )
+    pairs: Counter = Counter()
+    for (dimension, country, value), n in delta.items():
+        if PAIR in dimension:
+            given, value = split_pair(value)
+            pairs[(dimension, given, country, value)] = n
+    listings.add_to_counts(RegistryPairCount, ("dimension", "given", "country", "value"), pairs)
 
 
 def _lock(ids: Sequence[int]) -> None:
@@ -204,25 +211,38 @@ def rebuild() -> int:
     return wrong
 
 
-def _make_equal(
-    model: type[RegistryCount] | type[RegistryPairCount], wanted: dict[Key, int]
-) -> int:
-    have = {
-        (d, c, v): (pk, n)
-        for pk, d, c, v, n in model.objects.values_list("pk", "dimension", "country", "value", "n")
-    }
+def _make_equal(model: type[RegistryCount | RegistryPairCount], wanted: dict[Key, int]) -> int:
+    paired = model is RegistryPairCount
+    if paired:
+        have = {
+            (d, c, pair_value(g, v)): (pk, n)
+            for pk, d, c, g, v, n in RegistryPairCount.objects.values_list(
+                "pk", "dimension", "country", "given", "value", "n"
+            )
+        }
+    else:
+        have = {
+            (d, c, v): (pk, n)
+            for pk, d, c, v, n in RegistryCount.objects.values_list(
+                "pk", "dimension", "country", "value", "n"
+            )
+        }
+
+    def row(key: Key, n: int, pk: int | None = None) -> RegistryCount | RegistryPairCount:
+        dimension, country, value = key
+        if paired:
+            given, value = split_pair(value)
+            return RegistryPairCount(
+                pk=pk, dimension=dimension, given=given, country=country, value=value, n=n
+            )
+        return RegistryCount(pk=pk, dimension=dimension, country=country, value=value, n=n)
+
     stale = {pk: n for key, (pk, n) in have.items() if key not in wanted}  # zeros are tidied too
     model.objects.filter(pk__in=list(stale)).delete()
     changed = [
-        model(pk=have[key][0], dimension=key[0], country=key[1], value=key[2], n=n)
-        for key, n in wanted.items()
-        if key in have and have[key][1] != n
+        row(key, n, have[key][0]) for key, n in wanted.items() if key in have and have[key][1] != n
     ]
     model.objects.bulk_update(changed, ["n"], batch_size=1000)
-    missing = [
-        model(dimension=key[0], country=key[1], value=key[2], n=n)
-        for key, n in wanted.items()
-        if key not in have
-    ]
+    missing = [row(key, n) for key, n in wanted.items() if key not in have]
     model.objects.bulk_create(missing, batch_size=1000)
     return sum(1 for n in stale.values() if n) + len(changed) + len(missing)

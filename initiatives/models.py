@@ -555,26 +555,27 @@ class RegistryCount(models.Model):
 
 class RegistryPairCount(models.Model):
     """How many published initiatives of a country have a value of one dimension among those with
-    a value of another: `dimension` "kind@sector", `value` "12:cluster" (of sector 12, the
-    clusters). The directory filtered by one thing (a sector, a type, a stage, a place, a
-    programme, the digital tick box), with or without countries, reads every facet's numbers here
-    in one small query instead of counting the matching initiatives, whatever the size of the
-    registry. Derived from the search listing with the registry's counts (`counts.py`), in the same
-    transaction; apart from them so that the pages reading every `RegistryCount` do not read these.
-    """
+    a value of another: `dimension` "kind@sector", `given` "12", `value` "cluster" (of sector 12,
+    the clusters). The directory filtered by one or two things (a sector, a type, a stage, a
+    place, a programme, the digital tick box), with or without countries, reads its facets' numbers
+    and its total here in one small query instead of counting the matching initiatives, whatever
+    the size of the registry. Derived from the search listing with the registry's counts
+    (`counts.py`), in the same transaction; apart from them so that the pages reading every
+    `RegistryCount` do not read these."""
 
     dimension = models.CharField(max_length=30)
-    value = models.CharField(max_length=50)
+    given = models.CharField(max_length=20)
     country = models.CharField(max_length=2)
+    value = models.CharField(max_length=20)
     n = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
-            # The given value first: one range of the index for a filter, with or without countries.
+            # A filter's values first: one range of the index, with or without countries.
             models.UniqueConstraint(
-                fields=["dimension", "value", "country"], name="one_registry_pair_per_key"
+                fields=["dimension", "given", "country", "value"], name="one_registry_pair_per_key"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.dimension} {self.country} {self.value}: {self.n}"
+        return f"{self.dimension} {self.given} {self.country} {self.value}: {self.n}"

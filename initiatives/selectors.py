@@ -20,7 +20,7 @@ from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
 from . import columns
-from .counts import PAIR_VALUE, pair_dimension, pair_value
+from .counts import pair_dimension
 from .filters import SORTS, InitiativeFilter
 from .models import (
     Initiative,
@@ -286,8 +286,13 @@ def _ordered_ids(qs: QuerySet, sort: str, active: dict) -> QuerySet | None:
     if sort != "name" or "q" in active or len(chosen) != 1 or len(sectors) != 1:
         return None
     listed = SectorListing.objects.filter(sector=sectors[0], country=chosen[0])
-    if set(active) - {"country", "sector"}:
-        listed = listed.filter(initiative__in=qs.values("pk"))
+    rest = {name: value for name, value in active.items() if name not in ("country", "sector")}
+    if rest:
+        # Each row in the index's order checked on its search row (a probe of its key), so the
+        # first page stops at its 24th match instead of sorting every match.
+        listed = listed.filter(
+            Exists(_listing_matching(rest).filter(initiative_id=OuterRef("initiative_id")))
+        )
     return listed.order_by(Lower("name"), "initiative_id").values_list("initiative_id", flat=True)
 
 
@@ -439,20 +444,19 @@ def _registry_counts(asked: list[tuple[str, dict]]) -> list[Any]:
             if plan.paired == paired:
                 either |= plan.condition
         if either:
+            found = model.objects.filter(either, n__gt=0).order_by()
             rows[paired] = list(
-                model.objects.filter(either, n__gt=0)
-                .order_by()
-                .values_list("dimension", "country", "value", "n")
+                found.values_list("dimension", "country", "given", "value", "n")
+                if paired
+                else ((d, c, "", v, n) for d, c, v, n in found.values_list(*_COUNT_COLUMNS))
             )
     for position, plan in plans:
         sums: dict[str, int] = {}
-        for d, country, value, n in rows[plan.paired]:
+        for d, country, given, value, n in rows[plan.paired]:
             if d != plan.dimension or (plan.countries and country not in plan.countries):
                 continue
-            if plan.paired:
-                given, _, value = value.partition(PAIR_VALUE)
-                if given not in plan.given:
-                    continue
+            if plan.paired and given not in plan.given:
+                continue
             if plan.values is not None and value not in plan.values:
                 continue
             key = {"country": country, TOTAL: TOTAL}.get(plan.by, value)
@@ -465,6 +469,9 @@ def _registry_counts(asked: list[tuple[str, dict]]) -> list[Any]:
         else:
             answers[position] = sums
     return answers
+
+
+_COUNT_COLUMNS = ("dimension", "country", "value", "n")
 
 
 @dataclass
@@ -518,10 +525,7 @@ def _plan(facet: str, where: dict) -> _Plan | None:
         dimension = pair_dimension(
             _REGISTRY_DIMENSIONS[facet_name], _REGISTRY_DIMENSIONS[given_name]
         )
-        prefixes = Q()
-        for value in sorted(given):
-            prefixes |= Q(value__startswith=pair_value(value, ""))
-        condition = Q(dimension=dimension) & prefixes & in_countries
+        condition = Q(dimension=dimension, given__in=sorted(given)) & in_countries
         return _Plan(facet, condition, True, dimension, countries, given, values, by)
     return None
 

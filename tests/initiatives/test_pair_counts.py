@@ -49,7 +49,10 @@ def from_scratch() -> Counter:
 
 def table() -> Counter:
     return Counter(
-        {(r.dimension, r.country, r.value): r.n for r in RegistryPairCount.objects.exclude(n=0)}
+        {
+            (r.dimension, r.country, f"{r.given}:{r.value}"): r.n
+            for r in RegistryPairCount.objects.exclude(n=0)
+        }
     )
 
 
