@@ -312,6 +312,15 @@ class Initiative(models.Model):
                 name="initiative_public_country_name",
                 condition=models.Q(status="published", revision_of__isnull=True),
             ),
+            # And within a type: names follow the type ("Clúster ...", "Red ..."), so the
+            # directory of one type would otherwise walk thousands of names of the others.
+            models.Index(
+                "kind",
+                Lower("name"),
+                "id",
+                name="initiative_public_kind_name",
+                condition=models.Q(status="published", revision_of__isnull=True),
+            ),
             # The GIN index on search_vector exists on PostgreSQL only (migration 0002).
         ]
 

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+import django.db.models.functions.text
 from django.db import migrations, models
 
 PAIRED = ("subdivision", "sector", "kind", "stage", "programme", "digital")
@@ -64,6 +65,10 @@ class Migration(migrations.Migration):
             options={
                 'constraints': [models.UniqueConstraint(fields=('dimension', 'given', 'country', 'value'), name='one_registry_pair_per_key')],
             },
+        ),
+        migrations.AddIndex(
+            model_name='initiative',
+            index=models.Index(models.F('kind'), django.db.models.functions.text.Lower('name'), models.F('id'), condition=models.Q(('revision_of__isnull', True), ('status', 'published')), name='initiative_public_kind_name'),
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
     ]
