@@ -239,10 +239,10 @@ def _make_equal(model: type[RegistryCount | RegistryPairCount], wanted: dict[Key
 
     stale = {pk: n for key, (pk, n) in have.items() if key not in wanted}  # zeros are tidied too
     model.objects.filter(pk__in=list(stale)).delete()
-    changed = [
+    changed: list[Any] = [
         row(key, n, have[key][0]) for key, n in wanted.items() if key in have and have[key][1] != n
     ]
     model.objects.bulk_update(changed, ["n"], batch_size=1000)
-    missing = [row(key, n) for key, n in wanted.items() if key not in have]
+    missing: list[Any] = [row(key, n) for key, n in wanted.items() if key not in have]
     model.objects.bulk_create(missing, batch_size=1000)
     return sum(1 for n in stale.values() if n) + len(changed) + len(missing)

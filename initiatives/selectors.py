@@ -434,22 +434,28 @@ def _registry_counts(asked: list[tuple[str, dict]]) -> list[Any]:
     stage, a programme, the tick box) or a single sector: summing the counts of its values counts
     each initiative once. The rest (a search, three filters, two sectors...) is left to the
     search listing."""
-    plans = [(position, _plan(facet, where)) for position, (facet, where) in enumerate(asked)]
-    plans = [(position, plan) for position, plan in plans if plan is not None]
+    plans: list[tuple[int, _Plan]] = []
+    for position, (facet, where) in enumerate(asked):
+        plan = _plan(facet, where)
+        if plan is not None:
+            plans.append((position, plan))
     answers: list[Any] = [None] * len(asked)
     rows: dict[bool, list] = {}
-    for paired, model in ((False, RegistryCount), (True, RegistryPairCount)):
-        either = Q()
-        for _position, plan in plans:
-            if plan.paired == paired:
-                either |= plan.condition
-        if either:
-            found = model.objects.filter(either, n__gt=0).order_by()
-            rows[paired] = list(
-                found.values_list("dimension", "country", "given", "value", "n")
-                if paired
-                else ((d, c, "", v, n) for d, c, v, n in found.values_list(*_COUNT_COLUMNS))
-            )
+    singles, pairs = Q(), Q()
+    for _position, plan in plans:
+        if plan.paired:
+            pairs |= plan.condition
+        else:
+            singles |= plan.condition
+    if singles:
+        found = RegistryCount.objects.filter(singles, n__gt=0).order_by()
+        rows[False] = [(d, c, "", v, n) for d, c, v, n in found.values_list(*_COUNT_COLUMNS)]
+    if pairs:
+        rows[True] = list(
+            RegistryPairCount.objects.filter(pairs, n__gt=0)
+            .order_by()
+            .values_list("dimension", "country", "given", "value", "n")
+        )
     for position, plan in plans:
         sums: dict[str, int] = {}
         for d, country, given, value, n in rows[plan.paired]:
@@ -521,12 +527,12 @@ def _plan(facet: str, where: dict) -> _Plan | None:
         given_name = others[0]
         facet_name = facet if len(others) == 1 else others[1]
         given = _registry_values(given_name, where[given_name])
-        values = None if len(others) == 1 else _registry_values(facet_name, where[facet_name])
+        kept = None if len(others) == 1 else _registry_values(facet_name, where[facet_name])
         dimension = pair_dimension(
             _REGISTRY_DIMENSIONS[facet_name], _REGISTRY_DIMENSIONS[given_name]
         )
         condition = Q(dimension=dimension, given__in=sorted(given)) & in_countries
-        return _Plan(facet, condition, True, dimension, countries, given, values, by)
+        return _Plan(facet, condition, True, dimension, countries, given, kept, by)
     return None
 
 
