@@ -31,6 +31,7 @@ from iapt_platform.lib.cache import CacheVersion, versions_read_together
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
 from . import columns
+from .counts import pair_dimension
 from .filters import SORTS, InitiativeFilter
 from .models import (
     Initiative,
@@ -38,6 +39,7 @@ from .models import (
     ManagerInvitation,
     Programme,
     RegistryCount,
+    RegistryPairCount,
     SearchListing,
     Sector,
     SectorListing,
@@ -437,8 +439,13 @@ def _ordered_ids(qs: QuerySet, sort: str, active: dict) -> QuerySet | None:
     if sort != "name" or "q" in active or len(chosen) != 1 or len(sectors) != 1:
         return None
     listed = SectorListing.objects.filter(sector=sectors[0], country=chosen[0])
-    if set(active) - {"country", "sector"}:
-        listed = listed.filter(initiative__in=qs.values("pk"))
+    rest = {name: value for name, value in active.items() if name not in ("country", "sector")}
+    if rest:
+        # Each row in the index's order checked on its search row (a probe of its key), so the
+        # first page stops at its 24th match instead of sorting every match.
+        listed = listed.filter(
+            Exists(_listing_matching(rest).filter(initiative_id=OuterRef("initiative_id")))
+        )
     return listed.order_by(Lower("name"), "initiative_id").values_list("initiative_id", flat=True)
 
 
@@ -571,62 +578,123 @@ _ONE_VALUE = {"subdivision", "kind", "stage", "programme", "digital"}
 
 def _registry_counts(asked: list[tuple[str, dict]]) -> list[Any]:
     """What the registry's counts answer exactly of each of `asked` ((facet or TOTAL, filters)
-    pairs), read in one query: {value: n} (for TOTAL, the number), or None, in these cases only:
-    - no filter, or countries only: any other facet, and the total (summed over the countries);
-    - one other filter (one sector, or values of a dimension an initiative has one value of, or
-      the tick box): the country facet, and the total.
-    The rest (a search, two filters...) is left to the search listing."""
-    plans = []  # (position, facet, filters, condition on the rows, dimension, summed by)
+    pairs), read in a query or two: {value: n} (for TOTAL, the number), or None, in these cases
+    only (countries may be chosen besides in each):
+    - no other filter: any facet, and the total (summed over the countries);
+    - one other filter: any facet (its pair counts, `RegistryPairCount`), and the total;
+    - two other filters: the country facet and the total (the pair counts of the two).
+    A filter here is a search-free one whose values an initiative has one of (a place, a type, a
+    stage, a programme, the tick box) or a single sector: summing the counts of its values counts
+    each initiative once. The rest (a search, three filters, two sectors...) is left to the
+    search listing."""
+    plans: list[tuple[int, _Plan]] = []
     for position, (facet, where) in enumerate(asked):
-        names = set(where)
-        if not names or names == {"country"}:
-            chosen = list(where.get("country") or [])
-            if facet == "country" and chosen:
-                continue  # a facet is never counted under its own filter
-            dimension = "located" if facet in ("country", TOTAL) else _REGISTRY_DIMENSIONS[facet]
-            condition = Q(dimension=dimension) & (Q(country__in=chosen) if chosen else Q())
-            by = facet if facet in ("country", TOTAL) else "value"
-            plans.append((position, facet, where, condition, dimension, by))
-        elif len(names) == 1 and facet in ("country", TOTAL):
-            (name,) = names
-            if name not in _REGISTRY_DIMENSIONS:  # a search
-                continue
-            values = _registry_values(name, where[name])
-            if name not in _ONE_VALUE and not (name == "sector" and len(values) == 1):
-                continue  # an initiative of two chosen sectors would be counted twice
-            condition = Q(dimension=_REGISTRY_DIMENSIONS[name], value__in=sorted(values))
-            plans.append((position, facet, where, condition, _REGISTRY_DIMENSIONS[name], facet))
+        plan = _plan(facet, where)
+        if plan is not None:
+            plans.append((position, plan))
     answers: list[Any] = [None] * len(asked)
-    if not plans:
-        return answers
-    either = Q()
-    for plan in plans:
-        either |= plan[3]
-    rows = list(
-        RegistryCount.objects.filter(either, n__gt=0)
-        .order_by()
-        .values_list("dimension", "country", "value", "n")
-    )
-    for position, facet, where, _condition, dimension, by in plans:
-        in_countries = {str(code) for code in where.get("country") or ()}
-        others = [name for name in where if name != "country"]
-        of_values = _registry_values(others[0], where[others[0]]) if others else None
+    rows: dict[bool, list] = {}
+    singles, pairs = Q(), Q()
+    for _position, plan in plans:
+        if plan.paired:
+            pairs |= plan.condition
+        else:
+            singles |= plan.condition
+    if singles:
+        found = RegistryCount.objects.filter(singles, n__gt=0).order_by()
+        rows[False] = [(d, c, "", v, n) for d, c, v, n in found.values_list(*_COUNT_COLUMNS)]
+    if pairs:
+        rows[True] = list(
+            RegistryPairCount.objects.filter(pairs, n__gt=0)
+            .order_by()
+            .values_list("dimension", "country", "given", "value", "n")
+        )
+    for position, plan in plans:
         sums: dict[str, int] = {}
-        for d, country, value, n in rows:
-            if d != dimension or (in_countries and country not in in_countries):
+        for d, country, given, value, n in rows[plan.paired]:
+            if d != plan.dimension or (plan.countries and country not in plan.countries):
                 continue
-            if of_values is not None and value not in of_values:
+            if plan.paired and given not in plan.given:
                 continue
-            key = {"country": country, TOTAL: TOTAL}.get(by, value)
-            if key or by == TOTAL:  # a value of "" is "not stated": no facet option
+            if plan.values is not None and value not in plan.values:
+                continue
+            key = {"country": country, TOTAL: TOTAL}.get(plan.by, value)
+            if key or plan.by == TOTAL:  # a value of "" is "not stated": no facet option
                 sums[key] = sums.get(key, 0) + n
-        if facet == TOTAL:
+        if plan.facet == TOTAL:
             answers[position] = sums.get(TOTAL, 0)
-        elif facet == "digital":
+        elif plan.facet == "digital":
             answers[position] = {"1": sums.get("1", 0)}
         else:
             answers[position] = sums
     return answers
+
+
+_COUNT_COLUMNS = ("dimension", "country", "value", "n")
+
+
+@dataclass
+class _Plan:
+    """Which counts answer a facet (or the total) under some filters, and how they are summed."""
+
+    facet: str
+    condition: Q  # the rows to read
+    paired: bool  # of RegistryPairCount (else RegistryCount)
+    dimension: str
+    countries: set[str]  # the chosen countries (all when empty)
+    given: set[str]  # of a pair: the values of the filter it is counted under
+    values: set[str] | None  # the values kept (None: every value)
+    by: str  # summed by "country", by TOTAL, or by value
+
+
+def _plan(facet: str, where: dict) -> _Plan | None:
+    countries = {str(code) for code in where.get("country") or ()}
+    others = [name for name in where if name != "country"]
+    if facet == "country" and countries:
+        return None  # a facet is never counted under its own filter
+    if any(not _summable(name, where[name]) for name in others):
+        return None
+    in_countries = Q(country__in=sorted(countries)) if countries else Q()
+    by = facet if facet in ("country", TOTAL) else "value"
+    if not others:
+        dimension = "located" if facet in ("country", TOTAL) else _REGISTRY_DIMENSIONS[facet]
+        return _Plan(
+            facet,
+            Q(dimension=dimension) & in_countries,
+            False,
+            dimension,
+            countries,
+            set(),
+            None,
+            by,
+        )
+    if len(others) == 1 and facet in ("country", TOTAL):
+        (name,) = others
+        values = _registry_values(name, where[name])
+        dimension = _REGISTRY_DIMENSIONS[name]
+        condition = Q(dimension=dimension, value__in=sorted(values)) & in_countries
+        return _Plan(facet, condition, False, dimension, countries, set(), values, by)
+    if len(others) == 1 or (len(others) == 2 and facet in ("country", TOTAL)):
+        # Of one filter, another facet: its values among the filter's. Of two filters, the
+        # number (by country) of the second's values among the first's.
+        given_name = others[0]
+        facet_name = facet if len(others) == 1 else others[1]
+        given = _registry_values(given_name, where[given_name])
+        kept = None if len(others) == 1 else _registry_values(facet_name, where[facet_name])
+        dimension = pair_dimension(
+            _REGISTRY_DIMENSIONS[facet_name], _REGISTRY_DIMENSIONS[given_name]
+        )
+        condition = Q(dimension=dimension, given__in=sorted(given)) & in_countries
+        return _Plan(facet, condition, True, dimension, countries, given, kept, by)
+    return None
+
+
+def _summable(name: str, chosen: Any) -> bool:
+    """Whether the counts of a filter's values add up to its matches: a search never, several
+    sectors neither (an initiative of two of them would be counted twice)."""
+    if name not in _REGISTRY_DIMENSIONS:
+        return False
+    return name in _ONE_VALUE or len(_registry_values(name, chosen)) == 1
 
 
 def _registry_values(name: str, chosen: Any) -> set[str]:

@@ -456,3 +456,25 @@ class SearchListing(models.Model):
 
     def __str__(self) -> str:
         return f"search row of {self.resource_id}"
+
+
+class FacetCount(models.Model):
+    """How many published resources have each value of each facet of the library's browsing page
+    (`dimension` "type", "year", "topic", "language", "country", "method", and "total" with no
+    value), a few hundred rows in all: the unfiltered page reads its facets and its count here,
+    one small query, whatever the size of the library. Derived from the search listing
+    (`counts.py`): each refresh of a resource's listing row adds the difference between its old
+    and new row in the same transaction (`n = n + delta`, so concurrent edits add up), and
+    `counts.rebuild` counts the whole listing again (the daily sweep, a bulk load)."""
+
+    dimension = models.CharField(max_length=12)
+    value = models.CharField(max_length=20, blank=True)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "value"], name="one_facet_count_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.value}: {self.n}"

@@ -36,7 +36,7 @@ from iapt_platform.lib.uploads import CleanFile, image_rendition
 from iapt_platform.moderation.services import moderation_submit
 from initiatives.matchmaking.selectors import projects_linkable_by
 
-from . import announcements, selectors
+from . import announcements, counts, selectors
 from .models import (
     Evidence,
     EvidenceOutcome,
@@ -502,7 +502,7 @@ def _search_listings_sync(resource_ids: list[int] | None) -> int:
     """Make the search listing match the resources (these ones, or all): a row per published
     resource with its current values, none for the others (lib/listings.py); the rows written
     or removed."""
-    return listings.sync_listing(
+    sync = lambda: listings.sync_listing(  # noqa: E731
         listing=SearchListing,
         key="resource_id",
         source=Resource,
@@ -513,6 +513,10 @@ def _search_listings_sync(resource_ids: list[int] | None) -> int:
         select=search_listing_select(connection.vendor),
         ids=resource_ids,
     )
+    if resource_ids is None:
+        return sync()
+    # The facet counts follow the listing's rows in the same transaction.
+    return counts.refresh(resource_ids, sync)
 
 
 @transaction.atomic
@@ -522,11 +526,14 @@ def search_listings_refresh(*, resource_ids: list[int]) -> None:
     _search_listings_sync(list(resource_ids))
 
 
-@transaction.atomic
 def search_listings_rebuild() -> int:
     """The whole search listing again (the daily sweep, after a bulk load or a raw UPDATE that
-    bypassed the signals); the number of rows put right."""
-    return _search_listings_sync(None)
+    bypassed the signals), then the facet counts from it (a transaction each); the number of
+    listing rows put right."""
+    with transaction.atomic():
+        written = _search_listings_sync(None)
+    counts.rebuild()
+    return written
 
 
 # --- Counts -----------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Cache invalidation only: any write to the library changes the library version, which every
 cached count and facet includes in its key (admin edits included)."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
-from . import selectors, services
+from . import counts, selectors, services
 from .models import (
     Collection,
     CollectionItem,
@@ -26,6 +26,12 @@ def _resource_saved(sender, instance, **kwargs) -> None:
     services.search_listings_refresh(resource_ids=[instance.pk])
 
 
+def _resource_deleted(sender, instance, **kwargs) -> None:
+    # The database drops its listing row by cascade, unseen by the facet counts: taken out here,
+    # in the deleting transaction.
+    counts.withdraw([instance.pk])
+
+
 def _facet_row_changed(sender, instance, **kwargs) -> None:
     # A language, country or evidence row, or the topics: the resource's facet values changed.
     if kwargs.get("action") is not None:  # m2m_changed on the topics
@@ -45,6 +51,7 @@ def _facet_row_changed(sender, instance, **kwargs) -> None:
 
 def connect() -> None:
     post_save.connect(_resource_saved, sender=Resource, dispatch_uid="library-search-listing")
+    pre_delete.connect(_resource_deleted, sender=Resource, dispatch_uid="library-counts-delete")
     for row_model in (ResourceLanguage, ResourceCountry, Evidence):
         name = row_model.__name__
         post_save.connect(_facet_row_changed, sender=row_model, dispatch_uid=f"listing-{name}")

@@ -9,6 +9,7 @@ sweep beside a save) converge on the same rows. Call it inside a transaction.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -115,3 +116,24 @@ def grouped_counts(
     if total:
         grand_total = qs.count()
     return rows, grand_total
+
+
+def add_to_counts(model: type[Model], key: Sequence[str], delta: Counter) -> None:
+    """count = count + delta for each key (a tuple of the values of the `key` columns of `model`,
+    a table of kept counts with a unique constraint on them and a column `n`), in key order (two
+    writers lock rows in the same order). Rows are created at their first count."""
+    keys = sorted(k for k, n in delta.items() if n)
+    if not keys:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column in key)
+    row = "(" + ", ".join(["%s"] * (len(key) + 1)) + ")"
+    params: list[Any] = []
+    for k in keys:
+        params += [*k, delta[k]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}, n) VALUES {', '.join([row] * len(keys))} "  # noqa: S608
+            f"ON CONFLICT ({names}) DO UPDATE SET n = {table}.n + excluded.n",
+            params,
+        )

@@ -43,6 +43,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from . import search
+from .cache import versions_read_together
 
 PAGE_SIZE = 20
 MOST_PAGES = 10  # of the merged list: past 200 results, narrowing to a kind says more
@@ -180,12 +181,26 @@ def found(
     then `load(ids)` fetches those rows with what their hits show. Past search.COUNT_CAP matches a word
     most rows share says little, and ranking every match costs a score each: `broad_order`
     (by date or name, from an index) lists them instead, as the registry's directory does."""
-    count, more = search.capped_count(qs if counted is None else counted)
+    window = slice(ask.offset, ask.offset + ask.limit)
+    if counted is None and ask.limit > 0:
+        # Counted and listed in one statement: the first COUNT_CAP + 1 matches found, in their
+        # order. Up to the cap they are every match, in the order the page's own query gives;
+        # past it the count is the cap and the broad order lists them again (as before: ranking
+        # stops at COUNT_CAP + 1 rows).
+        first = qs.order_by().values("pk")[: search.COUNT_CAP + 1]
+        ranked = list(qs.filter(pk__in=first).order_by(*order).values_list("pk", flat=True))
+        more = len(ranked) > search.COUNT_CAP
+        count = min(len(ranked), search.COUNT_CAP)
+        if not more or broad_order is None:
+            ids = ranked[window] if ask.offset < count else []
+            rows = {row.pk: row for row in load(ids)} if ids else {}
+            return Found(count, [to_hit(rows[pk]) for pk in ids if pk in rows], more)
+    else:
+        count, more = search.capped_count(qs if counted is None else counted)
     if not count or ask.limit <= 0:
         return Found(count, more=more)
     if broad_order is not None and more:
         order = broad_order
-    window = slice(ask.offset, ask.offset + ask.limit)
     ids = list(qs.order_by(*order).values_list("pk", flat=True)[window])
     rows = {row.pk: row for row in load(ids)}
     return Found(count, [to_hit(rows[pk]) for pk in ids if pk in rows], more)
@@ -374,15 +389,24 @@ def _cache_key(kind: Kind, ask: Ask) -> str:
     )
 
 
-def _ask(kind: Kind, ask: Ask) -> Found:
-    if kind.version is None:
-        return kind.find(ask)
-    key = _cache_key(kind, ask)
-    answer = cache.get(key)
-    if answer is None:
-        answer = kind.find(ask)
-        cache.set(key, answer, CACHE_SECONDS)
-    return answer
+def _ask_all(asks: dict[str, tuple[Kind, Ask]]) -> dict[str, Found]:
+    """Each kind's answer to its ask: those kept read in one round trip (their versions in another),
+    the others found and kept in one more."""
+    with versions_read_together():
+        keys = {key: _cache_key(kind, ask) for key, (kind, ask) in asks.items() if kind.version}
+    kept = cache.get_many(list(keys.values())) if keys else {}
+    answers: dict[str, Found] = {}
+    to_keep: dict[str, Found] = {}
+    for key, (kind, ask) in asks.items():
+        answer = kept.get(keys[key]) if key in keys else None
+        if answer is None:
+            answer = kind.find(ask)
+            if key in keys:
+                to_keep[keys[key]] = answer
+        answers[key] = answer
+    if to_keep:
+        cache.set_many(to_keep, CACHE_SECONDS)
+    return answers
 
 
 def run(
@@ -401,7 +425,7 @@ def run(
     if not terms:
         return Results(query, terms, chosen, [], [], 1, 0)
     page = max(page, 1)
-    answers: dict[str, Found] = {}
+    asks: dict[str, tuple[Kind, Ask]] = {}
     for each in kinds():
         if chosen and each.key != chosen:
             limit, offset = 0, 0  # its count only
@@ -409,8 +433,8 @@ def run(
             limit, offset = page_size, (page - 1) * page_size
         else:
             limit, offset = min(page, MOST_PAGES) * page_size, 0
-        ask = Ask(query, terms, user, language, limit, offset)
-        answers[each.key] = _ask(each, ask)
+        asks[each.key] = (each, Ask(query, terms, user, language, limit, offset))
+    answers = _ask_all(asks)
     facets = [
         Facet(
             each.key,

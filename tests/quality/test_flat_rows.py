@@ -126,6 +126,13 @@ def test_the_registry_s_pages_read_no_more_rows_when_the_registry_grows(postgres
             address("initiatives:list", language="en") + "?country=EC&sector=cocoa",
             0,
         ),
+        # Facets and totals from the pair counts: no count of the sector's initiatives (its page
+        # walks the name index to its first 24).
+        "directory of a sector": (address("initiatives:list", language="en") + "?sector=cocoa", 0),
+        "directory of a country, a sector and a type": (
+            address("initiatives:list", language="en") + "?country=EC&sector=cocoa&kind=cluster",
+            0,
+        ),
     }
     visitor = Client()
     few = {label: page_rows(visitor, url) for label, (url, _more) in pages.items()}

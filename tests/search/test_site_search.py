@@ -379,3 +379,25 @@ def test_the_kinds_a_visitor_reads_alike_keep_their_answers(client, member):
 
     unversioned = {kind.key for kind in lib_site_search.kinds() if kind.version is None}
     assert unversioned <= {"threads"}
+
+
+def test_a_kind_is_counted_and_listed_in_one_statement_with_the_same_answer(client):
+    for n in range(3):
+        StoryFactory(title_es=f"Quimera {n}", title_en=f"Chimera quimera {n}")
+    StoryFactory(title_es="Otra cosa", title_en="Something else")
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        response = search(client, "quimera")
+
+    assert counts(response)["stories"] == 3
+    assert sorted(title for kind, title in found(response) if kind == "stories") == [
+        "Chimera quimera 0",
+        "Chimera quimera 1",
+        "Chimera quimera 2",
+    ]
+    assert 'Stories <span class="count">3</span>' in response.content.decode()
+    # Its ids in their order with their count (no COUNT of its own), then its rows.
+    stories = [q["sql"] for q in captured.captured_queries if 'FROM "stories_story"' in q["sql"]]
+    assert len(stories) == 2
+    assert not any(sql.startswith("SELECT COUNT(") for sql in stories)
