@@ -77,6 +77,22 @@ def initiative_list_public() -> QuerySet[Initiative]:
     )
 
 
+# What a hit of the one search shows (initiatives/site_search.py): not the wide rows' other columns
+# (the search document and vector, the long texts a hit never shows).
+HIT_FIELDS = ("slug", "name", "description", "description_language", "country", "published_at")
+
+
+def initiative_hits(ids: list[int]) -> QuerySet[Initiative]:
+    """The published initiatives of `ids`, with what a search hit shows (name, description,
+    country, sectors) and nothing else."""
+    return (
+        Initiative.objects.published()
+        .filter(pk__in=ids)
+        .only(*HIT_FIELDS)
+        .prefetch_related(_sectors_prefetch())
+    )
+
+
 def initiative_latest(*, limit: int) -> QuerySet[Initiative]:
     return initiative_list_public().order_by("-published_at", "name")[:limit]
 

@@ -41,7 +41,7 @@ def find(ask: Ask) -> Found:
         ask,
         order=site_search.ordered_by_rank(qs, "name", "pk"),
         broad_order=[Lower("name"), "pk"],  # the published initiatives' name index
-        load=lambda ids: selectors.initiative_list_public().filter(pk__in=ids),
+        load=selectors.initiative_hits,
         to_hit=lambda initiative: _hit(initiative, ask),
         # Counted on the search listing (the published initiatives' narrow rows), as the
         # directory counts them.

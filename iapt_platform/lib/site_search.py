@@ -213,6 +213,12 @@ def ordered_by_rank(qs: QuerySet, *then: Any) -> list[Any]:
 
 def excerpt(text: str, terms: tuple[str, ...], *, length: int = 600) -> str:
     """The stretch of a long text (a PDF's) around its first matching word, for a snippet."""
+    # A word that matches leaves its term in the whole text normalised (normalising works letter by
+    # letter, and a term is a prefix of one of the word's parts): a text without any is skipped by
+    # one pass in C instead of a look at each of its words (a search's hits have many such files).
+    normal = search.normalise(text)
+    if not any(term in normal for term in terms):
+        return ""
     for match in _WORD.finditer(text or ""):
         if _matches(match.group(), terms):
             start = max(0, match.start() - length // 3)
