@@ -371,6 +371,17 @@ def initiative_filtered(params: QueryDict) -> tuple[InitiativeFilter, QuerySet[I
     return filterset, filterset.qs, False
 
 
+def initiative_search(query: str) -> QuerySet[Initiative] | None:
+    """The published initiatives `query` finds, ranked, as initiative_filtered gives them for
+    `?q=` alone (without building its filterset: the one search asks this at each search); None
+    when the words are too long for the filter (invalid)."""
+    query = query.strip()
+    if len(query) > InitiativeFilter.base_filters["q"].extra["max_length"]:
+        return None
+    qs = Initiative.objects.published()
+    return search.search(qs, query) if query else qs
+
+
 def initiative_directory(params: QueryDict, *, page_number: str | None) -> Directory:
     filterset, qs, invalid = initiative_filtered(params)
     sort = params.get("sort") if params.get("sort") in SORTS else ""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models.functions import Lower
-from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -31,10 +30,8 @@ def _hit(initiative: Initiative, ask: Ask) -> Hit:
 
 
 def find(ask: Ask) -> Found:
-    params = QueryDict(mutable=True)
-    params["q"] = ask.query
-    _filterset, qs, invalid = selectors.initiative_filtered(params)
-    if invalid:
+    qs = selectors.initiative_search(ask.query)
+    if qs is None:
         return Found(0)
     return site_search.found(
         qs,
