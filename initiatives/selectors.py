@@ -77,6 +77,22 @@ def initiative_list_public() -> QuerySet[Initiative]:
     )
 
 
+# What a hit of the one search shows (initiatives/site_search.py): not the wide rows' other columns
+# (the search document and vector, the long texts a hit never shows).
+HIT_FIELDS = ("slug", "name", "description", "description_language", "country", "published_at")
+
+
+def initiative_hits(ids: list[int]) -> QuerySet[Initiative]:
+    """The published initiatives of `ids`, with what a search hit shows (name, description,
+    country, sectors) and nothing else."""
+    return (
+        Initiative.objects.published()
+        .filter(pk__in=ids)
+        .only(*HIT_FIELDS)
+        .prefetch_related(_sectors_prefetch())
+    )
+
+
 def initiative_latest(*, limit: int) -> QuerySet[Initiative]:
     return initiative_list_public().order_by("-published_at", "name")[:limit]
 
@@ -353,6 +369,17 @@ def initiative_filtered(params: QueryDict) -> tuple[InitiativeFilter, QuerySet[I
         return filterset, Initiative.objects.none(), True
     # One row per initiative even when several selected sectors match (filters.filter_sector).
     return filterset, filterset.qs, False
+
+
+def initiative_search(query: str) -> QuerySet[Initiative] | None:
+    """The published initiatives `query` finds, ranked, as initiative_filtered gives them for
+    `?q=` alone (without building its filterset: the one search asks this at each search); None
+    when the words are too long for the filter (invalid)."""
+    query = query.strip()
+    if len(query) > InitiativeFilter.base_filters["q"].extra["max_length"]:
+        return None
+    qs = Initiative.objects.published()
+    return search.search(qs, query) if query else qs
 
 
 def initiative_directory(params: QueryDict, *, page_number: str | None) -> Directory:

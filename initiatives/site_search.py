@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models.functions import Lower
-from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -31,17 +30,15 @@ def _hit(initiative: Initiative, ask: Ask) -> Hit:
 
 
 def find(ask: Ask) -> Found:
-    params = QueryDict(mutable=True)
-    params["q"] = ask.query
-    _filterset, qs, invalid = selectors.initiative_filtered(params)
-    if invalid:
+    qs = selectors.initiative_search(ask.query)
+    if qs is None:
         return Found(0)
     return site_search.found(
         qs,
         ask,
         order=site_search.ordered_by_rank(qs, "name", "pk"),
         broad_order=[Lower("name"), "pk"],  # the published initiatives' name index
-        load=lambda ids: selectors.initiative_list_public().filter(pk__in=ids),
+        load=selectors.initiative_hits,
         to_hit=lambda initiative: _hit(initiative, ask),
         # Counted on the search listing (the published initiatives' narrow rows), as the
         # directory counts them.

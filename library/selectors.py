@@ -184,6 +184,16 @@ def resource_filtered(params: QueryDict) -> tuple[ResourceFilterForm, QuerySet[R
     return form, apply_filters(Resource.objects.published(), form.active()), False
 
 
+def resource_search(query: str) -> QuerySet[Resource] | None:
+    """The published resources `query` finds, ranked, as resource_filtered gives them for `?q=`
+    alone (without its form: the one search asks this at each search); None when the words are
+    too long for the form (invalid)."""
+    query = query.strip()
+    if len(query) > ResourceFilterForm.base_fields["q"].max_length:
+        return None
+    return apply_filters(Resource.objects.published(), {"q": query} if query else {})
+
+
 def resource_ordered(qs: QuerySet[Resource], sort: str) -> QuerySet[Resource]:
     # Published resources always have published_at: a plain DESC walks the (status, -published_at)
     # index, where NULLS LAST would sort the whole table.

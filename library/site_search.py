@@ -4,7 +4,6 @@ inside their files included (extracted when a file is processed, services.resour
 from __future__ import annotations
 
 from django.db.models.functions import Substr
-from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -54,10 +53,8 @@ def _inside_files(resources: list[Resource], ask: Ask) -> dict[int, str]:
 
 
 def find(ask: Ask) -> Found:
-    params = QueryDict(mutable=True)
-    params["q"] = ask.query
-    _form, qs, invalid = selectors.resource_filtered(params)
-    if invalid:
+    qs = selectors.resource_search(ask.query)
+    if qs is None:
         return Found(0)
     inside: dict[int, str] = {}
 

@@ -213,6 +213,12 @@ def ordered_by_rank(qs: QuerySet, *then: Any) -> list[Any]:
 
 def excerpt(text: str, terms: tuple[str, ...], *, length: int = 600) -> str:
     """The stretch of a long text (a PDF's) around its first matching word, for a snippet."""
+    # A word that matches leaves its term in the whole text normalised (normalising works letter by
+    # letter, and a term is a prefix of one of the word's parts): a text without any is skipped by
+    # one pass in C instead of a look at each of its words (a search's hits have many such files).
+    normal = search.normalise(text)
+    if not any(term in normal for term in terms):
+        return ""
     for match in _WORD.finditer(text or ""):
         if _matches(match.group(), terms):
             start = max(0, match.start() - length // 3)
@@ -292,8 +298,9 @@ def highlight(text: str, terms: tuple[str, ...], *, length: int = SNIPPET_LENGTH
     """A stretch of `text` around the first word that matches, escaped, each matching word in
     <mark>: accents and case do not matter ("financiacion" marks "Financiación")."""
     text = " ".join((text or "").split())
-    words = list(_WORD.finditer(text))
-    first = next((w for w in words if _matches(w.group(), terms)), None)
+    # The words are read up to the first that matches, then those of the stretch only (a story's
+    # whole text is a hit's text).
+    first = next((w for w in _WORD.finditer(text) if _matches(w.group(), terms)), None)
     start = 0
     if first is not None and first.start() > length // 3:
         start = text.rfind(" ", 0, first.start() - length // 3) + 1
@@ -303,9 +310,9 @@ def highlight(text: str, terms: tuple[str, ...], *, length: int = SNIPPET_LENGTH
         end = cut if cut > start else end
     out: list[str] = ["… " if start > 0 else ""]
     position = start
-    for word in words:
-        if word.start() < start or word.end() > end:
-            continue
+    for word in _WORD.finditer(text, start):  # `start` begins a word (after a space)
+        if word.end() > end:
+            break
         if _matches(word.group(), terms):
             out.append(escape(text[position : word.start()]))
             out.append(f"<mark>{escape(word.group())}</mark>")

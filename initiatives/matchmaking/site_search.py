@@ -55,6 +55,16 @@ def project_refresh_search(*, project: Project) -> None:
     Project.objects.filter(pk=project.pk).update(**search.document_updates(parts))
 
 
+# The columns of a post's initiative its hit does not show (the widest).
+INITIATIVE_UNSHOWN = (
+    "search_document",
+    "search_vector",
+    "description",
+    "services_offered",
+    "strategic_lines",
+)
+
+
 def _post_hit(post: CollaborationPost, ask: Ask) -> Hit:
     return Hit(
         kind="collaboration",
@@ -89,7 +99,12 @@ def find_posts(ask: Ask) -> Found:
         load=lambda ids: (
             CollaborationPost.objects.filter(pk__in=ids)
             .select_related("initiative")
-            .defer("search_document", "search_vector")
+            # The hit names the initiative: not its search document and long texts.
+            .defer(
+                "search_document",
+                "search_vector",
+                *(f"initiative__{name}" for name in INITIATIVE_UNSHOWN),
+            )
         ),
         to_hit=lambda post: _post_hit(post, ask),
     )

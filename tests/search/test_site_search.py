@@ -401,3 +401,18 @@ def test_a_kind_is_counted_and_listed_in_one_statement_with_the_same_answer(clie
     stories = [q["sql"] for q in captured.captured_queries if 'FROM "stories_story"' in q["sql"]]
     assert len(stories) == 2
     assert not any(sql.startswith("SELECT COUNT(") for sql in stories)
+
+
+def test_a_files_excerpt_starts_near_its_first_matching_word_whatever_its_accents():
+    from iapt_platform.lib.site_search import excerpt
+
+    text = "Informe anual. " * 40 + "El CLÚSTER de café y la ﬁnanciación rural. " + "Fin. " * 40
+    stretch = excerpt(text, ("cluster",), length=90)
+    assert "CLÚSTER de café" in stretch
+    assert stretch.startswith(text[text.index("CLÚSTER") - 30 :][:10])
+    assert "ﬁnanciación" in excerpt(text, ("financiacion",))  # a ligature, an accent
+    assert "Informe" in excerpt(text, ("inform",))
+    # A file without any of the words gives no excerpt (its summary is shown).
+    assert excerpt(text, ("xilofono",)) == ""
+    assert excerpt(text, ("xilofono", "cafe")) != ""
+    assert excerpt("", ("cluster",)) == ""
