@@ -22,4 +22,3 @@ keepalive = 5
 # Connections one worker holds at once (working or kept alive); past it they wait in the backlog.
 worker_connections = 200
 accesslog = "-"
-
