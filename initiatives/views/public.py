@@ -53,7 +53,11 @@ def _reader(request: HttpRequest, slug: str) -> str | None:
     the page must be rendered (a copy found costs that query all the same)."""
     initiative = selectors.initiative_for_public_page(slug=slug, reader=request.user)
     setattr(request, _READ, initiative)
-    return None if initiative is None else ("owner" if initiative.manages else "member")
+    return (
+        None
+        if initiative is None
+        else ("owner" if getattr(initiative, "manages", False) else "member")
+    )
 
 
 # The page of one initiative: what apps add to it (stories, resources, offers) joins the key
