@@ -471,6 +471,9 @@ class SectorListing(models.Model):
                 "initiative",
                 name="sector_listing_country_name",
             ),
+            # The directory filtered by a sector alone: its page in its order (by name, case
+            # aside), however small a share of the registry the sector is.
+            models.Index("sector", Lower("name"), "initiative", name="sector_listing_name_ci"),
         ]
 
     def __str__(self) -> str:

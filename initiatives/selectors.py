@@ -458,14 +458,16 @@ _CARD_FIELDS = (
 
 
 def _ordered_ids(qs: QuerySet, sort: str, active: dict) -> QuerySet | None:
-    """The ids of the matches by name, when one country and one sector are chosen: read in
-    order from the sector listing's index (sector, country, name), a page of rows whatever the
-    size of the country or the sector (other filters are checked on those rows). None
-    otherwise: the initiatives' own indexes serve."""
+    """The ids of the matches by name, when one sector is chosen, with one country or none:
+    read in order from the sector listing's index ((sector, country, name) or (sector, name)),
+    a page of rows whatever the size of the country, the sector or the registry (other filters
+    are checked on those rows). None otherwise: the initiatives' own indexes serve."""
     chosen, sectors = active.get("country") or [], list(active.get("sector") or [])
-    if sort != "name" or "q" in active or len(chosen) != 1 or len(sectors) != 1:
+    if sort != "name" or "q" in active or len(chosen) > 1 or len(sectors) != 1:
         return None
-    listed = SectorListing.objects.filter(sector=sectors[0], country=chosen[0])
+    listed = SectorListing.objects.filter(sector=sectors[0])
+    if chosen:
+        listed = listed.filter(country=chosen[0])
     rest = {name: value for name, value in active.items() if name not in ("country", "sector")}
     if rest:
         # Each row in the index's order checked on its search row (a probe of its key), so the
