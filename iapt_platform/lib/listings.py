@@ -176,7 +176,7 @@ class KeptCounts:
         return counts
 
     def _listing_rows(self, ids: Sequence[int]) -> Counter:
-        mine = self.listing.objects.filter(**{f"{self.source_field}__in": ids})  # type: ignore[attr-defined]
+        mine = self.listing._default_manager.filter(**{f"{self.source_field}__in": ids})
         return self.counted(mine.values_list(*self.fields).order_by())
 
     def _add(self, delta: Counter) -> None:
@@ -188,7 +188,7 @@ class KeptCounts:
         reads the listing row the first wrote (SQLite has one writer at a time already)."""
         if connection.vendor != "postgresql":
             return
-        rows = self.source.objects.filter(pk__in=ids).order_by("pk")  # type: ignore[attr-defined]
+        rows = self.source._default_manager.filter(pk__in=ids).order_by("pk")
         list(rows.select_for_update().values("pk"))
 
     def refresh(self, ids: Sequence[int], write: Callable[[], int]) -> int:
@@ -212,12 +212,12 @@ class KeptCounts:
             return
         self._lock(ids)
         delta = Counter({key: -n for key, n in self._listing_rows(ids).items()})
-        self.listing.objects.filter(**{f"{self.source_field}__in": ids}).delete()  # type: ignore[attr-defined]
+        self.listing._default_manager.filter(**{f"{self.source_field}__in": ids}).delete()
         self._add(delta)
 
     def recount(self) -> Counter:
         """Every count, from the listing (one pass over its narrow rows)."""
-        rows = self.listing.objects.values_list(*self.fields).order_by()  # type: ignore[attr-defined]
+        rows = self.listing._default_manager.values_list(*self.fields).order_by()
         return self.counted(rows.iterator(chunk_size=5000))
 
     def rebuild(self) -> int:
@@ -237,7 +237,7 @@ class KeptCounts:
 
 def _make_equal(model: type[Model], columns: tuple[str, ...], wanted: Counter) -> int:
     """Rows of `model` equal to `wanted` (key in `columns` order: n); the number made right."""
-    manager = model.objects  # type: ignore[attr-defined]
+    manager = model._default_manager
     have = {
         tuple(values[1:-1]): (values[0], values[-1])
         for values in manager.values_list("pk", *columns, "n")
