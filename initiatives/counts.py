@@ -18,14 +18,12 @@ reads its facets instead of counting the matching initiatives.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
-
-from django.db import connection, transaction
 
 from iapt_platform.lib import listings
 
-from .models import RegistryCount, RegistryPairCount, SearchListing
+from .models import Initiative, RegistryCount, RegistryPairCount, SearchListing
 
 Key = tuple[str, str, str]  # dimension, country, value
 
@@ -115,134 +113,34 @@ def _pairs(country, subdivision, kind, stage, programme, sectors, digital) -> li
     ]
 
 
-def _counted(rows: Iterable[Sequence[Any]]) -> Counter[Key]:
-    counts: Counter[Key] = Counter()
-    for row in rows:
-        counts.update(contribution(row))
-    return counts
-
-
-def _listing_rows(ids: Sequence[int]) -> Counter[Key]:
-    return _counted(
-        SearchListing.objects.filter(initiative_id__in=ids).values_list(*_FIELDS).order_by()
-    )
-
-
 def _is_pair(key: Key) -> bool:
     return PAIR in key[0]
 
 
-def _add(delta: Counter[Key]) -> None:
-    """Each count moved by its delta: the pairs' in their own table (key order: dimension, value,
-    country, as its unique index)."""
-    listings.add_to_counts(
-        RegistryCount,
-        ("dimension", "country", "value"),
-        Counter({key: n for key, n in delta.items() if not _is_pair(key)}),
-    )
+def _tables(counts: Counter[Key]) -> listings.Tables:
+    """Each count's table: the pairs' in their own (key order: dimension, given, country, value,
+    as its unique index)."""
     pairs: Counter = Counter()
-    for (dimension, country, value), n in delta.items():
+    for (dimension, country, value), n in counts.items():
         if PAIR in dimension:
             given, value = split_pair(value)
             pairs[(dimension, given, country, value)] = n
-    listings.add_to_counts(RegistryPairCount, ("dimension", "given", "country", "value"), pairs)
-
-
-def _lock(ids: Sequence[int]) -> None:
-    """Hold these initiatives' rows until the commit: a second refresh of one of them waits, then
-    reads the listing row the first wrote (SQLite has one writer at a time already)."""
-    if connection.vendor != "postgresql":
-        return
-    from .models import Initiative
-
-    list(Initiative.objects.filter(pk__in=ids).order_by("pk").select_for_update().values("pk"))
-
-
-def refresh(ids: Sequence[int], write: Callable[[], int]) -> int:
-    """Run `write` (which rewrites these initiatives' listing rows) and move the counts by the
-    difference it made. Call inside a transaction."""
-    ids = sorted(set(ids))
-    if not ids:
-        return 0
-    _lock(ids)
-    before = _listing_rows(ids)
-    written = write()
-    after = _listing_rows(ids)  # not trusting `written`: databases count upserts differently
-    after.subtract(before)
-    _add(after)
-    return written
-
-
-def withdraw(ids: Sequence[int]) -> None:
-    """Take these initiatives out of the counts and the listing (they are being deleted: the
-    database would drop their listing rows without telling the counts)."""
-    ids = sorted(set(ids))
-    if not ids:
-        return
-    _lock(ids)
-    delta = Counter({key: -n for key, n in _listing_rows(ids).items()})
-    SearchListing.objects.filter(initiative_id__in=ids).delete()
-    _add(delta)
-
-
-def recount() -> Counter[Key]:
-    """Every count, from the listing (one pass over its narrow rows)."""
-    return _counted(
-        SearchListing.objects.values_list(*_FIELDS).order_by().iterator(chunk_size=5000)
-    )
-
-
-@transaction.atomic
-def rebuild() -> int:
-    """Make the tables equal to `recount()`; the number of counts that were wrong. Edits wait
-    meanwhile (they would move counts the recount has already read or not yet read)."""
-    if connection.vendor == "postgresql":
-        for model in (RegistryCount, RegistryPairCount):
-            table = connection.ops.quote_name(model._meta.db_table)
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
-    wanted = recount()
-    wrong = 0
-    for model in (RegistryCount, RegistryPairCount):
-        wrong += _make_equal(
-            model,
-            {key: n for key, n in wanted.items() if _is_pair(key) == (model is RegistryPairCount)},
-        )
-    return wrong
-
-
-def _make_equal(model: type[RegistryCount | RegistryPairCount], wanted: dict[Key, int]) -> int:
-    paired = model is RegistryPairCount
-    if paired:
-        have = {
-            (d, c, pair_value(g, v)): (pk, n)
-            for pk, d, c, g, v, n in RegistryPairCount.objects.values_list(
-                "pk", "dimension", "country", "given", "value", "n"
-            )
-        }
-    else:
-        have = {
-            (d, c, v): (pk, n)
-            for pk, d, c, v, n in RegistryCount.objects.values_list(
-                "pk", "dimension", "country", "value", "n"
-            )
-        }
-
-    def row(key: Key, n: int, pk: int | None = None) -> RegistryCount | RegistryPairCount:
-        dimension, country, value = key
-        if paired:
-            given, value = split_pair(value)
-            return RegistryPairCount(
-                pk=pk, dimension=dimension, given=given, country=country, value=value, n=n
-            )
-        return RegistryCount(pk=pk, dimension=dimension, country=country, value=value, n=n)
-
-    stale = {pk: n for key, (pk, n) in have.items() if key not in wanted}  # zeros are tidied too
-    model.objects.filter(pk__in=list(stale)).delete()
-    changed: list[Any] = [
-        row(key, n, have[key][0]) for key, n in wanted.items() if key in have and have[key][1] != n
+    singles = Counter({key: n for key, n in counts.items() if not _is_pair(key)})
+    return [
+        (RegistryCount, ("dimension", "country", "value"), singles),
+        (RegistryPairCount, ("dimension", "given", "country", "value"), pairs),
     ]
-    model.objects.bulk_update(changed, ["n"], batch_size=1000)
-    missing: list[Any] = [row(key, n) for key, n in wanted.items() if key not in have]
-    model.objects.bulk_create(missing, batch_size=1000)
-    return sum(1 for n in stale.values() if n) + len(changed) + len(missing)
+
+
+_kept = listings.KeptCounts(
+    listing=SearchListing,
+    source=Initiative,
+    source_field="initiative_id",
+    fields=_FIELDS,
+    contribution=contribution,
+    tables=_tables,
+)
+refresh = _kept.refresh
+withdraw = _kept.withdraw
+recount = _kept.recount
+rebuild = _kept.rebuild

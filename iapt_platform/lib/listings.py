@@ -10,10 +10,10 @@ sweep beside a save) converge on the same rows. Call it inside a transaction.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Model, QuerySet
 
 
@@ -137,3 +137,123 @@ def add_to_counts(model: type[Model], key: Sequence[str], delta: Counter) -> Non
             f"ON CONFLICT ({names}) DO UPDATE SET n = {table}.n + excluded.n",
             params,
         )
+
+
+# (table, its key columns, the counts to write there, keyed in that column order)
+Tables = list[tuple[type[Model], tuple[str, ...], Counter]]
+
+
+class KeptCounts:
+    """Counts kept exact by the writes that rewrite a search listing (initiatives/counts.py,
+    library/counts.py): each listing row adds one to the keys `contribution(row)` names (`row`:
+    the listing's `fields` in order), and `tables(counts)` says which table of kept counts (with a
+    unique constraint on its key columns and a column `n`) holds each key, in its columns' order.
+
+    `refresh` is how the listing rows of some source rows are rewritten: it locks those source
+    rows, reads their listing rows before and after the rewrite and adds the difference with
+    `n = n + delta` (in the caller's transaction), so two edits at once add up and a rolled-back
+    edit leaves the counts as they were. `withdraw` takes source rows being deleted out first (the
+    database would drop their listing rows without telling the counts). `rebuild` counts the whole
+    listing again (the daily sweep, a bulk load)."""
+
+    def __init__(
+        self,
+        *,
+        listing: type[Model],
+        source: type[Model],
+        source_field: str,
+        fields: Sequence[str],
+        contribution: Callable[[Sequence[Any]], list[tuple]],
+        tables: Callable[[Counter], Tables],
+    ) -> None:
+        self.listing, self.source, self.source_field = listing, source, source_field
+        self.fields, self.contribution, self.tables = tuple(fields), contribution, tables
+
+    def counted(self, rows: Iterable[Sequence[Any]]) -> Counter:
+        counts: Counter = Counter()
+        for row in rows:
+            counts.update(self.contribution(row))
+        return counts
+
+    def _listing_rows(self, ids: Sequence[int]) -> Counter:
+        mine = self.listing._default_manager.filter(**{f"{self.source_field}__in": ids})
+        return self.counted(mine.values_list(*self.fields).order_by())
+
+    def _add(self, delta: Counter) -> None:
+        for model, columns, counts in self.tables(delta):
+            add_to_counts(model, columns, counts)
+
+    def _lock(self, ids: Sequence[int]) -> None:
+        """Hold these source rows until the commit: a second refresh of one of them waits, then
+        reads the listing row the first wrote (SQLite has one writer at a time already)."""
+        if connection.vendor != "postgresql":
+            return
+        rows = self.source._default_manager.filter(pk__in=ids).order_by("pk")
+        list(rows.select_for_update().values("pk"))
+
+    def refresh(self, ids: Sequence[int], write: Callable[[], int]) -> int:
+        """Run `write` (which rewrites these source rows' listing rows) and move the counts by the
+        difference it made. Call inside a transaction."""
+        ids = sorted(set(ids))
+        if not ids:
+            return 0
+        self._lock(ids)
+        before = self._listing_rows(ids)
+        written = write()
+        after = self._listing_rows(ids)  # not trusting `written`: databases count upserts apart
+        after.subtract(before)
+        self._add(after)
+        return written
+
+    def withdraw(self, ids: Sequence[int]) -> None:
+        """Take these source rows out of the counts and the listing (they are being deleted)."""
+        ids = sorted(set(ids))
+        if not ids:
+            return
+        self._lock(ids)
+        delta = Counter({key: -n for key, n in self._listing_rows(ids).items()})
+        self.listing._default_manager.filter(**{f"{self.source_field}__in": ids}).delete()
+        self._add(delta)
+
+    def recount(self) -> Counter:
+        """Every count, from the listing (one pass over its narrow rows)."""
+        rows = self.listing._default_manager.values_list(*self.fields).order_by()
+        return self.counted(rows.iterator(chunk_size=5000))
+
+    def rebuild(self) -> int:
+        """Make the tables equal to `recount()`; the number of counts that were wrong. Edits wait
+        meanwhile (they would move counts the recount has already read or not yet read)."""
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                for model, _columns, _counts in self.tables(Counter()):
+                    table = connection.ops.quote_name(model._meta.db_table)
+                    with connection.cursor() as cursor:
+                        cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+            return sum(
+                _make_equal(model, columns, counts)
+                for model, columns, counts in self.tables(self.recount())
+            )
+
+
+def _make_equal(model: type[Model], columns: tuple[str, ...], wanted: Counter) -> int:
+    """Rows of `model` equal to `wanted` (key in `columns` order: n); the number made right."""
+    manager = model._default_manager
+    have = {
+        tuple(values[1:-1]): (values[0], values[-1])
+        for values in manager.values_list("pk", *columns, "n")
+    }
+    stale = {pk: n for key, (pk, n) in have.items() if key not in wanted}  # zeros are tidied too
+    manager.filter(pk__in=list(stale)).delete()
+    changed = [
+        model(pk=have[key][0], n=n, **dict(zip(columns, key, strict=True)))
+        for key, n in wanted.items()
+        if key in have and have[key][1] != n
+    ]
+    manager.bulk_update(changed, ["n"], batch_size=1000)
+    missing = [
+        model(n=n, **dict(zip(columns, key, strict=True)))
+        for key, n in wanted.items()
+        if key not in have
+    ]
+    manager.bulk_create(missing, batch_size=1000)
+    return sum(1 for n in stale.values() if n) + len(changed) + len(missing)
