@@ -105,15 +105,18 @@ def initiative_latest(*, limit: int) -> QuerySet[Initiative]:
 @dataclass(frozen=True)
 class _PagePart:
     version: Callable[[], object]
-    initiatives: Callable[[], Iterable[int]]
+    initiatives: Callable[[], QuerySet]
 
 
 _PAGE_PARTS: dict[str, _PagePart] = {}
 PARTS_SECONDS = 3600
+# A set of more ids than this is not kept (False is kept instead: the page asks, as without sets):
+# read on every page not kept, it would cost more than the query it saves.
+PARTS_MOST = 5_000
 
 
 def page_shows(
-    part: str, *, version: Callable[[], object], initiatives: Callable[[], Iterable[int]]
+    part: str, *, version: Callable[[], object], initiatives: Callable[[], QuerySet]
 ) -> None:
     """`initiatives()`: every initiative that may have something of `part` on its page (the others
     have none); `version()` changes with every write that may change that (its app's version)."""
@@ -150,10 +153,12 @@ def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
     found = cache.get_many([*keys.values(), *related_key])
     missing = {}
     for part, key in keys.items():
-        ids = found.get(key)
+        ids: frozenset[int] | bool | None = found.get(key)
         if ids is None:
-            ids = missing[key] = frozenset(_PAGE_PARTS[part].initiatives())
-        setattr(initiative, f"shows_{part}", initiative.pk in ids)
+            listed = list(_PAGE_PARTS[part].initiatives()[: PARTS_MOST + 1])
+            ids = missing[key] = frozenset(listed) if len(listed) <= PARTS_MOST else False
+        shows = not isinstance(ids, frozenset) or initiative.pk in ids
+        setattr(initiative, f"shows_{part}", shows)
     cards, kept = _related_cards(initiative, related_key, found)
     missing.update(kept)
     if missing:

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from initiatives import selectors
 from initiatives.matchmaking.models import CollaborationPost
 from tests.factories import InitiativeFactory, SectorFactory
 from tests.library.factories import ResourceFactory
@@ -101,3 +102,22 @@ def test_a_renamed_sector_shows_in_kept_related_lists_at_the_next_request(commit
         cocoa.save()
     related = page(first).split('id="related"', 1)[1]
     assert "Cacao fino de aroma" in related
+
+
+def test_a_part_that_many_initiatives_have_is_not_kept_as_a_set_and_still_shows(
+    committed, monkeypatch
+):
+    """A set of ids is read on every page not kept: past PARTS_MOST ids it would cost more to read
+    than the query it saves, so it is not kept (the page asks, as before), and the page is right."""
+    monkeypatch.setattr(selectors, "PARTS_MOST", 1)
+    sector = SectorFactory(slug="cocoa")
+    with committed():
+        first = InitiativeFactory(name="Cacao de Esmeraldas", country="EC", sectors=[sector])
+        second = InitiativeFactory(name="Cacao del Oro", country="EC", sectors=[sector])
+        StoryFactory(title_en="Historia de Esmeraldas", initiatives=[first])
+        StoryFactory(title_en="Historia del Oro", initiatives=[second])
+    cache.clear()
+    assert "Historia de Esmeraldas" in page(first)
+    assert "Historia del Oro" in page(second)
+    version = selectors._PAGE_PARTS["stories"].version()
+    assert cache.get(f"initiatives:page-part:stories:{version}") is False
