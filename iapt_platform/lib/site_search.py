@@ -23,7 +23,10 @@ The merged list ranks each kind's best hits together by one score computed here 
 (title words first), so kinds whose database ranks use different weights still compare; within a
 kind, the provider's own order (PostgreSQL's rank) decides which hits are its best. A provider
 whose answer is the same for everyone may name its content's version (`version=`, a
-CacheVersion's `get`): its answer is then kept in the cache until that version changes.
+CacheVersion's `get`): its answer is then kept in the cache until that version changes. One
+whose answer depends on the reader may name both the version and its `audience=`: a function
+that puts a reader in a group of readers who all get the same answer (kept under the group's
+name and the version), or answers None for a reader whose answer is their own (never kept).
 """
 
 from __future__ import annotations
@@ -94,6 +97,8 @@ class Kind:
     version: Callable[[], object] | None  # set only when every reader gets the same answer
     rebuild: Callable[[], int] | None  # rewrites every search document of the kind (a command)
     members_only: bool = False  # visitors find none (the forum's): one answer for all of them
+    # With `version`: the group of readers `user` gets the same answer as, None when their own.
+    audience: Callable[[Any], str | None] | None = None
 
 
 _kinds: dict[str, Kind] = {}
@@ -109,8 +114,11 @@ def register(
     version: Callable[[], object] | None = None,
     rebuild: Callable[[], int] | None = None,
     members_only: bool = False,
+    audience: Callable[[Any], str | None] | None = None,
 ) -> None:
-    _kinds[key] = Kind(key, label, find, list_url, order, version, rebuild, members_only)
+    _kinds[key] = Kind(
+        key, label, find, list_url, order, version, rebuild, members_only, audience
+    )
 
 
 def visitors_version() -> str | None:
@@ -388,11 +396,20 @@ class Item:
     snippet: SafeString
 
 
-def _cache_key(kind: Kind, ask: Ask) -> str:
+def _cache_key(kind: Kind, ask: Ask) -> str | None:
+    """Where the kind's answer to `ask` is kept; None when it is not (no version, or a reader
+    whose answer is their own)."""
+    if kind.version is None:
+        return None
+    group = ""
+    if kind.audience is not None:
+        group = kind.audience(ask.user)
+        if group is None:
+            return None
     words = hashlib.sha256(" ".join(ask.terms).encode()).hexdigest()[:24]
     return (
-        f"site-search:{kind.key}:{kind.version()}:{ask.language}:{words}"  # type: ignore[misc]
-        f":{ask.offset}:{ask.limit}"
+        f"site-search:{kind.key}{':' if group else ''}{group}:{kind.version()}:{ask.language}"
+        f":{words}:{ask.offset}:{ask.limit}"
     )
 
 
@@ -400,7 +417,11 @@ def _ask_all(asks: dict[str, tuple[Kind, Ask]]) -> dict[str, Found]:
     """Each kind's answer to its ask: those kept read in one round trip (their versions in another),
     the others found and kept in one more."""
     with versions_read_together():
-        keys = {key: _cache_key(kind, ask) for key, (kind, ask) in asks.items() if kind.version}
+        keys = {
+            key: kept_at
+            for key, (kind, ask) in asks.items()
+            if (kept_at := _cache_key(kind, ask)) is not None
+        }
     kept = cache.get_many(list(keys.values())) if keys else {}
     answers: dict[str, Found] = {}
     to_keep: dict[str, Found] = {}
