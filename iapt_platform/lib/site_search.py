@@ -116,9 +116,7 @@ def register(
     members_only: bool = False,
     audience: Callable[[Any], str | None] | None = None,
 ) -> None:
-    _kinds[key] = Kind(
-        key, label, find, list_url, order, version, rebuild, members_only, audience
-    )
+    _kinds[key] = Kind(key, label, find, list_url, order, version, rebuild, members_only, audience)
 
 
 def visitors_version() -> str | None:
