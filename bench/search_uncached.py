@@ -10,7 +10,9 @@ the registry and the library does (their versions; the other kinds of /search/ k
 cached, the same request again. For a baseline, copy this script into another checkout (for
 example `git archive main | tar -x -C /tmp/base`) and run it there, back to back with this one. Prints the median and the 95th percentile per term (common, rare, zero-hit), and the load
 average: on a shared machine, compare runs made back to back (for example this tree against
-another checkout on the same database).
+another checkout on the same database). *uncached CPU* is this process's CPU time per uncached
+request (process_time: Python, not PostgreSQL's or Redis's), steadier than wall time on a busy
+machine.
 
 `--pages` measures only some of the pages (`initiatives`, `library`, `search`); `--member` asks as
 a signed-in member (who also searches the forum, and whose pages are never kept); `--costs` adds
@@ -108,7 +110,7 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.1f}")
     print(
         f"{'page (visitor)':16} {'term':22} {'matches':>8} {'uncached p50':>13} {'p95':>7} "
-        f"{'cached p50':>11} {'p95':>7}"
+        f"{'cached p50':>11} {'p95':>7} {'uncached CPU p50':>17}"
     )
     pages = (
         ("/initiatives/", registry),
@@ -121,15 +123,16 @@ def main() -> None:
         for kind, term in TERMS:
             invalidate()
             found = count(term)
-            uncached, cached = [], []
+            uncached, cached, cpu = [], [], []
             get(f"{path}?q={term}")
             for _ in range(args.calls):
                 invalidate()
                 if profiler:
                     profiler.enable()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 get(f"{path}?q={term}")
                 uncached.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.process_time() - c0) * 1000)
                 if profiler:
                     profiler.disable()
                 t0 = time.perf_counter()
@@ -138,7 +141,8 @@ def main() -> None:
             print(
                 f"{path:16} {kind + ' q=' + term:22} {found:>8} "
                 f"{statistics.median(uncached):>13.1f} {common.percentile(uncached, 95):>7.1f} "
-                f"{statistics.median(cached):>11.1f} {common.percentile(cached, 95):>7.1f}"
+                f"{statistics.median(cached):>11.1f} {common.percentile(cached, 95):>7.1f} "
+                f"{statistics.median(cpu):>17.1f}"
             )
             if args.costs:
                 url = f"{path}?q={term}"

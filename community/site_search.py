@@ -44,7 +44,7 @@ def find(ask: Ask) -> Found:
         # A word most posts hold: the threads as the forum lists them (pinned, then the latest
         # activity), each shown by its latest matching post, read from the threads' index.
         threads = selectors.threads_by_activity_with(user=ask.user, query=ask.query)
-        ids = list(threads.values_list("post", flat=True)[page])
+        ids = list(threads.values_list("post", flat=True)[page])  # type: ignore[misc]
     else:
         # At most COUNT_CAP matches, ranked in one statement: each thread by its best post.
         ranked = "rank" in posts.query.annotations

@@ -211,7 +211,8 @@ class TolerantRedisCache(RedisCache):
 
         def call() -> int:
             made = self.make_and_validate_key(key)
-            pipe = self._cache.get_client(made, write=True).pipeline(transaction=False)
+            client = self._cache.get_client(made, write=True)  # type: ignore[attr-defined]
+            pipe = client.pipeline(transaction=False)
             pipe.set(made, 0, ex=seconds, nx=True)  # an int is stored as itself: INCR adds to it
             pipe.incr(made)
             return int(pipe.execute()[1])

@@ -457,7 +457,7 @@ def _cache_key(kind: Kind, ask: Ask) -> str | None:
     whose answer is their own)."""
     if kind.version is None:
         return None
-    group = ""
+    group: str | None = ""
     if kind.audience is not None:
         group = kind.audience(ask.user)
         if group is None:
