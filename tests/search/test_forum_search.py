@@ -54,9 +54,12 @@ def test_members_who_see_alike_share_the_answer_and_see_a_change_at_the_next_sea
     assert threads_found(client) == ["Otra quimera"]
 
 
-def test_a_reader_who_sees_more_gets_their_own_answer_and_nobody_else_gets_it(client):
+def test_a_reader_who_sees_more_gets_their_own_answer_and_nobody_else_gets_it(client, moderator):
     cache.clear()
     author, grouped, other = UserFactory(), UserFactory(), UserFactory()
+    hidden = forum.thread(author, title="Quimera oculta")
+    hidden.hidden = True  # moderators still see the thread (and its published posts)
+    hidden.save()
     group = forum.category("working-group", is_private=True)
     group.members.add(grouped)
     forum.thread(author, title="Quimera abierta")
@@ -67,6 +70,12 @@ def test_a_reader_who_sees_more_gets_their_own_answer_and_nobody_else_gets_it(cl
     waiting.save()
     plain = UserFactory()
 
+    client.force_login(moderator)  # kept for every moderator
+    assert sorted(threads_found(client)) == [
+        "Quimera abierta",
+        "Quimera del grupo",
+        "Quimera oculta",
+    ]
     client.force_login(plain)  # kept for every member who sees what they see
     assert threads_found(client) == ["Quimera abierta"]
     client.force_login(grouped)
