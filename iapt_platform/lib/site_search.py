@@ -249,8 +249,11 @@ def _listed(listings: dict[str, Listing]) -> dict[str, Found]:
             continue
         within, params = _sql(listing.page_ids(more=False))
         past, past_params = _sql(listing.page_ids(more=True))
-        # Uncorrelated, each branch is run only when chosen.
-        pages.append(f"n{i}, CASE WHEN n{i} > %s THEN ARRAY({past}) ELSE ARRAY({within}) END")
+        # Uncorrelated, each branch is run only when chosen (none for a kind without matches).
+        pages.append(
+            f"n{i}, CASE WHEN n{i} = 0 THEN NULL WHEN n{i} > %s THEN ARRAY({past}) "
+            f"ELSE ARRAY({within}) END"
+        )
         page_params += [search.COUNT_CAP, *past_params, *params]
     # The statements are the ORM's, their values parameters; OFFSET 0 keeps the counts from
     # being folded into the outer select (each would then be run once per use).
