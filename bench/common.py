@@ -301,6 +301,34 @@ def count_queries(fn: Callable[[], object]) -> tuple[int, list[dict]]:
     return len(captured), captured
 
 
+def count_redis_calls(fn: Callable[[], object]) -> int:
+    """The number of round trips to Redis `fn` makes: each command sent alone, and each pipeline
+    (a `get_many`, a `set_many`) as one."""
+    import redis
+
+    calls = 0
+    single, pipeline = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+    def counted_single(self, *args, **options):
+        nonlocal calls
+        calls += 1
+        return single(self, *args, **options)
+
+    def counted_pipeline(self, *args, **options):
+        nonlocal calls
+        calls += 1
+        return pipeline(self, *args, **options)
+
+    redis.Redis.execute_command = counted_single  # type: ignore[method-assign]
+    redis.client.Pipeline.execute = counted_pipeline  # type: ignore[method-assign]
+    try:
+        fn()
+    finally:
+        redis.Redis.execute_command = single  # type: ignore[method-assign]
+        redis.client.Pipeline.execute = pipeline  # type: ignore[method-assign]
+    return calls
+
+
 def _asking_line(depth: int = 3) -> str:
     """`path:line function` of the innermost `depth` frames in the project's own code (not
     Django's, not a library's, not the bench's), innermost first, or "" when none is on the

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -421,15 +422,53 @@ def post_position(*, user: Any, post: Post) -> int:
     )
 
 
+# The posts a search finds, for everyone (moderators included): published and not hidden.
+_FOUND_POSTS = Q(status=Post.Status.PUBLISHED, hidden=False)
+
+
 def post_search(*, user: Any, query: str) -> QuerySet[Post]:
-    qs = posts_visible_to(user=user).filter(
-        thread__in=threads_visible_to(user=user),
-        status=Post.Status.PUBLISHED,
-        hidden=False,
-    )
+    qs = posts_visible_to(user=user).filter(_FOUND_POSTS, thread__in=threads_visible_to(user=user))
     qs = search.search(qs, query)
     order = ["-rank", "-created_at"] if "rank" in qs.query.annotations else ["-created_at"]
     return qs.select_related("thread", "thread__category", "author").order_by(*order, "-id")
+
+
+def search_audience(user: Any) -> str | None:
+    """Who finds the same threads as `user` in the one search: "moderators" (every moderator
+    sees every thread), "members" for a member who sees no more than every other member (no
+    private category of theirs, no thread of theirs waiting or unlisted), else None: what they
+    find is their own (and a visitor finds nothing)."""
+    if roles.is_moderator(user):
+        return "moderators"
+    if not is_member(user):
+        return None
+    own = Thread.objects.filter(author=user.pk, hidden=False).filter(
+        Q(is_published=False) | Q(pk__in=_opening_hidden())
+    )
+    private = Category.objects.filter(is_private=True, members=user.pk)
+    sees_more = get_user_model().objects.filter(Exists(own) | Exists(private), pk=user.pk).exists()
+    return None if sees_more else "members"
+
+
+def search_version() -> str:
+    """The version of what the forum's search finds: its threads and posts, and its categories
+    (a name shown, a category made private)."""
+    return f"{FORUM_VERSION.get()}.{CATEGORIES.get()}"
+
+
+def threads_by_activity_with(*, user: Any, query: str) -> QuerySet[Thread]:
+    """The threads `user` sees that hold a post `query` finds (of those post_search gives), as
+    the forum lists them (pinned, then the latest activity), each with `post`: the latest such
+    post. Walked in the order of the threads' index and checked one by one, so that a word most
+    posts hold (a broad search) reads a few threads, not every match."""
+    posts = search.search(Post.objects.filter(_FOUND_POSTS), query, rank=False)
+    latest = posts.filter(thread_id=OuterRef("pk")).order_by("-id").values("pk")[:1]
+    return (
+        threads_visible_to(user=user)
+        .annotate(post=Subquery(latest))
+        .filter(post__isnull=False)
+        .order_by("-pinned", "-last_posted_at", "-id")
+    )
 
 
 # --- Members -------------------------------------------------------------------------------------

@@ -5,8 +5,6 @@ forum is the members'."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -30,20 +28,6 @@ def _hit(post: Post, ask: Ask) -> Hit:
     )
 
 
-def _best_post_per_thread(posts: Any, *, wanted: int) -> list[int]:
-    """The first post of each thread in the posts' order, until `wanted` threads."""
-    chosen: dict[int, int] = {}
-    start, window = 0, max(wanted * 3, 30)
-    while len(chosen) < wanted:
-        rows = list(posts.values_list("pk", "thread_id")[start : start + window])
-        for pk, thread_id in rows:
-            chosen.setdefault(thread_id, pk)
-        if len(rows) < window:
-            break
-        start, window = start + window, window * 2
-    return list(chosen.values())[:wanted]
-
-
 def find(ask: Ask) -> Found:
     if not selectors.is_member(ask.user):
         return Found(0)
@@ -55,9 +39,21 @@ def find(ask: Ask) -> Found:
     more = found_posts > search.COUNT_CAP
     if not count or ask.limit <= 0:
         return Found(count, more=more)
-    ranked = "rank" in posts.query.annotations and not more
-    posts = posts.order_by(*(["-rank", "-created_at"] if ranked else []), "-id")
-    ids = _best_post_per_thread(posts, wanted=ask.offset + ask.limit)[ask.offset :]
+    page = slice(ask.offset, ask.offset + ask.limit)
+    if more:
+        # A word most posts hold: the threads as the forum lists them (pinned, then the latest
+        # activity), each shown by its latest matching post, read from the threads' index.
+        threads = selectors.threads_by_activity_with(user=ask.user, query=ask.query)
+        ids = list(threads.values_list("post", flat=True)[page])  # type: ignore[misc]
+    else:
+        # At most COUNT_CAP matches, ranked in one statement: each thread by its best post.
+        ranked = "rank" in posts.query.annotations
+        best: dict[int, int] = {}
+        for pk, thread_id in posts.order_by(
+            *(["-rank", "-created_at"] if ranked else []), "-id"
+        ).values_list("pk", "thread_id"):
+            best.setdefault(thread_id, pk)
+        ids = list(best.values())[page]
     rows = {
         post.pk: post
         for post in Post.objects.filter(pk__in=ids).select_related("thread", "thread__category")
@@ -73,6 +69,10 @@ def register_kinds() -> None:
         list_url=lambda query: f"{reverse('community:search')}?{urlencode({'q': query})}",
         order=40,
         members_only=True,  # find() answers visitors none
+        # Kept for each group of readers who find the same (every member who sees no more
+        # than the others; every moderator); the others' answers are their own.
+        version=selectors.search_version,
+        audience=selectors.search_audience,
         rebuild=lambda: site_search.each_refreshed(
             Post.objects.select_related("thread").iterator(chunk_size=500),
             lambda post: services.post_refresh_search(post=post),

@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib import site_search
-from iapt_platform.lib.site_search import Ask, Found, Hit
+from iapt_platform.lib.site_search import Ask, Found, Hit, Listing
 
 from . import selectors, services
 from .models import Initiative
@@ -29,7 +29,7 @@ def _hit(initiative: Initiative, ask: Ask) -> Hit:
     )
 
 
-def find(ask: Ask) -> Found:
+def find(ask: Ask) -> Found | Listing:
     qs = selectors.initiative_search(ask.query)
     if qs is None:
         return Found(0)

@@ -9,7 +9,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib import search, site_search
-from iapt_platform.lib.site_search import Ask, Found, Hit
+from iapt_platform.lib.site_search import Ask, Found, Hit, Listing
 
 from . import selectors, services
 from .models import Resource
@@ -52,7 +52,7 @@ def _inside_files(resources: list[Resource], ask: Ask) -> dict[int, str]:
     return {pk: stretch for pk, text in texts if (stretch := site_search.excerpt(text, ask.terms))}
 
 
-def find(ask: Ask) -> Found:
+def find(ask: Ask) -> Found | Listing:
     qs = selectors.resource_search(ask.query)
     if qs is None:
         return Found(0)

@@ -166,3 +166,31 @@ def test_the_bulletin_form_fails_open_while_redis_is_away(
         )
     assert response.status_code == 302
     assert Subscriber.objects.get().email == "ana@example.org"
+
+
+def test_a_counter_is_made_and_counted_in_one_round_trip_and_fails_open_when_away(
+    monkeypatch, client, settings
+):
+    from iapt_platform.lib.ratelimit import within_limit
+
+    pipelines = []
+    execute = redis.client.Pipeline.execute
+
+    def counted(self, *args, **kwargs):
+        pipelines.append([command[0][0] for command in self.command_stack])
+        return execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", counted)
+    cache.delete("tests:counter")
+    assert [tolerant.count("tests:counter", 60) for _ in range(3)] == [1, 2, 3]
+    assert pipelines == [["SET", "INCRBY"]] * 3  # one round trip each
+    assert cache.get("tests:counter") == 3
+    assert 0 < cache._cache.get_client().ttl(cache.make_and_validate_key("tests:counter")) <= 60
+    with override_settings(CACHES=AWAY):
+        with pytest.raises(ValueError):
+            tolerant.count("tests:counter", 60)
+        assert within_limit("tests:limit", limit=1, seconds=60)  # a brake on floods: open
+    # The search's brake counts the same way.
+    settings.SITE_SEARCH_RATE = 1
+    assert client.get("/en/search/", {"q": "uno"}).status_code == 200
+    assert client.get("/en/search/", {"q": "dos"}).status_code == 429

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib import search, site_search
-from iapt_platform.lib.site_search import Ask, Found, Hit
+from iapt_platform.lib.site_search import Ask, Found, Hit, Listing
 from iapt_platform.lib.translated import in_language
 
 from . import selectors
@@ -46,7 +46,7 @@ def _hit(meeting: Meeting, ask: Ask) -> Hit:
     )
 
 
-def find(ask: Ask) -> Found:
+def find(ask: Ask) -> Found | Listing:
     qs = site_search.matching(Meeting.objects.published(), ask)
     return site_search.found(
         qs,

@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import redis
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 
@@ -205,6 +205,32 @@ class TolerantRedisCache(RedisCache):
             raise ValueError(f"Key {key!r} not found (the cache server is unavailable).")
 
         return self._tolerant("incr", lambda: RedisCache.incr(self, key, delta, version), miss)
+
+    def count(self, key: Any, seconds: int) -> int:
+        """See `count` below: the counter created if missing and counted in one round trip."""
+
+        def call() -> int:
+            made = self.make_and_validate_key(key)
+            client = self._cache.get_client(made, write=True)  # type: ignore[attr-defined]
+            pipe = client.pipeline(transaction=False)
+            pipe.set(made, 0, ex=seconds, nx=True)  # an int is stored as itself: INCR adds to it
+            pipe.incr(made)
+            return int(pipe.execute()[1])
+
+        def miss() -> int:
+            raise ValueError(f"Key {key!r} not counted (the cache server is unavailable).")
+
+        return self._tolerant("count", call, miss)
+
+
+def count(key: str, seconds: int) -> int:
+    """One more for the counter `key`, which starts at the first and lasts `seconds`: how many
+    there are now. ValueError when the cache cannot count (it is away)."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, TolerantRedisCache):
+        return backend.count(key, seconds)
+    cache.add(key, 0, timeout=seconds)
+    return cache.incr(key)
 
 
 # Every CacheVersion's key (they are module constants), and what versions_read_together read.

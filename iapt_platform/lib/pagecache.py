@@ -79,7 +79,7 @@ from django.utils import timezone, translation
 
 from iapt_platform.lib import framecache, search
 
-from .cache import versions_read_together
+from .cache import count, versions_read_together
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -133,9 +133,8 @@ def _asked_mark(name: str, words: str) -> str:
 
 def _asked(mark: str) -> int:
     """Count one more request for these words; how many there were (1: the first)."""
-    cache.add(mark, 0, ASKED_SECONDS)
     try:
-        return cache.incr(mark)
+        return count(mark, ASKED_SECONDS)
     except ValueError:  # expired just now, or the cache is away
         return 1
 

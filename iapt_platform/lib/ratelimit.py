@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from .cache import count
+
 
 def client_ip(request: HttpRequest) -> str | None:
     """The visitor's address; behind NUM_PROXIES trusted proxies, read from X-Forwarded-For."""
@@ -26,10 +28,9 @@ def client_ip(request: HttpRequest) -> str | None:
 def within_limit(key: str, *, limit: int, seconds: int) -> bool:
     """Count one more request for `key`; False once there were more than `limit` in the window
     (which starts with the first request and lasts `seconds`)."""
-    cache.add(key, 0, timeout=seconds)
     try:
-        value = cache.incr(key)
-    except ValueError:  # expired between add and incr, or the cache is away
+        value = count(key, seconds)
+    except ValueError:  # expired between add and incr (not Redis), or the cache is away
         cache.set(key, 1, timeout=seconds)
         value = 1
     return value <= limit

@@ -23,7 +23,10 @@ The merged list ranks each kind's best hits together by one score computed here 
 (title words first), so kinds whose database ranks use different weights still compare; within a
 kind, the provider's own order (PostgreSQL's rank) decides which hits are its best. A provider
 whose answer is the same for everyone may name its content's version (`version=`, a
-CacheVersion's `get`): its answer is then kept in the cache until that version changes.
+CacheVersion's `get`): its answer is then kept in the cache until that version changes. One
+whose answer depends on the reader may name both the version and its `audience=`: a function
+that puts a reader in a group of readers who all get the same answer (kept under the group's
+name and the version), or answers None for a reader whose answer is their own (never kept).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -86,7 +90,7 @@ class Found:
 class Kind:
     key: str
     label: Any  # a lazy translation
-    find: Callable[[Ask], Found]
+    find: Callable[[Ask], Found | Listing]
     list_url: Callable[
         [str], str
     ]  # the kind's own list (its filters), with the query if it takes one
@@ -94,6 +98,8 @@ class Kind:
     version: Callable[[], object] | None  # set only when every reader gets the same answer
     rebuild: Callable[[], int] | None  # rewrites every search document of the kind (a command)
     members_only: bool = False  # visitors find none (the forum's): one answer for all of them
+    # With `version`: the group of readers `user` gets the same answer as, None when their own.
+    audience: Callable[[Any], str | None] | None = None
 
 
 _kinds: dict[str, Kind] = {}
@@ -103,14 +109,15 @@ def register(
     key: str,
     *,
     label: Any,
-    find: Callable[[Ask], Found],
+    find: Callable[[Ask], Found | Listing],
     list_url: Callable[[str], str],
     order: int = 100,
     version: Callable[[], object] | None = None,
     rebuild: Callable[[], int] | None = None,
     members_only: bool = False,
+    audience: Callable[[Any], str | None] | None = None,
 ) -> None:
-    _kinds[key] = Kind(key, label, find, list_url, order, version, rebuild, members_only)
+    _kinds[key] = Kind(key, label, find, list_url, order, version, rebuild, members_only, audience)
 
 
 def visitors_version() -> str | None:
@@ -162,6 +169,41 @@ def matching(qs: QuerySet, ask: Ask) -> QuerySet:
     return search.search(qs, ask.query)
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A kind's matches to count and list (what `found` answers): the search counts and lists
+    every kind's together, in one statement on PostgreSQL, then loads each kind's page."""
+
+    qs: QuerySet
+    ask: Ask
+    order: list[Any]
+    load: Callable[[list[int]], Iterable[Any]]
+    to_hit: Callable[[Any], Hit]
+    broad_order: list[Any] | None = None
+    counted: QuerySet | None = None
+
+    def counting(self) -> QuerySet:
+        """The first COUNT_CAP + 1 matches (of the narrow rows when there are some)."""
+        return (
+            (self.qs if self.counted is None else self.counted)
+            .order_by()
+            .values("pk")[: search.COUNT_CAP + 1]
+        )
+
+    def page_ids(self, *, more: bool) -> QuerySet:
+        """The ids of the asked page: ranked (up to the cap, every match), or past the cap in the
+        broad order (from an index), else ranked among the first COUNT_CAP + 1 matches."""
+        window = slice(self.ask.offset, self.ask.offset + self.ask.limit)
+        if more and self.broad_order is not None:
+            return self.qs.order_by(*self.broad_order).values_list("pk", flat=True)[window]
+        qs = self.qs.filter(pk__in=self.counting()) if more else self.qs
+        return qs.order_by(*self.order).values_list("pk", flat=True)[window]
+
+    def answer(self, count: int, more: bool, ids: list[int]) -> Found:
+        rows = {row.pk: row for row in self.load(ids)} if ids else {}
+        return Found(count, [self.to_hit(rows[pk]) for pk in ids if pk in rows], more)
+
+
 def found(
     qs: QuerySet,
     ask: Ask,
@@ -171,8 +213,8 @@ def found(
     to_hit: Callable[[Any], Hit],
     broad_order: list[Any] | None = None,
     counted: QuerySet | None = None,
-) -> Found:
-    """Count the matches of `qs` (from `matching`) and turn the asked page into hits.
+) -> Listing:
+    """The matches of `qs` (from `matching`) to count, and the asked page of them as hits.
 
     `counted`, when given, is counted instead of `qs`: the same rows in a narrow table (a search
     listing), so that counting up to the cap reads no wide rows.
@@ -181,29 +223,54 @@ def found(
     then `load(ids)` fetches those rows with what their hits show. Past search.COUNT_CAP matches a word
     most rows share says little, and ranking every match costs a score each: `broad_order`
     (by date or name, from an index) lists them instead, as the registry's directory does."""
-    window = slice(ask.offset, ask.offset + ask.limit)
-    if counted is None and ask.limit > 0:
-        # Counted and listed in one statement: the first COUNT_CAP + 1 matches found, in their
-        # order. Up to the cap they are every match, in the order the page's own query gives;
-        # past it the count is the cap and the broad order lists them again (as before: ranking
-        # stops at COUNT_CAP + 1 rows).
-        first = qs.order_by().values("pk")[: search.COUNT_CAP + 1]
-        ranked = list(qs.filter(pk__in=first).order_by(*order).values_list("pk", flat=True))
-        more = len(ranked) > search.COUNT_CAP
-        count = min(len(ranked), search.COUNT_CAP)
-        if not more or broad_order is None:
-            ids = ranked[window] if ask.offset < count else []
-            rows = {row.pk: row for row in load(ids)} if ids else {}
-            return Found(count, [to_hit(rows[pk]) for pk in ids if pk in rows], more)
-    else:
-        count, more = search.capped_count(qs if counted is None else counted)
-    if not count or ask.limit <= 0:
-        return Found(count, more=more)
-    if broad_order is not None and more:
-        order = broad_order
-    ids = list(qs.order_by(*order).values_list("pk", flat=True)[window])
-    rows = {row.pk: row for row in load(ids)}
-    return Found(count, [to_hit(rows[pk]) for pk in ids if pk in rows], more)
+    return Listing(qs, ask, order, load, to_hit, broad_order, counted)
+
+
+def _listed(listings: dict[str, Listing]) -> dict[str, Found]:
+    """Every listing's count and page: on PostgreSQL every count and every page's ids in one
+    statement (a page's order chosen by its count in the statement), then each page's rows."""
+    if not listings:
+        return {}
+    if not search.is_postgres():
+        answers = {}
+        for key, listing in listings.items():
+            n = listing.counting().count()
+            more = n > search.COUNT_CAP
+            ids = list(listing.page_ids(more=more)) if listing.ask.limit > 0 and n else []
+            answers[key] = listing.answer(min(n, search.COUNT_CAP), more, ids)
+        return answers
+    counts, pages, count_params, page_params = [], [], [], []
+    for i, listing in enumerate(listings.values()):
+        sql, params = _sql(listing.counting())
+        counts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted) AS n{i}")  # noqa: S608
+        count_params += params
+        if listing.ask.limit <= 0:
+            pages.append(f"n{i}, NULL")
+            continue
+        within, params = _sql(listing.page_ids(more=False))
+        past, past_params = _sql(listing.page_ids(more=True))
+        # Uncorrelated, each branch is run only when chosen (none for a kind without matches).
+        pages.append(
+            f"n{i}, CASE WHEN n{i} = 0 THEN NULL WHEN n{i} > %s THEN ARRAY({past}) "
+            f"ELSE ARRAY({within}) END"
+        )
+        page_params += [search.COUNT_CAP, *past_params, *params]
+    # The statements are the ORM's, their values parameters; OFFSET 0 keeps the counts from
+    # being folded into the outer select (each would then be run once per use).
+    statement = f"SELECT {', '.join(pages)} FROM (SELECT {', '.join(counts)} OFFSET 0) AS counts"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*page_params, *count_params])
+        row = cursor.fetchone()
+    answers = {}
+    for i, (key, listing) in enumerate(listings.items()):
+        n, ids = row[2 * i], row[2 * i + 1] or []
+        answers[key] = listing.answer(min(n, search.COUNT_CAP), n > search.COUNT_CAP, ids)
+    return answers
+
+
+def _sql(qs: QuerySet) -> tuple[str, list[Any]]:
+    sql, params = qs.query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
 
 
 def ordered_by_rank(qs: QuerySet, *then: Any) -> list[Any]:
@@ -388,11 +455,20 @@ class Item:
     snippet: SafeString
 
 
-def _cache_key(kind: Kind, ask: Ask) -> str:
+def _cache_key(kind: Kind, ask: Ask) -> str | None:
+    """Where the kind's answer to `ask` is kept; None when it is not (no version, or a reader
+    whose answer is their own)."""
+    if kind.version is None:
+        return None
+    group: str | None = ""
+    if kind.audience is not None:
+        group = kind.audience(ask.user)
+        if group is None:
+            return None
     words = hashlib.sha256(" ".join(ask.terms).encode()).hexdigest()[:24]
     return (
-        f"site-search:{kind.key}:{kind.version()}:{ask.language}:{words}"  # type: ignore[misc]
-        f":{ask.offset}:{ask.limit}"
+        f"site-search:{kind.key}{':' if group else ''}{group}:{kind.version()}:{ask.language}"
+        f":{words}:{ask.offset}:{ask.limit}"
     )
 
 
@@ -400,17 +476,30 @@ def _ask_all(asks: dict[str, tuple[Kind, Ask]]) -> dict[str, Found]:
     """Each kind's answer to its ask: those kept read in one round trip (their versions in another),
     the others found and kept in one more."""
     with versions_read_together():
-        keys = {key: _cache_key(kind, ask) for key, (kind, ask) in asks.items() if kind.version}
+        keys = {
+            key: kept_at
+            for key, (kind, ask) in asks.items()
+            if (kept_at := _cache_key(kind, ask)) is not None
+        }
     kept = cache.get_many(list(keys.values())) if keys else {}
     answers: dict[str, Found] = {}
     to_keep: dict[str, Found] = {}
+    listings: dict[str, Listing] = {}
     for key, (kind, ask) in asks.items():
         answer = kept.get(keys[key]) if key in keys else None
         if answer is None:
             answer = kind.find(ask)
+            if isinstance(answer, Listing):
+                listings[key] = answer
+                continue
             if key in keys:
                 to_keep[keys[key]] = answer
         answers[key] = answer
+    for key, answer in _listed(listings).items():
+        answers[key] = answer
+        if key in keys:
+            to_keep[keys[key]] = answer
+    answers = {key: answers[key] for key in asks}  # in the kinds' order
     if to_keep:
         cache.set_many(to_keep, CACHE_SECONDS)
     return answers

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib import search, site_search
-from iapt_platform.lib.site_search import Ask, Found, Hit
+from iapt_platform.lib.site_search import Ask, Found, Hit, Listing
 from initiatives.selectors import registry_version
 
 from . import selectors
@@ -89,7 +89,7 @@ def _project_hit(project: Project, ask: Ask) -> Hit:
     )
 
 
-def find_posts(ask: Ask) -> Found:
+def find_posts(ask: Ask) -> Found | Listing:
     qs = site_search.matching(CollaborationPost.objects.live(), ask)
     return site_search.found(
         qs,
@@ -110,7 +110,7 @@ def find_posts(ask: Ask) -> Found:
     )
 
 
-def find_projects(ask: Ask) -> Found:
+def find_projects(ask: Ask) -> Found | Listing:
     qs = site_search.matching(Project.objects.published(), ask)
     return site_search.found(
         qs,

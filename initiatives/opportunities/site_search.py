@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from iapt_platform.lib import search, site_search
-from iapt_platform.lib.site_search import Ask, Found, Hit
+from iapt_platform.lib.site_search import Ask, Found, Hit, Listing
 from iapt_platform.lib.translated import LANGUAGE_CODES
 from initiatives.selectors import registry_version
 
@@ -66,7 +66,7 @@ def _hit(opportunity: Opportunity, ask: Ask) -> Hit:
     )
 
 
-def find(ask: Ask) -> Found:
+def find(ask: Ask) -> Found | Listing:
     # What a visitor may see in the list: published and not closed (open, or opening later).
     qs = site_search.matching(Opportunity.objects.current(), ask)
     return site_search.found(
