@@ -288,18 +288,17 @@ def test_reading_threads_registers_no_version_per_thread(forum):
 def test_a_reply_renders_only_itself_the_thread_s_other_posts_stay_kept(
     forum, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from community.views import forum as views
+    from community.views import posts as views
 
     f = forum
     rendered: list[str] = []
-    render = views.render_to_string
+    render = views._Page.post
 
-    def counting(template, context=None, *args, **kwargs):
-        if template == "community/partials/post.html":
-            rendered.append(context["post"].body)
-        return render(template, context, *args, **kwargs)
+    def counting(self, post, body_html):
+        rendered.append(post.body)
+        return render(self, post, body_html)
 
-    monkeypatch.setattr(views, "render_to_string", counting)
+    monkeypatch.setattr(views._Page, "post", counting)
     with django_capture_on_commit_callbacks(execute=True):
         services.post_reply(user=f["raul"], thread=f["topic"], body="Second reply text")
     page = shown(f["clients"]["lena"], f["page"])
