@@ -168,26 +168,27 @@ def test_sharing_across_languages_leaks_no_reader_s_controls_or_marks(forum):
     topic, reply, clients = f["topic"], f["reply"], f["clients"]
     moderator = _posts(clients["moderator"], topic, "es")  # kept first, in Spanish
     assert "Ocultar</a>" in moderator and "Marcar como respuesta" in moderator
+    asker = _posts(clients["ana"], topic, "pt-br")  # then the asker's, in Portuguese
+    assert "Marcar como resposta" in asker and "Ocultar</a>" not in asker
+
+    def others_see_none_of_it() -> None:
+        for name in ("tom", "lena", "joao"):
+            page = _posts(clients[name], topic, READERS[name][0])
+            for control in ("Hide</a>", "Ocultar</a>", "Mark as the answer", "Marcar como res"):
+                assert control not in page, (name, control)
+            for mark in ('aria-pressed="true"', "flagged", "reportó", "sinalizou"):
+                assert mark not in page, (name, mark)
+            for count in ("1 flag", "1 report", "1 sinaliza"):
+                assert count not in page, (name, count)
+
+    others_see_none_of_it()
     services.post_toggle_useful(user=f["ana"], post=reply)
     services.post_flag(user=f["ana"], post=reply, reason="spam")
     asker = _posts(clients["ana"], topic, "pt-br")
-    assert "Marcar como resposta" in asker
     assert "Você sinalizou esta mensagem" in asker
     assert 'aria-pressed="true">Útil (1)' in asker
-    for name in ("tom", "lena", "joao"):
-        page = _posts(clients[name], topic, READERS[name][0])
-        for control in ("Hide</a>", "Ocultar</a>", "Mark as the answer", "Marcar como res"):
-            assert control not in page, (name, control)
-        for mark in (
-            'aria-pressed="true"',
-            "flagged",
-            "reportó",
-            "sinalizou",
-            "1 flag",
-            "1 report",
-            "1 sinaliza",
-        ):
-            assert mark not in page, (name, mark)
+    assert "1 reporte" in _posts(clients["moderator"], topic, "es")
+    others_see_none_of_it()
     assert "Useful (1)" in _posts(clients["tom"], topic, "en")
 
 
