@@ -40,6 +40,8 @@ from django.utils import formats, timezone, translation
 from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
 from django.utils.html import escape
 
+from . import languages
+
 HOLE = re.compile(r"(hole[0-9a-f]{20})([a-z])([A-Za-z0-9_=-]*)\.")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -148,8 +150,8 @@ def fill(html: str, marks: Iterable[str], *, labels: Mapping[str, Any], token: s
     """`html` with the holes of `marks` filled for the reader: the active language and time
     zone, their CSRF `token`."""
     marks = frozenset(marks)
-    language = translation.get_language()
-    prefix = "" if language == settings.LANGUAGE_CODE else f"{language}/"
+    script = get_script_prefix()
+    prefix = languages.with_prefix(script, translation.get_language()).removeprefix(script)
     done: dict[tuple[str, str], str] = {}
     dates = _Dates()
 
