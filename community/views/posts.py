@@ -322,7 +322,9 @@ def _bodies(posts: list[Post], links: dict[str, str], marks: holes.Holes) -> dic
         mentions[post.pk] = sorted(
             (h, links[h]) for h in mentioned_handles(post.body) if h in links
         )
-        digest = hashlib.blake2b(repr((post.body, mentions[post.pk])).encode(), digest_size=16)
+        # The mentions first: a list's repr ends where it closes, so no two pairs make one text.
+        digest = hashlib.blake2b(repr(mentions[post.pk]).encode(), digest_size=16)
+        digest.update(post.body.encode())
         keys[post.pk] = f"community:body:{digest.hexdigest()}"
     kept = cache.get_many(list(set(keys.values())))
     fresh: dict[str, str] = {}
