@@ -114,6 +114,7 @@ class _Dates:
             for n, piece in enumerate(re_formatchars.split(fmt))
             if piece
         ]
+        self.zone = timezone.get_current_timezone()
         self.moments: dict[str, datetime] = {}
         self.parts: dict[tuple, str] = {}
 
@@ -121,7 +122,7 @@ class _Dates:
         found = self.moments.get(payload)
         if found is None:
             moment = EPOCH + timedelta(microseconds=int(payload))
-            found = self.moments[payload] = timezone.localtime(moment)
+            found = self.moments[payload] = moment.astimezone(self.zone)
         return found
 
     def shown(self, payload: str) -> str:
@@ -152,16 +153,15 @@ def fill(html: str, marks: Iterable[str], *, labels: Mapping[str, Any], token: s
     marks = frozenset(marks)
     script = get_script_prefix()
     prefix = languages.with_prefix(script, translation.get_language()).removeprefix(script)
-    done: dict[tuple[str, str], str] = {}
+    done: dict[str, str] = {}  # each hole's text, once
     dates = _Dates()
 
     def one(found: re.Match) -> str:
-        if found.group(1) not in marks:
-            return found.group(0)
-        kind, payload = found.group(2), found.group(3)
-        text = done.get((kind, payload))
+        whole = found.group(0)
+        text = done.get(whole)
         if text is None:
-            text = done[kind, payload] = _filled(kind, payload)
+            mark, kind, payload = found.groups()
+            text = done[whole] = _filled(kind, payload) if mark in marks else whole
         return text
 
     def _filled(kind: str, payload: str) -> str:
