@@ -342,13 +342,13 @@ def post_extras(posts: list[Post]) -> None:
         post.earlier = earlier.get(post.pk, [])  # type: ignore[attr-defined]
 
 
-# A thread page keeps each post rendered, shared by every reader who sees it alike
-# (community/views/forum.py): keyed by what its row says (text, state, counts, the reader's own
-# marks, the thread's state it shows) and by two versions for what the row does not: the
-# thread's attachments and edit histories (`fragments_version`: any save or deletion of either)
-# and the people's (names shown, handles linked: any change to a profile or an account but a
-# sign-in). A reply, a reaction, a flag or a moderator's decision changes only the rows they
-# touch: the thread's other posts stay kept.
+# A thread page keeps each post rendered, shared by every reader who sees it alike in any
+# language and time zone (community/views/posts.py): keyed by what its row says (text, state,
+# counts, the reader's own marks, the thread's state it shows) and by two versions for what the
+# row does not: the thread's attachments and edit histories (`fragments_version`: any save or
+# deletion of either) and the people's (names shown, handles linked: any change to a profile or
+# an account but a sign-in). A reply, a reaction, a flag or a moderator's decision changes only
+# the rows they touch: the thread's other posts stay kept.
 PEOPLE = CacheVersion("community:people-version")
 
 
