@@ -328,7 +328,7 @@ def _bodies(posts: list[Post], links: dict[str, str], marks: holes.Holes) -> dic
         keys[post.pk] = f"community:body:{digest.hexdigest()}"
     kept = cache.get_many(list(set(keys.values())))
     fresh: dict[str, str] = {}
-    bodies = {}
+    bodies: dict[int, str] = {}
     for post in posts:
         html = kept.get(keys[post.pk]) or fresh.get(keys[post.pk])
         if html is None:
