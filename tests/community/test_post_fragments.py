@@ -19,7 +19,6 @@ from django.utils import formats, timezone, translation
 
 from community import services
 from community.models import Attachment, Post, PostRevision
-from community.views import posts as post_views
 from tests.factories import UserFactory
 
 from . import factories
@@ -89,33 +88,21 @@ def _posts(client: Client, topic, language: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "token", posts)
 
 
-@pytest.fixture
-def rendered(monkeypatch) -> list[int]:
-    """The posts written from now on (those not found kept)."""
-    written: list[int] = []
-    write = post_views._Page.post
-
-    def counting(self, post, body_html):
-        written.append(post.pk)
-        return write(self, post, body_html)
-
-    monkeypatch.setattr(post_views._Page, "post", counting)
-    return written
-
-
 def _shown(moment: datetime, language: str, zone: str, format_name: str) -> str:
     """The date as the `date` filter writes it for this reader."""
     with translation.override(language), timezone.override(ZoneInfo(zone)):
         return formats.date_format(timezone.localtime(moment), format_name)
 
 
-def test_posts_kept_for_one_reader_show_in_each_other_reader_s_language_and_zone(forum, rendered):
+def test_posts_kept_for_one_reader_show_in_each_other_reader_s_language_and_zone(
+    forum, written_posts
+):
     f = forum
     seen = {"lena": _posts(f["clients"]["lena"], f["topic"], "es")}
-    assert len(rendered) == 2  # the opening post and the reply, once
+    assert len(written_posts) == 2  # the opening post and the reply, once
     for name in ("tom", "joao"):
         seen[name] = _posts(f["clients"][name], f["topic"], READERS[name][0])
-    assert len(rendered) == 2  # nothing written again for the other languages and zones
+    assert len(written_posts) == 2  # nothing written again for the other languages and zones
 
     reply, pdf = f["reply"], f["pdf"]
     for name, (language, zone) in READERS.items():
@@ -148,7 +135,9 @@ def test_posts_kept_for_one_reader_show_in_each_other_reader_s_language_and_zone
     assert "editada por Mónica Moderadora" in seen["joao"]
 
 
-def test_a_page_of_kept_posts_is_the_page_rendered_for_its_reader_from_nothing(forum, rendered):
+def test_a_page_of_kept_posts_is_the_page_rendered_for_its_reader_from_nothing(
+    forum, written_posts
+):
     f = forum
     order = ["lena", "tom", "joao", "lena"]
     from_kept = {}
@@ -156,11 +145,11 @@ def test_a_page_of_kept_posts_is_the_page_rendered_for_its_reader_from_nothing(f
         cache.clear()
         _posts(f["clients"][first], f["topic"], READERS[first][0])
         from_kept[name] = _posts(f["clients"][name], f["topic"], READERS[name][0])
-    written = len(rendered)
+    written = len(written_posts)
     for name, page in from_kept.items():
         cache.clear()
         assert _posts(f["clients"][name], f["topic"], READERS[name][0]) == page
-    assert written == 6 and len(rendered) == 12  # the comparison read them from nothing
+    assert written == 6 and len(written_posts) == 12  # the comparison read them from nothing
 
 
 def test_sharing_across_languages_leaks_no_reader_s_controls_or_marks(forum):
