@@ -20,7 +20,6 @@ from django.db.models import (
     Subquery,
     Value,
     Window,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -328,23 +327,29 @@ def thread_post_count(*, user: Any, thread: Thread) -> int:
 
 
 def post_extras(posts: list[Post]) -> None:
-    """Load the attachments and edit history of these posts (two queries)."""
-    prefetch_related_objects(
-        posts,
-        Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
-        Prefetch(
-            "revisions", queryset=PostRevision.objects.select_related("editor").order_by("-id")
-        ),
-    )
+    """Each post's attachments (`files`, in the order sent) and edit history (`earlier`, the
+    latest edit first), one query each, the second only when one of the posts was edited (an
+    edit writes `edited_at` with its history: services.post_edit)."""
+    files: dict[int, list[Attachment]] = {post.pk: [] for post in posts}
+    for attachment in Attachment.objects.filter(post__in=list(files)).order_by("id"):
+        files[attachment.post_id].append(attachment)
+    earlier: dict[int, list[PostRevision]] = {post.pk: [] for post in posts if post.edited_at}
+    if earlier:
+        revisions = PostRevision.objects.filter(post__in=list(earlier)).select_related("editor")
+        for revision in revisions.order_by("-id"):
+            earlier[revision.post_id].append(revision)
+    for post in posts:
+        post.files = files[post.pk]  # type: ignore[attr-defined]
+        post.earlier = earlier.get(post.pk, [])  # type: ignore[attr-defined]
 
 
-# A thread page keeps each post rendered, shared by every reader who sees it alike
-# (community/views/forum.py): keyed by what its row says (text, state, counts, the reader's own
-# marks, the thread's state it shows) and by two versions for what the row does not: the
-# thread's attachments and edit histories (`fragments_version`: any save or deletion of either)
-# and the people's (names shown, handles linked: any change to a profile or an account but a
-# sign-in). A reply, a reaction, a flag or a moderator's decision changes only the rows they
-# touch: the thread's other posts stay kept.
+# A thread page keeps each post rendered, shared by every reader who sees it alike in any
+# language and time zone (community/views/posts.py): keyed by what its row says (text, state,
+# counts, the reader's own marks, the thread's state it shows) and by two versions for what the
+# row does not: the thread's attachments and edit histories (`fragments_version`: any save or
+# deletion of either) and the people's (names shown, handles linked: any change to a profile or
+# an account but a sign-in). A reply, a reaction, a flag or a moderator's decision changes only
+# the rows they touch: the thread's other posts stay kept.
 PEOPLE = CacheVersion("community:people-version")
 
 

@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from iapt_platform.accounts import roles
 from iapt_platform.lib.downloads import file_download
 from iapt_platform.lib.http import AuthenticatedRequest
-from iapt_platform.lib.markdown import mentioned_handles, render_markdown
-from iapt_platform.lib.pagecache import cache_page_for_visitors, csrf_token_of, reader_answer
+from iapt_platform.lib.pagecache import cache_page_for_visitors, reader_answer
 
 from .. import selectors, services
 from ..forms import EditForm, FlagForm, ReplyForm, SearchForm, ThreadForm
 from ..models import Attachment, Category, MemberProfile, Post, Thread, Watch
 from .common import member_required
+from .posts import posts_html
 
 RATE_LIMITED = 429
 
@@ -301,7 +296,7 @@ def thread_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "category": thread.category,
             "form": form,
             "closed_reason": closed_reason,
-            "posts_html": _posts_html(
+            "posts_html": posts_html(
                 request,
                 posts=shown,
                 context=shared,
@@ -330,123 +325,6 @@ def _page_of_posts(request: AuthenticatedRequest, posts, *, thread: Thread, last
             return page
     paginator.count = selectors.thread_post_count(user=request.user, thread=thread)
     return paginator.get_page(paginator.num_pages if last else number)
-
-
-POST_SECONDS = 24 * 3600  # kept under versions: the timeout only bounds the memory
-
-
-def _post_state(post: Post, context: dict) -> str:
-    """Everything in a post's row and in the reader's situation that its rendering shows (the
-    rest is in `selectors.post_fragment_version`): readers in the same situation share it."""
-    thread, user = context["thread"], context["user"]
-    state = (
-        post.body,
-        post.language,
-        post.author_id,
-        post.status,
-        post.hidden,
-        post.is_opening,
-        post.edited_at,
-        post.created_at,
-        post.useful_count,  # type: ignore[attr-defined]
-        post.found_useful,  # type: ignore[attr-defined]
-        post.flagged_by_me,  # type: ignore[attr-defined]
-        getattr(post, "open_flags", None),
-        post.author_id == user.pk,
-        thread.accepted_answer_id == post.pk,
-        thread.is_question,
-        thread.locked,
-        context["can_reply"],
-        context["is_moderator"],
-        context["is_asker"],
-        context["page"].number,
-    )
-    return hashlib.blake2b(repr(state).encode(), digest_size=12).hexdigest()
-
-
-def _posts_html(
-    request: AuthenticatedRequest, *, posts: list[Post], context: dict, version: str | None = None
-) -> str:
-    """The page's posts, each rendered once for every reader who sees it alike and kept: one
-    cache read for the page; Markdown, attachments, edit history and mentions only for the
-    posts not kept yet. The forms' CSRF token is a placeholder in what is kept (as in the
-    visitors' page cache), the reader's own put in its place."""
-    if version is None:
-        version = selectors.post_fragment_version(thread_id=context["thread"].pk)
-    where = f"{translation.get_language()}:{timezone.get_current_timezone_name()}"
-    keys = {
-        post.pk: f"community:post:{post.pk}:{version}:{where}:{_post_state(post, context)}"
-        for post in posts
-    }
-    kept = cache.get_many(list(keys.values()))
-    missing = [post for post in posts if keys[post.pk] not in kept]
-    if missing:
-        selectors.post_extras(missing)
-        links = selectors.mention_links(posts=missing)
-        _bodies(missing, links)
-        _addresses(missing)
-        placeholder = f"csrf-{secrets.token_urlsafe(18)}"
-        fresh = {
-            keys[post.pk]: (
-                render_to_string(
-                    "community/partials/post.html",
-                    {**context, "post": post, "mention_links": links, "csrf_token": placeholder},
-                ),
-                placeholder,
-            )
-            for post in missing
-        }
-        cache.set_many(fresh, POST_SECONDS)
-        kept.update(fresh)
-    token = csrf_token_of(request)  # the placeholder while the whole page is rendered to be kept
-    parts = []
-    for post in posts:
-        html, placeholder = kept[keys[post.pk]]
-        parts.append(html.replace(placeholder, token))
-    return mark_safe("".join(parts))  # noqa: S308 (templates' output; posts through the sanitiser)
-
-
-_POST_ADDRESSES = ("post", "post_useful", "post_accept", "post_flag", "post_edit", "post_moderate")
-_MARK = "987654321"
-
-
-def _addresses(posts: list[Post]) -> None:
-    """Each post's addresses (`post.urls`) and its id as text (`post.pid`), each address
-    reversed once per page rather than once per post: `{% url %}` and the localisation of a
-    number were most of what a post cost to render."""
-    patterns = {name: reverse(f"community:{name}", args=[_MARK]) for name in _POST_ADDRESSES}
-    member = reverse("community:member", args=[f"m{_MARK}"])
-    for post in posts:
-        pid = str(post.pk)
-        urls = {name: url.replace(f"/{_MARK}/", f"/{pid}/") for name, url in patterns.items()}
-        try:
-            handle = post.author.member_profile.handle if post.author else None  # type: ignore[attr-defined]
-        except MemberProfile.DoesNotExist:
-            handle = None
-        if handle:
-            urls["member"] = member.replace(f"/m{_MARK}/", f"/{handle}/")
-        post.pid, post.urls = pid, urls  # type: ignore[attr-defined]
-
-
-def _bodies(posts: list[Post], links: dict[str, str]) -> None:
-    """Each post's text as HTML (`body_html`), kept by what it is made of: its Markdown and the
-    addresses of the members it mentions (which carry the language). The same for every reader,
-    page and version: a post shown again in another language, or after a change elsewhere in
-    its thread, is not parsed and sanitised again."""
-    keys = {}
-    for post in posts:
-        mentions = sorted((h, links[h]) for h in mentioned_handles(post.body) if h in links)
-        digest = hashlib.blake2b(repr((post.body, mentions)).encode(), digest_size=16)
-        keys[post.pk] = f"community:body:{digest.hexdigest()}"
-    kept = cache.get_many(list(set(keys.values())))
-    fresh: dict[str, str] = {}
-    for post in posts:
-        html = kept.get(keys[post.pk]) or fresh.get(keys[post.pk])
-        if html is None:
-            html = fresh[keys[post.pk]] = str(render_markdown(post.body, mention_links=links))
-        post.body_html = mark_safe(html)  # type: ignore[attr-defined]  # noqa: S308 (sanitised)
-    if fresh:
-        cache.set_many(fresh, POST_SECONDS)
 
 
 @require_POST

@@ -71,3 +71,19 @@ def pdf_bytes() -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+@pytest.fixture
+def written_posts(monkeypatch) -> list[int]:
+    """The ids of the posts a thread page writes from now on (those it found kept are not)."""
+    from community.views import posts as post_views
+
+    written: list[int] = []
+    write = post_views._Page.post
+
+    def counting(self, post, body_html):
+        written.append(post.pk)
+        return write(self, post, body_html)
+
+    monkeypatch.setattr(post_views._Page, "post", counting)
+    return written

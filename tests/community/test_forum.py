@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from community import selectors, services
 from community.models import Attachment, Notification, Post, PostRevision, Reaction, Thread, Watch
@@ -349,15 +350,24 @@ def _fill(thread, authors, count):
     services.thread_refresh(thread=thread)  # its reply count, as each reply keeps it
 
 
+def _edited(post: Post) -> None:
+    """An earlier version of the post, as an edit leaves it (services.post_edit)."""
+    PostRevision.objects.create(post=post, body="antes", editor=post.author)
+    Post.objects.filter(pk=post.pk).update(edited_at=timezone.now())
+
+
 def test_the_thread_page_uses_a_fixed_number_of_queries(client_for, alice, bruno, carla):
     small = factories.thread(alice, title="Pequeño")
     large = factories.thread(alice, title="Grande")
     authors = [alice, bruno, carla]
     _fill(small, authors, 10)
     _fill(large, authors, 500)
-    for post in list(small.posts.all()[:3]) + list(large.posts.all()[:3]):
+    # Edited, with files, found useful: the first posts of each thread, the last of the large
+    # one (its eleventh page).
+    edited = [*small.posts.all()[:3], *large.posts.all()[:3], large.posts.last()]
+    for post in edited:
         Reaction.objects.create(post=post, user=carla)
-        PostRevision.objects.create(post=post, body="antes", editor=post.author)
+        _edited(post)
         Attachment.objects.create(
             post=post,
             file="community/attachments/x.png",
@@ -433,7 +443,7 @@ def test_a_kept_thread_page_asks_only_for_the_reader_s_own_parts(client_for, ali
     _fill(thread, [alice, bruno], 20)
     factories.post(thread, alice, "Thank you @bruno")
     for post in thread.posts.all()[:3]:
-        PostRevision.objects.create(post=post, body="antes", editor=post.author)
+        _edited(post)
     client = client_for(bruno)
     cache.clear()
     client.get(reverse("community:index"))  # the session and permission caches
