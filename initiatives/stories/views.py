@@ -90,8 +90,7 @@ def _render_story(request: HttpRequest, story: Story, *, preview: bool) -> HttpR
             "story": story,
             "reading": reading,
             "blocks": blocks,
-            "show_blocks": story.kind == Story.Kind.INTERVIEW
-            or bool(story.pk and story.blocks.exists()),
+            "show_blocks": story.kind == Story.Kind.INTERVIEW or bool(blocks),
             "gallery": gallery,
             "initiatives": getattr(story, "public_initiatives", []),
             "related": [] if preview else selectors.story_related(story=story),

@@ -30,7 +30,9 @@ BEFORE = {
     # 2 to 4 (tests/initiatives/test_page_miss.py).
     "initiatives:detail": 12,
     "stories:list": 5,
-    "stories:detail": 7,
+    # Its pictures, interview blocks and initiatives asked only when its own query found some,
+    # its related stories in one query (was 7).
+    "stories:detail": 4,
     "opportunities:list": 6,
     "opportunities:detail": 4,
     "library:index": 8,  # its counts without filters from the kept facet counts (was 14)
