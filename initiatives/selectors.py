@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.http import QueryDict
 from django.urls import reverse
@@ -129,28 +130,39 @@ def initiative_shows(initiative: Any, part: str) -> bool:
 
 
 def initiative_for_public_page(*, slug: str, reader: Any = None) -> Initiative | None:
-    """The published initiative and its programme, in one query; with a signed-in `reader`,
-    also whether they manage it (`manages`, as `initiative_managed_by` answers). Its page reads
-    the rest with `initiative_page_parts` (not needed when a kept copy is found)."""
-    found = Initiative.objects.published().select_related("programme").filter(slug=slug)
+    """The published initiative, its programme and the ids of its sectors, in one query; with a
+    signed-in `reader`, also whether they manage it (`manages`, as `initiative_managed_by`
+    answers). Its page reads the rest with `initiative_page_parts` (not needed when a kept copy
+    is found), its sectors among them, from the kept map of sectors."""
+    found = (
+        Initiative.objects.published()
+        .select_related("programme")
+        .filter(slug=slug)
+        .annotate(sector_ids=RawSQL(_sector_ids_sql(f'"{_INITIATIVE}"'), ()))  # noqa: S611 (fixed text)
+    )
     if reader is not None:
         found = found.annotate(manages=_manages(reader))
     return found.first()
 
 
 def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
-    """What an initiative's page shows besides its own row: its sectors (one query), whether
-    other apps have anything for it (`initiative_shows`), and its related initiatives, the
-    kept parts read in one cache call (the database asked only for those not kept)."""
-    if "sectors" not in getattr(initiative, "_prefetched_objects_cache", {}):
+    """What an initiative's page shows besides its own row: its sectors (the ids its row was
+    read with, the sectors from the kept map of them), whether other apps have anything for it
+    (`initiative_shows`), and its related initiatives, the kept parts read in one cache call (the
+    database asked only for those not kept)."""
+    if hasattr(initiative, "sector_ids"):  # read with its row
+        sector_ids = _parsed_ids(initiative.sector_ids)
+    else:
         prefetch_related_objects([initiative], _sectors_prefetch())
+        sector_ids = [s.pk for s in initiative.sectors.all()]
     with versions_read_together():  # one round trip (none inside a kept page's request)
         keys = {
             part: f"initiatives:page-part:{part}:{kept.version()}"
             for part, kept in _PAGE_PARTS.items()
         }
-        related_key = _related_key(initiative)
-    found = cache.get_many([*keys.values(), *related_key])
+        related_key = _related_key(initiative, sector_ids)
+        sectors_key = f"initiatives:sectors:{registry_version()}"
+    found = cache.get_many([*keys.values(), sectors_key, *related_key])
     missing = {}
     for part, key in keys.items():
         ids: frozenset[int] | bool | None = found.get(key)
@@ -159,7 +171,14 @@ def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
             ids = missing[key] = frozenset(listed) if len(listed) <= PARTS_MOST else False
         shows = not isinstance(ids, frozenset) or initiative.pk in ids
         setattr(initiative, f"shows_{part}", shows)
-    cards, kept = _related_cards(initiative, related_key, found)
+    sectors = found.get(sectors_key)
+    if sectors is None:
+        sectors = missing[sectors_key] = {
+            sector.pk: sector for sector in Sector.objects.order_by("order", "name")
+        }
+    if "sectors" not in getattr(initiative, "_prefetched_objects_cache", {}):
+        _set_sectors(initiative, [sectors[pk] for pk in sector_ids if pk in sectors])
+    cards, kept = _related_cards(initiative, sector_ids, related_key, sectors, found)
     missing.update(kept)
     if missing:
         cache.set_many(missing, PARTS_SECONDS)
@@ -195,8 +214,11 @@ def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initia
     return initiatives_in_order([row[0] for row in _related_rows(initiative, limit)])
 
 
-def _related_rows(initiative: Initiative, limit: int) -> list[tuple[int, str, str, str]]:
-    """(id, slug, name, country) of the initiative's related initiatives, in one query.
+def _related_rows(
+    initiative: Initiative, limit: int, sector_ids: list[int] | None = None
+) -> list[tuple[int, str, str, str, str | None]]:
+    """(id, slug, name, country, the ids of its sectors as `_sector_ids_sql` gives them) of the
+    initiative's related initiatives, in one query.
 
     Its cost does not grow with the registry: no count over a sector. For each set of the
     initiative's sectors (each sector, each pair, the three), the first `limit` initiatives of
@@ -207,7 +229,8 @@ def _related_rows(initiative: Initiative, limit: int) -> list[tuple[int, str, st
     initiative of more than three sectors combines its first three; the others count singly.)
     Written as SQL once (the same text for PostgreSQL and SQLite): composed by the ORM it cost
     more to build than to run (seven ranges, each with its EXISTS)."""
-    sector_ids = [s.pk for s in initiative.sectors.all()]
+    if sector_ids is None:
+        sector_ids = [s.pk for s in initiative.sectors.all()]
     if not sector_ids:
         return []
     # Each an index range read in name order up to its LIMIT, probing the other sectors' rows.
@@ -231,7 +254,8 @@ def _related_rows(initiative: Initiative, limit: int) -> list[tuple[int, str, st
     # The listing may trail an edit by a moment: the initiatives themselves are checked again.
     marks = ", ".join(["%s"] * len(sector_ids))
     sql = (
-        f"SELECT i.id, i.slug, i.name, i.country FROM {_INITIATIVE} i"  # noqa: S608 (fixed text)
+        f"SELECT i.id, i.slug, i.name, i.country, {_sector_ids_sql('i')}"  # noqa: S608 (fixed)
+        f" FROM {_INITIATIVE} i"
         f" JOIN {_INITIATIVE_SECTORS} s ON s.initiative_id = i.id"
         f" WHERE i.id IN ({' UNION '.join(ranges)}) AND s.sector_id IN ({marks})"
         " AND i.country <> %s AND i.status = %s AND i.revision_of_id IS NULL"
@@ -249,17 +273,37 @@ _INITIATIVE = Initiative._meta.db_table
 _INITIATIVE_SECTORS = Initiative.sectors.through._meta.db_table
 
 
-def _sector_ids_of(ids: list[int]) -> dict[int, list[int]]:
-    """The sector ids of these initiatives, each in the sectors' order, in one query."""
-    found: dict[int, list[int]] = {pk: [] for pk in ids}
-    links = (
-        Initiative.sectors.through.objects.filter(initiative_id__in=ids)
-        .order_by("sector__order", "sector__name")
-        .values_list("initiative_id", "sector_id")
+_SECTOR = Sector._meta.db_table
+
+
+def _sector_ids_sql(alias: str) -> str:
+    """SQL of the ids of the sectors of the initiative `alias`.id in the sectors' order (by
+    order, then name), as one text "3,14,15" (NULL for none): an initiative's sectors read in its
+    own query, the sectors themselves from the kept map (`initiatives:sectors:<version>`)."""
+    rows = (
+        f"FROM {_INITIATIVE_SECTORS} x JOIN {_SECTOR} y ON y.id = x.sector_id"
+        f" WHERE x.initiative_id = {alias}.id"
     )
-    for initiative_id, sector_id in links:
-        found[initiative_id].append(sector_id)
-    return found
+    order = 'ORDER BY y."order", y.name'
+    if connection.vendor == "postgresql":
+        return f"(SELECT string_agg(x.sector_id::text, ',' {order}) {rows})"
+    return f"(SELECT group_concat(sector_id) FROM (SELECT x.sector_id {rows} {order}))"  # noqa: S608
+
+
+def _parsed_ids(text: str | None) -> list[int]:
+    """The ids in `_sector_ids_sql`'s text ([] for NULL: no sector)."""
+    return [int(pk) for pk in text.split(",") if pk] if text else []
+
+
+def _set_sectors(initiative: Initiative, sectors: list[Sector]) -> None:
+    """`initiative.sectors.all()` answers `sectors` without a query, as a prefetch leaves it."""
+    found = initiative.sectors.all()
+    found._result_cache = sectors
+    found._prefetch_done = True
+    initiative._prefetched_objects_cache = {
+        **getattr(initiative, "_prefetched_objects_cache", {}),
+        "sectors": found,
+    }
 
 
 @dataclass(frozen=True)
@@ -279,42 +323,38 @@ class RelatedCard:
         return reverse("initiatives:detail", args=[self.slug])
 
 
-def _related_key(initiative: Initiative, limit: int = 6) -> list[str]:
-    """The keys of the initiative's related list and of the sectors' map (none without sectors):
-    the list is the same for every initiative of the same country and sectors (14,600 such sets
-    among 100,000 initiatives), under the registry's version (any change to an initiative, a
-    sector or a programme makes other keys), in any language (names are put in as shown)."""
-    sector_ids = [s.pk for s in initiative.sectors.all()]
+def _related_key(initiative: Initiative, sector_ids: list[int], limit: int = 6) -> list[str]:
+    """The key of the initiative's related list (none without sectors): the list is the same
+    for every initiative of the same country and sectors (14,600 such sets among 100,000
+    initiatives), under the registry's version (any change to an initiative, a sector or a
+    programme makes other keys), in any language (names are put in as shown)."""
     if not sector_ids:
         return []
-    version = registry_version()
     ids = ".".join(str(pk) for pk in sector_ids)
-    return [
-        f"initiatives:related:{version}:{initiative.country.code}:{ids}:{limit}",
-        f"initiatives:sectors:{version}",
-    ]
+    version = registry_version()
+    return [f"initiatives:related:{version}:{initiative.country.code}:{ids}:{limit}"]
 
 
 def _related_cards(
-    initiative: Initiative, keys: list[str], found: dict[str, Any], limit: int = 6
+    initiative: Initiative,
+    sector_ids: list[int],
+    keys: list[str],
+    sectors: dict[int, Sector],
+    found: dict[str, Any],
+    limit: int = 6,
 ) -> tuple[list[RelatedCard], dict[str, Any]]:
-    """`initiative_related` as cards, from what the cache `found` under `keys`, and what to keep."""
+    """`initiative_related` as cards, from what the cache `found` under `keys` (the list's rows,
+    each with the ids of its sectors: one query when not kept), and what to keep."""
     if not keys:
         return [], {}
-    related_key, sectors_key = keys
+    (related_key,) = keys
     missing: dict[str, Any] = {}
     rows = found.get(related_key)
     if rows is None:
-        related = _related_rows(initiative, limit)
-        sectors_of = _sector_ids_of([row[0] for row in related]) if related else {}
+        related = _related_rows(initiative, limit, sector_ids)
         rows = missing[related_key] = [
-            (slug, name, code, sectors_of[pk]) for pk, slug, name, code in related
+            (slug, name, code, _parsed_ids(ids)) for _pk, slug, name, code, ids in related
         ]
-    sectors = found.get(sectors_key)
-    if sectors is None:
-        sectors = missing[sectors_key] = {
-            sector.pk: sector for sector in Sector.objects.order_by("order", "name")
-        }
     cards = [
         RelatedCard(slug, name, code, tuple(sectors[pk] for pk in pks if pk in sectors))
         for slug, name, code, pks in rows
