@@ -27,7 +27,7 @@ from django_countries import countries
 from django_countries.fields import Country
 
 from iapt_platform.accounts import personal_data, privacy
-from iapt_platform.lib import listings, search, subdivisions
+from iapt_platform.lib import joined, listings, search, subdivisions
 from iapt_platform.lib.cache import CacheVersion, versions_read_together
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
@@ -177,7 +177,9 @@ def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
             sector.pk: sector for sector in Sector.objects.order_by("order", "name")
         }
     if "sectors" not in getattr(initiative, "_prefetched_objects_cache", {}):
-        _set_sectors(initiative, [sectors[pk] for pk in sector_ids if pk in sectors])
+        joined.as_prefetched(
+            initiative, "sectors", [sectors[pk] for pk in sector_ids if pk in sectors]
+        )
     cards, kept = _related_cards(initiative, sector_ids, related_key, sectors, found)
     missing.update(kept)
     if missing:
@@ -280,30 +282,19 @@ def _sector_ids_sql(alias: str) -> str:
     """SQL of the ids of the sectors of the initiative `alias`.id in the sectors' order (by
     order, then name), as one text "3,14,15" (NULL for none): an initiative's sectors read in its
     own query, the sectors themselves from the kept map (`initiatives:sectors:<version>`)."""
-    rows = (
-        f"FROM {_INITIATIVE_SECTORS} x JOIN {_SECTOR} y ON y.id = x.sector_id"
-        f" WHERE x.initiative_id = {alias}.id"
+    return joined.joined_sql(
+        table=_INITIATIVE_SECTORS,
+        column="sector_id",
+        link="initiative_id",
+        outer=f"{alias}.id",
+        join=f"JOIN {_SECTOR} y ON y.id = x.sector_id",
+        order='y."order", y.name',
     )
-    order = 'ORDER BY y."order", y.name'
-    if connection.vendor == "postgresql":
-        return f"(SELECT string_agg(x.sector_id::text, ',' {order}) {rows})"
-    return f"(SELECT group_concat(sector_id) FROM (SELECT x.sector_id {rows} {order}))"  # noqa: S608
 
 
 def _parsed_ids(text: str | None) -> list[int]:
     """The ids in `_sector_ids_sql`'s text ([] for NULL: no sector)."""
-    return [int(pk) for pk in text.split(",") if pk] if text else []
-
-
-def _set_sectors(initiative: Initiative, sectors: list[Sector]) -> None:
-    """`initiative.sectors.all()` answers `sectors` without a query, as a prefetch leaves it."""
-    found = initiative.sectors.all()
-    found._result_cache = sectors
-    found._prefetch_done = True
-    initiative._prefetched_objects_cache = {
-        **getattr(initiative, "_prefetched_objects_cache", {}),
-        "sectors": found,
-    }
+    return [int(pk) for pk in joined.split(text)]
 
 
 @dataclass(frozen=True)
