@@ -138,7 +138,7 @@ def initiative_for_public_page(*, slug: str, reader: Any = None) -> Initiative |
         Initiative.objects.published()
         .select_related("programme")
         .filter(slug=slug)
-        .annotate(sector_ids=RawSQL(_sector_ids_sql(f'"{_INITIATIVE}"'), ()))  # noqa: S611 (fixed text)
+        .annotate(sector_ids=RawSQL(sector_ids_sql(f'"{_INITIATIVE}"'), ()))  # noqa: S611 (fixed text)
     )
     if reader is not None:
         found = found.annotate(manages=_manages(reader))
@@ -151,7 +151,7 @@ def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
     (`initiative_shows`), and its related initiatives, the kept parts read in one cache call (the
     database asked only for those not kept)."""
     if hasattr(initiative, "sector_ids"):  # read with its row
-        sector_ids = _parsed_ids(initiative.sector_ids)
+        sector_ids = sector_ids_of(initiative.sector_ids)
     else:
         prefetch_related_objects([initiative], _sectors_prefetch())
         sector_ids = [s.pk for s in initiative.sectors.all()]
@@ -161,7 +161,7 @@ def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
             for part, kept in _PAGE_PARTS.items()
         }
         related_key = _related_key(initiative, sector_ids)
-        sectors_key = f"initiatives:sectors:{registry_version()}"
+        sectors_key = _sectors_key()
     found = cache.get_many([*keys.values(), sectors_key, *related_key])
     missing = {}
     for part, key in keys.items():
@@ -173,9 +173,7 @@ def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
         setattr(initiative, f"shows_{part}", shows)
     sectors = found.get(sectors_key)
     if sectors is None:
-        sectors = missing[sectors_key] = {
-            sector.pk: sector for sector in Sector.objects.order_by("order", "name")
-        }
+        sectors = missing[sectors_key] = _sectors_map()
     if "sectors" not in getattr(initiative, "_prefetched_objects_cache", {}):
         joined.as_prefetched(
             initiative, "sectors", [sectors[pk] for pk in sector_ids if pk in sectors]
@@ -219,7 +217,7 @@ def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initia
 def _related_rows(
     initiative: Initiative, limit: int, sector_ids: list[int] | None = None
 ) -> list[tuple[int, str, str, str, str | None]]:
-    """(id, slug, name, country, the ids of its sectors as `_sector_ids_sql` gives them) of the
+    """(id, slug, name, country, the ids of its sectors as `sector_ids_sql` gives them) of the
     initiative's related initiatives, in one query.
 
     Its cost does not grow with the registry: no count over a sector. For each set of the
@@ -256,7 +254,7 @@ def _related_rows(
     # The listing may trail an edit by a moment: the initiatives themselves are checked again.
     marks = ", ".join(["%s"] * len(sector_ids))
     sql = (
-        f"SELECT i.id, i.slug, i.name, i.country, {_sector_ids_sql('i')}"  # noqa: S608 (fixed)
+        f"SELECT i.id, i.slug, i.name, i.country, {sector_ids_sql('i')}"  # noqa: S608 (fixed)
         f" FROM {_INITIATIVE} i"
         f" JOIN {_INITIATIVE_SECTORS} s ON s.initiative_id = i.id"
         f" WHERE i.id IN ({' UNION '.join(ranges)}) AND s.sector_id IN ({marks})"
@@ -278,23 +276,45 @@ _INITIATIVE_SECTORS = Initiative.sectors.through._meta.db_table
 _SECTOR = Sector._meta.db_table
 
 
-def _sector_ids_sql(alias: str) -> str:
-    """SQL of the ids of the sectors of the initiative `alias`.id in the sectors' order (by
-    order, then name), as one text "3,14,15" (NULL for none): an initiative's sectors read in its
-    own query, the sectors themselves from the kept map (`initiatives:sectors:<version>`)."""
+def sector_ids_sql(
+    alias: str, *, table: str = _INITIATIVE_SECTORS, link: str = "initiative_id"
+) -> str:
+    """SQL of the ids of the sectors of the row `alias`.id (an initiative; another model's
+    through `table`, whose column `link` names the row) in the sectors' order (by order, then
+    name), as one text "3,14,15" (NULL for none): a page's sectors read in its own query, the
+    sectors themselves from their kept map (`sectors_by_id`)."""
     return joined.joined_sql(
-        table=_INITIATIVE_SECTORS,
+        table=table,
         column="sector_id",
-        link="initiative_id",
+        link=link,
         outer=f"{alias}.id",
         join=f"JOIN {_SECTOR} y ON y.id = x.sector_id",
         order='y."order", y.name',
     )
 
 
-def _parsed_ids(text: str | None) -> list[int]:
-    """The ids in `_sector_ids_sql`'s text ([] for NULL: no sector)."""
+def sector_ids_of(text: str | None) -> list[int]:
+    """The ids in `sector_ids_sql`'s text ([] for NULL: no sector)."""
     return [int(pk) for pk in joined.split(text)]
+
+
+def _sectors_key() -> str:
+    return f"initiatives:sectors:{registry_version()}"
+
+
+def _sectors_map() -> dict[int, Sector]:
+    return {sector.pk: sector for sector in Sector.objects.order_by("order", "name")}
+
+
+def sectors_by_id() -> dict[int, Sector]:
+    """Every sector by id, kept under the registry's version (which a change to a sector bumps):
+    the sectors of a page whose row gave their ids (`sector_ids_sql`)."""
+    key = _sectors_key()
+    found = cache.get(key)
+    if found is None:
+        found = _sectors_map()
+        cache.set(key, found, PARTS_SECONDS)
+    return found
 
 
 @dataclass(frozen=True)
@@ -344,7 +364,7 @@ def _related_cards(
     if rows is None:
         related = _related_rows(initiative, limit, sector_ids)
         rows = missing[related_key] = [
-            (slug, name, code, _parsed_ids(ids)) for _pk, slug, name, code, ids in related
+            (slug, name, code, sector_ids_of(ids)) for _pk, slug, name, code, ids in related
         ]
     cards = [
         RelatedCard(slug, name, code, tuple(sectors[pk] for pk in pks if pk in sectors))

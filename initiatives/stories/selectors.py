@@ -17,11 +17,14 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
 from iapt_platform.accounts import personal_data
+from iapt_platform.lib import joined
 from iapt_platform.lib.cache import CacheVersion, timed
 from initiatives.models import Initiative
+from initiatives.selectors import sector_ids_of, sector_ids_sql, sectors_by_id
 
 from .forms import StoryFilterForm
 from .models import GalleryImage, InterviewBlock, Story, StoryProposal
@@ -62,11 +65,20 @@ def story_get_public(*, slug: str) -> Story | None:
 
     Its own query also answers whether it has pictures, interview blocks and initiatives: each
     is asked for only when it has some (most stories have no gallery and no blocks), and its
-    initiatives with what their cards show, not their sectors and programme."""
+    initiatives with what their cards show, not their sectors and programme. Its sectors' ids
+    come with it, the sectors from their kept map."""
     story = (
         Story.objects.public()
         .filter(slug=slug)
         .annotate(
+            sector_ids=RawSQL(  # noqa: S611 (the code's own text)
+                sector_ids_sql(
+                    f'"{Story._meta.db_table}"',
+                    table=Story.sectors.through._meta.db_table,
+                    link="story_id",
+                ),
+                (),
+            ),
             has_gallery=Exists(GalleryImage.objects.filter(story=OuterRef("pk"))),
             has_blocks=Exists(InterviewBlock.objects.filter(story=OuterRef("pk"))),
             has_initiatives=Exists(
@@ -77,11 +89,14 @@ def story_get_public(*, slug: str) -> Story | None:
     )
     if story is None:
         return None
-    lookups: list[str | Prefetch] = ["topics", "sectors"]
+    sectors = sectors_by_id()  # kept: its sectors' ids came with its row
+    ids = sector_ids_of(story.sector_ids)  # type: ignore[attr-defined]
+    joined.as_prefetched(story, "sectors", [sectors[pk] for pk in ids if pk in sectors])
+    lookups: list[str | Prefetch] = ["topics"]
     if story.has_gallery:
         lookups.append("gallery")
     else:
-        story._prefetched_objects_cache = {"gallery": GalleryImage.objects.none()}
+        story._prefetched_objects_cache["gallery"] = GalleryImage.objects.none()
     if story.has_blocks:
         lookups.append(Prefetch("blocks", queryset=InterviewBlock.objects.order_by("order", "id")))
     else:
