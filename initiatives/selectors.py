@@ -163,7 +163,7 @@ def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
         related_key = _related_key(initiative, sector_ids)
         sectors_key = _sectors_key()
     found = cache.get_many([*keys.values(), sectors_key, *related_key])
-    missing = {}
+    missing: dict[str, Any] = {}
     for part, key in keys.items():
         ids: frozenset[int] | bool | None = found.get(key)
         if ids is None:
@@ -171,9 +171,10 @@ def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
             ids = missing[key] = frozenset(listed) if len(listed) <= PARTS_MOST else False
         shows = not isinstance(ids, frozenset) or initiative.pk in ids
         setattr(initiative, f"shows_{part}", shows)
-    sectors = found.get(sectors_key)
+    sectors: dict[int, Sector] | None = found.get(sectors_key)
     if sectors is None:
-        sectors = missing[sectors_key] = _sectors_map()
+        sectors = _sectors_map()
+        missing[sectors_key] = sectors
     if "sectors" not in getattr(initiative, "_prefetched_objects_cache", {}):
         joined.as_prefetched(
             initiative, "sectors", [sectors[pk] for pk in sector_ids if pk in sectors]

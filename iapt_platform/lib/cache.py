@@ -208,13 +208,14 @@ class TolerantRedisCache(RedisCache):
 
         def call() -> None:
             seconds = self.get_backend_timeout(timeout)
-            pipeline = self._cache.get_client(None, write=True).pipeline(transaction=False)
+            redis_client = self._cache  # type: ignore[attr-defined]  # Django's own client
+            pipeline = redis_client.get_client(None, write=True).pipeline(transaction=False)
             for key, value in data.items():
                 made = self.make_and_validate_key(key, version=None)
                 if seconds == 0:
                     pipeline.delete(made)
                 else:
-                    pipeline.set(made, self._cache._serializer.dumps(value), ex=seconds)
+                    pipeline.set(made, redis_client._serializer.dumps(value), ex=seconds)
             for key in delete:
                 pipeline.delete(self.make_and_validate_key(key, version=None))
             pipeline.execute()

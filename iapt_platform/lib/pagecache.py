@@ -505,8 +505,8 @@ def cache_page_for_visitors(
                 content = _fill_reader_holes(
                     request, content, placeholder + _HOLE_MARK.encode(), fills
                 )
-                if to_keep := member_answers_to_keep():
-                    cache.set_many(to_keep, timeout)
+                if answers := member_answers_to_keep():
+                    cache.set_many(answers, timeout)
                 hit = HttpResponse(
                     _with_token(request, content, placeholder), content_type=content_type
                 )
