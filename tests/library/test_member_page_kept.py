@@ -16,7 +16,7 @@ from iapt_platform.accounts import roles
 from iapt_platform.lib.news import Subject
 from library.models import Resource
 from tests.addresses import address
-from tests.factories import UserFactory
+from tests.factories import signed_in
 
 from .factories import ResourceFactory, TopicFactory
 
@@ -36,13 +36,6 @@ def guide(db):
             TopicFactory(slug="training", name_en="Training"),
         ],
     )
-
-
-def signed_in(email: str, **kwargs):
-    user = UserFactory(email=email, language="en", **kwargs)
-    client = Client()
-    client.force_login(user)
-    return user, client
 
 
 def page(client: Client, slug: str = "guide", status: int = 200) -> str:

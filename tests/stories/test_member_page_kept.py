@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from iapt_platform.lib.tasks import flush_counters
 from initiatives.stories.models import StoryDailyStat
 from tests.addresses import address
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import InitiativeFactory, signed_in
 
 from .factories import StoryFactory, TopicFactory
 
@@ -28,13 +28,6 @@ def story(db):
         initiatives=[InitiativeFactory(name="Cluster Cacao")],
         topics=[TopicFactory(slug="financing", name_en="Financing")],
     )
-
-
-def signed_in(email: str):
-    user = UserFactory(email=email, language="en")
-    client = Client()
-    client.force_login(user)
-    return user, client
 
 
 BROWSER = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"}
