@@ -23,6 +23,7 @@ class CommunityConfig(AppConfig):
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib import pagecache
         from iapt_platform.lib.cache import bump_on_change
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
@@ -40,6 +41,8 @@ class CommunityConfig(AppConfig):
             Thread,
         )
 
+        # A page kept for members reads the reader's unread version (their frame's) with its own.
+        pagecache.reader_versions(selectors.unread_version_keys)
         dashboard.register_section(
             dashboard.MEMBERS,
             [

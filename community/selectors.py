@@ -547,6 +547,12 @@ def unread_version(*, user: Any) -> str:
     return f"{user.pk}.{_unread_version(user.pk).get()}"
 
 
+def unread_version_keys(request: Any) -> list[str]:
+    """The key of the version of the signed-in reader's unread count: a page kept for members
+    reads it with its own versions, in one cache call (`pagecache.reader_versions`)."""
+    return [_unread_version(request.user.pk).key]
+
+
 def notifications_changed(*, user_ids: Iterable[int]) -> None:
     """Their unread counts are read again (now, and after the current transaction commits)."""
     for user_id in set(user_ids):

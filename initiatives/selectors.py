@@ -19,6 +19,7 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.http import QueryDict
 from django.urls import reverse
@@ -26,7 +27,7 @@ from django_countries import countries
 from django_countries.fields import Country
 
 from iapt_platform.accounts import personal_data, privacy
-from iapt_platform.lib import listings, search, subdivisions
+from iapt_platform.lib import joined, listings, search, subdivisions
 from iapt_platform.lib.cache import CacheVersion, versions_read_together
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
@@ -129,29 +130,40 @@ def initiative_shows(initiative: Any, part: str) -> bool:
 
 
 def initiative_for_public_page(*, slug: str, reader: Any = None) -> Initiative | None:
-    """The published initiative and its programme, in one query; with a signed-in `reader`,
-    also whether they manage it (`manages`, as `initiative_managed_by` answers). Its page reads
-    the rest with `initiative_page_parts` (not needed when a kept copy is found)."""
-    found = Initiative.objects.published().select_related("programme").filter(slug=slug)
+    """The published initiative, its programme and the ids of its sectors, in one query; with a
+    signed-in `reader`, also whether they manage it (`manages`, as `initiative_managed_by`
+    answers). Its page reads the rest with `initiative_page_parts` (not needed when a kept copy
+    is found), its sectors among them, from the kept map of sectors."""
+    found = (
+        Initiative.objects.published()
+        .select_related("programme")
+        .filter(slug=slug)
+        .annotate(sector_ids=RawSQL(sector_ids_sql(f'"{_INITIATIVE}"'), ()))  # noqa: S611 (fixed text)
+    )
     if reader is not None:
         found = found.annotate(manages=_manages(reader))
     return found.first()
 
 
 def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
-    """What an initiative's page shows besides its own row: its sectors (one query), whether
-    other apps have anything for it (`initiative_shows`), and its related initiatives, the
-    kept parts read in one cache call (the database asked only for those not kept)."""
-    if "sectors" not in getattr(initiative, "_prefetched_objects_cache", {}):
+    """What an initiative's page shows besides its own row: its sectors (the ids its row was
+    read with, the sectors from the kept map of them), whether other apps have anything for it
+    (`initiative_shows`), and its related initiatives, the kept parts read in one cache call (the
+    database asked only for those not kept)."""
+    if hasattr(initiative, "sector_ids"):  # read with its row
+        sector_ids = sector_ids_of(initiative.sector_ids)
+    else:
         prefetch_related_objects([initiative], _sectors_prefetch())
+        sector_ids = [s.pk for s in initiative.sectors.all()]
     with versions_read_together():  # one round trip (none inside a kept page's request)
         keys = {
             part: f"initiatives:page-part:{part}:{kept.version()}"
             for part, kept in _PAGE_PARTS.items()
         }
-        related_key = _related_key(initiative)
-    found = cache.get_many([*keys.values(), *related_key])
-    missing = {}
+        related_key = _related_key(initiative, sector_ids)
+        sectors_key = _sectors_key()
+    found = cache.get_many([*keys.values(), sectors_key, *related_key])
+    missing: dict[str, Any] = {}
     for part, key in keys.items():
         ids: frozenset[int] | bool | None = found.get(key)
         if ids is None:
@@ -159,7 +171,15 @@ def initiative_page_parts(initiative: Initiative) -> list["RelatedCard"]:
             ids = missing[key] = frozenset(listed) if len(listed) <= PARTS_MOST else False
         shows = not isinstance(ids, frozenset) or initiative.pk in ids
         setattr(initiative, f"shows_{part}", shows)
-    cards, kept = _related_cards(initiative, related_key, found)
+    sectors: dict[int, Sector] | None = found.get(sectors_key)
+    if sectors is None:
+        sectors = _sectors_map()
+        missing[sectors_key] = sectors
+    if "sectors" not in getattr(initiative, "_prefetched_objects_cache", {}):
+        joined.as_prefetched(
+            initiative, "sectors", [sectors[pk] for pk in sector_ids if pk in sectors]
+        )
+    cards, kept = _related_cards(initiative, sector_ids, related_key, sectors, found)
     missing.update(kept)
     if missing:
         cache.set_many(missing, PARTS_SECONDS)
@@ -195,8 +215,11 @@ def initiative_related(*, initiative: Initiative, limit: int = 6) -> list[Initia
     return initiatives_in_order([row[0] for row in _related_rows(initiative, limit)])
 
 
-def _related_rows(initiative: Initiative, limit: int) -> list[tuple[int, str, str, str]]:
-    """(id, slug, name, country) of the initiative's related initiatives, in one query.
+def _related_rows(
+    initiative: Initiative, limit: int, sector_ids: list[int] | None = None
+) -> list[tuple[int, str, str, str, str | None]]:
+    """(id, slug, name, country, the ids of its sectors as `sector_ids_sql` gives them) of the
+    initiative's related initiatives, in one query.
 
     Its cost does not grow with the registry: no count over a sector. For each set of the
     initiative's sectors (each sector, each pair, the three), the first `limit` initiatives of
@@ -207,7 +230,8 @@ def _related_rows(initiative: Initiative, limit: int) -> list[tuple[int, str, st
     initiative of more than three sectors combines its first three; the others count singly.)
     Written as SQL once (the same text for PostgreSQL and SQLite): composed by the ORM it cost
     more to build than to run (seven ranges, each with its EXISTS)."""
-    sector_ids = [s.pk for s in initiative.sectors.all()]
+    if sector_ids is None:
+        sector_ids = [s.pk for s in initiative.sectors.all()]
     if not sector_ids:
         return []
     # Each an index range read in name order up to its LIMIT, probing the other sectors' rows.
@@ -231,7 +255,8 @@ def _related_rows(initiative: Initiative, limit: int) -> list[tuple[int, str, st
     # The listing may trail an edit by a moment: the initiatives themselves are checked again.
     marks = ", ".join(["%s"] * len(sector_ids))
     sql = (
-        f"SELECT i.id, i.slug, i.name, i.country FROM {_INITIATIVE} i"  # noqa: S608 (fixed text)
+        f"SELECT i.id, i.slug, i.name, i.country, {sector_ids_sql('i')}"  # noqa: S608 (fixed)
+        f" FROM {_INITIATIVE} i"
         f" JOIN {_INITIATIVE_SECTORS} s ON s.initiative_id = i.id"
         f" WHERE i.id IN ({' UNION '.join(ranges)}) AND s.sector_id IN ({marks})"
         " AND i.country <> %s AND i.status = %s AND i.revision_of_id IS NULL"
@@ -249,16 +274,47 @@ _INITIATIVE = Initiative._meta.db_table
 _INITIATIVE_SECTORS = Initiative.sectors.through._meta.db_table
 
 
-def _sector_ids_of(ids: list[int]) -> dict[int, list[int]]:
-    """The sector ids of these initiatives, each in the sectors' order, in one query."""
-    found: dict[int, list[int]] = {pk: [] for pk in ids}
-    links = (
-        Initiative.sectors.through.objects.filter(initiative_id__in=ids)
-        .order_by("sector__order", "sector__name")
-        .values_list("initiative_id", "sector_id")
+_SECTOR = Sector._meta.db_table
+
+
+def sector_ids_sql(
+    alias: str, *, table: str = _INITIATIVE_SECTORS, link: str = "initiative_id"
+) -> str:
+    """SQL of the ids of the sectors of the row `alias`.id (an initiative; another model's
+    through `table`, whose column `link` names the row) in the sectors' order (by order, then
+    name), as one text "3,14,15" (NULL for none): a page's sectors read in its own query, the
+    sectors themselves from their kept map (`sectors_by_id`)."""
+    return joined.joined_sql(
+        table=table,
+        column="sector_id",
+        link=link,
+        outer=f"{alias}.id",
+        join=f"JOIN {_SECTOR} y ON y.id = x.sector_id",
+        order='y."order", y.name',
     )
-    for initiative_id, sector_id in links:
-        found[initiative_id].append(sector_id)
+
+
+def sector_ids_of(text: str | None) -> list[int]:
+    """The ids in `sector_ids_sql`'s text ([] for NULL: no sector)."""
+    return [int(pk) for pk in joined.split(text)]
+
+
+def _sectors_key() -> str:
+    return f"initiatives:sectors:{registry_version()}"
+
+
+def _sectors_map() -> dict[int, Sector]:
+    return {sector.pk: sector for sector in Sector.objects.order_by("order", "name")}
+
+
+def sectors_by_id() -> dict[int, Sector]:
+    """Every sector by id, kept under the registry's version (which a change to a sector bumps):
+    the sectors of a page whose row gave their ids (`sector_ids_sql`)."""
+    key = _sectors_key()
+    found = cache.get(key)
+    if found is None:
+        found = _sectors_map()
+        cache.set(key, found, PARTS_SECONDS)
     return found
 
 
@@ -279,42 +335,38 @@ class RelatedCard:
         return reverse("initiatives:detail", args=[self.slug])
 
 
-def _related_key(initiative: Initiative, limit: int = 6) -> list[str]:
-    """The keys of the initiative's related list and of the sectors' map (none without sectors):
-    the list is the same for every initiative of the same country and sectors (14,600 such sets
-    among 100,000 initiatives), under the registry's version (any change to an initiative, a
-    sector or a programme makes other keys), in any language (names are put in as shown)."""
-    sector_ids = [s.pk for s in initiative.sectors.all()]
+def _related_key(initiative: Initiative, sector_ids: list[int], limit: int = 6) -> list[str]:
+    """The key of the initiative's related list (none without sectors): the list is the same
+    for every initiative of the same country and sectors (14,600 such sets among 100,000
+    initiatives), under the registry's version (any change to an initiative, a sector or a
+    programme makes other keys), in any language (names are put in as shown)."""
     if not sector_ids:
         return []
-    version = registry_version()
     ids = ".".join(str(pk) for pk in sector_ids)
-    return [
-        f"initiatives:related:{version}:{initiative.country.code}:{ids}:{limit}",
-        f"initiatives:sectors:{version}",
-    ]
+    version = registry_version()
+    return [f"initiatives:related:{version}:{initiative.country.code}:{ids}:{limit}"]
 
 
 def _related_cards(
-    initiative: Initiative, keys: list[str], found: dict[str, Any], limit: int = 6
+    initiative: Initiative,
+    sector_ids: list[int],
+    keys: list[str],
+    sectors: dict[int, Sector],
+    found: dict[str, Any],
+    limit: int = 6,
 ) -> tuple[list[RelatedCard], dict[str, Any]]:
-    """`initiative_related` as cards, from what the cache `found` under `keys`, and what to keep."""
+    """`initiative_related` as cards, from what the cache `found` under `keys` (the list's rows,
+    each with the ids of its sectors: one query when not kept), and what to keep."""
     if not keys:
         return [], {}
-    related_key, sectors_key = keys
+    (related_key,) = keys
     missing: dict[str, Any] = {}
     rows = found.get(related_key)
     if rows is None:
-        related = _related_rows(initiative, limit)
-        sectors_of = _sector_ids_of([row[0] for row in related]) if related else {}
+        related = _related_rows(initiative, limit, sector_ids)
         rows = missing[related_key] = [
-            (slug, name, code, sectors_of[pk]) for pk, slug, name, code in related
+            (slug, name, code, sector_ids_of(ids)) for _pk, slug, name, code, ids in related
         ]
-    sectors = found.get(sectors_key)
-    if sectors is None:
-        sectors = missing[sectors_key] = {
-            sector.pk: sector for sector in Sector.objects.order_by("order", "name")
-        }
     cards = [
         RelatedCard(slug, name, code, tuple(sectors[pk] for pk in pks if pk in sectors))
         for slug, name, code, pks in rows

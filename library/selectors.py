@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.paginator import Page
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.http import QueryDict
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.utils.translation import ngettext
 from django_countries import countries
 
 from iapt_platform.accounts import personal_data, roles
-from iapt_platform.lib import listings, search
+from iapt_platform.lib import joined, listings, search
 from iapt_platform.lib.cache import CacheVersion
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 from initiatives.matchmaking.models import Project
@@ -87,14 +88,53 @@ def can_see(*, user: Any, resource: Resource) -> bool:
 
 
 def resource_for_page(*, slug: str, user: Any) -> Resource | None:
+    """The resource of a page, if `user` may see it: its languages and countries read in its own
+    query (`joined`), its topics and its evidence's outcomes (an evaluation's) in one each."""
+    table = f'"{Resource._meta.db_table}"."id"'
+    codes = {
+        "language_codes": (ResourceLanguage, "language"),
+        "country_codes": (ResourceCountry, "country"),
+    }
     resource = (
-        _with_relations(Resource.objects.all())
-        .select_related("contributed_by")
+        Resource.objects.defer(*HEAVY_FIELDS)
+        .select_related("evidence", "evidence__sector", "contributed_by")
+        .annotate(
+            **{
+                name: RawSQL(  # noqa: S611 (the code's own text)
+                    joined.joined_sql(
+                        table=model._meta.db_table,
+                        column=column,
+                        link="resource_id",
+                        outer=table,
+                        order="x.id",
+                    ),
+                    (),
+                )
+                for name, (model, column) in codes.items()
+            }
+        )
         .filter(slug=slug)
         .first()
     )
     if resource is None or not can_see(user=user, resource=resource):
         return None
+    languages = joined.split(resource.language_codes)  # type: ignore[attr-defined]
+    countries = joined.split(resource.country_codes)  # type: ignore[attr-defined]
+    joined.as_prefetched(
+        resource,
+        "language_rows",
+        [ResourceLanguage(resource=resource, language=code) for code in languages],
+    )
+    joined.as_prefetched(
+        resource,
+        "country_rows",
+        [ResourceCountry(resource=resource, country=code) for code in countries],
+    )
+    prefetch_related_objects(
+        [resource],
+        Prefetch("topics", queryset=Topic.objects.order_by("order", "pk")),
+        Prefetch("evidence__outcome_rows", queryset=EvidenceOutcome.objects.order_by("pk")),
+    )
     return resource
 
 

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -88,11 +89,17 @@ def _viewed_from_cache(request: HttpRequest, resource_id: int) -> None:
     services.resource_record_view_of(resource_id=resource_id)
 
 
+# A published resource's page is the same for every member but their frame and the follow buttons
+# of its topics (holes, filled for each reader and kept with their answers: keep_answers): one
+# copy for all members too. A resource not published is shown only to its contributor and the
+# moderators: that page is private (never kept, for anyone).
 @require_safe
 @cache_page_for_visitors(
     "library:detail",
     version=(*LIST_VERSIONS, collaboration_version),
     on_hit=_viewed_from_cache,
+    members=True,
+    keep_answers=True,
 )
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     resource = _resource_or_404(request, slug)
@@ -125,6 +132,8 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         },
     )
     response.page_cache_note = resource.pk  # type: ignore[attr-defined]
+    if not resource.is_published:
+        patch_cache_control(response, private=True)
     return response
 
 

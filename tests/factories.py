@@ -118,3 +118,14 @@ def project_with_partners(*partners, slug="cyber-andes", title="Cyber Andes", st
             project=project, initiative=initiative, confirmed=confirmed, accepted=accepted
         )
     return project
+
+
+def signed_in(email: str, **kwargs):
+    """A member (`UserFactory`, reading in English unless `language` is given) and a test
+    client signed in as them."""
+    from django.test import Client
+
+    user = UserFactory(email=email, **{"language": "en", **kwargs})
+    client = Client()
+    client.force_login(user)
+    return user, client

@@ -27,7 +27,7 @@ from iapt_platform.lib.news import Subject
 from initiatives import services as registry
 from initiatives.models import ManagementRequest
 from tests.addresses import address
-from tests.factories import InitiativeFactory, UserFactory
+from tests.factories import InitiativeFactory, UserFactory, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +45,6 @@ def cacao(db):
         contact_email=HIDDEN,
         contact_email_visibility=Visibility.HIDDEN,
     )
-
-
-def signed_in(email: str, **kwargs):
-    user = UserFactory(email=email, language="en", **kwargs)
-    client = Client()
-    client.force_login(user)
-    return user, client
 
 
 def page(client: Client) -> str:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -200,6 +200,28 @@ class TolerantRedisCache(RedisCache):
             "delete_many", lambda: RedisCache.delete_many(self, keys, version), lambda: None
         )
 
+    def set_many_and_delete(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, delete: Any = ()
+    ) -> None:
+        """`set_many(data, timeout)` and `delete_many(delete)` in one round trip (a page kept and
+        the lock of its rendering released)."""
+
+        def call() -> None:
+            seconds = self.get_backend_timeout(timeout)
+            redis_client = self._cache  # type: ignore[attr-defined]  # Django's own client
+            pipeline = redis_client.get_client(None, write=True).pipeline(transaction=False)
+            for key, value in data.items():
+                made = self.make_and_validate_key(key, version=None)
+                if seconds == 0:
+                    pipeline.delete(made)
+                else:
+                    pipeline.set(made, redis_client._serializer.dumps(value), ex=seconds)
+            for key in delete:
+                pipeline.delete(self.make_and_validate_key(key, version=None))
+            pipeline.execute()
+
+        self._tolerant("set_many_and_delete", call, lambda: None)
+
     def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
         def miss() -> int:
             raise ValueError(f"Key {key!r} not found (the cache server is unavailable).")
@@ -233,24 +255,42 @@ def count(key: str, seconds: int) -> int:
     return cache.incr(key)
 
 
+def set_many_and_delete(data: dict[str, Any], timeout: Any, *, delete: Iterable[str]) -> None:
+    """Keep `data` for `timeout` seconds and delete the keys `delete`: in one round trip with
+    Redis, in two calls with another cache (the embedded file cache)."""
+    delete = list(delete)
+    combined = getattr(cache, "set_many_and_delete", None)
+    if combined is not None:
+        combined(data, timeout, delete)
+        return
+    if data:
+        cache.set_many(data, timeout)
+    if delete:
+        cache.delete_many(delete)
+
+
 # Every CacheVersion's key (they are module constants), and what versions_read_together read.
 _VERSION_KEYS: set[str] = set()
 _read_together = threading.local()
 
 
 @contextmanager
-def versions_read_together(*also: str) -> Iterator[dict[str, Any] | None]:
+def versions_read_together(
+    *also: str, versions: Iterable[str] = ()
+) -> Iterator[dict[str, Any] | None]:
     """Inside, every `CacheVersion.get` answers from one `get_many` of all the versions made on
     entry: a page that shows seven kinds of content (the home) asks Redis once, not seven times.
     What is read is as fresh as seven reads at the start of the request would be. Nested uses
     share the outer read.
 
     `also`: other keys read in the same call (a kept page); what was found of them is what the
-    block gets (None inside an outer use, which read before they were known)."""
+    block gets (None inside an outer use, which read before they were known). `versions`: the
+    keys of versions that are no module constants (one member's, one thread's), read in the same
+    call: their `CacheVersion.get` answers from it too."""
     if getattr(_read_together, "values", None) is not None:
         yield None
         return
-    found = cache.get_many([*sorted(_VERSION_KEYS), *also])
+    found = cache.get_many([*sorted(_VERSION_KEYS), *versions, *also])
     extra = {key: found.pop(key) for key in also if key in found}
     _read_together.values = found
     try:

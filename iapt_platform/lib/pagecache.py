@@ -79,7 +79,7 @@ from django.utils import timezone, translation
 
 from iapt_platform.lib import framecache, search
 
-from .cache import count, versions_read_together
+from .cache import count, set_many_and_delete, versions_read_together
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -343,12 +343,31 @@ def members_change_with_link(through: "type[Model]", user_model: "type[Model]") 
     members_change_with(through, user_fk.attname)  # rows written or deleted directly
 
 
-def _member_answers(request: HttpRequest, name: str) -> tuple[str, Any, Any]:
-    """The key of this member's kept answers for the page, their version, and what is kept (None:
-    nothing), in one call. The version None: the cache is away (nothing is kept then)."""
-    version_key = member_version_key(request.user.pk)
+_READER_VERSIONS: list[Callable[[HttpRequest], Iterable[str]]] = []
+
+
+def reader_versions(keys: Callable[[HttpRequest], Iterable[str]]) -> None:
+    """`keys(request)`: the keys of versions of a signed-in reader that a page kept for members
+    reads on each request (their unread count's, which names their frame), added by the app that
+    owns them: read with the page's versions, in the same cache call."""
+    _READER_VERSIONS.append(keys)
+
+
+def _member_answer_keys(request: HttpRequest, name: str) -> list[str]:
+    """The keys of this member's version and of their kept answers for the page."""
     key = f"pagecache:answers:{request.user.pk}:{_key(request, name, '')}"
-    found = cache.get_many([version_key, key])
+    return [member_version_key(request.user.pk), key]
+
+
+def _member_answers(
+    request: HttpRequest, name: str, found: dict[str, Any] | None
+) -> tuple[str, Any, Any]:
+    """The key of this member's kept answers for the page, their version, and what is kept (None:
+    nothing), from what the page's first cache call `found` (else in a call of their own). The
+    version None: the cache is away (nothing is kept then)."""
+    version_key, key = _member_answer_keys(request, name)
+    if found is None:
+        found = cache.get_many([version_key, key])
     version = found.get(version_key)
     if version is None:  # a member never changed, or an evicted key: a value never used before
         version = secrets.randbits(48)
@@ -411,9 +430,16 @@ def cache_page_for_visitors(
             # copy under the version read last is asked for in the same call as the versions.
             plain = not request.user.is_authenticated or (reader is None and name not in _VARIES)
             guess = _key(request, name, last_read[0]) if plain and last_read else ""
+            also = [guess] if guess else []
+            own: list[str] = []  # a member's own versions, and their kept answers
+            if request.user.is_authenticated:
+                own = [key for keys in _READER_VERSIONS for key in keys(request)]
+                if keep_answers:
+                    also += _member_answer_keys(request, name)
             # Every version read once, before anything they name (the page's key, and the keys
-            # of what the view keeps on its own): one cache round trip for all of them.
-            with versions_read_together(*((guess,) if guess else ())) as found:
+            # of what the view keeps on its own), with the member's answers: one cache round
+            # trip for all of them.
+            with versions_read_together(*also, versions=own) as found:
                 return served(request, guess, found, *args, **kwargs)
 
         def served(
@@ -430,7 +456,7 @@ def cache_page_for_visitors(
             kept_key, kept_version, kept = None, None, None
             fills: dict[bytes, bytes] | None = None
             if keep_answers and request.user.is_authenticated:
-                kept_key, kept_version, kept = _member_answers(request, name)
+                kept_key, kept_version, kept = _member_answers(request, name, found)
                 if kept_version is None:
                     kept_key = None  # the cache is away: nothing kept
                 elif kept is not None and kept[:2] == (kept_version, page_version):
@@ -453,10 +479,11 @@ def cache_page_for_visitors(
             known = dict(fills) if fills is not None else None
             version_read = page_version
 
-            def keep_member_answers() -> None:
+            def member_answers_to_keep() -> dict[str, Any]:
                 if kept_key is not None and (kept is None or fills != known):
                     entry = (kept_version, version_read, reader_answer(request), variant, fills)
-                    cache.set(kept_key, entry, timeout)
+                    return {kept_key: entry}
+                return {}
 
             if variant is not None:
                 page_version = f"{page_version}:{variant}"
@@ -477,7 +504,8 @@ def cache_page_for_visitors(
                 content = _fill_reader_holes(
                     request, content, placeholder + _HOLE_MARK.encode(), fills
                 )
-                keep_member_answers()
+                if answers := member_answers_to_keep():
+                    cache.set_many(answers, timeout)
                 hit = HttpResponse(
                     _with_token(request, content, placeholder), content_type=content_type
                 )
@@ -491,30 +519,35 @@ def cache_page_for_visitors(
             if request.user.is_authenticated:
                 framecache.with_holes(request, placeholder + "-frame-")
                 setattr(request, _HOLES, placeholder + _HOLE_MARK)
+            # What is kept (the page, the member's answers) is written and the lock released in
+            # one cache call, once the reader's holes are filled; the lock alone on a failure.
+            to_keep: dict[str, Any] = {}
             try:
-                response = view(request, *args, **kwargs)
-                if hasattr(response, "render") and callable(response.render):
-                    response = response.render()
-                if response.streaming:
-                    return response
-                # Words asked once are kept when others asked them while the page rendered.
-                keep_page = keep_page or (cache.get(mark) or 0) > 1  # (mark is set when not)
-                token = placeholder.encode()
-                storable = _storable(response)
-                if keep_page and storable:
-                    note = getattr(response, "page_cache_note", None)
-                    entry = (response.content, response["Content-Type"], token)
-                    cache.set(key, (*entry, _kept_headers(response), note), timeout)
+                try:
+                    response = view(request, *args, **kwargs)
+                    if hasattr(response, "render") and callable(response.render):
+                        response = response.render()
+                    if response.streaming:
+                        return response
+                    # Words asked once are kept when others asked them while the page rendered.
+                    keep_page = keep_page or (cache.get(mark) or 0) > 1  # (mark is set when not)
+                    token = placeholder.encode()
+                    storable = _storable(response)
+                    if keep_page and storable:
+                        note = getattr(response, "page_cache_note", None)
+                        entry = (response.content, response["Content-Type"], token)
+                        to_keep[key] = (*entry, _kept_headers(response), note)
+                finally:
+                    setattr(request, _PLACEHOLDER, None)
+                    setattr(request, _HOLES, None)
+                    framecache.with_holes(request, None)
+                content = framecache.fill_holes(request, response.content, token + b"-frame-")
+                content = _fill_reader_holes(request, content, token + _HOLE_MARK.encode(), fills)
+                if storable:
+                    to_keep.update(member_answers_to_keep())
             finally:
-                setattr(request, _PLACEHOLDER, None)
-                setattr(request, _HOLES, None)
-                framecache.with_holes(request, None)
-                if lock:
-                    cache.delete(lock)
-            content = framecache.fill_holes(request, response.content, token + b"-frame-")
-            content = _fill_reader_holes(request, content, token + _HOLE_MARK.encode(), fills)
-            if storable:
-                keep_member_answers()
+                if to_keep or lock:
+                    set_many_and_delete(to_keep, timeout, delete=[lock] if lock else [])
             response.content = _with_token(request, content, token)
             return response
 

@@ -6,16 +6,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
 from iapt_platform.accounts import personal_data
+from iapt_platform.lib import joined
 from iapt_platform.lib.cache import CacheVersion, timed
 from initiatives.models import Initiative
-from initiatives.selectors import initiative_list_public
+from initiatives.selectors import sector_ids_of, sector_ids_sql, sectors_by_id
 
 from .forms import StoryFilterForm
-from .models import InterviewBlock, Story, StoryProposal
+from .models import GalleryImage, InterviewBlock, Story, StoryProposal
 
 # Published stories: one version for every page that shows them (list, story page, the home's
 # section, an initiative's stories). A story scheduled for later appears with time alone: the
@@ -44,24 +56,58 @@ def story_list_public() -> QuerySet[Story]:
     )
 
 
+# What a story's page shows of each of its initiatives (a card: name, country, city).
+CARD_FIELDS = ("id", "slug", "name", "country", "city")
+
+
 def story_get_public(*, slug: str) -> Story | None:
-    """A published story whose date has come; drafts and scheduled stories are None (404)."""
-    return (
+    """A published story whose date has come; drafts and scheduled stories are None (404).
+
+    Its own query also answers whether it has pictures, interview blocks and initiatives: each
+    is asked for only when it has some (most stories have no gallery and no blocks), and its
+    initiatives with what their cards show, not their sectors and programme. Its sectors' ids
+    come with it, the sectors from their kept map."""
+    story = (
         Story.objects.public()
         .filter(slug=slug)
-        .prefetch_related(
-            "topics",
-            "sectors",
-            "gallery",
-            Prefetch("blocks", queryset=InterviewBlock.objects.order_by("order", "id")),
-            Prefetch(
-                "initiatives",
-                queryset=initiative_list_public().order_by("name"),
-                to_attr="public_initiatives",
+        .annotate(
+            sector_ids=RawSQL(  # noqa: S611 (the code's own text)
+                sector_ids_sql(
+                    f'"{Story._meta.db_table}"',
+                    table=Story.sectors.through._meta.db_table,
+                    link="story_id",
+                ),
+                (),
+            ),
+            has_gallery=Exists(GalleryImage.objects.filter(story=OuterRef("pk"))),
+            has_blocks=Exists(InterviewBlock.objects.filter(story=OuterRef("pk"))),
+            has_initiatives=Exists(
+                Story.initiatives.through.objects.filter(story_id=OuterRef("pk"))
             ),
         )
         .first()
     )
+    if story is None:
+        return None
+    sectors = sectors_by_id()  # kept: its sectors' ids came with its row
+    ids = sector_ids_of(story.sector_ids)  # type: ignore[attr-defined]
+    joined.as_prefetched(story, "sectors", [sectors[pk] for pk in ids if pk in sectors])
+    lookups: list[str | Prefetch] = ["topics"]
+    if story.has_gallery:
+        lookups.append("gallery")
+    else:
+        story._prefetched_objects_cache["gallery"] = GalleryImage.objects.none()
+    if story.has_blocks:
+        lookups.append(Prefetch("blocks", queryset=InterviewBlock.objects.order_by("order", "id")))
+    else:
+        story._prefetched_objects_cache["blocks"] = InterviewBlock.objects.none()
+    if story.has_initiatives:
+        cards = Initiative.objects.published().only(*CARD_FIELDS).order_by("name")
+        lookups.append(Prefetch("initiatives", queryset=cards, to_attr="public_initiatives"))
+    else:
+        story.public_initiatives = []  # type: ignore[attr-defined]
+    prefetch_related_objects([story], *lookups)
+    return story
 
 
 def story_for_staff(*, pk: int) -> Story | None:
@@ -134,21 +180,19 @@ def story_latest(*, limit: int) -> list[Story]:
 
 
 def story_related(*, story: Story, limit: int = 3) -> list[Story]:
-    """Public stories sharing an initiative, a topic or a sector, newest first; else the latest."""
+    """Public stories sharing an initiative, a topic or a sector, newest first; then the latest
+    (one query: those sharing something ordered first)."""
     initiative_ids = [i.pk for i in getattr(story, "public_initiatives", [])]
     topic_ids = [t.pk for t in story.topics.all()]
     sector_ids = [s.pk for s in story.sectors.all()]
     shared = Q(initiatives__in=initiative_ids) | Q(topics__in=topic_ids) | Q(sectors__in=sector_ids)
     ids = Story.objects.public().exclude(pk=story.pk).filter(shared).values("pk")
-    related = list(Story.objects.filter(pk__in=ids).order_by("-published_at", "-id")[:limit])
-    if len(related) < limit:
-        seen = {s.pk for s in related} | {story.pk}
-        related += list(
-            Story.objects.public()
-            .exclude(pk__in=seen)
-            .order_by("-published_at", "-id")[: limit - len(related)]
-        )
-    return related
+    return list(
+        Story.objects.public()
+        .exclude(pk=story.pk)
+        .annotate(shares=Case(When(pk__in=ids, then=Value(1)), default=Value(0)))
+        .order_by("-shares", "-published_at", "-id")[:limit]
+    )
 
 
 def stories_for_initiative(*, initiative: Initiative, limit: int = 4) -> list[Story]:

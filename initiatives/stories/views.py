@@ -68,9 +68,12 @@ def _read_from_cache(request: HttpRequest, story_id: int) -> None:
     )
 
 
+# Nothing in a story's page is one member's but the frame: one copy for all members too.
 @allow_video_frames
 @require_GET
-@cache_page_for_visitors("stories:detail", version=STORY_VERSIONS, on_hit=_read_from_cache)
+@cache_page_for_visitors(
+    "stories:detail", version=STORY_VERSIONS, on_hit=_read_from_cache, members=True
+)
 def story_detail(request: HttpRequest, slug: str) -> HttpResponse:
     story = selectors.story_get_public(slug=slug)
     if story is None:
@@ -92,8 +95,7 @@ def _render_story(request: HttpRequest, story: Story, *, preview: bool) -> HttpR
             "story": story,
             "reading": reading,
             "blocks": blocks,
-            "show_blocks": story.kind == Story.Kind.INTERVIEW
-            or bool(story.pk and story.blocks.exists()),
+            "show_blocks": story.kind == Story.Kind.INTERVIEW or bool(blocks),
             "gallery": gallery,
             "initiatives": getattr(story, "public_initiatives", []),
             "related": [] if preview else selectors.story_related(story=story),
