@@ -14,7 +14,8 @@ import secrets
 import shlex
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -191,6 +192,29 @@ def member_client(email: str = "bench-member@example.org"):
     client = Client()
     client.force_login(member)
     return client
+
+
+@contextmanager
+def member_session(email: str) -> Iterator[str]:
+    """A session of the existing member `email` (Django set up), made for the run and deleted
+    after it: the Cookie header that carries it."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from iapt_platform.accounts.models import User
+
+    member = User.objects.get(email=email)
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(member.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = member.get_session_auth_hash()
+    session.save()
+    try:
+        yield f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    finally:
+        session.delete()
 
 
 def tables_without_statistics() -> list[str]:

@@ -213,24 +213,32 @@ _read_together = threading.local()
 
 
 @contextmanager
-def versions_read_together(*also: str) -> Iterator[dict[str, Any] | None]:
+def versions_read_together(
+    *also: str, known: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any] | None]:
     """Inside, every `CacheVersion.get` answers from one `get_many` of all the versions made on
     entry: a page that shows seven kinds of content (the home) asks Redis once, not seven times.
     What is read is as fresh as seven reads at the start of the request would be. Nested uses
     share the outer read.
 
     `also`: other keys read in the same call (a kept page); what was found of them is what the
-    block gets (None inside an outer use, which read before they were known)."""
+    block gets (None inside an outer use, which read before they were known). `known`: what
+    `read_values()` gave inside an earlier block of the same request, used instead of a read."""
     if getattr(_read_together, "values", None) is not None:
         yield None
         return
-    found = cache.get_many([*sorted(_VERSION_KEYS), *also])
+    found = dict(known) if known is not None else cache.get_many([*sorted(_VERSION_KEYS), *also])
     extra = {key: found.pop(key) for key in also if key in found}
     _read_together.values = found
     try:
         yield extra
     finally:
         _read_together.values = None
+
+
+def read_values() -> dict[str, Any]:
+    """The versions the current `versions_read_together` block read ({} outside one)."""
+    return dict(getattr(_read_together, "values", None) or {})
 
 
 class CacheVersion:

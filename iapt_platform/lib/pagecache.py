@@ -64,6 +64,7 @@ that depends on anything else must not be kept so.
 
 import base64
 import hashlib
+import inspect
 import json
 import re
 import secrets
@@ -76,10 +77,11 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from django.views.decorators.http import require_http_methods
 
 from iapt_platform.lib import framecache, search
 
-from .cache import versions_read_together
+from .cache import read_values, versions_read_together
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -358,6 +360,65 @@ def _member_answers(request: HttpRequest, name: str) -> tuple[str, Any, Any]:
     return key, version, found.get(key)
 
 
+def _copy_served(request: HttpRequest, stored: tuple, fills: dict[bytes, bytes] | None) -> HttpResponse:
+    """The kept copy `stored` as this reader's answer: their frame, their parts and their token
+    put in, with the headers the view set."""
+    content, content_type, placeholder, headers, _note = stored
+    content = framecache.fill_holes(request, content, placeholder + b"-frame-")
+    content = _fill_reader_holes(request, content, placeholder + _HOLE_MARK.encode(), fills)
+    hit = HttpResponse(_with_token(request, content, placeholder), content_type=content_type)
+    for header, value in headers:
+        hit[header] = value
+    return hit
+
+
+# --- A visitor's kept page answered before the middleware that only a rendered page needs --------
+# (iapt_platform.middleware.KeptPageMiddleware: no session, no user, no messages, no view.)
+
+_EARLY_VIEWS: dict[Callable, Callable[..., HttpResponse | None]] = {}
+_EARLY_FOUND: dict[Callable, Callable[..., HttpResponse | None] | None] = {}
+_EARLY_READ = "_page_cache_early_read"  # what the early lookup read and did not find
+
+
+def answers_early(view: Callable, kept: Callable[..., HttpResponse | None]) -> None:
+    """`kept(request, *args, **kwargs)` answers a visitor's GET of `view` from the cache alone
+    (None: not kept, the request goes through the middleware to the view, as any other). It
+    must answer exactly what the view would: the copy the view itself would serve."""
+    _EARLY_VIEWS[view] = kept
+    _EARLY_FOUND.clear()
+
+
+# The code of Django's require_http_methods wrapper (require_GET, require_safe): wraps() gives
+# the wrapper the view's names, not its code.
+_METHODS_CHECK = require_http_methods(["GET"])(lambda request: HttpResponse()).__code__
+
+
+def _lets_a_get_through(view: Callable) -> bool:
+    """A decorator's wrapper that does nothing to a GET but let it through to the view it wraps
+    (django's require_GET, require_safe, require_http_methods with GET)."""
+    if getattr(view, "__code__", None) is not _METHODS_CHECK:
+        return False
+    return "GET" in inspect.getclosurevars(view).nonlocals.get("request_method_list", ())
+
+
+def early_answer(view: Callable) -> Callable[..., HttpResponse | None] | None:
+    """What answers a visitor's GET of the resolved `view` from the cache alone, or None: the
+    view must be a kept page's, under nothing but decorators that let a GET through unchanged
+    (any other decorator, say one that adds a header or asks for a member, has its say first)."""
+    if view in _EARLY_FOUND:
+        return _EARLY_FOUND[view]
+    found, inner = None, view
+    while True:
+        if inner in _EARLY_VIEWS:
+            found = _EARLY_VIEWS[inner]
+            break
+        if not _lets_a_get_through(inner) or not hasattr(inner, "__wrapped__"):
+            break
+        inner = inner.__wrapped__
+    _EARLY_FOUND[view] = found
+    return found
+
+
 def cache_page_for_visitors(
     name: str,
     *,
@@ -408,6 +469,12 @@ def cache_page_for_visitors(
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not _cacheable(request, allowed, members):
                 return view(request, *args, **kwargs)
+            early = getattr(request, _EARLY_READ, None)
+            if early is not None and early[0] == name and not request.user.is_authenticated:
+                # Read a moment ago by the early lookup (KeptPageMiddleware), which found no copy
+                # under early[2]: not read again.
+                with versions_read_together(known=early[1]):
+                    return served(request, early[2], {}, *args, **kwargs)
             # A page whose key is its version alone (no answer about the reader joins it): its
             # copy under the version read last is asked for in the same call as the versions.
             plain = not request.user.is_authenticated or (reader is None and name not in _VARIES)
@@ -416,6 +483,24 @@ def cache_page_for_visitors(
             # of what the view keeps on its own): one cache round trip for all of them.
             with versions_read_together(*((guess,) if guess else ())) as found:
                 return served(request, guess, found, *args, **kwargs)
+
+        def kept_for_visitor(request: HttpRequest, *args, **kwargs) -> HttpResponse | None:
+            """The visitor's copy from the cache alone (no view, no lock, no wait), or None,
+            leaving what it read for the view's own lookup (see `wrapped`)."""
+            if not _cacheable(request, allowed, False) or on_hit is not None:
+                return None
+            guess = _key(request, name, last_read[0]) if last_read else ""
+            with versions_read_together(*((guess,) if guess else ())) as found:
+                page_version = current()
+                if page_version is None:
+                    return None
+                last_read[:] = [page_version]
+                key = _key(request, name, page_version)
+                stored = found.get(key) if found is not None and key == guess else cache.get(key)
+                if stored is None:
+                    setattr(request, _EARLY_READ, (name, read_values(), key))
+                    return None
+            return _copy_served(request, stored, None)
 
         def served(
             request: HttpRequest,
@@ -473,19 +558,10 @@ def cache_page_for_visitors(
                 else:
                     stored = _rendered_by_another(key, f"{key}:rendering")
             if stored is not None:
-                content, content_type, placeholder, headers, note = stored
-                content = framecache.fill_holes(request, content, placeholder + b"-frame-")
-                content = _fill_reader_holes(
-                    request, content, placeholder + _HOLE_MARK.encode(), fills
-                )
+                hit = _copy_served(request, stored, fills)
                 keep_member_answers()
-                hit = HttpResponse(
-                    _with_token(request, content, placeholder), content_type=content_type
-                )
-                for header, value in headers:
-                    hit[header] = value
                 if on_hit is not None:
-                    on_hit(request, note)
+                    on_hit(request, stored[4])
                 return hit
             placeholder = f"csrf-{secrets.token_urlsafe(24)}"
             setattr(request, _PLACEHOLDER, placeholder)
@@ -519,6 +595,7 @@ def cache_page_for_visitors(
             response.content = _with_token(request, content, token)
             return response
 
+        answers_early(wrapped, kept_for_visitor)
         return wrapped
 
     return decorator
