@@ -489,13 +489,14 @@ def cache_page_for_visitors(
             leaving what it read for the view's own lookup (see `wrapped`)."""
             if not _cacheable(request, allowed, False) or on_hit is not None:
                 return None
-            guess = _key(request, name, last_read[0]) if last_read else ""
+            guessed = last_read[0] if last_read else None
+            guess = _key(request, name, guessed) if guessed is not None else ""
             with versions_read_together(*((guess,) if guess else ())) as found:
                 page_version = current()
                 if page_version is None:
                     return None
                 last_read[:] = [page_version]
-                key = _key(request, name, page_version)
+                key = guess if page_version == guessed else _key(request, name, page_version)
                 stored = found.get(key) if found is not None and key == guess else cache.get(key)
                 if stored is None:
                     setattr(request, _EARLY_READ, (name, read_values(), key))
