@@ -23,6 +23,7 @@ class CommunityConfig(AppConfig):
         from iapt_platform.accounts import menu
         from iapt_platform.dashboard import registry as dashboard
         from iapt_platform.lib import demo as demo_registry
+        from iapt_platform.lib import pagecache
         from iapt_platform.lib.cache import bump_on_change
         from iapt_platform.lib.home import register_home_section
         from iapt_platform.moderation.registry import ModerationKind, register
@@ -111,6 +112,10 @@ class CommunityConfig(AppConfig):
             if not selectors.is_member(request.user):
                 return None
             return {"threads": list(selectors.thread_list(user=request.user)[:5])}
+
+        # A member's pages kept for members read their unread count's version (their frame's)
+        # with the page's own versions.
+        pagecache.reads_member_version(selectors.unread_version_key)
 
         # Cache invalidation: a notification saved or deleted (the admin, an account that closes)
         # changes its recipient's unread count.

@@ -503,6 +503,11 @@ def unread_version(*, user: Any) -> str:
     return f"{user.pk}.{_unread_version(user.pk).get()}"
 
 
+def unread_version_key(user_id: int) -> str:
+    """The cache key of the version of member `user_id`'s unread count."""
+    return _unread_version(user_id).key
+
+
 def notifications_changed(*, user_ids: Iterable[int]) -> None:
     """Their unread counts are read again (now, and after the current transaction commits)."""
     for user_id in set(user_ids):

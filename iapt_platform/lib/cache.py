@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -219,7 +219,7 @@ _read_together = threading.local()
 
 @contextmanager
 def versions_read_together(
-    *also: str, known: dict[str, Any] | None = None
+    *also: str, known: dict[str, Any] | None = None, versions: Iterable[str] = ()
 ) -> Iterator[dict[str, Any] | None]:
     """Inside, every `CacheVersion.get` answers from one `get_many` of all the versions made on
     entry: a page that shows seven kinds of content (the home) asks Redis once, not seven times.
@@ -228,11 +228,16 @@ def versions_read_together(
 
     `also`: other keys read in the same call (a kept page); what was found of them is what the
     block gets (None inside an outer use, which read before they were known). `known`: what
-    `read_values()` gave inside an earlier block of the same request, used instead of a read."""
+    `read_values()` gave inside an earlier block of the same request, used instead of a read.
+    `versions`: the keys of versions of one reader (not registered: made on each use), read in
+    the same call and answered inside as the others."""
     if getattr(_read_together, "values", None) is not None:
         yield None
         return
-    found = dict(known) if known is not None else cache.get_many([*sorted(_VERSION_KEYS), *also])
+    if known is not None:
+        found = dict(known)
+    else:
+        found = cache.get_many([*sorted(_VERSION_KEYS), *versions, *also])
     extra = {key: found.pop(key) for key in also if key in found}
     _read_together.values = found
     try:

@@ -278,6 +278,16 @@ def reader_answer(request: HttpRequest) -> Any:
     return getattr(request, _ANSWER, None)
 
 
+_MEMBER_VERSIONS: list[Callable[[Any], str]] = []
+
+
+def reads_member_version(key_of: Callable[[Any], str]) -> None:
+    """Every page kept for members reads the version `key_of(user_id)` of the member (one their
+    frame shows: their unread count's) with the page's own versions, in the same call, and
+    answers its `CacheVersion.get` from that read."""
+    _MEMBER_VERSIONS.append(key_of)
+
+
 def member_version_key(user_id: object) -> str:
     """The key of the version of what is kept of member `user_id`'s answers (see the docstring)."""
     return _MEMBER_VERSION.format(user_id)
@@ -346,12 +356,21 @@ def members_change_with_link(through: "type[Model]", user_model: "type[Model]") 
     members_change_with(through, user_fk.attname)  # rows written or deleted directly
 
 
-def _member_answers(request: HttpRequest, name: str) -> tuple[str, Any, Any]:
+def _member_answer_keys(request: HttpRequest, name: str) -> tuple[str, str]:
+    """The keys of this member's version and of their kept answers for the page."""
+    user_id = request.user.pk
+    return member_version_key(user_id), f"pagecache:answers:{user_id}:{_key(request, name, '')}"
+
+
+def _member_answers(
+    request: HttpRequest, name: str, found: dict[str, Any] | None
+) -> tuple[str, Any, Any]:
     """The key of this member's kept answers for the page, their version, and what is kept (None:
-    nothing), in one call. The version None: the cache is away (nothing is kept then)."""
-    version_key = member_version_key(request.user.pk)
-    key = f"pagecache:answers:{request.user.pk}:{_key(request, name, '')}"
-    found = cache.get_many([version_key, key])
+    nothing), from what was `found` with the versions (read now when None: an outer read). The
+    version None: the cache is away (nothing is kept then)."""
+    version_key, key = _member_answer_keys(request, name)
+    if found is None:
+        found = cache.get_many([version_key, key])
     version = found.get(version_key)
     if version is None:  # a member never changed, or an evicted key: a value never used before
         version = secrets.randbits(48)
@@ -477,11 +496,17 @@ def cache_page_for_visitors(
                     return served(request, early[2], {}, *args, **kwargs)
             # A page whose key is its version alone (no answer about the reader joins it): its
             # copy under the version read last is asked for in the same call as the versions.
-            plain = not request.user.is_authenticated or (reader is None and name not in _VARIES)
+            member = request.user.is_authenticated
+            plain = not member or (reader is None and name not in _VARIES)
             guess = _key(request, name, last_read[0]) if plain and last_read else ""
+            # A member's own versions (their frame's) and what is kept of their answers: known
+            # before the page's versions, read with them.
+            mine = [key_of(request.user.pk) for key_of in _MEMBER_VERSIONS] if member else []
+            answers = _member_answer_keys(request, name) if keep_answers and member else ()
             # Every version read once, before anything they name (the page's key, and the keys
             # of what the view keeps on its own): one cache round trip for all of them.
-            with versions_read_together(*((guess,) if guess else ())) as found:
+            also = (*((guess,) if guess else ()), *answers)
+            with versions_read_together(*also, versions=mine) as found:
                 return served(request, guess, found, *args, **kwargs)
 
         def kept_for_visitor(request: HttpRequest, *args, **kwargs) -> HttpResponse | None:
@@ -517,7 +542,7 @@ def cache_page_for_visitors(
             kept_key, kept_version, kept = None, None, None
             fills: dict[bytes, bytes] | None = None
             if keep_answers and request.user.is_authenticated:
-                kept_key, kept_version, kept = _member_answers(request, name)
+                kept_key, kept_version, kept = _member_answers(request, name, found)
                 if kept_version is None:
                     kept_key = None  # the cache is away: nothing kept
                 elif kept is not None and kept[:2] == (kept_version, page_version):
