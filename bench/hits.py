@@ -232,11 +232,10 @@ def main() -> None:
     configure_environment(database_url=SCALE_DATABASE_URL, redis_url=REDIS_URL)
     clock = LayerClock()  # before the handler builds its middleware chain
     setup_django(static_root=OUT / "hits-static", collect="missing")
+    from common import member_session
     from django.core.wsgi import get_wsgi_application
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    from common import member_session
 
     application = get_wsgi_application()
     trips = RoundTrips()
@@ -254,7 +253,7 @@ def main() -> None:
             fetch = caller(application, path, cookie if member else "")
             status = ""
             for _ in range(4):  # kept by the first requests, as after a visitor before
-                status, headers, _body = fetch()
+                status, _headers, _body = fetch()
             if not status.startswith("200"):
                 print(f"skipped {label}: {path} answered {status}")
                 continue

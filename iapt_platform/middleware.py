@@ -14,10 +14,10 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import MiddlewareNotUsed
 from django.core.signals import setting_changed
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template import loader
 from django.urls import Resolver404, get_script_prefix, resolve, reverse
 from django.utils import timezone, translation

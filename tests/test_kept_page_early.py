@@ -165,9 +165,9 @@ def test_a_reader_whose_language_has_its_own_address_is_sent_there():
 
 def test_only_views_under_decorators_that_change_nothing_for_a_get_are_answered_early():
     from community.views.forum import thread_detail
+    from iapt_platform.views import home
     from initiatives.stories.views import story_detail
     from initiatives.views.explore import statistics
-    from iapt_platform.views import home
 
     assert early_answer(home) is not None  # require_GET
     assert early_answer(statistics) is not None  # require_safe

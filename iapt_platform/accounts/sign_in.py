@@ -92,17 +92,22 @@ def sign_in(request: HttpRequest) -> HttpResponseBase:
 
 
 def _answer(
-    request: HttpRequest, kept: Callable[[HttpRequest], HttpResponseBase | None]
-) -> HttpResponseBase | None:
+    request: HttpRequest, kept: Callable[[HttpRequest], HttpResponse | None]
+) -> HttpResponse | None:
     """The page `kept` gives for the request's `next` (or for none), filled; None, with the
     request as it came, when `kept` gives none or the hole is where it cannot be filled."""
     query = request.META.get("QUERY_STRING", "")
     next_url = (get_next_redirect_url(request) or None) if "next" in request.GET else None
     _with_query(request, "" if next_url is None else f"next={_QUOTED_HOLE}")
     response = kept(request)
-    if next_url is not None and response is not None and response.status_code == 200:
-        if not response.streaming and not _fill(response, next_url):
-            response = None  # the hole somewhere it cannot be filled
+    if (
+        next_url is not None
+        and response is not None
+        and response.status_code == 200
+        and not response.streaming
+        and not _fill(response, next_url)
+    ):
+        response = None  # the hole somewhere it cannot be filled
     if response is None:
         _with_query(request, query)  # rendered for this request
         return None
@@ -110,7 +115,7 @@ def _answer(
     return response
 
 
-def _early(request: HttpRequest) -> HttpResponseBase | None:
+def _early(request: HttpRequest) -> HttpResponse | None:
     """The kept page alone, before the middleware (iapt_platform.middleware.KeptPageMiddleware)."""
     kept = early_answer(_kept)
     if kept is None or _for_allauth(request):

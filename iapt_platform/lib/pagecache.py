@@ -379,7 +379,9 @@ def _member_answers(
     return key, version, found.get(key)
 
 
-def _copy_served(request: HttpRequest, stored: tuple, fills: dict[bytes, bytes] | None) -> HttpResponse:
+def _copy_served(
+    request: HttpRequest, stored: tuple, fills: dict[bytes, bytes] | None
+) -> HttpResponse:
     """The kept copy `stored` as this reader's answer: their frame, their parts and their token
     put in, with the headers the view set."""
     content, content_type, placeholder, headers, _note = stored
