@@ -22,6 +22,14 @@ members, requests that carry a message to show, anything but GET and HEAD, and a
 parameters outside the view's own list (tracking tags) go straight to the view, so that nobody can
 fill the cache with copies nobody else will ask for.
 
+A visitor's copy is also answered before most of the middleware
+(iapt_platform.middleware.KeptPageMiddleware): without a session cookie or a message cookie,
+nothing that the session, the user and the messages middleware give a request can change it, so
+the copy is found by the view's address alone (`early_answer`) and served with what those
+middleware would add to it. A view under a decorator that does more to a GET than let it through
+(its own frame policy, members only) is never answered so. When no copy is found the request
+goes on through the whole chain, and the view's own lookup takes what the early one read.
+
 A page that takes free text (a search's `q`, `words=True`) keeps only the searches asked again:
 the first request for some words (normalised as lib/search.py does: case and accents do not
 matter) renders the page and leaves a mark that lasts ASKED_SECONDS; a later request for the same
