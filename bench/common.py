@@ -217,6 +217,19 @@ def member_session(email: str) -> Iterator[str]:
         session.delete()
 
 
+def static_file_address() -> str:
+    """The address of a small static file of the site (its first stylesheet by name, from the
+    collected manifest), the floor the page benches pair their pages with."""
+    import json
+
+    from django.conf import settings
+
+    with open(Path(settings.STATIC_ROOT) / "staticfiles.json") as manifest:
+        paths = json.load(manifest)["paths"]
+    css = sorted(v for k, v in paths.items() if k.endswith(".css") and "admin" not in k)
+    return settings.STATIC_URL + (css[0] if css else next(iter(paths.values())))
+
+
 def tables_without_statistics() -> list[str]:
     """The tables of the database (Django set up) of over 1,000 rows whose planner statistics
     are missing or describe less than four fifths of their rows: a bulk load followed by no

@@ -32,7 +32,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from common import configure_environment, measured_initiative_and_thread, setup_django
+from common import (
+    configure_environment,
+    measured_initiative_and_thread,
+    setup_django,
+    static_file_address,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -187,10 +192,6 @@ def alternating(fn, baselines, seconds: float, rounds: int = 5) -> tuple[float, 
 
 def targets() -> tuple[list[tuple[str, str, bool]], str]:
     """(label, path, as the member) of each page measured, and a static file's address."""
-    import json
-
-    from django.conf import settings
-
     from community.meetings.models import Meeting
 
     initiative, thread = measured_initiative_and_thread()
@@ -211,10 +212,7 @@ def targets() -> tuple[list[tuple[str, str, bool]], str]:
         ("member: directory", "/en/initiatives/", True),
         ("member: initiative", f"/en/initiatives/{initiative.slug}/", True),
     ]
-    with open(Path(settings.STATIC_ROOT) / "staticfiles.json") as manifest:
-        paths = json.load(manifest)["paths"]
-    css = sorted(v for k, v in paths.items() if k.endswith(".css") and "admin" not in k)
-    return pages, settings.STATIC_URL + css[0]
+    return pages, static_file_address()
 
 
 def main() -> None:
