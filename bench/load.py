@@ -822,23 +822,40 @@ def print_row(row: dict) -> None:
         f"429={row['rate limited']} posts={row['posts written']}/{row['posts']} | "
         f"p50 {row['p50']:.0f} p95 {row['p95']:.0f} p99 {row['p99']:.0f} ms "
         f"(ok: {row['ok p50']:.0f}/{row['ok p95']:.0f}/{row['ok p99']:.0f}) "
-        f"max lag {row['max lag']:.0f} ms, server {row['server cores']:.2f} cores",
+        f"max lag {row['max lag']:.0f} ms, cores: server {row['server cores']:.2f}, "
+        f"postgres {row['postgres cores']:.2f}, redis {row['redis cores']:.2f}",
         flush=True,
     )
 
 
-def workers_cpu(master: int) -> float:
-    """CPU seconds used so far by the gunicorn workers (children of the master), from /proc."""
+def _cpu(chosen) -> float:
+    """CPU seconds used so far by the processes `chosen(name, ppid)` picks, from /proc."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            text = stat.read_text()
         except OSError:
             continue
-        if int(fields[1]) == master:  # fields after the name: state, ppid, ..., utime, stime
+        name = text[text.find("(") + 1 : text.rfind(")")]
+        fields = text.rsplit(")", 1)[1].split()  # after the name: state, ppid, ..., utime, stime
+        if chosen(name, int(fields[1])):
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def workers_cpu(master: int) -> float:
+    """CPU seconds used so far by the gunicorn workers (children of the master)."""
+    return _cpu(lambda _name, ppid: ppid == master)
+
+
+def services_cpu() -> dict[str, float]:
+    """CPU seconds used so far by PostgreSQL's and Redis's processes (every client's: other work
+    on the machine counts too, so read them from a quiet machine)."""
+    return {
+        "postgres cores": _cpu(lambda name, _ppid: name == "postgres"),
+        "redis cores": _cpu(lambda name, _ppid: name.startswith("redis-server")),
+    }
 
 
 def server_events(log: Path) -> dict[str, int]:
@@ -913,12 +930,13 @@ def report(options, rows, before, after, generator_cpu, events, written, seconds
         f"time-outs ({TIMEOUT_S:g} s), 5xx other than a shed 503, and any unexpected status. "
         "*Shed*: 503 with Retry-After from the load shedding. *429*: forum replies refused by "
         "the per-member posting limit (rate limited by design). *Server cores*: CPU time of the "
-        "gunicorn workers over the phase, in cores (PostgreSQL and Redis not included).",
+        "gunicorn workers over the phase, in cores; *PostgreSQL*, *Redis*: the same for their "
+        "processes (all of their clients').",
         "",
         "| phase | target req/s | sent req/s | requests | errors | error rate | shed 503 | 429 "
         "| replies written | p50 ms | p95 ms | p99 ms | ok p50 | ok p95 | ok p99 | server cores "
-        "| statuses |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| PostgreSQL | Redis | statuses |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         lines.append(
@@ -926,7 +944,8 @@ def report(options, rows, before, after, generator_cpu, events, written, seconds
             f"| {r['errors']} | {r['error rate']:.2%} | {r['shed']} | {r['rate limited']} "
             f"| {r['posts written']}/{r['posts']} | {fmt(r['p50'])} | {fmt(r['p95'])} "
             f"| {fmt(r['p99'])} | {fmt(r['ok p50'])} | {fmt(r['ok p95'])} | {fmt(r['ok p99'])} "
-            f"| {r['server cores']:.2f} | {r['statuses']} |"
+            f"| {r['server cores']:.2f} | {r['postgres cores']:.2f} | {r['redis cores']:.2f} "
+            f"| {r['statuses']} |"
         )
     lines += [
         "",
@@ -1004,15 +1023,17 @@ async def drive(options, targets: dict, master: int) -> tuple[list[dict], int]:
         seconds,
         await phase(StaticMix(targets["static"]), options.rate, seconds, rng),
     )
-    baseline["server cores"] = 0.0
+    baseline["server cores"] = baseline["postgres cores"] = baseline["redis cores"] = 0.0
     print_row(baseline)
 
     async def measure(label: str, rate: float, duration: float) -> dict:
         await asyncio.sleep(3)  # let queues drain between phases
-        cpu = workers_cpu(master)
+        cpu, services = workers_cpu(master), services_cpu()
         results = await phase(mix, rate, duration, rng)
         row = summarise(label, rate, duration, results)
         row["server cores"] = (workers_cpu(master) - cpu) / duration
+        for name, used in services_cpu().items():
+            row[name] = (used - services[name]) / duration
         rows.append(row)
         print_row(row)
         return row

@@ -199,6 +199,29 @@ def test_the_directory_is_rendered_once_for_all_members_each_seeing_their_own_fr
     assert 'data-unread="1"' in busy.get(page).content.decode()
 
 
+@pytest.mark.parametrize(
+    ("page", "template", "members_link"),
+    [
+        ("stories:list", "stories/list.html", 'href="/en/stories/propose/"'),
+        ("library:index", "library/index.html", 'href="/en/library/propose/"'),
+    ],
+)
+def test_the_story_list_and_the_library_are_rendered_once_for_all_members(
+    db, page, template, members_link
+):
+    first, _ = signed_in("first@example.org", display_name="Ana First")
+    second, _ = signed_in("second@example.org", display_name="Bea Second")
+    assert template in [t.name for t in first.get(en(page)).templates]
+
+    kept = second.get(en(page))
+    assert template not in [t.name for t in kept.templates]
+    html = kept.content.decode()
+    assert "Your account" in html and members_link in html
+    assert "-frame-" not in html and "csrf-" not in html
+    visitor = Client().get(en(page)).content.decode()
+    assert "Your account" not in visitor and members_link not in visitor
+
+
 def test_visitors_never_get_the_members_copy_nor_members_the_visitors(db):
     member, _ = signed_in("reader@example.org")
     visitor = Client()

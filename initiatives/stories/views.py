@@ -43,6 +43,8 @@ STORY_VERSIONS = (selectors.stories_version, registry_version)
     "stories:list",
     version=STORY_VERSIONS,
     params=("kind", "country", "sector", "topic", "page"),
+    # Nothing in it is one member's but the frame: one copy for all members too.
+    members=True,
 )
 def story_list(request: HttpRequest) -> HttpResponse:
     listing = selectors.story_listing(request.GET, page_number=request.GET.get("page"))
