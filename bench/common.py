@@ -14,7 +14,8 @@ import secrets
 import shlex
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -191,6 +192,42 @@ def member_client(email: str = "bench-member@example.org"):
     client = Client()
     client.force_login(member)
     return client
+
+
+@contextmanager
+def member_session(email: str) -> Iterator[str]:
+    """A session of the existing member `email` (Django set up), made for the run and deleted
+    after it: the Cookie header that carries it."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from iapt_platform.accounts.models import User
+
+    member = User.objects.get(email=email)
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(member.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = member.get_session_auth_hash()
+    session.save()
+    try:
+        yield f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    finally:
+        session.delete()
+
+
+def static_file_address() -> str:
+    """The address of a small static file of the site (its first stylesheet by name, from the
+    collected manifest), the floor the page benches pair their pages with."""
+    import json
+
+    from django.conf import settings
+
+    with open(Path(settings.STATIC_ROOT) / "staticfiles.json") as manifest:
+        paths = json.load(manifest)["paths"]
+    css = sorted(v for k, v in paths.items() if k.endswith(".css") and "admin" not in k)
+    return settings.STATIC_URL + (css[0] if css else next(iter(paths.values())))
 
 
 def tables_without_statistics() -> list[str]:

@@ -168,12 +168,9 @@ def targets_inside() -> dict:
     if thread:
         pages.append(("a forum thread", f"/community/t/{thread.pk}/", False))
         pages.append(("members: a forum thread", f"/community/t/{thread.pk}/", True))
-    with open(Path(settings.STATIC_ROOT) / "staticfiles.json") as manifest:
-        paths = json.load(manifest)["paths"]
-    css = sorted(v for k, v in paths.items() if k.endswith(".css") and "admin" not in k)
     return {
         "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}",
-        "static": settings.STATIC_URL + (css[0] if css else next(iter(paths.values()))),
+        "static": common.static_file_address(),
         "pages": pages,
     }
 

@@ -41,8 +41,6 @@ class CommunityConfig(AppConfig):
             Thread,
         )
 
-        # A page kept for members reads the reader's unread version (their frame's) with its own.
-        pagecache.reader_versions(selectors.unread_version_keys)
         dashboard.register_section(
             dashboard.MEMBERS,
             [
@@ -114,6 +112,10 @@ class CommunityConfig(AppConfig):
             if not selectors.is_member(request.user):
                 return None
             return {"threads": list(selectors.thread_list(user=request.user)[:5])}
+
+        # A member's pages kept for members read their unread count's version (their frame's)
+        # with the page's own versions.
+        pagecache.reads_member_version(selectors.unread_version_key)
 
         # Cache invalidation: a notification saved or deleted (the admin, an account that closes)
         # changes its recipient's unread count.

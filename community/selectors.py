@@ -547,10 +547,9 @@ def unread_version(*, user: Any) -> str:
     return f"{user.pk}.{_unread_version(user.pk).get()}"
 
 
-def unread_version_keys(request: Any) -> list[str]:
-    """The key of the version of the signed-in reader's unread count: a page kept for members
-    reads it with its own versions, in one cache call (`pagecache.reader_versions`)."""
-    return [_unread_version(request.user.pk).key]
+def unread_version_key(user_id: int) -> str:
+    """The cache key of the version of member `user_id`'s unread count."""
+    return _unread_version(user_id).key
 
 
 def notifications_changed(*, user_ids: Iterable[int]) -> None:

@@ -11,11 +11,15 @@ from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import MiddlewareNotUsed
 from django.core.signals import setting_changed
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.common import CommonMiddleware
+from django.middleware.csrf import CsrfViewMiddleware
 from django.template import loader
-from django.urls import get_script_prefix, reverse
+from django.urls import Resolver404, get_script_prefix, resolve, reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from whitenoise.base import WhiteNoise
@@ -23,7 +27,7 @@ from whitenoise.middleware import WhiteNoiseMiddleware
 
 from iapt_platform.accounts import roles
 from iapt_platform.accounts.models import available_time_zones
-from iapt_platform.lib import languages, logs
+from iapt_platform.lib import languages, logs, pagecache
 from iapt_platform.lib.http import for_the_api
 
 logger = logging.getLogger(__name__)
@@ -106,10 +110,16 @@ class LanguageMiddleware:
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
+        self.mark(response, negotiated)
+        return response
+
+    @staticmethod
+    def mark(response: HttpResponse, negotiated: bool) -> None:
+        """The answer's language, and, when the reader's language chose it (an address without a
+        prefix), what it depends on."""
         if negotiated:
             patch_vary_headers(response, ("Accept-Language", "Cookie"))
         response.headers.setdefault("Content-Language", translation.get_language())
-        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         language = getattr(request, "_language_after_resolving", None)
@@ -422,3 +432,90 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         # As django-csp: a nonce asked for after the header was written is an error.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response
+
+
+class KeptPageMiddleware:
+    """A visitor's page kept whole (iapt_platform/lib/pagecache.py) answered before the session,
+    the user, the messages and the rest of the middleware after this one, which a page from the
+    cache needs none of, with every header they would have added.
+
+    Only a plain GET from someone with no session cookie and no message cookie (nobody signed in,
+    no half-done sign-in, no message to show) and not from htmx, for an address whose view is a
+    kept page's (`pagecache.early_answer`), in the language and time zone LanguageMiddleware and
+    UserPreferencesMiddleware would give it; a reader whose language sends them to a prefixed
+    address goes on to LanguageMiddleware. The copy is the one the view's own decorator would
+    serve, with the visitor's own CSRF token (their cookie read, or a new one set, as
+    CsrfViewMiddleware does). What the skipped middleware add to an answer is added here by
+    them (the content security policy, X-Frame-Options, the CSRF cookie, Content-Length) or as
+    LanguageMiddleware does (Content-Language, Vary); the ones before this one (request id,
+    HSTS and the other security headers, load shedding) run as for any request. Anything else
+    goes through the whole chain, with what the lookup read passed on (not read twice).
+    """
+
+    def __init__(self, get_response):
+        from django.contrib.messages.storage.cookie import CookieStorage
+
+        storages = {
+            "django.contrib.messages.storage.fallback.FallbackStorage",
+            "django.contrib.messages.storage.cookie.CookieStorage",
+            "django.contrib.messages.storage.session.SessionStorage",
+        }
+        if (
+            settings.CSRF_USE_SESSIONS
+            or settings.DISALLOWED_USER_AGENTS
+            or settings.PREPEND_WWW
+            or settings.MESSAGE_STORAGE not in storages
+        ):
+            raise MiddlewareNotUsed  # the session or the common middleware has a say first
+        self.get_response = get_response
+        self.cookies = {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name}
+        self.csrf = CsrfViewMiddleware(get_response)
+        self.common = CommonMiddleware(get_response)
+        self.frames = XFrameOptionsMiddleware(get_response)
+        self.policy = ContentSecurityPolicyMiddleware(get_response)
+
+    def __call__(self, request):
+        if (
+            request.method == "GET"
+            and self.cookies.isdisjoint(request.COOKIES)
+            and "HTTP_HX_REQUEST" not in request.META
+        ):
+            response = self.kept(request)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def kept(self, request) -> HttpResponse | None:
+        path = request.path_info
+        language = languages.language_from_path(path)
+        negotiated = language is None
+        if language is None:
+            language = translation.get_language_from_request(request)
+            if language != languages.DEFAULT and languages.public_page(path) is not None:
+                return None  # sent to the page under their language's prefix
+        translation.activate(language)
+        zone = reader_time_zone(request)
+        timezone.activate(zone)
+        try:
+            try:
+                match = resolve(path, getattr(request, "urlconf", None))
+            except Resolver404:
+                return None
+            answer = pagecache.early_answer(match.func)
+            if answer is None:
+                return None
+            request.user = AnonymousUser()
+            request.LANGUAGE_CODE, request.time_zone = language, zone
+            request.resolver_match = match
+            self.csrf.process_request(request)
+            response = answer(request, *match.args, **match.kwargs)
+        finally:
+            timezone.deactivate()
+        if response is None:
+            return None
+        # What the middleware after this one add to an answer, innermost first, as they would.
+        response = self.policy.process_response(request, response)
+        response = self.frames.process_response(request, response)
+        LanguageMiddleware.mark(response, negotiated)
+        response = self.csrf.process_response(request, response)
+        return self.common.process_response(request, response)

@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iapt_platform.middleware.PublicMediaMiddleware",
     "iapt_platform.middleware.ConcurrencyLimitMiddleware",
+    # A visitor's kept page, with what the ones below would add, before the session and the user.
+    "iapt_platform.middleware.KeptPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

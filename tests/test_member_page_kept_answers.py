@@ -192,3 +192,44 @@ def test_one_member_s_kept_answers_never_reach_another(cacao):
     assert following_state(page(follower_client)) == "false"
     assert following_state(page(plain_client)) == "false"
     assert manages(page(manager_client)) and not manages(page(plain_client))
+
+
+def test_a_member_s_hit_reads_their_answers_and_unread_version_with_the_page_s_versions(cacao):
+    """Each cache call is a round trip to Redis: the member's kept answers, their version and the
+    version of their unread count (which names their frame) come in the one call that reads the
+    page's versions; then the page and their frame."""
+    from unittest import mock
+
+    from django.core.cache import caches
+
+    from community.selectors import unread_version_key
+
+    user, client = signed_in("reader@cacao.example.org")
+    page(client)
+    page(client)  # their answers kept
+    backend = caches["default"]
+    calls: list[tuple[str, object]] = []
+    inside: list[str] = []  # the local-memory cache's get_many calls its own get
+    originals = {name: getattr(backend, name) for name in ("get", "get_many", "add", "incr")}
+
+    def counting(name):
+        def call(*args, **kwargs):
+            if not inside:
+                calls.append((name, args[0]))
+            inside.append(name)
+            try:
+                return originals[name](*args, **kwargs)
+            finally:
+                inside.pop()
+
+        return call
+
+    with mock.patch.multiple(backend, **{name: counting(name) for name in originals}):
+        assert "Cluster Cacao" in page(client)
+
+    many = [keys for name, keys in calls if name == "get_many"]
+    assert len(many) == 1
+    assert unread_version_key(user.pk) in many[0]
+    assert any(key.startswith("pagecache:answers:") for key in many[0])
+    # The session (in the cache when Redis is), the page kept for members like them, the frame.
+    assert len(calls) <= 4, calls

@@ -20,17 +20,19 @@ kept or not, is marked uncacheable for browsers and proxies, as allauth marks it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote_plus
 
 from allauth.account.internal.stagekit import get_pending_stage
 from allauth.account.utils import get_next_redirect_url
 from allauth.account.views import login as allauth_login
+from allauth.core.context import request_context
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import escape
 
-from iapt_platform.lib.pagecache import cache_page_for_visitors
+from iapt_platform.lib.pagecache import answers_early, cache_page_for_visitors, early_answer
 
 NEXT_HOLE = "/sign-in-next-hole/"  # no page: a path allauth accepts and nothing else writes
 _HOLE_WORD = b"sign-in-next-hole"
@@ -85,17 +87,41 @@ def _for_allauth(request: HttpRequest) -> bool:
 def sign_in(request: HttpRequest) -> HttpResponseBase:
     if _for_allauth(request):
         return allauth_login(request)
+    response = _answer(request, _kept)
+    return response if response is not None else allauth_login(request)
+
+
+def _answer(
+    request: HttpRequest, kept: Callable[[HttpRequest], HttpResponse | None]
+) -> HttpResponse | None:
+    """The page `kept` gives for the request's `next` (or for none), filled; None, with the
+    request as it came, when `kept` gives none or the hole is where it cannot be filled."""
     query = request.META.get("QUERY_STRING", "")
     next_url = (get_next_redirect_url(request) or None) if "next" in request.GET else None
-    if next_url is None:
-        _with_query(request, "")
-        response = _kept(request)
-    else:
-        _with_query(request, f"next={_QUOTED_HOLE}")
-        response = _kept(request)
-        filled = response.status_code != 200 or response.streaming or _fill(response, next_url)
-        if not filled:  # the hole somewhere it cannot be filled: rendered for this request
-            _with_query(request, query)
-            return allauth_login(request)
+    _with_query(request, "" if next_url is None else f"next={_QUOTED_HOLE}")
+    response = kept(request)
+    if (
+        next_url is not None
+        and response is not None
+        and response.status_code == 200
+        and not response.streaming
+        and not _fill(response, next_url)
+    ):
+        response = None  # the hole somewhere it cannot be filled
+    if response is None:
+        _with_query(request, query)  # rendered for this request
+        return None
     add_never_cache_headers(response)
     return response
+
+
+def _early(request: HttpRequest) -> HttpResponse | None:
+    """The kept page alone, before the middleware (iapt_platform.middleware.KeptPageMiddleware)."""
+    kept = early_answer(_kept)
+    if kept is None or _for_allauth(request):
+        return None
+    with request_context(request):  # allauth's rule for `next` reads the request from it
+        return _answer(request, kept)
+
+
+answers_early(sign_in, _early)

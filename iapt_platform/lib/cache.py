@@ -137,6 +137,11 @@ class TolerantRedisCache(RedisCache):
         super().__init__(server, params)
         self._outage = _outage_for(server if isinstance(server, str) else ",".join(server))
 
+    def validate_key(self, key: Any) -> None:
+        """Nothing to check: Django's check warns of keys memcached would refuse (over 250
+        characters, spaces, control characters), which Redis takes as they are, and it walks
+        every character of every key in Python: a tenth of what a kept page's read costs."""
+
     def _tolerant(self, operation: str, call: Callable[[], T], miss: Callable[[], T]) -> T:
         if self._outage.skipping():
             return miss()
@@ -276,7 +281,7 @@ _read_together = threading.local()
 
 @contextmanager
 def versions_read_together(
-    *also: str, versions: Iterable[str] = ()
+    *also: str, known: dict[str, Any] | None = None, versions: Iterable[str] = ()
 ) -> Iterator[dict[str, Any] | None]:
     """Inside, every `CacheVersion.get` answers from one `get_many` of all the versions made on
     entry: a page that shows seven kinds of content (the home) asks Redis once, not seven times.
@@ -284,19 +289,28 @@ def versions_read_together(
     share the outer read.
 
     `also`: other keys read in the same call (a kept page); what was found of them is what the
-    block gets (None inside an outer use, which read before they were known). `versions`: the
-    keys of versions that are no module constants (one member's, one thread's), read in the same
-    call: their `CacheVersion.get` answers from it too."""
+    block gets (None inside an outer use, which read before they were known). `known`: what
+    `read_values()` gave inside an earlier block of the same request, used instead of a read.
+    `versions`: the keys of versions of one reader (not registered: made on each use), read in
+    the same call and answered inside as the others."""
     if getattr(_read_together, "values", None) is not None:
         yield None
         return
-    found = cache.get_many([*sorted(_VERSION_KEYS), *versions, *also])
+    if known is not None:
+        found = dict(known)
+    else:
+        found = cache.get_many([*sorted(_VERSION_KEYS), *versions, *also])
     extra = {key: found.pop(key) for key in also if key in found}
     _read_together.values = found
     try:
         yield extra
     finally:
         _read_together.values = None
+
+
+def read_values() -> dict[str, Any]:
+    """The versions the current `versions_read_together` block read ({} outside one)."""
+    return dict(getattr(_read_together, "values", None) or {})
 
 
 class CacheVersion:

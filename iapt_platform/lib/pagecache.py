@@ -22,6 +22,14 @@ members, requests that carry a message to show, anything but GET and HEAD, and a
 parameters outside the view's own list (tracking tags) go straight to the view, so that nobody can
 fill the cache with copies nobody else will ask for.
 
+A visitor's copy is also answered before most of the middleware
+(iapt_platform.middleware.KeptPageMiddleware): without a session cookie or a message cookie,
+nothing that the session, the user and the messages middleware give a request can change it, so
+the copy is found by the view's address alone (`early_answer`) and served with what those
+middleware would add to it. A view under a decorator that does more to a GET than let it through
+(its own frame policy, members only) is never answered so. When no copy is found the request
+goes on through the whole chain, and the view's own lookup takes what the early one read.
+
 A page that takes free text (a search's `q`, `words=True`) keeps only the searches asked again:
 the first request for some words (normalised as lib/search.py does: case and accents do not
 matter) renders the page and leaves a mark that lasts ASKED_SECONDS; a later request for the same
@@ -64,6 +72,7 @@ that depends on anything else must not be kept so.
 
 import base64
 import hashlib
+import inspect
 import json
 import re
 import secrets
@@ -76,10 +85,11 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from django.views.decorators.http import require_http_methods
 
 from iapt_platform.lib import framecache, search
 
-from .cache import count, set_many_and_delete, versions_read_together
+from .cache import count, read_values, set_many_and_delete, versions_read_together
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -275,6 +285,16 @@ def reader_answer(request: HttpRequest) -> Any:
     return getattr(request, _ANSWER, None)
 
 
+_MEMBER_VERSIONS: list[Callable[[Any], str]] = []
+
+
+def reads_member_version(key_of: Callable[[Any], str]) -> None:
+    """Every page kept for members reads the version `key_of(user_id)` of the member (one their
+    frame shows: their unread count's) with the page's own versions, in the same call, and
+    answers its `CacheVersion.get` from that read."""
+    _MEMBER_VERSIONS.append(key_of)
+
+
 def member_version_key(user_id: object) -> str:
     """The key of the version of what is kept of member `user_id`'s answers (see the docstring)."""
     return _MEMBER_VERSION.format(user_id)
@@ -343,27 +363,17 @@ def members_change_with_link(through: "type[Model]", user_model: "type[Model]") 
     members_change_with(through, user_fk.attname)  # rows written or deleted directly
 
 
-_READER_VERSIONS: list[Callable[[HttpRequest], Iterable[str]]] = []
-
-
-def reader_versions(keys: Callable[[HttpRequest], Iterable[str]]) -> None:
-    """`keys(request)`: the keys of versions of a signed-in reader that a page kept for members
-    reads on each request (their unread count's, which names their frame), added by the app that
-    owns them: read with the page's versions, in the same cache call."""
-    _READER_VERSIONS.append(keys)
-
-
-def _member_answer_keys(request: HttpRequest, name: str) -> list[str]:
+def _member_answer_keys(request: HttpRequest, name: str) -> tuple[str, str]:
     """The keys of this member's version and of their kept answers for the page."""
-    key = f"pagecache:answers:{request.user.pk}:{_key(request, name, '')}"
-    return [member_version_key(request.user.pk), key]
+    user_id = request.user.pk
+    return member_version_key(user_id), f"pagecache:answers:{user_id}:{_key(request, name, '')}"
 
 
 def _member_answers(
     request: HttpRequest, name: str, found: dict[str, Any] | None
 ) -> tuple[str, Any, Any]:
     """The key of this member's kept answers for the page, their version, and what is kept (None:
-    nothing), from what the page's first cache call `found` (else in a call of their own). The
+    nothing), from what was `found` with the versions (read now when None: an outer read). The
     version None: the cache is away (nothing is kept then)."""
     version_key, key = _member_answer_keys(request, name)
     if found is None:
@@ -374,6 +384,67 @@ def _member_answers(
         if not cache.add(version_key, version, None):
             version = cache.get(version_key)
     return key, version, found.get(key)
+
+
+def _copy_served(
+    request: HttpRequest, stored: tuple, fills: dict[bytes, bytes] | None
+) -> HttpResponse:
+    """The kept copy `stored` as this reader's answer: their frame, their parts and their token
+    put in, with the headers the view set."""
+    content, content_type, placeholder, headers, _note = stored
+    content = framecache.fill_holes(request, content, placeholder + b"-frame-")
+    content = _fill_reader_holes(request, content, placeholder + _HOLE_MARK.encode(), fills)
+    hit = HttpResponse(_with_token(request, content, placeholder), content_type=content_type)
+    for header, value in headers:
+        hit[header] = value
+    return hit
+
+
+# --- A visitor's kept page answered before the middleware that only a rendered page needs --------
+# (iapt_platform.middleware.KeptPageMiddleware: no session, no user, no messages, no view.)
+
+_EARLY_VIEWS: dict[Callable, Callable[..., HttpResponse | None]] = {}
+_EARLY_FOUND: dict[Callable, Callable[..., HttpResponse | None] | None] = {}
+_EARLY_READ = "_page_cache_early_read"  # what the early lookup read and did not find
+
+
+def answers_early(view: Callable, kept: Callable[..., HttpResponse | None]) -> None:
+    """`kept(request, *args, **kwargs)` answers a visitor's GET of `view` from the cache alone
+    (None: not kept, the request goes through the middleware to the view, as any other). It
+    must answer exactly what the view would: the copy the view itself would serve."""
+    _EARLY_VIEWS[view] = kept
+    _EARLY_FOUND.clear()
+
+
+# The code of Django's require_http_methods wrapper (require_GET, require_safe): wraps() gives
+# the wrapper the view's names, not its code.
+_METHODS_CHECK = require_http_methods(["GET"])(lambda request: HttpResponse()).__code__
+
+
+def _lets_a_get_through(view: Callable) -> bool:
+    """A decorator's wrapper that does nothing to a GET but let it through to the view it wraps
+    (django's require_GET, require_safe, require_http_methods with GET)."""
+    if getattr(view, "__code__", None) is not _METHODS_CHECK:
+        return False
+    return "GET" in inspect.getclosurevars(view).nonlocals.get("request_method_list", ())
+
+
+def early_answer(view: Callable) -> Callable[..., HttpResponse | None] | None:
+    """What answers a visitor's GET of the resolved `view` from the cache alone, or None: the
+    view must be a kept page's, under nothing but decorators that let a GET through unchanged
+    (any other decorator, say one that adds a header or asks for a member, has its say first)."""
+    if view in _EARLY_FOUND:
+        return _EARLY_FOUND[view]
+    found, inner = None, view
+    while True:
+        if inner in _EARLY_VIEWS:
+            found = _EARLY_VIEWS[inner]
+            break
+        if not _lets_a_get_through(inner) or not hasattr(inner, "__wrapped__"):
+            break
+        inner = inner.__wrapped__
+    _EARLY_FOUND[view] = found
+    return found
 
 
 def cache_page_for_visitors(
@@ -426,21 +497,45 @@ def cache_page_for_visitors(
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not _cacheable(request, allowed, members):
                 return view(request, *args, **kwargs)
+            early = getattr(request, _EARLY_READ, None)
+            if early is not None and early[0] == name and not request.user.is_authenticated:
+                # Read a moment ago by the early lookup (KeptPageMiddleware), which found no copy
+                # under early[2]: not read again.
+                with versions_read_together(known=early[1]):
+                    return served(request, early[2], {}, *args, **kwargs)
             # A page whose key is its version alone (no answer about the reader joins it): its
             # copy under the version read last is asked for in the same call as the versions.
-            plain = not request.user.is_authenticated or (reader is None and name not in _VARIES)
+            member = request.user.is_authenticated
+            plain = not member or (reader is None and name not in _VARIES)
             guess = _key(request, name, last_read[0]) if plain and last_read else ""
-            also = [guess] if guess else []
-            own: list[str] = []  # a member's own versions, and their kept answers
-            if request.user.is_authenticated:
-                own = [key for keys in _READER_VERSIONS for key in keys(request)]
-                if keep_answers:
-                    also += _member_answer_keys(request, name)
+            # A member's own versions (their frame's) and what is kept of their answers: known
+            # before the page's versions, read with them.
+            mine = [key_of(request.user.pk) for key_of in _MEMBER_VERSIONS] if member else []
+            answers = _member_answer_keys(request, name) if keep_answers and member else ()
             # Every version read once, before anything they name (the page's key, and the keys
-            # of what the view keeps on its own), with the member's answers: one cache round
-            # trip for all of them.
-            with versions_read_together(*also, versions=own) as found:
+            # of what the view keeps on its own): one cache round trip for all of them.
+            also = (*((guess,) if guess else ()), *answers)
+            with versions_read_together(*also, versions=mine) as found:
                 return served(request, guess, found, *args, **kwargs)
+
+        def kept_for_visitor(request: HttpRequest, *args, **kwargs) -> HttpResponse | None:
+            """The visitor's copy from the cache alone (no view, no lock, no wait), or None,
+            leaving what it read for the view's own lookup (see `wrapped`)."""
+            if not _cacheable(request, allowed, False) or on_hit is not None:
+                return None
+            guessed = last_read[0] if last_read else None
+            guess = _key(request, name, guessed) if guessed is not None else ""
+            with versions_read_together(*((guess,) if guess else ())) as found:
+                page_version = current()
+                if page_version is None:
+                    return None
+                last_read[:] = [page_version]
+                key = guess if page_version == guessed else _key(request, name, page_version)
+                stored = found.get(key) if found is not None and key == guess else cache.get(key)
+                if stored is None:
+                    setattr(request, _EARLY_READ, (name, read_values(), key))
+                    return None
+            return _copy_served(request, stored, None)
 
         def served(
             request: HttpRequest,
@@ -499,20 +594,11 @@ def cache_page_for_visitors(
                 else:
                     stored = _rendered_by_another(key, f"{key}:rendering")
             if stored is not None:
-                content, content_type, placeholder, headers, note = stored
-                content = framecache.fill_holes(request, content, placeholder + b"-frame-")
-                content = _fill_reader_holes(
-                    request, content, placeholder + _HOLE_MARK.encode(), fills
-                )
+                hit = _copy_served(request, stored, fills)
                 if answers := member_answers_to_keep():
                     cache.set_many(answers, timeout)
-                hit = HttpResponse(
-                    _with_token(request, content, placeholder), content_type=content_type
-                )
-                for header, value in headers:
-                    hit[header] = value
                 if on_hit is not None:
-                    on_hit(request, note)
+                    on_hit(request, stored[4])
                 return hit
             placeholder = f"csrf-{secrets.token_urlsafe(24)}"
             setattr(request, _PLACEHOLDER, placeholder)
@@ -551,6 +637,7 @@ def cache_page_for_visitors(
             response.content = _with_token(request, content, token)
             return response
 
+        answers_early(wrapped, kept_for_visitor)
         return wrapped
 
     return decorator
