@@ -1,7 +1,9 @@
-"""The cost of a MISS on a public page of one object: N different pages, each asked once.
+"""The cost of a MISS on a public page of one object, or on a list the load asks with many
+addresses: N different pages, each asked once.
 
     .venv/bin/python bench/page_misses.py --kind initiative --calls 200
     .venv/bin/python bench/page_misses.py --kind resource --calls 200 --profile /tmp/r.prof
+    .venv/bin/python bench/page_misses.py --kind filtered --calls 100
 
 As the load bench (bench/load.py) asks them: an initiative's page picked at random among the
 scale database's published initiatives (100,000), a resource's among the library's, so nearly
@@ -11,6 +13,15 @@ signed-in member, in each language (es at /, en at /en/, pt-br at /pt-br/): p50 
 milliseconds per miss, and queries per miss (their median). The shared caches are warmed first
 with other pages of the same kind (as a running site has them); each measured page is new to
 the cache. `--profile FILE` profiles every measured request (cProfile) and prints the top.
+
+The lists (`--kind filtered`: the directory by country, sector and type; `directory-search`: the
+directory's `?q=`; `library-search`: the library's `?q=`) are drawn as bench/load.py's mix draws
+them (bench/common.py), so the same address may come twice: before each measured request the
+versions of what the page shows (the registry's; the library's and the registry's) are bumped,
+untimed, as a change does, so each is a miss of everything kept under them (the page, its counts,
+its ids, its rendered results): the first reader of that list after a change. Besides the time:
+CPU milliseconds of this process (process_time: the worker's share, not PostgreSQL's or
+Redis's), and the Redis round trips (a pipeline counts one).
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ import statistics
 import time
 from pathlib import Path
 
+import common
 from common import configure_environment, percentile
 
 SCALE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/iapt_scale"
@@ -84,14 +96,61 @@ def addresses(kind: str, count: int, seed: int) -> list[str]:
             stories = list(Story.objects.public())
             chosen = random.Random(seed).sample(stories, min(count, len(stories)))
             return [s.get_absolute_url() for s in chosen]
+    if kind in LISTS:
+        rng = random.Random(seed)
+        if kind == "library-search":
+            return [common.library_search_address(rng) for _ in range(count)]
+        values = common.list_filter_values()
+        if kind == "filtered":
+            return [
+                common.filtered_address(rng, values["countries"], values["sectors"])
+                for _ in range(count)
+            ]
+        return [common.directory_search_address(rng, values["countries"]) for _ in range(count)]
     raise SystemExit(f"unknown kind {kind}")
+
+
+LISTS = ("filtered", "directory-search", "library-search")
+
+
+def bump_versions(kind: str) -> None:
+    """What the list's pages show changed (as after an edit): everything kept of them is missed."""
+    from initiatives.selectors import REGISTRY_VERSION
+    from library.selectors import LIBRARY_VERSION
+
+    REGISTRY_VERSION.bump()
+    if kind == "library-search":
+        LIBRARY_VERSION.bump()
+
+
+class RedisCalls:
+    """Counts the round trips to Redis of every client in this process (a pipeline is one)."""
+
+    def __init__(self) -> None:
+        import redis
+
+        self.count = 0
+        plain, pipelined = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+        def execute_command(client, *args, **options):
+            self.count += 1
+            return plain(client, *args, **options)
+
+        def execute(pipeline, *args, **options):
+            self.count += 1
+            return pipelined(pipeline, *args, **options)
+
+        redis.Redis.execute_command = execute_command
+        redis.client.Pipeline.execute = execute
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--kind", default="initiative", choices=["initiative", "resource", "story"])
+    parser.add_argument(
+        "--kind", default="initiative", choices=["initiative", "resource", "story", *LISTS]
+    )
     parser.add_argument(
         "--calls", type=int, default=150, help="different pages per reader and language"
     )
@@ -101,6 +160,12 @@ def main() -> None:
     parser.add_argument("--who", default="visitor,member")
     parser.add_argument("--languages", default="es,en,pt-br")
     parser.add_argument("--profile", default=None, help="write cProfile stats here")
+    parser.add_argument(
+        "--profile-clock",
+        default="wall",
+        choices=["wall", "cpu"],
+        help="what the profile counts: elapsed time, or this process's CPU time",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("CACHE_KEY_PREFIX", "iapt-page-misses")
@@ -121,6 +186,7 @@ def main() -> None:
     who = args.who.split(",")
     needed = args.warm + args.calls * len(languages) * len(who)
     pool = addresses(args.kind, needed, seed)
+    redis_calls = RedisCalls()
     visitor = Client()
     members = {lang: signed_in_client(args.member, lang) for lang in languages}
     emails = ", ".join(sorted({row.email for _, row in members.values()}))
@@ -139,31 +205,42 @@ def main() -> None:
         language = languages[n % len(languages)]
         get(client_of(who[n % len(who)], language), prefix[language] + path)
     pool = pool[args.warm :]
-    profiler = cProfile.Profile() if args.profile else None
+    clock = time.process_time if args.profile_clock == "cpu" else time.perf_counter
+    profiler = cProfile.Profile(clock) if args.profile else None
     print(
         f"{args.kind} pages, {args.calls} different pages per row, members {emails}; "
         f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
-    print("| who | language | p50 ms | p95 ms | mean ms | queries (median) |")
-    print("|---|---|---:|---:|---:|---:|")
+    print(
+        "| who | language | p50 ms | p95 ms | mean ms | CPU p50 ms | CPU p95 ms | CPU mean ms "
+        "| queries (median) | Redis calls (median) |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for reader in who:
         for language in languages:
-            times, counts = [], []
+            times, cpu, counts, calls = [], [], [], []
             for _ in range(args.calls):
                 url = prefix[language] + pool.pop()
+                if args.kind in LISTS:
+                    bump_versions(args.kind)
+                redis_calls.count = 0
                 with CaptureQueriesContext(connection) as captured:
                     if profiler:
                         profiler.enable()
-                    start = time.perf_counter()
+                    start, start_cpu = time.perf_counter(), time.process_time()
                     get(client_of(reader, language), url)
+                    cpu.append(time.process_time() - start_cpu)
                     times.append(time.perf_counter() - start)
                     if profiler:
                         profiler.disable()
                 counts.append(len(captured.captured_queries))
+                calls.append(redis_calls.count)
             print(
                 f"| {reader} | {language} | {percentile(times, 50) * 1000:.1f} | "
                 f"{percentile(times, 95) * 1000:.1f} | {statistics.mean(times) * 1000:.1f} | "
-                f"{statistics.median(counts):g} |"
+                f"{percentile(cpu, 50) * 1000:.1f} | {percentile(cpu, 95) * 1000:.1f} | "
+                f"{statistics.mean(cpu) * 1000:.1f} | {statistics.median(counts):g} | "
+                f"{statistics.median(calls):g} |"
             )
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if profiler:

@@ -58,7 +58,10 @@ BROWSE_PARAMS = (
 
 @require_safe
 # Free-text searches (`q`) are kept once their words are asked again (see lib/pagecache.py).
-@cache_page_for_visitors("library:index", version=LIST_VERSIONS, params=BROWSE_PARAMS, words=True)
+# Nothing in it is one member's but the frame: one copy for all members too (members=True).
+@cache_page_for_visitors(
+    "library:index", version=LIST_VERSIONS, params=BROWSE_PARAMS, words=True, members=True
+)
 def index(request: HtmxRequest) -> HttpResponse:
     browse = selectors.resource_browse(request.GET, page_number=request.GET.get("page"))
     context = {

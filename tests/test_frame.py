@@ -199,6 +199,26 @@ def test_the_directory_is_rendered_once_for_all_members_each_seeing_their_own_fr
     assert 'data-unread="1"' in busy.get(page).content.decode()
 
 
+@pytest.mark.parametrize("query", ["?type=guide", "?q=financing"])
+def test_the_library_is_rendered_once_for_all_members_each_seeing_their_own_frame(db, query):
+    from tests.library.factories import ResourceFactory
+
+    ResourceFactory(title="Financing clusters", type="guide")
+    first, _ = signed_in("first@example.org")
+    second, _ = signed_in("second@example.org")
+    page = en("library:index") + query
+    Client().get(page)  # a search is kept once its words are asked again (lib/pagecache.py)
+    assert "library/index.html" in [t.name for t in first.get(page).templates]
+
+    kept = second.get(page)
+    assert "library/index.html" not in [t.name for t in kept.templates]
+    html = kept.content.decode()
+    assert "Financing clusters" in html and "Your account" in html
+    assert 'href="/en/library/propose/"' in html  # a member's link, not the sign-in's
+    assert "-frame-" not in html and "csrf-" not in html
+    assert f'name="next" value="{page.replace("&", "&amp;")}"' in html
+
+
 def test_visitors_never_get_the_members_copy_nor_members_the_visitors(db):
     member, _ = signed_in("reader@example.org")
     visitor = Client()
