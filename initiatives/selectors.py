@@ -22,6 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django_countries import countries
 from django_countries.fields import Country
 
@@ -30,7 +31,7 @@ from iapt_platform.lib import listings, search, subdivisions
 from iapt_platform.lib.cache import CacheVersion, versions_read_together
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
-from . import columns
+from . import columns, presenters
 from .counts import pair_dimension
 from .filters import SORTS, InitiativeFilter
 from .models import (
@@ -346,6 +347,11 @@ class Directory:
     @cached_property
     def facets(self) -> dict[str, list[FacetOption]]:
         return self.load_facets()
+
+    @cached_property
+    def cards(self) -> SafeString:
+        """The page's initiatives as the list shows them (presenters.directory_cards)."""
+        return presenters.directory_cards(self.page.object_list)
 
     @property
     def active_filter_count(self) -> int:

@@ -506,6 +506,9 @@ def cache_page_for_visitors(
                     note = getattr(response, "page_cache_note", None)
                     entry = (response.content, response["Content-Type"], token)
                     cache.set(key, (*entry, _kept_headers(response), note), timeout)
+                    # Those waiting find the page before the lock, which expires on its own:
+                    # no round trip to remove it.
+                    lock = ""
             finally:
                 setattr(request, _PLACEHOLDER, None)
                 setattr(request, _HOLES, None)
