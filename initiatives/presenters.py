@@ -27,7 +27,7 @@ _SLUG = "SLUG"  # stands for each card's slug in its address, reversed once per 
 
 def directory_cards(initiatives: list[Initiative]) -> SafeString:
     """The directory's cards (one <li> each: name and acronym, type, country, city, stage,
-    sectors, programme; never a contact), built in one pass rather than a template loop: a page
+    sectors (`listed_sectors`, selectors.py), programme; never a contact), built in one pass rather than a template loop: a page
     of 24 cards asks a template a few hundred variables, which cost more than the lines here."""
     before, after = reverse("initiatives:detail", args=[_SLUG]).split(_SLUG)
 
@@ -35,7 +35,7 @@ def directory_cards(initiatives: list[Initiative]) -> SafeString:
         place = [initiative.get_kind_display(), initiative.country.name]
         place += [initiative.city] if initiative.city else []
         place += [initiative.get_stage_display()] if initiative.stage else []
-        sectors = ", ".join(str(sector.name) for sector in initiative.sectors.all())
+        sectors = ", ".join(str(sector.name) for sector in initiative.listed_sectors)
         programme = initiative.programme
         return (
             before + initiative.slug + after,
