@@ -1,5 +1,6 @@
 """What a page shows of an initiative, depending on who reads it."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,7 @@ class Contact:
 _SLUG = "SLUG"  # stands for each card's slug in its address, reversed once per list
 
 
-def directory_cards(initiatives: list[Initiative]) -> SafeString:
+def directory_cards(initiatives: Iterable[Initiative]) -> SafeString:
     """The directory's cards (one <li> each: name and acronym, type, country, city, stage,
     sectors (`listed_sectors`, selectors.py), programme; never a contact), built in one pass rather than a template loop: a page
     of 24 cards asks a template a few hundred variables, which cost more than the lines here."""

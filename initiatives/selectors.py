@@ -373,7 +373,7 @@ class Directory:
     @cached_property
     def cards(self) -> SafeString:
         """The page's initiatives as the list shows them (presenters.directory_cards)."""
-        return presenters.directory_cards(self.page.object_list)
+        return presenters.directory_cards(self.page.object_list)  # type: ignore[arg-type]
 
     @property
     def active_filter_count(self) -> int:

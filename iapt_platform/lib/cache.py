@@ -249,6 +249,8 @@ class CacheVersion:
     (in a process's memory) under it, which a flush of the cache does not empty.
     """
 
+    random_start = False
+
     def __init__(self, key: str, *, random_start: bool = False) -> None:
         self.key = key
         self.random_start = random_start
