@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -416,3 +416,44 @@ def measured_initiative_and_thread():
         .first()
     )
     return initiative, thread
+
+
+# --- The list addresses the mixed load asks (bench/load.py's Mix; bench/page_misses.py) -----------
+
+# The words of the load's searches: common, rare and in several languages.
+SEARCH_TERMS = ["cluster", "turismo", "software", "cacao", "logistica", "agroindustria", "mujeres"]
+
+
+def list_filter_values() -> dict[str, list[str]]:
+    """The countries of the published initiatives and the sectors' slugs (Django set up): what the
+    load's filtered directory and searches choose among."""
+    from initiatives.models import Initiative, Sector
+
+    published = Initiative.objects.published()
+    return {
+        "countries": sorted({str(c) for c in published.values_list("country", flat=True)}),
+        "sectors": list(Sector.objects.values_list("slug", flat=True)),
+    }
+
+
+def filtered_address(rng, countries: list[str], sectors: list[str]) -> str:
+    """The directory filtered by a country, half the time by a sector too, a fifth by a type."""
+    query = {"country": rng.choice(countries)}
+    if rng.random() < 0.5:
+        query["sector"] = rng.choice(sectors)
+    if rng.random() < 0.2:
+        query["kind"] = "cluster"
+    return "/initiatives/?" + urlencode(query)
+
+
+def directory_search_address(rng, countries: list[str]) -> str:
+    """The directory searched for one of SEARCH_TERMS, with a country three times in ten."""
+    query = {"q": rng.choice(SEARCH_TERMS)}
+    if rng.random() < 0.3:
+        query["country"] = rng.choice(countries)
+    return "/initiatives/?" + urlencode(query)
+
+
+def library_search_address(rng) -> str:
+    """The library searched for one of SEARCH_TERMS."""
+    return "/library/?" + urlencode({"q": rng.choice(SEARCH_TERMS)})

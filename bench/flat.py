@@ -124,7 +124,16 @@ def targets() -> tuple[list[tuple[str, str, bool]], dict[str, str]]:
         ("community", "/en/community/", False),
         ("opportunities", "/en/opportunities/", False),
         ("agenda", "/en/agenda/", False),
+        ("library, search", "/en/library/?q=cluster", False),
         ("members: directory", "/en/initiatives/", True),
+        # The members' lists the load asks with many addresses (bench/load.py).
+        (
+            "members: directory, country and sector",
+            f"/en/initiatives/?country=EC&sector={sector.slug}",
+            True,
+        ),
+        ("members: directory, search", "/en/initiatives/?q=cluster", True),
+        ("members: library, search", "/en/library/?q=cluster", True),
         ("members: initiative", f"/en/initiatives/{initiative.slug}/", True),
     ]
     optional = [

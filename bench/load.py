@@ -398,7 +398,7 @@ def targets_inside() -> dict:
 
     from community.models import Category, Post, Thread
     from iapt_platform.accounts.models import User
-    from initiatives.models import Initiative, Sector
+    from initiatives.models import Initiative
     from initiatives.stories.models import Story
 
     removed = reset_forum()
@@ -432,8 +432,7 @@ def targets_inside() -> dict:
         ),
         "sessions": sessions,
         "initiatives": list(published.values_list("slug", flat=True)),
-        "countries": sorted({str(c) for c in published.values_list("country", flat=True)}),
-        "sectors": list(Sector.objects.values_list("slug", flat=True)),
+        **common.list_filter_values(),
         "stories": list(Story.objects.public().values_list("slug", flat=True)),
         "threads": list(threads.values_list("pk", flat=True)),
         "posts": Post.objects.count(),
@@ -569,7 +568,6 @@ async def member_csrf(member: Member, thread: int) -> None:
     member.csrf_cookie, member.csrf_token = cookie, token.group(1).decode()
 
 
-SEARCH_TERMS = ["cluster", "turismo", "software", "cacao", "logistica", "agroindustria", "mujeres"]
 LANGUAGES = [("es", 6), ("pt-BR,pt;q=0.9", 2), ("en", 2)]
 
 
@@ -607,7 +605,7 @@ class Mix:
         return self.rng.choice(["/library/", "/library/?page=2", "/library/?sort=title"])
 
     def library_search(self) -> str:
-        return "/library/?" + urlencode({"q": self.rng.choice(SEARCH_TERMS)})
+        return common.library_search_address(self.rng)
 
     def resource(self) -> str:
         if not self.t.get("resources"):
@@ -621,18 +619,10 @@ class Mix:
         return self.rng.choice(["/initiatives/", "/initiatives/?page=2", "/initiatives/?page=3"])
 
     def filtered(self) -> str:
-        query = {"country": self.rng.choice(self.t["countries"])}
-        if self.rng.random() < 0.5:
-            query["sector"] = self.rng.choice(self.t["sectors"])
-        if self.rng.random() < 0.2:
-            query["kind"] = "cluster"
-        return "/initiatives/?" + urlencode(query)
+        return common.filtered_address(self.rng, self.t["countries"], self.t["sectors"])
 
     def search(self) -> str:
-        query = {"q": self.rng.choice(SEARCH_TERMS)}
-        if self.rng.random() < 0.3:
-            query["country"] = self.rng.choice(self.t["countries"])
-        return "/initiatives/?" + urlencode(query)
+        return common.directory_search_address(self.rng, self.t["countries"])
 
     def initiative(self) -> str:
         return f"/initiatives/{self.rng.choice(self.t['initiatives'])}/"

@@ -1,7 +1,9 @@
-"""The cost of a MISS on a public page of one object: N different pages, each asked once.
+"""The cost of a MISS on a public page of one object, or on a list the load asks with many
+addresses: N different pages, each asked once.
 
     .venv/bin/python bench/page_misses.py --kind initiative --calls 200
     .venv/bin/python bench/page_misses.py --kind resource --calls 200 --profile /tmp/r.prof
+    .venv/bin/python bench/page_misses.py --kind filtered --calls 100
 
 As the load bench (bench/load.py) asks them: an initiative's page picked at random among the
 scale database's published initiatives (100,000), a resource's among the library's, so nearly
@@ -12,10 +14,20 @@ milliseconds per miss, wall clock and CPU of this process (process_time: Python,
 the database and Redis clients; not PostgreSQL's or Redis's own work), and queries per miss
 (their median). The shared caches are warmed first
 with other pages of the same kind (as a running site has them); each measured page is new to
-the cache. `--profile FILE` profiles every measured request (cProfile, in CPU time) and prints the top.
+the cache. `--profile FILE` profiles every measured request (cProfile; `--profile-clock cpu` in
+CPU time) and prints the top.
 A kind with fewer pages than the run asks for (40 stories) reads them again, each time after
 the kept copies of its pages (and members' kept answers) are dropped from the cache, untimed:
 each reading is still a miss of the page, with the other caches as warm as a running site's.
+
+The lists (`--kind filtered`: the directory by country, sector and type; `directory-search`: the
+directory's `?q=`; `library-search`: the library's `?q=`) are drawn as bench/load.py's mix draws
+them (bench/common.py), so the same address may come twice: before each measured request the
+versions of what the page shows (the registry's; the library's and the registry's) are bumped,
+untimed, as a change does, so each is a miss of everything kept under them (the page, its counts,
+its ids, its rendered results): the first reader of that list after a change. Besides the time:
+CPU milliseconds of this process (process_time: the worker's share, not PostgreSQL's or
+Redis's), and the Redis round trips (a pipeline counts one).
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ import statistics
 import time
 from pathlib import Path
 
+import common
 from common import configure_environment, percentile
 
 KEPT_PAGES = {  # the name each kind's page is kept under (iapt_platform/lib/pagecache.py)
@@ -97,14 +110,61 @@ def addresses(kind: str, count: int, seed: int) -> list[str]:
             chosen = random.Random(seed).sample(addresses, min(count, len(addresses)))
             # Too few: read again (main() drops the kept copies before each reading).
             return [chosen[n % len(chosen)] for n in range(count)]
+    if kind in LISTS:
+        rng = random.Random(seed)
+        if kind == "library-search":
+            return [common.library_search_address(rng) for _ in range(count)]
+        values = common.list_filter_values()
+        if kind == "filtered":
+            return [
+                common.filtered_address(rng, values["countries"], values["sectors"])
+                for _ in range(count)
+            ]
+        return [common.directory_search_address(rng, values["countries"]) for _ in range(count)]
     raise SystemExit(f"unknown kind {kind}")
+
+
+LISTS = ("filtered", "directory-search", "library-search")
+
+
+def bump_versions(kind: str) -> None:
+    """What the list's pages show changed (as after an edit): everything kept of them is missed."""
+    from initiatives.selectors import REGISTRY_VERSION
+    from library.selectors import LIBRARY_VERSION
+
+    REGISTRY_VERSION.bump()
+    if kind == "library-search":
+        LIBRARY_VERSION.bump()
+
+
+class RedisCalls:
+    """Counts the round trips to Redis of every client in this process (a pipeline is one)."""
+
+    def __init__(self) -> None:
+        import redis
+
+        self.count = 0
+        plain, pipelined = redis.Redis.execute_command, redis.client.Pipeline.execute
+
+        def execute_command(client, *args, **options):
+            self.count += 1
+            return plain(client, *args, **options)
+
+        def execute(pipeline, *args, **options):
+            self.count += 1
+            return pipelined(pipeline, *args, **options)
+
+        redis.Redis.execute_command = execute_command
+        redis.client.Pipeline.execute = execute
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--kind", default="initiative", choices=["initiative", "resource", "story"])
+    parser.add_argument(
+        "--kind", default="initiative", choices=["initiative", "resource", "story", *LISTS]
+    )
     parser.add_argument(
         "--calls", type=int, default=150, help="different pages per reader and language"
     )
@@ -114,6 +174,12 @@ def main() -> None:
     parser.add_argument("--who", default="visitor,member")
     parser.add_argument("--languages", default="es,en,pt-br")
     parser.add_argument("--profile", default=None, help="write cProfile stats here")
+    parser.add_argument(
+        "--profile-clock",
+        default="wall",
+        choices=["wall", "cpu"],
+        help="what the profile counts: elapsed time, or this process's CPU time",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("CACHE_KEY_PREFIX", "iapt-page-misses")
@@ -134,6 +200,7 @@ def main() -> None:
     who = args.who.split(",")
     needed = args.warm + args.calls * len(languages) * len(who)
     pool = addresses(args.kind, needed, seed)
+    redis_calls = RedisCalls()
     visitor = Client()
     members = {lang: signed_in_client(args.member, lang) for lang in languages}
     emails = ", ".join(sorted({row.email for _, row in members.values()}))
@@ -153,7 +220,8 @@ def main() -> None:
             if keys:
                 client.delete(*keys)
 
-    repeats = len(set(pool)) < len(pool)
+    # Lists bump their versions instead (bump_versions): each reading is a miss all the same.
+    repeats = args.kind not in LISTS and len(set(pool)) < len(pool)
 
     def get(client, url: str) -> None:
         response = client.get(url)
@@ -164,9 +232,8 @@ def main() -> None:
         language = languages[n % len(languages)]
         get(client_of(who[n % len(who)], language), prefix[language] + path)
     pool = pool[args.warm :]
-    # CPU time (process_time), not the wall clock: on a loaded machine a wait for PostgreSQL or
-    # for the scheduler would show as the time of whatever call was running.
-    profiler = cProfile.Profile(time.process_time) if args.profile else None
+    clock = time.process_time if args.profile_clock == "cpu" else time.perf_counter
+    profiler = cProfile.Profile(clock) if args.profile else None
     print(
         f"{args.kind} pages, {args.calls} {'readings' if repeats else 'different pages'} per row, "
         f"members {emails}; "
@@ -174,16 +241,19 @@ def main() -> None:
     )
     print(
         "| who | language | p50 ms | p95 ms | mean ms | CPU p50 ms | CPU p95 ms | CPU mean ms "
-        "| queries (median) |"
+        "| queries (median) | Redis calls (median) |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for reader in who:
         for language in languages:
-            times, cpu, counts = [], [], []
+            times, cpu, counts, calls = [], [], [], []
             for _ in range(args.calls):
                 url = prefix[language] + pool.pop()
                 if repeats:
                     drop_kept_pages()
+                if args.kind in LISTS:
+                    bump_versions(args.kind)
+                redis_calls.count = 0
                 with CaptureQueriesContext(connection) as captured:
                     if profiler:
                         profiler.enable()
@@ -194,11 +264,13 @@ def main() -> None:
                     if profiler:
                         profiler.disable()
                 counts.append(len(captured.captured_queries))
+                calls.append(redis_calls.count)
             print(
                 f"| {reader} | {language} | {percentile(times, 50) * 1000:.1f} | "
                 f"{percentile(times, 95) * 1000:.1f} | {statistics.mean(times) * 1000:.1f} | "
                 f"{percentile(cpu, 50) * 1000:.1f} | {percentile(cpu, 95) * 1000:.1f} | "
-                f"{statistics.mean(cpu) * 1000:.1f} | {statistics.median(counts):g} |"
+                f"{statistics.mean(cpu) * 1000:.1f} | {statistics.median(counts):g} | "
+                f"{statistics.median(calls):g} |"
             )
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if profiler:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -367,19 +366,7 @@ class _NeverReused(_VersionOfOne):
     thread (a split) never finds what was kept of it under an earlier count that the new
     thread's version happens to repeat."""
 
-    def get(self) -> int:
-        version = cache.get(self.key)
-        if version is None:
-            version = secrets.randbits(48)
-            if not cache.add(self.key, version, None):
-                version = cache.get(self.key) or version
-        return version
-
-    def bump(self) -> None:
-        try:
-            cache.incr(self.key)
-        except ValueError:  # missing (or the cache is away): a number never used before
-            cache.set(self.key, secrets.randbits(48), None)
+    random_start = True
 
 
 def thread_version(thread_id: int) -> CacheVersion:

@@ -285,6 +285,8 @@ class Initiative(models.Model):
         excluded_fields=["search_document", "search_vector", "updated_at", "logo"]
     )
     objects = InitiativeQuerySet.as_manager()
+    # Not a column: a directory card's sectors in their order, set by selectors.initiative_directory.
+    listed_sectors: list["Sector"]
 
     class Meta:
         ordering = ["name"]

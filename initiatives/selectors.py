@@ -1,6 +1,8 @@
 import hashlib
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache as cache_result
 from functools import cached_property
 from itertools import combinations, islice
 from typing import Any
@@ -23,6 +25,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import SafeString
 from django_countries import countries
 from django_countries.fields import Country
 
@@ -31,7 +35,7 @@ from iapt_platform.lib import joined, listings, search, subdivisions
 from iapt_platform.lib.cache import CacheVersion, versions_read_together
 from iapt_platform.lib.facets import CountedPaginator, FacetOption
 
-from . import columns
+from . import columns, presenters
 from .counts import pair_dimension
 from .filters import SORTS, InitiativeFilter
 from .models import (
@@ -64,6 +68,25 @@ def directory_warm_due() -> bool:
 
 def directory_warm_pending_clear() -> None:
     cache.delete(WARM_PENDING_KEY)
+
+
+# The sectors (a small translated taxonomy) kept in each process: the directory names them on
+# every card and facet without asking the database. Their own version changes with every save or
+# delete of a sector (signals.py); KEPT_SECTORS_SECONDS bounds what a change lost while Redis was
+# away could leave.
+SECTORS_VERSION = CacheVersion("initiatives:sectors-version", random_start=True)
+KEPT_SECTORS_SECONDS = 300
+_kept_sectors: dict[str, tuple[object, float, list[Sector]]] = {}
+
+
+def sectors_in_order() -> list[Sector]:
+    """Every sector in Sector's own order (its order, then its name in the reader's language)."""
+    version, language = SECTORS_VERSION.get(), translation.get_language() or ""
+    kept = _kept_sectors.get(language)
+    if kept is None or kept[0] != version or time.monotonic() - kept[1] > KEPT_SECTORS_SECONDS:
+        kept = (version, time.monotonic(), list(Sector.objects.all()))
+        _kept_sectors[language] = kept
+    return kept[2]
 
 
 def _sectors_prefetch() -> Prefetch:  # made anew each time: a Prefetch keeps its results
@@ -399,6 +422,11 @@ class Directory:
     def facets(self) -> dict[str, list[FacetOption]]:
         return self.load_facets()
 
+    @cached_property
+    def cards(self) -> SafeString:
+        """The page's initiatives as the list shows them (presenters.directory_cards)."""
+        return presenters.directory_cards(self.page.object_list)  # type: ignore[arg-type]
+
     @property
     def active_filter_count(self) -> int:
         """How many facet values are ticked, for the "Filters (n active)" summary."""
@@ -440,7 +468,15 @@ def initiative_search(query: str) -> QuerySet[Initiative] | None:
 
 
 def initiative_directory(params: QueryDict, *, page_number: str | None) -> Directory:
-    filterset, qs, invalid = initiative_filtered(params)
+    filterset = initiative_filterset(params)
+    invalid = filterset.is_bound and not filterset.form.is_valid()
+
+    @cache_result
+    def matching() -> QuerySet[Initiative]:
+        """The matches as initiative_filtered gives them, built only when asked: a page whose
+        count and ids are kept, or whose ids come from the sector listing, needs none."""
+        return Initiative.objects.none() if invalid else filterset.qs
+
     sort = params.get("sort") if params.get("sort") in SORTS else ""
     active = filterset.active_filters()
     # Counts, facets and the ids of each page are cached per filter combination until the
@@ -456,15 +492,19 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
         if cached is None:
             cached = _facet_counts(filterset)
             if cached[1] is None:  # every facet filtered: counted apart
-                cached = (cached[0], *_count(qs, capped=bool(active.get("q"))), cached[3])
+                cached = (cached[0], *_count(matching(), capped=bool(active.get("q"))), cached[3])
             cache.set(f"{key}:facets-capped", cached, CACHE_SECONDS)
         counts, known_count, more, uncounted = cached
     if not sort:
         # Ranking thousands of matches of a word most initiatives share ("cluster") tells the
         # reader nothing and costs a score per match: broad searches list by name unless asked.
         sort = "relevance" if active.get("q") and not more else "name"
-    ordered = initiative_ordered(qs, sort)
-    paginator = CountedPaginator(ordered, PAGE_SIZE, known_count=known_count)
+    # Told its count, the paginator never reads its list: the page's ids are read below.
+    paginator = CountedPaginator(
+        initiative_ordered(matching(), sort) if known_count is None else (),
+        PAGE_SIZE,
+        known_count=known_count,
+    )
     number = paginator.validate_number(_page_number(page_number, paginator))
     ids_key = f"{key}:ids:{sort}:{number}"
 
@@ -474,9 +514,9 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
             # No further than the count (the cap, for a search past it), as Paginator does.
             start = (number - 1) * PAGE_SIZE
             end = min(start + PAGE_SIZE, paginator.count)
-            in_order = _ordered_ids(qs, sort, active)
+            in_order = _ordered_ids(sort, active)
             if in_order is None:
-                in_order = ordered.values_list("pk", flat=True)
+                in_order = initiative_ordered(matching(), sort).values_list("pk", flat=True)
             ids = list(in_order[start:end]) if end > start else []
             if not invalid:
                 cache.set(ids_key, ids, CACHE_SECONDS)
@@ -485,8 +525,8 @@ def initiative_directory(params: QueryDict, *, page_number: str | None) -> Direc
             for i in Initiative.objects.filter(pk__in=ids)
             .only(*_CARD_FIELDS)
             .select_related("programme")
-            .prefetch_related(Prefetch("sectors", queryset=Sector.objects.order_by("order")))
         }
+        _with_kept_sectors(list(rows.values()))
         return Page([rows[pk] for pk in ids if pk in rows], number, paginator)
 
     query = params.copy()
@@ -514,7 +554,22 @@ _CARD_FIELDS = (
 )
 
 
-def _ordered_ids(qs: QuerySet, sort: str, active: dict) -> QuerySet | None:
+def _with_kept_sectors(initiatives: list[Initiative]) -> None:
+    """Each initiative's sectors in their order, as `listed_sectors`: their links read by ids
+    (one query on the links' index), the sectors themselves kept (sectors_in_order)."""
+    position = {sector.pk: (n, sector) for n, sector in enumerate(sectors_in_order())}
+    links = Initiative.sectors.through.objects.filter(
+        initiative_id__in=[i.pk for i in initiatives]
+    ).values_list("initiative_id", "sector_id")
+    found: dict[int, list[tuple[int, Sector]]] = {}
+    for initiative_id, sector_id in links:
+        if sector_id in position:
+            found.setdefault(initiative_id, []).append(position[sector_id])
+    for initiative in initiatives:
+        initiative.listed_sectors = [sector for _n, sector in sorted(found.get(initiative.pk, []))]
+
+
+def _ordered_ids(sort: str, active: dict) -> QuerySet | None:
     """The ids of the matches by name, when one sector is chosen, with one country or none:
     read in order from the sector listing's index ((sector, country, name) or (sector, name)),
     a page of rows whatever the size of the country, the sector or the registry (other filters
@@ -855,7 +910,7 @@ def _facet_options(
     data = filterset.data if filterset.is_bound else QueryDict()
     selected = {key: set(data.getlist(key)) for key in ("subdivision", *InitiativeFilter.FACETS)}
     names = dict(countries)
-    sectors = {str(s.pk): s for s in Sector.objects.all()}
+    sectors = {str(s.pk): s for s in sectors_in_order()}
     programme_ids = [int(k) for k in counts.get("programme", {})]
     programmes = {str(p.pk): p for p in Programme.objects.filter(pk__in=programme_ids)}
     options: dict[str, list[FacetOption]] = {}

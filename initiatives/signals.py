@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from iapt_platform.lib import pagecache
+from iapt_platform.lib.cache import bump_on_change
 
 from . import counts, selectors, services
 from .models import Initiative, Programme, SearchListing, Sector
@@ -110,6 +111,7 @@ def connect() -> None:
     m2m_changed.connect(
         _changed, sender=Initiative.sectors.through, dispatch_uid="registry-sectors"
     )
+    bump_on_change(selectors.SECTORS_VERSION, Sector)  # the sectors each process keeps
     post_save.connect(_listing_changed, sender=Initiative, dispatch_uid="listing-save")
     m2m_changed.connect(
         _listing_changed, sender=Initiative.sectors.through, dispatch_uid="listing-sectors"

@@ -115,6 +115,33 @@ def test_an_edited_initiative_shows_on_every_page_that_names_it(
     )
 
 
+def test_a_renamed_sector_shows_on_the_directory_s_cards_and_facets_at_once(
+    world, signed_in, django_capture_on_commit_callbacks
+):
+    # Each process keeps the sectors (initiatives.selectors.sectors_in_order) under their own
+    # version: a rename must reach the cards and the facets of every directory page.
+    sector = world["sector"]
+    pages = [
+        en("initiatives:list"),
+        en("initiatives:list") + "?country=EC",
+        en("initiatives:list") + "?sector=cocoa",
+        en("initiatives:list") + "?q=alpha",
+    ]
+
+    def edit():
+        sector.name_en = "Fine cacao"
+        sector.save()
+
+    check_fresh(
+        [Client(), signed_in],
+        pages,
+        "Cocoa",
+        "Fine cacao",
+        edit,
+        django_capture_on_commit_callbacks,
+    )
+
+
 def test_an_edited_story_shows_on_every_page_that_shows_it(
     world, signed_in, django_capture_on_commit_callbacks
 ):

@@ -35,6 +35,7 @@ Rate limits that keep their counters in the cache, and what an outage does to th
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -324,11 +325,19 @@ class CacheVersion:
 
     The counter never expires. When it is missing (a fresh or flushed cache) it starts at 1, and
     a bump of a missing counter sets 2, so a read cached under 1 just before cannot survive it.
+    `random_start`: it starts at a random number instead, for what is kept outside the cache
+    (in a process's memory) under it, which a flush of the cache does not empty.
     """
 
-    def __init__(self, key: str) -> None:
+    random_start = False
+
+    def __init__(self, key: str, *, random_start: bool = False) -> None:
         self.key = key
+        self.random_start = random_start
         _VERSION_KEYS.add(key)
+
+    def _start(self, after: int = 0) -> int:
+        return secrets.randbits(48) + 2 if self.random_start else after + 1
 
     def get(self) -> int:
         known = getattr(_read_together, "values", None)
@@ -336,15 +345,16 @@ class CacheVersion:
             return known[self.key]
         version = cache.get(self.key)
         if version is None:
-            version = 1
-            cache.add(self.key, version, None)
+            version = self._start()
+            if not cache.add(self.key, version, None):
+                version = cache.get(self.key) or version
         return version
 
     def bump(self) -> None:
         try:
             cache.incr(self.key)
         except ValueError:  # missing, or the cache is away (then the set is lost as well)
-            cache.set(self.key, 2, None)
+            cache.set(self.key, self._start(after=1), None)
 
     def bump_around_commit(self) -> None:
         """Bump now and again once the current transaction commits (at once outside one): the

@@ -36,7 +36,9 @@ BEFORE = {
     "stories:detail": 4,
     "opportunities:list": 6,
     "opportunities:detail": 4,
-    "library:index": 8,  # its counts without filters from the kept facet counts (was 14)
+    # Its counts without filters from the kept facet counts (was 14); its cards read their
+    # topics and languages, not their countries (was 8).
+    "library:index": 7,
     "library:evidence_map": 3,
     "library:collections": 1,
     "library:collection": 4,
