@@ -51,8 +51,9 @@ BEFORE = {
     "community:index": 0,
     "community:category": 8,
     # Rendered (the page kept whole for members answers with 4): the thread's row (kept under
-    # its versions) and the reader's watch and marks (one query) apart.
-    "community:thread": 9,
+    # its versions) and the reader's watch and marks (one query) apart; the posts' attachments
+    # in one query, their edit histories only when one of them was edited (was 9).
+    "community:thread": 8,
     "matchmaking:list": 6,
     "matchmaking:projects": 5,
     "matchmaking:post": 3,
