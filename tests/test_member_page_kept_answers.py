@@ -198,33 +198,13 @@ def test_a_member_s_hit_reads_their_answers_and_unread_version_with_the_page_s_v
     """Each cache call is a round trip to Redis: the member's kept answers, their version and the
     version of their unread count (which names their frame) come in the one call that reads the
     page's versions; then the page and their frame."""
-    from unittest import mock
-
-    from django.core.cache import caches
-
     from community.selectors import unread_version_key
+    from tests.cache_calls import cache_calls
 
     user, client = signed_in("reader@cacao.example.org")
     page(client)
     page(client)  # their answers kept
-    backend = caches["default"]
-    calls: list[tuple[str, object]] = []
-    inside: list[str] = []  # the local-memory cache's get_many calls its own get
-    originals = {name: getattr(backend, name) for name in ("get", "get_many", "add", "incr")}
-
-    def counting(name):
-        def call(*args, **kwargs):
-            if not inside:
-                calls.append((name, args[0]))
-            inside.append(name)
-            try:
-                return originals[name](*args, **kwargs)
-            finally:
-                inside.pop()
-
-        return call
-
-    with mock.patch.multiple(backend, **{name: counting(name) for name in originals}):
+    with cache_calls() as calls:
         assert "Cluster Cacao" in page(client)
 
     many = [keys for name, keys in calls if name == "get_many"]

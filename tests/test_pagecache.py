@@ -163,30 +163,11 @@ def test_the_rendered_results_are_kept_for_everyone_until_the_registry_changes(
 def test_a_kept_page_is_read_with_all_its_versions_in_one_cache_call(registry, page):
     """Each cache call is a round trip to Redis: a hit asks for its versions and for the page
     kept under the versions read last time in one MGET (a second call only after a change)."""
-    from unittest import mock
+    from tests.cache_calls import cache_calls
 
-    from django.core.cache import caches
-
-    backend = caches["default"]
     visitor = Client()
     visitor.get(page)
-    calls = []
-    inside = []  # the local-memory cache's get_many calls its own get: count the outer call
-    originals = {name: getattr(backend, name) for name in ("get", "get_many", "add", "incr")}
-
-    def counting(name):
-        def call(*args, **kwargs):
-            if not inside:
-                calls.append(name)
-            inside.append(name)
-            try:
-                return originals[name](*args, **kwargs)
-            finally:
-                inside.pop()
-
-        return call
-
-    with mock.patch.multiple(backend, **{name: counting(name) for name in originals}):
+    with cache_calls() as calls:
         hit = visitor.get(page)
     assert from_cache(hit)
-    assert calls == ["get_many"]
+    assert [name for name, _ in calls] == ["get_many"]
