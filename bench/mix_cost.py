@@ -1,6 +1,6 @@
 """What the load bench's mix costs the server, request by request, in CPU: the capacity figure.
 
-    .venv/bin/python bench/mix_cost.py [--requests 2000] [--warmup 500] [--profile FILE]
+    .venv/bin/python bench/mix_cost.py [--requests 2000] [--warmup 500] [--profile FILE [--only KIND]]
 
 bench/load.py drives gunicorn at 100 requests/s with a mix of pages (its `Mix`: random
 initiatives among 100,000, threads among 2,013, search words, three languages, half of the
@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=500)
     parser.add_argument("--member-share", type=float, default=0.5)
     parser.add_argument("--profile", default="", help="cProfile the measured requests into FILE")
+    parser.add_argument("--only", default="", help="with --profile: the kinds that contain this")
     options = parser.parse_args()
 
     os.environ.setdefault("CACHE_KEY_PREFIX", "iapt-mix-cost")
@@ -99,9 +100,9 @@ def main() -> None:
         queries += 1
         return execute(sql, params, many, context)
 
-    def ask() -> tuple[str, int, int]:
+    def ask(drawn) -> tuple[int, int]:
         nonlocal queries
-        kind, method, path, member, body = mix.draw()
+        _kind, method, path, member, body = drawn
         language = rng.choices(accept, weights=accept_weights)[0]
         client = client_of(member)
         queries = 0
@@ -116,22 +117,24 @@ def main() -> None:
             answer = client.get(path, HTTP_ACCEPT_LANGUAGE=language)
             if answer.status_code in (301, 302):  # to the reader's language, as load.py follows
                 answer = client.get(answer["Location"], HTTP_ACCEPT_LANGUAGE=language)
-        return kind, answer.status_code, queries
+        return answer.status_code, queries
 
     with connection.execute_wrapper(count):
         for _ in range(options.warmup):
-            ask()
+            ask(mix.draw())
         profile = cProfile.Profile() if options.profile else None
         cpu: dict[str, list[float]] = defaultdict(list)
         asked: dict[str, list[int]] = defaultdict(list)
         statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         started = time.process_time()
         for _ in range(options.requests):
+            drawn = mix.draw()
+            kind, profiled = drawn[0], profile and options.only in drawn[0]
             before = time.process_time()
-            if profile:
+            if profiled:
                 profile.enable()
-            kind, status, n = ask()
-            if profile:
+            status, n = ask(drawn)
+            if profiled:
                 profile.disable()
             cpu[kind].append((time.process_time() - before) * 1000)
             asked[kind].append(n)
