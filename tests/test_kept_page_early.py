@@ -16,6 +16,7 @@ from iapt_platform.lib.pagecache import early_answer
 from initiatives import selectors, services
 from tests.addresses import address
 from tests.factories import InitiativeFactory, SectorFactory
+from tests.library.factories import ResourceFactory
 from tests.meetings.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,7 @@ def pages() -> list[tuple[str, dict]]:
         (address("newsletter:index"), {}),
         (address("meetings:detail", kwargs={"slug": meeting.slug}), {}),
         (address("site_search:index") + "?q=cacao", {}),
+        (address("library:detail", kwargs={"slug": ResourceFactory(slug="guia").slug}), {}),
     ]
 
 
@@ -171,5 +173,24 @@ def test_only_views_under_decorators_that_change_nothing_for_a_get_are_answered_
 
     assert early_answer(home) is not None  # require_GET
     assert early_answer(statistics) is not None  # require_safe
-    assert early_answer(story_detail) is None  # its own frame policy; a read counter
+    assert early_answer(story_detail) is None  # its own frame policy (csp_replace)
     assert early_answer(thread_detail) is None  # members only
+
+
+def test_a_kept_page_that_counts_its_readings_is_answered_early_and_counts_each(db):
+    """A resource's page counts its readings (its `on_hit`): answered early too, each hit still
+    counted (the first reading by the view that renders it, the next ones by the early answer)."""
+    from django.utils import timezone
+
+    from iapt_platform.lib import counters
+    from library.models import ResourceDailyStat
+
+    resource = ResourceFactory(slug="guia-temprana")
+    url = address("library:detail", kwargs={"slug": resource.slug})
+    assert answer(url, early=True).status_code == 200  # rendered and kept
+    hits = [answer(url, early=True) for _ in range(2)]
+    assert all(hit.status_code == 200 and answered_early(hit) for hit in hits)
+    today = timezone.now().date()
+    row = ResourceDailyStat.objects.filter(resource=resource, date=today).first()
+    pending = counters.pending(ResourceDailyStat, "views", day=today, resource_id=resource.pk)
+    assert (row.views if row else 0) + pending == 3

@@ -468,7 +468,8 @@ def cache_page_for_visitors(
     `params` lists the query parameters the page may carry and still be kept (a bounded set of
     values each: filters, sort, page); any other parameter sends the request to the view.
     `on_hit(request, note)` runs on each page served from the cache, with the note the view left
-    on its response (see the module's docstring).
+    on its response (see the module's docstring); for a visitor's page answered early (before
+    the session and the user: KeptPageMiddleware), so it must need neither.
     `members=True` keeps one more copy, for every signed-in member, for a page whose content is
     the same for all of them (nothing of one member but the frame: see the module's docstring).
     `reader(request, *args, **kwargs)`, for such a page, answers what of the reader the page
@@ -521,7 +522,7 @@ def cache_page_for_visitors(
         def kept_for_visitor(request: HttpRequest, *args, **kwargs) -> HttpResponse | None:
             """The visitor's copy from the cache alone (no view, no lock, no wait), or None,
             leaving what it read for the view's own lookup (see `wrapped`)."""
-            if not _cacheable(request, allowed, False) or on_hit is not None:
+            if not _cacheable(request, allowed, False):
                 return None
             guessed = last_read[0] if last_read else None
             guess = _key(request, name, guessed) if guessed is not None else ""
@@ -535,7 +536,10 @@ def cache_page_for_visitors(
                 if stored is None:
                     setattr(request, _EARLY_READ, (name, read_values(), key))
                     return None
-            return _copy_served(request, stored, None)
+            hit = _copy_served(request, stored, None)
+            if on_hit is not None:  # (it needs no session nor user: a reading counter)
+                on_hit(request, stored[4])
+            return hit
 
         def served(
             request: HttpRequest,
